@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { openDatabase } from './db/database.js';
+import { DevelopersService, developerSettingsSchema, type DeveloperSettings } from './services/developers.js';
+import { startControlPlane } from './control-plane.js';
+import { formatZodError } from './http/route.js';
+
+/**
+ * `cutroom <command>`: serve (the default), migrate, and developer-account administration
+ * working directly on the database named by the environment.
+ */
+
+const USAGE = `usage: cutroom <command>
+
+  serve                        start the control plane (default)
+  migrate                      apply database migrations and exit
+  developers list
+  developers create --name NAME [settings]
+  developers show ID
+  developers update ID [--name NAME] [settings]
+  developers rotate-key ID
+  developers delete ID
+
+settings: --callback-url URL --fetch-file-url URL --media-tab-content-url URL
+          --fetch-thumbnail-url URL --s3-bucket NAME --s3-endpoint URL
+          --s3-access-key KEY --s3-secret-key SECRET --s3-region REGION
+          (an empty value clears a setting)`;
+
+export class UsageError extends Error {}
+
+export async function runCli(argv: string[], env: Record<string, string | undefined>, out = process.stdout): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  const config = loadConfig(env);
+  switch (command) {
+    case 'serve':
+      await serve(config);
+      return 0;
+    case 'migrate': {
+      const database = await openConfiguredDatabase(config);
+      await database.close();
+      out.write('migrations applied\n');
+      return 0;
+    }
+    case 'developers':
+      return developersCommand(config, rest, out);
+    case 'help':
+    case '--help':
+      out.write(`${USAGE}\n`);
+      return 0;
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+async function serve(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const controlPlane = await startControlPlane(config, logger);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'signal received');
+      controlPlane.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+async function openConfiguredDatabase(config: Config) {
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
+    poolSize: 2,
+  });
+  await database.migrate();
+  return database;
+}
+
+const settingFlags = {
+  name: { type: 'string' },
+  'callback-url': { type: 'string' },
+  'fetch-file-url': { type: 'string' },
+  'media-tab-content-url': { type: 'string' },
+  'fetch-thumbnail-url': { type: 'string' },
+  's3-bucket': { type: 'string' },
+  's3-endpoint': { type: 'string' },
+  's3-access-key': { type: 'string' },
+  's3-secret-key': { type: 'string' },
+  's3-region': { type: 'string' },
+} as const;
+
+async function developersCommand(config: Config, argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const [action, ...rest] = argv;
+  const { values, positionals } = parseArgs({ args: rest, options: settingFlags, allowPositionals: true });
+  const database = await openConfiguredDatabase(config);
+  const developers = new DevelopersService(database.db);
+  const id = () => {
+    if (!positionals[0]) throw new UsageError(`developers ${action} needs an ID`);
+    return positionals[0];
+  };
+  const print = (value: unknown) => out.write(`${JSON.stringify(value, null, 2)}\n`);
+  try {
+    switch (action) {
+      case 'list':
+        print(await developers.list());
+        break;
+      case 'create':
+        print(await developers.create(settingsFrom(values, true) as DeveloperSettings));
+        break;
+      case 'show':
+        print(await developers.get(id()));
+        break;
+      case 'update':
+        print(await developers.update(id(), settingsFrom(values, false)));
+        break;
+      case 'rotate-key':
+        print(await developers.rotateKey(id()));
+        break;
+      case 'delete':
+        await developers.delete(id());
+        print({ deleted: id() });
+        break;
+      default:
+        throw new UsageError(`unknown developers action ${action ?? '(none)'}`);
+    }
+  } finally {
+    await database.close();
+  }
+  return 0;
+}
+
+function settingsFrom(values: Partial<Record<keyof typeof settingFlags, string>>, creating: boolean) {
+  const setting = (value: string | undefined) => (value === undefined ? undefined : value === '' ? null : value);
+  const raw: Record<string, unknown> = {
+    name: values.name,
+    callBackUrl: setting(values['callback-url']),
+    fetchFileUrl: setting(values['fetch-file-url']),
+    mediaTabContentUrl: setting(values['media-tab-content-url']),
+    fetchThumbnailUrl: setting(values['fetch-thumbnail-url']),
+  };
+  if (values['s3-bucket'] !== undefined) {
+    raw.outputS3Bucket =
+      values['s3-bucket'] === ''
+        ? null
+        : {
+            awsBucketName: values['s3-bucket'],
+            awsEndPoint: values['s3-endpoint'] || undefined,
+            awsAccessKey: values['s3-access-key'],
+            awsSecreteKey: values['s3-secret-key'],
+            awsRegion: values['s3-region'] || undefined,
+          };
+  }
+  const schema = creating ? developerSettingsSchema : developerSettingsSchema.partial();
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(formatZodError(parsed.error, 'settings'));
+  return parsed.data;
+}
+
+/** Runs the CLI as a program: errors become one line on stderr and a non-zero exit. */
+export function main(argv: string[]): void {
+  runCli(argv, process.env).then(
+    (code) => {
+      if (argv[0] !== 'serve' && argv.length > 0) process.exitCode = code;
+    },
+    (error: unknown) => {
+      if (error instanceof ConfigError || error instanceof UsageError) {
+        process.stderr.write(`cutroom: ${error.message}\n`);
+        if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);
+        process.exit(2);
+      }
+      process.stderr.write(`cutroom: ${(error as Error).message ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main(process.argv.slice(2));

@@ -1,0 +1,159 @@
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { openDatabase, ping, type Database } from './db/database.js';
+import { Metrics } from './metrics.js';
+import { OpenApiRegistry } from './http/openapi.js';
+import { ApiRouter, type Authenticate, type AuthKind, type Principal } from './http/route.js';
+import { createHttpApp } from './http/app.js';
+import { requestToken } from './http/credentials.js';
+import { serviceUnavailable, unauthorized } from './http/errors.js';
+import { safeEqual } from './ids.js';
+import { DevelopersService } from './services/developers.js';
+import { IdentityService } from './services/identity.js';
+import { StatsService } from './services/stats.js';
+import { PresenceServer } from './realtime/presence-server.js';
+import { mountOperations } from './api/operations.js';
+import { mountUsers } from './api/users.js';
+import { mountDevelopers } from './api/developers.js';
+import { mountEditorConfig } from './api/editor-config.js';
+import { versionString } from './version.js';
+
+/**
+ * The composition root: configuration → database → services → HTTP and WebSocket server.
+ * `start` resolves once the server listens; `stop` shuts everything down in order.
+ */
+export interface ControlPlane {
+  url: string;
+  server: http.Server;
+  database: Database;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+export interface Services {
+  developers: DevelopersService;
+  identity: IdentityService;
+  stats: StatsService;
+  presence: PresenceServer;
+  metrics: Metrics;
+}
+
+export async function startControlPlane(config: Config, logger: Logger): Promise<ControlPlane> {
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
+  });
+  try {
+    await database.migrate();
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const { db } = database;
+  const metrics = new Metrics();
+  const developers = new DevelopersService(db);
+  const identity = new IdentityService(db, developers, {
+    allowAnonymous: config.allowAnonymous,
+    openRegistration: config.openRegistration,
+    tokenGraceMs: config.tokenGraceMs,
+    liveWindowMs: config.wsPingIntervalMs * 3,
+  });
+  const stats = new StatsService(identity, {
+    activeWork: async () => ({
+      activeBuildThumbsTasksCount: 0,
+      activeRenderTasksCount: 0,
+      activeImportFromURLTasksCount: 0,
+      activeImportFromLocalDriveCount: 0,
+    }),
+  });
+  const presence = new PresenceServer(
+    identity,
+    { pingIntervalMs: config.wsPingIntervalMs, bindTimeoutMs: Math.max(30_000, config.wsPingIntervalMs * 2) },
+    logger.child({ component: 'presence' }),
+    (count) => metrics.openSockets.set(count),
+  );
+  const services: Services = { developers, identity, stats, presence, metrics };
+
+  const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
+    const principal = await resolvePrincipal(kind, req);
+    if (kind === 'user') req.log = req.log.child({ userId: (principal as Principal['user']).id });
+    return principal as Principal[A];
+  };
+  const resolvePrincipal = async (kind: AuthKind, req: express.Request): Promise<Principal[AuthKind]> => {
+    switch (kind) {
+      case 'none':
+        return undefined;
+      case 'user':
+        return identity.authenticate(requestToken(req));
+      case 'apiKey':
+        return { developerId: (await developers.authenticate(requestToken(req))).id };
+      case 'admin': {
+        if (!config.adminToken) throw unauthorized('the admin API is disabled: set ADMIN_TOKEN');
+        const token = requestToken(req);
+        if (!token || !safeEqual(token, config.adminToken)) throw unauthorized('the ADMIN_TOKEN is required');
+        return { admin: true };
+      }
+    }
+  };
+
+  const registry = new OpenApiRegistry();
+  const app = createHttpApp(
+    { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes },
+    (app) => {
+      const router = (tag: string) => {
+        const expressRouter = express.Router();
+        app.use(expressRouter);
+        return new ApiRouter(expressRouter, registry, authenticate, tag);
+      };
+      mountOperations(router('operations'), {
+        stats,
+        metrics,
+        openapi: () =>
+          registry.document({ title: 'Cutroom API', version: versionString(), serverUrl: publicUrl }),
+        ready: async () => {
+          await ping(db);
+          if (!(await database.isMigrated())) throw serviceUnavailable('migrations are not applied');
+        },
+      });
+      mountUsers(router('users'), identity);
+      mountDevelopers(router('developers'), developers);
+      mountEditorConfig(router('users'), db);
+    },
+  );
+
+  let publicUrl = config.publicUrl;
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  presence.attach(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  publicUrl ??= url;
+  logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await presence.close();
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
+      await Promise.race([closed, timeout]);
+      server.closeAllConnections();
+      await database.close();
+      logger.info('stopped');
+    })());
+
+  return { url, server, database, services, stop };
+}

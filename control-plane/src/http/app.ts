@@ -1,0 +1,70 @@
+import express, { type Express, type Request, type Response, type NextFunction } from 'express';
+import cors from 'cors';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { newId } from '../ids.js';
+import type { Metrics } from '../metrics.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  metrics: Metrics;
+  corsOrigins: string[] | '*';
+  bodyLimitBytes: number;
+}
+
+/**
+ * The Express application around the routers: request ids and logs, metrics, CORS, JSON
+ * bodies, and the JSON error model at the end. `mount` adds the routes.
+ */
+export function createHttpApp(options: HttpAppOptions, mount: (app: Express) => void): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', true);
+
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : newId();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'debug'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.replace(/auth_token=[^&]*/, 'auth_token=*') }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(recordDuration(options.metrics));
+  app.use(
+    cors({
+      origin: options.corsOrigins === '*' ? true : options.corsOrigins,
+      exposedHeaders: ['Range', 'Content-Range', 'Accept-Ranges', 'Content-Length', 'X-Request-Id'],
+      maxAge: 600,
+    }),
+  );
+  app.use(express.json({ limit: options.bodyLimitBytes, strict: false }));
+
+  mount(app);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}
+
+function recordDuration(metrics: Metrics) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      // The matched route pattern, not the raw path: ids would explode the label set.
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}

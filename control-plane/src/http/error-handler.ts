@@ -1,0 +1,35 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { HttpError, badRequest, internalError, notFound, payloadTooLarge } from './errors.js';
+
+/** Maps every failure to a JSON error body with the seed's status; never a stack trace or HTML. */
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const httpError = toHttpError(error);
+  if (httpError.status >= 500) req.log?.error({ err: error }, 'request failed');
+  res.status(httpError.status).json(httpError.toBody());
+};
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(notFound(`no route for ${req.method} ${req.path}`));
+};
+
+function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const bodyParserType = (error as { type?: unknown } | null)?.type;
+  switch (bodyParserType) {
+    case 'entity.parse.failed':
+      return badRequest(`malformed JSON body: ${(error as Error).message}`);
+    case 'entity.too.large':
+      return payloadTooLarge('the request body is larger than the server accepts (BODY_LIMIT)');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+    case 'request.aborted':
+    case 'entity.verify.failed':
+      return badRequest((error as Error).message);
+    default:
+      return internalError();
+  }
+}

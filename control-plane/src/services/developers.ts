@@ -1,0 +1,173 @@
+import type { Kysely, Selectable } from 'kysely';
+import { z } from 'zod';
+import type { DB, DevelopersTable, OutputBucket } from '../db/schema.js';
+import { hashSecret, newId, newSecret } from '../ids.js';
+import { notFound, unauthorized } from '../http/errors.js';
+
+/** Developer (integrator) accounts: their API keys and integration settings. */
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+export const outputBucketSchema = z.object({
+  awsBucketName: z.string().min(3).max(63),
+  awsEndPoint: httpUrl.optional(),
+  awsAccessKey: z.string().min(1),
+  awsSecreteKey: z.string().min(1),
+  awsRegion: z.string().min(1).optional(),
+});
+
+export const developerSettingsSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  callBackUrl: httpUrl.nullable().optional(),
+  fetchFileUrl: httpUrl.nullable().optional(),
+  mediaTabContentUrl: httpUrl.nullable().optional(),
+  fetchThumbnailUrl: httpUrl.nullable().optional(),
+  outputS3Bucket: outputBucketSchema.nullable().optional(),
+});
+export type DeveloperSettings = z.infer<typeof developerSettingsSchema>;
+
+export const developerViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  apiKeyPrefix: z.string().describe('The first characters of the apiKey; the key itself is shown only once.'),
+  callBackUrl: z.string().nullable(),
+  fetchFileUrl: z.string().nullable(),
+  mediaTabContentUrl: z.string().nullable(),
+  fetchThumbnailUrl: z.string().nullable(),
+  outputS3Bucket: z
+    .object({
+      awsBucketName: z.string(),
+      awsEndPoint: z.string().optional(),
+      awsAccessKey: z.string(),
+      awsSecreteKey: z.string().describe('Always masked.'),
+      awsRegion: z.string().optional(),
+    })
+    .nullable(),
+  createTime: z.number(),
+});
+export type DeveloperView = z.infer<typeof developerViewSchema>;
+
+const API_KEY_PREFIX = 'crk_';
+const SECRET_MASK = '********';
+
+type DeveloperRow = Selectable<DevelopersTable>;
+
+export class DevelopersService {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async create(settings: DeveloperSettings): Promise<{ id: string; apiKey: string }> {
+    const id = newId();
+    const apiKey = newSecret(API_KEY_PREFIX);
+    await this.db
+      .insertInto('developers')
+      .values({
+        id,
+        name: settings.name,
+        api_key_hash: hashSecret(apiKey),
+        api_key_prefix: apiKey.slice(0, API_KEY_PREFIX.length + 6),
+        callback_url: settings.callBackUrl ?? null,
+        fetch_file_url: settings.fetchFileUrl ?? null,
+        media_tab_content_url: settings.mediaTabContentUrl ?? null,
+        fetch_thumbnail_url: settings.fetchThumbnailUrl ?? null,
+        output_s3_bucket: settings.outputS3Bucket ? JSON.stringify(settings.outputS3Bucket) : null,
+        callback_secret: newSecret(),
+      })
+      .execute();
+    return { id, apiKey };
+  }
+
+  async list(): Promise<DeveloperView[]> {
+    const rows = await this.db.selectFrom('developers').selectAll().orderBy('created_at').execute();
+    return rows.map(toView);
+  }
+
+  async get(id: string): Promise<DeveloperView> {
+    return toView(await this.row(id));
+  }
+
+  /** The stored row, secrets included: for the integration code, never for an API answer. */
+  async row(id: string): Promise<DeveloperRow> {
+    const row = await this.db.selectFrom('developers').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound(`no developer ${id}`);
+    return row;
+  }
+
+  async update(id: string, patch: Partial<DeveloperSettings>): Promise<DeveloperView> {
+    const current = await this.row(id);
+    const values: Record<string, unknown> = { updated_at: new Date() };
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.callBackUrl !== undefined) values.callback_url = patch.callBackUrl;
+    if (patch.fetchFileUrl !== undefined) values.fetch_file_url = patch.fetchFileUrl;
+    if (patch.mediaTabContentUrl !== undefined) values.media_tab_content_url = patch.mediaTabContentUrl;
+    if (patch.fetchThumbnailUrl !== undefined) values.fetch_thumbnail_url = patch.fetchThumbnailUrl;
+    if (patch.outputS3Bucket !== undefined) {
+      values.output_s3_bucket = patch.outputS3Bucket
+        ? JSON.stringify(keepMaskedSecret(patch.outputS3Bucket, current.output_s3_bucket))
+        : null;
+    }
+    await this.db.updateTable('developers').set(values).where('id', '=', id).execute();
+    return this.get(id);
+  }
+
+  async rotateKey(id: string): Promise<{ id: string; apiKey: string }> {
+    const apiKey = newSecret(API_KEY_PREFIX);
+    const result = await this.db
+      .updateTable('developers')
+      .set({
+        api_key_hash: hashSecret(apiKey),
+        api_key_prefix: apiKey.slice(0, API_KEY_PREFIX.length + 6),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw notFound(`no developer ${id}`);
+    return { id, apiKey };
+  }
+
+  async delete(id: string): Promise<void> {
+    const result = await this.db.deleteFrom('developers').where('id', '=', id).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw notFound(`no developer ${id}`);
+  }
+
+  /** The developer an apiKey belongs to, or 401. */
+  async authenticate(apiKey: string | undefined): Promise<DeveloperRow> {
+    if (!apiKey) throw unauthorized('an apiKey is required');
+    const row = await this.db
+      .selectFrom('developers')
+      .selectAll()
+      .where('api_key_hash', '=', hashSecret(apiKey))
+      .executeTakeFirst();
+    if (!row) throw unauthorized('the apiKey is not valid');
+    return row;
+  }
+}
+
+/** An admin who edits a bucket without retyping its secret sends back the mask; keep the old one. */
+function keepMaskedSecret(next: OutputBucket, previous: OutputBucket | null): OutputBucket {
+  if (next.awsSecreteKey === SECRET_MASK && previous) return { ...next, awsSecreteKey: previous.awsSecreteKey };
+  return next;
+}
+
+function toView(row: DeveloperRow): DeveloperView {
+  const bucket = row.output_s3_bucket;
+  return {
+    id: row.id,
+    name: row.name,
+    apiKeyPrefix: row.api_key_prefix,
+    callBackUrl: row.callback_url,
+    fetchFileUrl: row.fetch_file_url,
+    mediaTabContentUrl: row.media_tab_content_url,
+    fetchThumbnailUrl: row.fetch_thumbnail_url,
+    outputS3Bucket: bucket ? { ...bucket, awsSecreteKey: SECRET_MASK } : null,
+    createTime: new Date(row.created_at).getTime(),
+  };
+}

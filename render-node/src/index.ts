@@ -1,0 +1,2 @@
+/** The render node as a library: what the control plane shares with it. */
+export {};

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
+
+const run = promisify(execFile);
+const cli = path.resolve('control-plane/dist/cli.js');
+
+describe('the cutroom CLI on a real database', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+  });
+  afterAll(() => database?.drop());
+
+  const cutroom = async (...args: string[]) => {
+    const { stdout } = await run('node', [cli, ...args], {
+      env: { ...process.env, DATABASE_URL: database.url!, LOG_LEVEL: 'silent' },
+    });
+    return JSON.parse(stdout);
+  };
+
+  it('creates, shows, updates, rotates and deletes developer accounts', async () => {
+    const created = await cutroom('developers', 'create', '--name', 'Acme', '--callback-url', 'https://acme.example/cb');
+    expect(created.apiKey).toMatch(/^crk_/);
+    const shown = await cutroom('developers', 'show', created.id);
+    expect(shown).toMatchObject({ name: 'Acme', callBackUrl: 'https://acme.example/cb' });
+
+    const updated = await cutroom(
+      'developers', 'update', created.id,
+      '--s3-bucket', 'out', '--s3-access-key', 'AK', '--s3-secret-key', 'SK', '--callback-url', '',
+    );
+    expect(updated.callBackUrl).toBeNull();
+    expect(updated.outputS3Bucket).toMatchObject({ awsBucketName: 'out', awsSecreteKey: '********' });
+
+    const rotated = await cutroom('developers', 'rotate-key', created.id);
+    expect(rotated.apiKey).not.toBe(created.apiKey);
+    expect((await cutroom('developers', 'list')).map((d: { id: string }) => d.id)).toContain(created.id);
+    expect(await cutroom('developers', 'delete', created.id)).toEqual({ deleted: created.id });
+  });
+
+  it('explains bad input on stderr with exit code 2', async () => {
+    const failure = await run('node', [cli, 'developers', 'create', '--name', 'X', '--callback-url', 'nope'], {
+      env: { ...process.env, DATABASE_URL: database.url! },
+    }).catch((e) => e);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toMatch(/callBackUrl: must be an http\(s\) URL/);
+
+    const badEnv = await run('node', [cli, 'developers', 'list'], { env: { ...process.env, PORT: 'x' } }).catch((e) => e);
+    expect(badEnv.code).toBe(2);
+    expect(badEnv.stderr).toMatch(/PORT="x" is not valid/);
+  });
+});
