@@ -1,0 +1,58 @@
+/**
+ * How a claimed task gets a worker. The control plane claims a pending task, makes a per-task
+ * token, and asks the dispatcher to launch a render node for it:
+ *   - `local` (embedded default): a render-node child process;
+ *   - `kubernetes`: a custom resource that the operator turns into a Job.
+ * A render node is started with exactly the `WorkerEnv` variables below and nothing else.
+ */
+
+export type TaskKind =
+  | 'render'
+  | 'ingest'
+  | 'thumbnails'
+  | 'import_url'
+  | 'import_bucket'
+  | 'mediainfo'
+  | 'project_import'
+  | 'probe';
+
+export interface WorkerLaunch {
+  taskId: string;
+  kind: TaskKind;
+  /** Attempt number, from 1; a relaunch after a lost worker has a new attempt and a new token. */
+  attempt: number;
+  /** The per-task token the render node authenticates to `/internal` with (never logged). */
+  token: string;
+  /** Base URL of the control plane's internal API as the worker reaches it. */
+  internalUrl: string;
+  /** The task asks for GPU encoding (NVENC). */
+  gpu: boolean;
+  /** Wall-clock limit for the whole attempt. */
+  deadlineS: number;
+}
+
+/** The environment a render node is started with (the Kubernetes Job sets the same names). */
+export const WORKER_ENV = {
+  taskId: 'CUTROOM_TASK_ID',
+  internalUrl: 'CUTROOM_INTERNAL_URL',
+  token: 'CUTROOM_TASK_TOKEN',
+  attempt: 'CUTROOM_TASK_ATTEMPT',
+} as const;
+
+export interface DispatcherEvents {
+  /**
+   * The worker for this attempt ended without a final report (crash, OOM kill, eviction, image
+   * pull failure, deadline): the attempt fails and the task is retried or failed.
+   */
+  workerLost(taskId: string, attempt: number, reason: string): void;
+}
+
+export interface Dispatcher {
+  readonly name: 'local' | 'kubernetes';
+  /** How many more workers can be launched now. */
+  capacity(): number;
+  launch(launch: WorkerLaunch): Promise<void>;
+  /** Stops the worker of a task (abort); a no-op when there is none. */
+  stop(taskId: string): Promise<void>;
+  close(): Promise<void>;
+}
