@@ -1,2 +1,2 @@
 /** The render node as a library: what the control plane shares with it. */
-export {};
+export * from './protocol.js';

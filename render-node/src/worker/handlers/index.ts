@@ -1,0 +1,7 @@
+import type { TaskHandler } from '../task-handler.js';
+import { probe } from './probe.js';
+
+/** One handler per task kind. */
+export const handlers: Record<string, TaskHandler> = {
+  probe,
+};
