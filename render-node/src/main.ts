@@ -2,7 +2,8 @@
 import os from 'node:os';
 import { handlers } from './worker/handlers/index.js';
 import { runTask } from './worker/run-task.js';
-import { readWorkerEnv, WorkerEnvError } from './worker/worker-env.js';
+import { readWorkerEnv, RenderNodeConfigError } from './config.js';
+import { checkFfmpeg } from './ffmpeg/index.js';
 
 /**
  * The render node program: runs one task and exits. Exit 0 when the control plane has the
@@ -15,7 +16,7 @@ async function main(): Promise<number> {
   try {
     env = readWorkerEnv(process.env, process.argv.slice(2), os.tmpdir());
   } catch (error) {
-    if (error instanceof WorkerEnvError) {
+    if (error instanceof RenderNodeConfigError) {
       process.stderr.write(`render-node: ${error.message}\n`);
       return 2;
     }
@@ -28,7 +29,13 @@ async function main(): Promise<number> {
       stop.abort(new Error(signal));
     });
   }
-  const outcome = await runTask({ env, handlers, stop: stop.signal, log });
+  const outcome = await runTask({
+    env,
+    handlers,
+    stop: stop.signal,
+    log,
+    preflight: async () => void (await checkFfmpeg()),
+  });
   log(`task ${env.taskId}: ${outcome}`);
   return 0;
 }

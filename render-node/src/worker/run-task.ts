@@ -3,7 +3,7 @@ import path from 'node:path';
 import { INTERRUPTED_CODE, type TaskErrorReport } from '../protocol.js';
 import { InternalClient, TaskRevoked } from './internal-client.js';
 import { TaskFailure, type TaskContext, type TaskHandler } from './task-handler.js';
-import type { WorkerEnv } from './worker-env.js';
+import type { WorkerEnv } from '../config.js';
 
 /**
  * One task, start to end: fetch the work order, run the kind's handler with a heartbeat going,
@@ -19,6 +19,8 @@ export interface RunTaskOptions {
   stop: AbortSignal;
   log: (line: string) => void;
   retryForMs?: number;
+  /** Checks the node can work at all (ffmpeg present); a failure is reported as the task's. */
+  preflight?: () => Promise<void>;
 }
 
 const PROGRESS_MIN_INTERVAL_MS = 500;
@@ -34,6 +36,14 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
     throw error;
   }
   const handler = options.handlers[order.kind];
+  try {
+    await options.preflight?.();
+  } catch (error) {
+    const message = (error as Error).message;
+    log(`preflight failed: ${message}`);
+    await client.fail({ error: engineError('node_unusable', message), retryable: true }).catch(() => undefined);
+    return 'failed';
+  }
   if (!handler) {
     await client.fail({ error: engineError('unknown_kind', `this render node has no handler for ${order.kind}`), retryable: false });
     return 'failed';

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { ffprobe, FfmpegError } from '../../ffmpeg/index.js';
 import { TaskFailure, type TaskContext } from '../task-handler.js';
 
 /** `probe`: ffprobe of a URL; the result is ffprobe's format and streams. */
@@ -6,20 +6,14 @@ export async function probe(context: TaskContext<{ url: string }>): Promise<Reco
   const { url } = context.order.spec;
   context.progress(0, 'running');
   context.log(`probing ${new URL(url).origin}`);
-  const output = await new Promise<string>((resolve, reject) => {
-    execFile(
-      'ffprobe',
-      ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', url],
-      { signal: context.signal, killSignal: 'SIGKILL', maxBuffer: 16 * 2 ** 20 },
-      (error, stdout, stderr) => {
-        if (error) {
-          if (context.signal.aborted) reject(context.signal.reason);
-          else reject(new TaskFailure({ type: 'engine_error', code: 'probe_failed', message: stderr.trim() || error.message }));
-        } else resolve(stdout);
-      },
-    );
-  });
-  context.progress(1);
-  const parsed = JSON.parse(output) as { format?: unknown; streams?: unknown };
-  return { format: parsed.format ?? null, streams: parsed.streams ?? [] };
+  try {
+    const result = await ffprobe(url, { signal: context.signal });
+    context.progress(1);
+    return { format: result.format, streams: result.streams };
+  } catch (error) {
+    if (error instanceof FfmpegError) {
+      throw new TaskFailure({ type: 'engine_error', code: 'probe_failed', message: error.stderrTail || error.message });
+    }
+    throw error;
+  }
 }
