@@ -12,7 +12,7 @@ const fastWork = {
   DISPATCH_INTERVAL_MS: '100',
   WATCHDOG_INTERVAL_MS: '200',
   TASK_HEARTBEAT_INTERVAL_S: '1',
-  TASK_HEARTBEAT_TIMEOUT_S: '3',
+  TASK_HEARTBEAT_TIMEOUT_S: '5',
   MAX_ATTEMPTS: '3',
 };
 
@@ -67,8 +67,10 @@ describe.each(drivers)('the work system (%s)', (driver) => {
     expect(streams.some((s) => s.codec_type === 'audio')).toBe(true);
     expect(done.log.some((line) => line.startsWith('probing http://127.0.0.1'))).toBe(true);
 
-    await sleep(100);
-    const pushes = editor.messages.filter((m) => m.type === 'task_progress' && m.payload.id === task.id);
+    const deadline = Date.now() + 5000;
+    const pushesOf = () => editor.messages.filter((m) => m.type === 'task_progress' && m.payload.id === task.id);
+    while (pushesOf().at(-1)?.payload.state !== 'completed' && Date.now() < deadline) await sleep(20);
+    const pushes = pushesOf();
     expect(pushes.map((m) => m.payload.state)).toContain('running');
     expect(pushes.at(-1)?.payload).toMatchObject({ state: 'completed', progress: 100, kind: 'probe' });
     await editor.close();
