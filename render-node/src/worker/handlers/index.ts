@@ -1,7 +1,10 @@
 import type { TaskHandler } from '../task-handler.js';
 import { probe } from './probe.js';
+import { ingest } from './ingest.js';
 
 /** One handler per task kind. */
 export const handlers: Record<string, TaskHandler> = {
   probe,
+  ingest,
+  import_url: ingest,
 };
