@@ -45,6 +45,12 @@ export interface Config {
   taskHeartbeatIntervalS: number;
   dispatchIntervalMs: number;
   watchdogIntervalMs: number;
+  /** Timeline thumbnails: one every this many ms, fitted in this box. */
+  thumbStepMs: number;
+  thumbWidth: number;
+  thumbHeight: number;
+  /** Media info tasks answer at most this many thumbnails (long files get a wider step). */
+  mediaInfoMaxThumbnails: number;
   /** Variables a local render node inherits (PATH, FFMPEG_PATH, ...); nothing else leaks to it. */
   renderNodeEnv: Record<string, string>;
 }
@@ -175,6 +181,10 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     taskHeartbeatIntervalS: read.int('TASK_HEARTBEAT_INTERVAL_S', 5, 1, 3600),
     dispatchIntervalMs: read.int('DISPATCH_INTERVAL_MS', 1000, 10, 60_000),
     watchdogIntervalMs: read.int('WATCHDOG_INTERVAL_MS', 5000, 10, 600_000),
+    thumbStepMs: read.int('THUMB_STEP_MS', 1000, 40, 600_000),
+    thumbWidth: read.int('THUMB_WIDTH', 160, 16, 1920),
+    thumbHeight: read.int('THUMB_HEIGHT', 90, 16, 1080),
+    mediaInfoMaxThumbnails: read.int('MEDIAINFO_MAX_THUMBNAILS', 300, 1, 100_000),
     renderNodeEnv: Object.fromEntries(
       RENDER_NODE_PASSTHROUGH.flatMap((name) => (env[name] !== undefined ? [[name, env[name]!]] : [])),
     ),

@@ -27,6 +27,8 @@ import { WorkQueue } from './work/work-queue.js';
 import { LocalDispatcher } from './work/local-dispatcher.js';
 import type { Dispatcher } from './work/dispatcher.js';
 import { probeKind } from './work/probe-kind.js';
+import { MediaInfoService } from './services/media-info.js';
+import { mountMediaInfo } from './api/media-info.js';
 import { activeWorkFromTasks, taskProgressMessage } from './work/task-views.js';
 import { renderNodeMainPath } from './work/render-node-path.js';
 
@@ -87,6 +89,15 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   );
   const kindLimits = { maxAttempts: config.maxAttempts, heartbeatTimeoutS: config.taskHeartbeatTimeoutS };
   work.register(probeKind(kindLimits));
+  const mediaInfo = new MediaInfoService(work, {
+    ...kindLimits,
+    allowPrivateUrls: config.allowPrivateUrls,
+    thumbStepMs: config.thumbStepMs,
+    thumbWidth: config.thumbWidth,
+    thumbHeight: config.thumbHeight,
+    maxThumbnails: config.mediaInfoMaxThumbnails,
+  });
+  work.register(mediaInfo.kind());
   const dispatcher = new LocalDispatcher(
     {
       workers: config.workers,
@@ -155,6 +166,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       mountDevelopers(router('developers'), developers);
       mountEditorConfig(router('users'), db);
       mountInternal(router('internal'), work);
+      mountMediaInfo(router('media info'), mediaInfo);
     },
   );
 
