@@ -26,6 +26,9 @@ export interface MediaInfo {
   videoCodec?: string;
   audioCodec?: string;
   pixelFormat?: string;
+  /** Index in the file of the picture stream and of the sound stream (first of each by default). */
+  videoStreamIndex?: number;
+  audioStreamIndex?: number;
   /** The container, as ffprobe names it (`mov,mp4,m4a,3gp,3g2,mj2`, `matroska,webm`...). */
   formatName: string;
 }
@@ -80,6 +83,8 @@ export function mediaInfoFromProbe(probe: FfprobeResult): MediaInfo {
     videoCodec: video?.codec_name,
     audioCodec: audio?.codec_name,
     pixelFormat: video?.pix_fmt,
+    videoStreamIndex: video?.index,
+    audioStreamIndex: audio?.index,
     formatName,
   };
 }
