@@ -230,6 +230,7 @@ class GraphBuilder {
 
   private transition(left: Piece, right: Piece, transition: XtlTransition, overlap: number, kind: 'video' | 'audio'): Piece {
     const length = left.length + right.length - overlap;
+    if (transition.type === 'fadeblack' || transition.type === 'fadewhite') return this.dip(left, right, transition.type === 'fadeblack' ? 'black' : 'white', overlap, kind);
     if (kind === 'video') {
       const label = this.graph.label('x');
       const type = transition.type === 'crossfade' ? 'fade' : transition.type;
@@ -241,20 +242,30 @@ class GraphBuilder {
       );
       return { label, length };
     }
-    if (transition.type === 'fadeblack' || transition.type === 'fadewhite') {
-      // Through black, the sound dips too: the first clip fades out, then the second fades in.
-      const firstHalf = Math.floor(overlap / 2);
-      const secondHalf = overlap - firstHalf;
-      const leftEnd = left.length - secondHalf;
-      const outLabel = this.graph.label('d');
-      this.graph.chain([left.label], [`atrim=end_sample=${leftEnd}`, `afade=t=out:ss=${leftEnd - firstHalf}:ns=${Math.max(1, firstHalf)}`], outLabel, 'audio');
-      const inLabel = this.graph.label('d');
-      this.graph.chain([right.label], [`atrim=start_sample=${firstHalf}`, 'asetpts=PTS-STARTPTS', `afade=t=in:ss=0:ns=${Math.max(1, secondHalf)}`], inLabel, 'audio');
-      return this.concat([{ label: outLabel, length: leftEnd }, { label: inLabel, length: right.length - firstHalf }], 'audio');
-    }
     const label = this.graph.label('x');
     this.graph.chain([left.label, right.label], [`acrossfade=ns=${overlap}:c1=tri:c2=tri`], label, 'audio');
     return { label, length };
+  }
+
+  /**
+   * Through black (or white), picture and sound alike: the first clip fades out over the first
+   * half of the overlap, the second fades in over the second half. Symmetric, unlike xfade's
+   * fadeblack, so the darkest frame and the quietest sample fall at the same instant.
+   */
+  private dip(left: Piece, right: Piece, color: 'black' | 'white', overlap: number, kind: 'video' | 'audio'): Piece {
+    const firstHalf = Math.floor(overlap / 2);
+    const secondHalf = overlap - firstHalf;
+    const leftEnd = left.length - secondHalf;
+    const outLabel = this.graph.label('d');
+    const inLabel = this.graph.label('d');
+    if (kind === 'video') {
+      this.graph.chain([left.label], [`trim=end_frame=${leftEnd}`, `fade=t=out:start_frame=${leftEnd - firstHalf}:nb_frames=${Math.max(1, firstHalf)}:color=${color}`], outLabel);
+      this.graph.chain([right.label], [`trim=start_frame=${firstHalf}`, 'setpts=PTS-STARTPTS', `fade=t=in:start_frame=0:nb_frames=${secondHalf}:color=${color}`], inLabel);
+    } else {
+      this.graph.chain([left.label], [`atrim=end_sample=${leftEnd}`, `afade=t=out:ss=${leftEnd - firstHalf}:ns=${Math.max(1, firstHalf)}`], outLabel, 'audio');
+      this.graph.chain([right.label], [`atrim=start_sample=${firstHalf}`, 'asetpts=PTS-STARTPTS', `afade=t=in:ss=0:ns=${secondHalf}`], inLabel, 'audio');
+    }
+    return this.concat([{ label: outLabel, length: leftEnd }, { label: inLabel, length: right.length - firstHalf }], kind);
   }
 
   private join(pieces: Piece[], transitions: (XtlTransition | undefined)[], overlaps: number[], kind: 'video' | 'audio'): Piece {

@@ -1,16 +1,18 @@
 import path from 'node:path';
-import { listKeyframes } from '../ffmpeg/ffprobe.js';
+import { listPackets, type PacketInfo } from '../ffmpeg/ffprobe.js';
 import type { MediaInfo } from '../ffmpeg/media-info.js';
 import type { Container } from '../xtl/model.js';
 import { muxerArgs } from './encoder-args.js';
+import { CONTAINER_EXTENSIONS } from './output-settings.js';
 import type { Eligibility, GroupPlan, PlanContext, RenderStrategy } from './plan.js';
 import { RenderError } from './render-error.js';
 import { secondsArg } from './timing.js';
 
 /**
- * accuracy="gop": no decoding, no encoding. Each clip starts at the keyframe at or before its
- * in point and the packets are copied up to its out point, joined by ffmpeg's concat demuxer.
- * Only for one plain track of sources that share their codec parameters.
+ * accuracy="gop": no decoding, no encoding. Each clip is widened to whole GOPs (from the keyframe
+ * at or before its in point to the keyframe at or after its out point), copied into a segment,
+ * and the segments are joined by ffmpeg's concat demuxer. Only for one plain track of sources
+ * that share their codec parameters.
  */
 export const streamCopy: RenderStrategy = {
   name: 'stream-copy',
@@ -93,7 +95,7 @@ function considerStreamCopy(ctx: PlanContext): Eligibility {
   ];
   const changed = asked.find(([, differs]) => differs);
   if (changed) return no(`the group asks for a different ${changed[0]}`);
-  return { ok: true, reason: 'accuracy="gop" on a plain track of matching sources: copied from keyframes, nothing re-encoded' };
+  return { ok: true, reason: 'accuracy="gop" on a plain track of matching sources: whole GOPs copied, nothing re-encoded' };
 }
 
 /** ffconcat quoting: single quotes, with a quote written as '\''. */
@@ -101,65 +103,123 @@ function quoteConcatPath(file: string): string {
   return `'${file.replace(/'/g, "'\\''")}'`;
 }
 
+interface GopCut {
+  /** Keyframe at or before the in point, in seconds. */
+  startS: number;
+  /** Keyframe at or after the out point (or the end of the source). */
+  endS: number;
+  /** Video packets from the first keyframe up to the next cut's keyframe, in decoding order. */
+  videoPackets: number | undefined;
+}
+
+/**
+ * Widens a clip to whole GOPs. Counting packets in decoding order (not by time) keeps the
+ * B-frames that belong to the last GOP and leaves out the next GOP's keyframe.
+ */
+function gopCut(packets: PacketInfo[] | undefined, inS: number, outS: number, sourceEndS: number): GopCut {
+  if (!packets) return { startS: inS, endS: outS, videoPackets: undefined };
+  const keyIndexes = packets.map((p, i) => (p.keyframe && p.ptsS !== undefined ? i : -1)).filter((i) => i >= 0);
+  const epsilon = 1e-6;
+  const startIndex = [...keyIndexes].reverse().find((i) => packets[i]!.ptsS! <= inS + epsilon) ?? keyIndexes[0] ?? 0;
+  const endIndex = keyIndexes.find((i) => packets[i]!.ptsS! >= outS - epsilon && i > startIndex);
+  return {
+    startS: packets[startIndex]?.ptsS ?? 0,
+    endS: endIndex === undefined ? sourceEndS : packets[endIndex]!.ptsS!,
+    videoPackets: (endIndex ?? packets.length) - startIndex,
+  };
+}
+
 async function planStreamCopy(ctx: PlanContext): Promise<GroupPlan> {
   const { group, sources, settings } = ctx;
   const track = group.tracks[0]!;
-  const keyframesOf = new Map<string, number[]>();
-  const lines = ['ffconcat version 1.0'];
+  const packetsOf = new Map<string, PacketInfo[]>();
+  const steps: GroupPlan['steps'] = [];
+  const videoSegments: { segment: string; durationS: number }[] = [];
+  const audioSegments: { segment: string; durationS: number }[] = [];
+  const muxer = muxerArgs(settings).at(-1)!;
+  const extension = CONTAINER_EXTENSIONS[settings.container];
+  const withVideo = settings.hasVideo && track.video;
+  const withAudio = settings.hasAudio && track.audio;
   let totalS = 0;
-  for (const clip of track.clips) {
+  for (const [i, clip] of track.clips.entries()) {
     const source = sources.get(clip.src)!;
-    let keyframes = keyframesOf.get(source.input);
-    if (!keyframes) {
+    let packets = packetsOf.get(source.input);
+    if (!packets && withVideo) {
       try {
-        keyframes = source.probe.hasVideo ? await listKeyframes(source.input, { signal: ctx.signal }) : [];
+        packets = await listPackets(source.input, source.probe.videoStreamIndex ?? 0, { signal: ctx.signal });
       } catch (error) {
         if (ctx.signal?.aborted) throw new RenderError('aborted', 'the render was aborted');
-        throw new RenderError('source_unreadable', `keyframes of source "${clip.src}" could not be read: ${(error as Error).message}`, { cause: error });
+        throw new RenderError('source_unreadable', `packets of source "${clip.src}" could not be read: ${(error as Error).message}`, { cause: error });
       }
-      keyframesOf.set(source.input, keyframes);
+      packetsOf.set(source.input, packets);
     }
-    const inS = clip.sourceStartHns / 1e7;
-    const outS = clip.sourceStopHns / 1e7;
-    // The last keyframe at or before the in point (a microsecond of slack for rounding).
-    const startS = keyframes.filter((k) => k <= inS + 1e-6).at(-1) ?? (source.probe.hasVideo ? 0 : inS);
-    lines.push(`file ${quoteConcatPath(source.input)}`, `inpoint ${secondsArg(startS)}`, `outpoint ${secondsArg(outS)}`);
-    totalS += outS - startS;
+    const cut = gopCut(packets, clip.sourceStartHns / 1e7, clip.sourceStopHns / 1e7, (source.probe.durationHns ?? clip.sourceStopHns) / 1e7);
+    const durationS = cut.endS - cut.startS;
+    const seek = cut.startS > 0 ? ['-ss', secondsArg(cut.startS)] : [];
+    const segmentArgs = (segment: string) => ['-map_metadata', '-1', '-f', muxer, '-y', segment];
+    // Picture and sound are copied apart: a frame limit on one stream would end the other too.
+    if (withVideo) {
+      const segment = path.join(ctx.workDir, `.gop-${group.index}-${i}-v.${extension}`);
+      videoSegments.push({ segment, durationS });
+      steps.push({
+        kind: 'ffmpeg',
+        description: `copy the picture of clip ${i + 1} (line ${clip.line}) from the keyframe at ${secondsArg(cut.startS)}s`,
+        args: [...seek, '-i', source.input, '-map', `0:${source.probe.videoStreamIndex ?? 'v:0'}`, '-c', 'copy', ...(cut.videoPackets !== undefined ? ['-frames:v', String(cut.videoPackets)] : ['-t', secondsArg(durationS)]), ...segmentArgs(segment)],
+        expectedDurationS: durationS,
+        // Copying costs a small fraction of encoding the same length.
+        weight: durationS * 0.05,
+      });
+    }
+    if (withAudio) {
+      const segment = path.join(ctx.workDir, `.gop-${group.index}-${i}-a.${extension}`);
+      audioSegments.push({ segment, durationS });
+      steps.push({
+        kind: 'ffmpeg',
+        description: `copy the sound of clip ${i + 1} (line ${clip.line})`,
+        args: [...seek, '-i', source.input, '-map', `0:${source.probe.audioStreamIndex ?? 'a:0'}`, '-c', 'copy', '-t', secondsArg(durationS), ...segmentArgs(segment)],
+        expectedDurationS: durationS,
+        weight: durationS * 0.02,
+      });
+    }
+    totalS += durationS;
   }
-  const listPath = path.join(ctx.workDir, `.concat-${group.index}.ffconcat`);
-  const maps = [...(settings.hasVideo && track.video ? ['-map', '0:v:0'] : []), ...(settings.hasAudio && track.audio ? ['-map', '0:a:0'] : [])];
-  const args = [
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-protocol_whitelist',
-    'file,http,https,tcp,tls,crypto',
-    '-i',
-    listPath,
-    ...maps,
-    '-c',
-    'copy',
-    '-avoid_negative_ts',
-    'make_zero',
-    '-map_metadata',
-    '-1',
-    ...muxerArgs(settings),
-    '-y',
-    ctx.partialPath,
-  ];
+  // Every entry lasts exactly its GOPs, so the sound keeps step with the picture at each join
+  // (an audio packet running past a join is dropped rather than pushing the rest later).
+  const concatList = (entries: { segment: string; durationS: number }[], cutAudio: boolean) =>
+    [
+      'ffconcat version 1.0',
+      ...entries.flatMap((e) => [`file ${quoteConcatPath(e.segment)}`, `duration ${secondsArg(e.durationS)}`, ...(cutAudio ? [`outpoint ${secondsArg(e.durationS)}`] : [])]),
+    ].join('\n') + '\n';
+  const lists: { path: string; contents: string }[] = [];
+  if (videoSegments.length > 0) lists.push({ path: path.join(ctx.workDir, `.concat-${group.index}-v.ffconcat`), contents: concatList(videoSegments, false) });
+  if (audioSegments.length > 0) lists.push({ path: path.join(ctx.workDir, `.concat-${group.index}-a.ffconcat`), contents: concatList(audioSegments, true) });
+  for (const list of lists) steps.push({ kind: 'write-file', description: 'concat list', path: list.path, contents: list.contents });
+  steps.push({
+    kind: 'ffmpeg',
+    description: `join ${track.clips.length} copied clip(s)`,
+    args: [
+      ...lists.flatMap((l) => ['-f', 'concat', '-safe', '0', '-i', l.path]),
+      ...lists.flatMap((_, i) => ['-map', `${i}:0`]),
+      '-c',
+      'copy',
+      '-map_metadata',
+      '-1',
+      ...muxerArgs(settings),
+      '-y',
+      ctx.partialPath,
+    ],
+    expectedDurationS: totalS,
+    weight: totalS * 0.05,
+  });
+  const segments = [...videoSegments, ...audioSegments].map((e) => e.segment);
   return {
     groupIndex: group.index,
     strategy: 'stream-copy',
-    reason: 'accuracy="gop" on a plain track of matching sources: copied from keyframes, nothing re-encoded',
+    reason: 'accuracy="gop" on a plain track of matching sources: whole GOPs copied, nothing re-encoded',
     settings: { ...settings, durationHns: Math.round(totalS * 1e7) },
     outputPath: ctx.outputPath,
     partialPath: ctx.partialPath,
-    tempPaths: [listPath],
-    steps: [
-      { kind: 'write-file', description: 'concat list', path: listPath, contents: `${lines.join('\n')}\n` },
-      // Copying costs a small fraction of encoding the same length.
-      { kind: 'ffmpeg', description: `copy ${track.clips.length} clip(s) from keyframes`, args, expectedDurationS: totalS, weight: totalS * 0.05 },
-    ],
+    tempPaths: [...lists.map((l) => l.path), ...segments],
+    steps,
   };
 }

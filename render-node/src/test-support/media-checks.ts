@@ -64,7 +64,7 @@ export async function streamsOf(file: string): Promise<{ codec_type: string; cod
 
 /** RGB of a pixel of one frame. */
 export async function pixelAt(file: string, frame: number, x: number, y: number): Promise<[number, number, number]> {
-  const raw = await ffmpegBuffer(['-i', file, '-vf', `select=eq(n\\,${frame}),crop=1:1:${x}:${y}`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  const raw = await ffmpegBuffer(['-i', file, '-vf', `select=eq(n\\,${frame}),format=rgb24,crop=1:1:${x}:${y}`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
   if (raw.length < 3) throw new Error(`frame ${frame} of ${file} not found`);
   return [raw[0]!, raw[1]!, raw[2]!];
 }
