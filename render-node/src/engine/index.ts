@@ -8,3 +8,4 @@ export { STRATEGIES, chooseStrategy } from './choose-strategy.js';
 export { fullRender } from './full-render.js';
 export { streamCopy } from './stream-copy.js';
 export { clipWindow, type ClipWindow } from './clip-window.js';
+export { checkTimeline } from './check-timeline.js';

@@ -9,6 +9,8 @@ import { frameCount, framePsnrs, streamsOf } from '../test-support/media-checks.
 import { fileResolver, renderXtl, timelines } from '../test-support/render-helpers.js';
 import { RenderError } from './render-error.js';
 import { renderTimeline } from './render-timeline.js';
+import { checkTimeline } from './check-timeline.js';
+import { resolveSources } from './sources.js';
 
 /** Strategy choice, failures with their codes, cancellation, and the GPU encoder fallback. */
 
@@ -88,6 +90,16 @@ describe('failures', () => {
     const error = await failure(renderXtl(xml, { s: gop10 }, { workDir: outDir() }));
     expect(error.code).toBe('bad_timeline');
     expect(error.message).toMatch(/clip at line 4 ends at 9\.000s of source "s", which lasts 4\.0\d\ds/);
+  });
+
+  it('can tell at submission, from probes alone, what the render would refuse', async () => {
+    const doc = parseXtl(timelines(`<group><track>\n<clip src="s" start="00:00:03:00" stop="00:00:09:00" timeFormat="time10ms"/>\n</track></group>`));
+    const sources = await resolveSources(doc, fileResolver({ s: gop10 }));
+    expect(() => checkTimeline(doc, sources)).toThrow(/clip at line 4 ends at 9\.000s/);
+    const fine = parseXtl(timelines(`<group container="webm"><track><clip src="s" start="00:00:03:00" stop="00:00:04:00" timeFormat="time10ms"/></track></group>`));
+    expect(checkTimeline(fine, await resolveSources(fine, fileResolver({ s: gop10 })))).toMatchObject([
+      { container: 'webm', videoCodec: 'vp9', audioCodec: 'opus', width: 320, height: 240, frameRate: { num: 25, den: 1 }, sampleRate: 48000, durationHns: 10_000_000 },
+    ]);
   });
 
   it('says ffmpeg is unavailable when it is missing', async () => {
