@@ -39,11 +39,13 @@ export function clipWindow(clip: XtlClip, probe: MediaInfo, settings: OutputSett
   let outS = clip.sourceStopHns / HNS;
   let halfFrameS = 0;
   if (probe.kind === 'video' && probe.frameRate) {
+    // Frame n shows from the picture's start plus n frames (times count from the file's start).
     const { num, den } = probe.frameRate;
-    const inFrame = Math.round((clip.sourceStartHns * num) / (den * HNS));
-    const outFrame = Math.max(inFrame + 1, Math.round((clip.sourceStopHns * num) / (den * HNS)));
-    inS = (inFrame * den) / num;
-    outS = (outFrame * den) / num;
+    const offsetHns = probe.videoStartHns ?? 0;
+    const inFrame = Math.max(0, Math.round(((clip.sourceStartHns - offsetHns) * num) / (den * HNS)));
+    const outFrame = Math.max(inFrame + 1, Math.round(((clip.sourceStopHns - offsetHns) * num) / (den * HNS)));
+    inS = offsetHns / HNS + (inFrame * den) / num;
+    outS = offsetHns / HNS + (outFrame * den) / num;
     halfFrameS = den / num / 2;
   }
   const speed = clip.positioned ? (clip.sourceStopHns - clip.sourceStartHns) / (clip.timelineStopHns - clip.timelineStartHns) : 1;

@@ -66,6 +66,18 @@ describe('frame accuracy (accuracy="frame")', () => {
     expect(Math.min(...psnrs)).toBeGreaterThan(SAME_FRAME_DB);
   });
 
+  it('counts frames from the picture’s own start when the sound starts first', async () => {
+    // The picture starts 0.016 s (0.4 frame) into the file: frame n shows at 0.016 + n × 0.04 s.
+    // 0.39 s is nearest frame 9 (0.376 s); on a grid from the file's start it would be frame 10.
+    const late = path.join(work.dir, 'late.mov');
+    await ffmpegCli(['-itsoffset', '0.016', '-i', source, '-f', 'lavfi', '-i', 'sine=d=4', '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-y', late]);
+    const xml = timelines(`<group><track><clip src="late" start="00:00:00:39" stop="00:00:00:79" timeFormat="time10ms"/></track></group>`);
+    const { outputs } = await renderXtl(xml, { late }, { workDir: path.join(work.dir, 'late') });
+    expect(await frameCount(outputs[0]!.path)).toBe(10);
+    const psnrs = await framePsnrs(outputs[0]!.path, [{ file: source, firstFrame: 9, lastFrame: 18 }]);
+    expect(Math.min(...psnrs)).toBeGreaterThan(SAME_FRAME_DB);
+  });
+
   it('cuts the sound at the same instants, sample-accurately', async () => {
     // PCM sound whose every sample says the time it was made at: t/8.
     const ramp = path.join(work.dir, 'ramp.mov');
