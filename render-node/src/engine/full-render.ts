@@ -7,7 +7,7 @@ import { audioEncoderArgs, gpuEncoderFor, muxerArgs, videoEncoderArgs } from './
 import { FilterGraph } from './filter-graph.js';
 import { fillsFrame, placePicture, samePlacement, visiblePart, type Placement } from './geometry.js';
 import type { FfmpegStep, GroupPlan, PlanContext, RenderStrategy, WriteFileStep } from './plan.js';
-import type { ResolvedSource } from './sources.js';
+import { INPUT_PROTOCOLS, type ResolvedSource } from './sources.js';
 import { framesToSeconds, frameAt, rateArg, sampleAt, secondsArg } from './timing.js';
 
 /**
@@ -71,7 +71,8 @@ class GraphBuilder {
       args.push('-t', secondsArg(window.outS - seekS + 0.5));
       this.seekOfClip.set(placed.clip, seekS);
     }
-    args.push('-i', source.input);
+    // Sources are files or http(s) URLs; nothing else (concat:, subfile:, data:...) is opened.
+    args.push('-protocol_whitelist', INPUT_PROTOCOLS, '-i', source.input);
     this.inputArgs.push(args);
     const index = this.inputArgs.length - 1;
     this.inputOfClip.set(placed.clip, index);

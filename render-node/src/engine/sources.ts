@@ -2,6 +2,9 @@ import type { MediaInfo } from '../ffmpeg/media-info.js';
 import { timelineSources, type XtlDocument } from '../xtl/model.js';
 import { RenderError } from './render-error.js';
 
+/** What ffmpeg may open for a source: files and http(s), not concat:, subfile:, data: and the like. */
+export const INPUT_PROTOCOLS = 'file,http,https,tcp,tls,crypto';
+
 /** A clip's `src` made concrete: something ffmpeg can open, and what ffprobe said about it. */
 export interface ResolvedSource {
   /** Local path or URL ffmpeg reads. */

@@ -3,6 +3,7 @@ import { listPackets, type PacketInfo } from '../ffmpeg/ffprobe.js';
 import type { MediaInfo } from '../ffmpeg/media-info.js';
 import type { Container } from '../xtl/model.js';
 import { muxerArgs } from './encoder-args.js';
+import { INPUT_PROTOCOLS } from './sources.js';
 import { CONTAINER_EXTENSIONS } from './output-settings.js';
 import type { Eligibility, GroupPlan, PlanContext, RenderStrategy } from './plan.js';
 import { RenderError } from './render-error.js';
@@ -164,7 +165,7 @@ async function planStreamCopy(ctx: PlanContext): Promise<GroupPlan> {
       steps.push({
         kind: 'ffmpeg',
         description: `copy the picture of clip ${i + 1} (line ${clip.line}) from the keyframe at ${secondsArg(cut.startS)}s`,
-        args: [...seek, '-i', source.input, '-map', `0:${source.probe.videoStreamIndex ?? 'v:0'}`, '-c', 'copy', ...(cut.videoPackets !== undefined ? ['-frames:v', String(cut.videoPackets)] : ['-t', secondsArg(durationS)]), ...segmentArgs(segment)],
+        args: [...seek, '-protocol_whitelist', INPUT_PROTOCOLS, '-i', source.input, '-map', `0:${source.probe.videoStreamIndex ?? 'v:0'}`, '-c', 'copy', ...(cut.videoPackets !== undefined ? ['-frames:v', String(cut.videoPackets)] : ['-t', secondsArg(durationS)]), ...segmentArgs(segment)],
         expectedDurationS: durationS,
         // Copying costs a small fraction of encoding the same length.
         weight: durationS * 0.05,
@@ -176,7 +177,7 @@ async function planStreamCopy(ctx: PlanContext): Promise<GroupPlan> {
       steps.push({
         kind: 'ffmpeg',
         description: `copy the sound of clip ${i + 1} (line ${clip.line})`,
-        args: [...seek, '-i', source.input, '-map', `0:${source.probe.audioStreamIndex ?? 'a:0'}`, '-c', 'copy', '-t', secondsArg(durationS), ...segmentArgs(segment)],
+        args: [...seek, '-protocol_whitelist', INPUT_PROTOCOLS, '-i', source.input, '-map', `0:${source.probe.audioStreamIndex ?? 'a:0'}`, '-c', 'copy', '-t', secondsArg(durationS), ...segmentArgs(segment)],
         expectedDurationS: durationS,
         weight: durationS * 0.02,
       });
