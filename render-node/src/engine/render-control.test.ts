@@ -102,6 +102,16 @@ describe('failures', () => {
     ]);
   });
 
+  it('opens sources only as files or over http(s)', async () => {
+    const probe = (await fileResolver({ s: gop10 })('s')).probe;
+    const xml = timelines(`<group><track><clip src="s" start="0" stop="10000000" timeFormat="100ns_units"/></track></group>`);
+    const error = await failure(
+      renderTimeline({ timeline: parseXtl(xml), workDir: outDir(), resolveSource: async () => ({ input: `subfile:,,start,0,end,0,,:${gop10}`, probe }) }),
+    );
+    expect(error.code).toBe('source_unreadable');
+    expect(error.message).toMatch(/subfile/);
+  });
+
   it('says ffmpeg is unavailable when it is missing', async () => {
     const xml = timelines(`<group><track><clip src="s" start="0" stop="10000000" timeFormat="100ns_units"/></track></group>`);
     const error = await failure(renderXtl(xml, { s: gop10 }, { workDir: outDir(), ffmpegPath: '/nonexistent/ffmpeg' }));
