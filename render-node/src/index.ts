@@ -6,3 +6,5 @@ export { mediaInfo, type MediaInfoSpec, type MediaInfoAnswer } from './ingest/me
 export type { IngestSpec, IngestResult } from './ingest/ingest-spec.js';
 export { checkOutboundUrl, OutboundRefused, type OutboundPolicy } from './net/safe-fetch.js';
 export { TaskFailure } from './worker/task-handler.js';
+export * from './xtl/index.js';
+export * from './engine/index.js';

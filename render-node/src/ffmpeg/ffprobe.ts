@@ -79,7 +79,8 @@ export interface FfprobeOptions {
 
 async function probeJson(input: string, args: string[], options: FfprobeOptions): Promise<unknown> {
   const command = options.ffprobePath ?? defaultBinaries().ffprobe;
-  const fullArgs = ['-hide_banner', '-v', 'error', '-print_format', 'json', ...args, '-i', input];
+  // Files and http(s) only: an input string cannot make ffprobe open concat:, subfile:, data:...
+  const fullArgs = ['-hide_banner', '-v', 'error', '-print_format', 'json', ...args, '-protocol_whitelist', 'file,http,https,tcp,tls,crypto', '-i', input];
   const { stdout, stderrTail } = await spawnTool({ command, args: fullArgs, signal: options.signal, collectStdout: true });
   try {
     return JSON.parse(stdout) as unknown;

@@ -26,6 +26,14 @@ export interface MediaInfo {
   videoCodec?: string;
   audioCodec?: string;
   pixelFormat?: string;
+  /**
+   * When the picture starts after the file does (the sound starts first, or an edit list says
+   * so): its first frame's time from the start of the file, in 100 ns units.
+   */
+  videoStartHns?: number;
+  /** Index in the file of the picture stream and of the sound stream (first of each by default). */
+  videoStreamIndex?: number;
+  audioStreamIndex?: number;
   /** The container, as ffprobe names it (`mov,mp4,m4a,3gp,3g2,mj2`, `matroska,webm`...). */
   formatName: string;
 }
@@ -54,6 +62,14 @@ export function soundStream(probe: FfprobeResult): FfprobeStream | undefined {
   return probe.streams.find((s) => s.codec_type === 'audio');
 }
 
+function videoStartOffsetHns(probe: FfprobeResult, video: FfprobeStream | undefined): number | undefined {
+  const fileStart = seconds(probe.format.start_time);
+  const videoStart = seconds(video?.start_time);
+  if (fileStart === undefined || videoStart === undefined) return undefined;
+  const offsetHns = Math.round((videoStart - fileStart) * 1e7);
+  return offsetHns > 0 ? offsetHns : undefined;
+}
+
 export function mediaInfoFromProbe(probe: FfprobeResult): MediaInfo {
   const video = pictureStream(probe);
   const audio = soundStream(probe);
@@ -80,6 +96,9 @@ export function mediaInfoFromProbe(probe: FfprobeResult): MediaInfo {
     videoCodec: video?.codec_name,
     audioCodec: audio?.codec_name,
     pixelFormat: video?.pix_fmt,
+    videoStartHns: videoStartOffsetHns(probe, video),
+    videoStreamIndex: video?.index,
+    audioStreamIndex: audio?.index,
     formatName,
   };
 }

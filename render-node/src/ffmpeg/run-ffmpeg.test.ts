@@ -179,6 +179,12 @@ describe('ffprobe', () => {
     expect(audio).toMatchObject({ kind: 'audio', hasVideo: false, hasAudio: true, sampleRate: 44100 });
   });
 
+  it('opens nothing but files and http(s)', async () => {
+    const error = (await ffprobe('data:video/mp4;base64,AAAA').catch((e: unknown) => e)) as FfmpegError;
+    expect(error).toBeInstanceOf(FfmpegError);
+    expect(error.stderrTail).toMatch(/not on whitelist/);
+  });
+
   it('fails with the reason for a file that is not media', async () => {
     const junk = path.join(work.dir, 'junk.mp4');
     await fs.writeFile(junk, 'this is not a video');

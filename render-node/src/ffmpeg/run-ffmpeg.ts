@@ -48,6 +48,7 @@ export async function runFfmpeg(options: RunFfmpegOptions): Promise<RunFfmpegRes
     killGraceMs: options.killGraceMs,
     onStart: options.onStart,
   });
+  reader?.finish();
   return { stderrTail };
 }
 

@@ -95,7 +95,8 @@ export function spawnTool(options: SpawnToolOptions): Promise<SpawnToolResult> {
     child.stderr!.on('data', (chunk: Buffer) => tail.push(chunk));
     child.stdout!.on('data', (chunk: Buffer) => {
       if (options.collectStdout) stdoutChunks.push(chunk);
-      if (options.onStdoutLine) {
+      // After an abort the caller has moved on: what the dying child still says is not news.
+      if (options.onStdoutLine && !aborted) {
         const lines = (pendingLine + chunk.toString('utf8')).split('\n');
         pendingLine = lines.pop() ?? '';
         for (const line of lines) options.onStdoutLine(line.replace(/\r$/, ''));
@@ -128,7 +129,7 @@ export function spawnTool(options: SpawnToolOptions): Promise<SpawnToolResult> {
     child.on('close', (code, signal) => {
       if (settled) return;
       finish();
-      if (pendingLine && options.onStdoutLine) options.onStdoutLine(pendingLine);
+      if (pendingLine && options.onStdoutLine && !aborted) options.onStdoutLine(pendingLine);
       if (aborted) return reject(new FfmpegAbortedError(name));
       if (spawnError) {
         return reject(new FfmpegUnavailableError(name, 'unusable', `${name} could not be started (${executable}): ${spawnError.message}`));

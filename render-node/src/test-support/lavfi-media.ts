@@ -36,8 +36,10 @@ export interface TestVideoOptions {
   toneHz?: number;
   /** `mp4` (H.264 + AAC), `webm` (VP9 + Opus), `mov`. */
   container?: 'mp4' | 'webm' | 'mov' | 'mkv';
-  /** Picture source instead of testsrc2 (e.g. `color=c=red`). */
+  /** Picture source instead of testsrc2, with its own options and a trailing colon (`color=c=red:`). */
   picture?: string;
+  /** Burn the frame number in at the top left (default: yes). */
+  label?: boolean;
 }
 
 export async function makeTestVideo(dir: string, name: string, options: TestVideoOptions = {}): Promise<string> {
@@ -51,19 +53,14 @@ export async function makeTestVideo(dir: string, name: string, options: TestVide
     toneHz = 440,
     container = 'mp4',
     picture,
+    label = true,
   } = options;
   const file = path.join(dir, `${name}.${container}`);
-  const source = picture ?? 'testsrc2';
-  const args = [
-    '-f',
-    'lavfi',
-    '-i',
-    `${source}=s=${width}x${height}:r=${fps}:d=${durationS}`,
-  ];
+  const source = picture ?? 'testsrc2=';
+  const args = ['-f', 'lavfi', '-i', `${source}s=${width}x${height}:r=${fps}:d=${durationS}`];
   if (sampleRate > 0) args.push('-f', 'lavfi', '-i', `sine=f=${toneHz}:r=${sampleRate}:d=${durationS}`);
+  if (label) args.push('-vf', "drawtext=text='%{frame_num}':x=8:y=8:fontsize=40:fontcolor=white:box=1:boxcolor=black");
   args.push(
-    '-vf',
-    "drawtext=text='%{frame_num}':x=8:y=8:fontsize=40:fontcolor=white:box=1:boxcolor=black",
     '-pix_fmt',
     'yuv420p',
     '-g',
