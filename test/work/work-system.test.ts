@@ -74,6 +74,9 @@ describe.each(drivers)('the work system (%s)', (driver) => {
     expect(pushes.map((m) => m.payload.state)).toContain('running');
     expect(pushes.at(-1)?.payload).toMatchObject({ state: 'completed', progress: 100, kind: 'probe' });
     await editor.close();
+    // The node exits right after its last report; its slot frees once it has.
+    const exitDeadline = Date.now() + 5000;
+    while (dispatcherOf(server).capacity() < 2 && Date.now() < exitDeadline) await sleep(20);
     expect(dispatcherOf(server).capacity()).toBe(2);
   });
 
