@@ -28,3 +28,29 @@ describe('mediaIdTokens', () => {
     expect(mediaIdsDigest(ids)).not.toBe(mediaIdsDigest([ids[0]!]));
   });
 });
+
+describe('mediaIdTokens on generated text', () => {
+  /** The rule written plainly, to check the fast scan against. */
+  const reference = (text: string) =>
+    [
+      ...new Set(
+        [...text.matchAll(/(?:(?<![A-Za-z0-9_-])|(?<=\\[bfnrt]))[A-Za-z0-9_-]{21}[AQgw](?![A-Za-z0-9_-])/g)].map((m) => m[0]),
+      ),
+    ].sort();
+
+  it('agrees with the plain rule', () => {
+    let state = 7;
+    const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pieces = ['"', ',', ' ', '\\n', '\\t', '\\\\', '/', 'é', 'a', 'Zz9_-', '—', '{"k":'];
+    for (let round = 0; round < 300; round++) {
+      let text = '';
+      while (text.length < 400) {
+        const roll = next();
+        if (roll < 0.3) text += newId();
+        else if (roll < 0.4) text += newId().slice(0, 1 + Math.floor(next() * 21)) + newId().slice(0, Math.floor(next() * 3));
+        else text += pieces[Math.floor(next() * pieces.length)];
+      }
+      expect(mediaIdTokens(text)).toEqual(reference(text));
+    }
+  });
+});

@@ -9,29 +9,41 @@ import { createHash } from 'node:crypto';
  * matches a media file.
  */
 const ID_LENGTH = 22;
-const isIdChar = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-') isIdChar[c.charCodeAt(0)] = 1;
-const lastIdChars = new Set(['A', 'Q', 'g', 'w']);
-const escapeLetters = new Set(['b', 'f', 'n', 'r', 't']);
+const idChars = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-') idChars[c.charCodeAt(0)] = 1;
+const isIdChar = (code: number) => code < 128 && idChars[code] === 1;
+/** The last character of a 128-bit base64url id: A, Q, g or w. */
+const canEndId = (code: number) => code === 0x41 || code === 0x51 || code === 0x67 || code === 0x77;
+/** Letters of JSON escapes (`\n`) that may stand right before an id. */
+const isEscapeLetter = (code: number) => code === 0x62 || code === 0x66 || code === 0x6e || code === 0x72 || code === 0x74;
+const BACKSLASH = 0x5c;
 
-/** Distinct id-shaped tokens of a text, sorted. A plain loop: several times faster than a regex on megabytes. */
+/**
+ * Distinct id-shaped tokens of a text, sorted. Autosave runs this on megabytes, so it skips
+ * ahead: when the character 21 places on is not an id character, no id can start in between.
+ */
 export function mediaIdTokens(text: string): string[] {
   const ids = new Set<string>();
   const length = text.length;
-  let run = 0;
-  for (let i = 0; i <= length; i++) {
-    const code = i < length ? text.charCodeAt(i) : 0;
-    if (code < 128 && isIdChar[code] === 1) {
-      run++;
+  // Invariant: the character before `i` (if any) is not an id character.
+  let i = 0;
+  while (i + ID_LENGTH <= length) {
+    if (!isIdChar(text.charCodeAt(i + ID_LENGTH - 1))) {
+      i += ID_LENGTH;
       continue;
     }
-    const runStart = i - run;
-    if (run === ID_LENGTH) {
-      if (lastIdChars.has(text[i - 1]!)) ids.add(text.slice(runStart, i));
-    } else if (run === ID_LENGTH + 1 && text[runStart - 1] === '\\' && escapeLetters.has(text[runStart]!)) {
-      if (lastIdChars.has(text[i - 1]!)) ids.add(text.slice(runStart + 1, i));
+    let start = i + ID_LENGTH - 1;
+    while (start > i && isIdChar(text.charCodeAt(start - 1))) start--;
+    let end = i + ID_LENGTH;
+    while (end < length && isIdChar(text.charCodeAt(end))) end++;
+    const run = end - start;
+    if (canEndId(text.charCodeAt(end - 1))) {
+      if (run === ID_LENGTH) ids.add(text.slice(start, end));
+      else if (run === ID_LENGTH + 1 && text.charCodeAt(start - 1) === BACKSLASH && isEscapeLetter(text.charCodeAt(start))) {
+        ids.add(text.slice(start + 1, end));
+      }
     }
-    run = 0;
+    i = end + 1;
   }
   return [...ids].sort();
 }
