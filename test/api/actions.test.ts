@@ -250,6 +250,18 @@ describe.each(drivers)('action history (%s)', (driver) => {
     expect(rows[0]!.n).toBe(0);
   });
 
+  it('deletes a project while a tab posts to it without failing either', async () => {
+    for (let round = 0; round < 5; round++) {
+      const project = await newProject();
+      const posts = Array.from({ length: 12 }, (_, i) => api.post('/api/actions', { project, name: `late${i}` }));
+      const deleted = api.delete(`/api/projects/${project}`);
+      const statuses = (await Promise.all(posts)).map((r) => r.status);
+      expect((await deleted).status).toBe(200);
+      expect(statuses.every((status) => status === 200 || status === 404), statuses.join()).toBe(true);
+      expect((await api.get(`/api/actions?project=${project}`)).status).toBe(404);
+    }
+  });
+
   it('tells apart equal client ids in two projects', async () => {
     const [first, second] = [await newProject(), await newProject()];
     await api.post('/api/actions', { project: first, id: 'twin', name: 'one' });

@@ -183,8 +183,19 @@ export class ProjectsRepository {
 
   /** Deletes a project; its actions, history head and index rows go with it (foreign keys). */
   async delete(id: string, ownerId: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('projects').where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return this.db.transaction().execute(async (trx) => {
+      // An action post locks the history head, then the project (its foreign key check): take
+      // them in the same order, or a delete racing a post deadlocks.
+      await trx
+        .selectFrom('action_histories')
+        .select('project_id')
+        .where('project_id', '=', id)
+        .where('owner_id', '=', ownerId)
+        .forUpdate()
+        .execute();
+      const result = await trx.deleteFrom('projects').where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    });
   }
 
   /** The media ids a project mentions; undefined when the owner has no such project. */
