@@ -59,9 +59,10 @@ describe.each(drivers)('action history (%s)', (driver) => {
     editor = await connectEditor(server.wsUrl);
     api = server.api(editor.authToken);
   });
+  // The server closes the sockets itself first, so no token release races its shutdown.
   afterAll(async () => {
-    await editor?.close();
     await server?.destroy();
+    await editor?.close();
   });
 
   const newProject = async (client = api) => (await client.post('/api/projects', { name: 'History', data: {} })).body.id as string;
@@ -202,8 +203,8 @@ describe.each(drivers)('action history (%s)', (driver) => {
       expect(listed.map((a) => a.id).sort()).toEqual([...answeredIds].sort());
       expect(listed[0]!.id).toBe('dup');
       expect((await client.get(`/api/actions?project=${project}`)).body.entries).toEqual(listed);
-      await tab.close();
     } finally {
+      // Destroying the server closes the tab's socket.
       await roomy.destroy();
     }
   });
@@ -295,6 +296,6 @@ describe.each(drivers)('action history (%s)', (driver) => {
     expect((await theirs.patch('/api/actions/mine', { canceled: true })).status).toBe(404);
     expect((await theirs.get(`/api/actions?project=${project}`)).status).toBe(404);
     expect((await entries(project)).map((a) => [a.id, a.canceled])).toEqual([['mine', false]]);
-    await stranger.close();
+    // The stranger's socket is closed by the server at teardown.
   });
 });

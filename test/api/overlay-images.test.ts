@@ -46,9 +46,10 @@ describe.each(drivers)('overlay images (%s)', (driver) => {
     editor = await connectEditor(server.wsUrl);
     api = server.api(editor.authToken);
   });
+  // The server closes the sockets itself first, so no token release races its shutdown.
   afterAll(async () => {
-    await editor?.close();
     await server?.destroy();
+    await editor?.close();
   });
 
   const read = (ownerId: string, id: string) => server.controlPlane.services.overlays.read(ownerId, id);

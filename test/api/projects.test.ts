@@ -38,10 +38,11 @@ describe.each(drivers)('projects (%s)', (driver) => {
     api = server.api(editor.authToken);
     otherApi = server.api(other.authToken);
   });
+  // The server closes the sockets itself first, so no token release races its shutdown.
   afterAll(async () => {
+    await server?.destroy();
     await editor?.close();
     await other?.close();
-    await server?.destroy();
   });
 
   /** POSTs a body given as raw JSON text, so the test controls every byte. */
@@ -254,6 +255,17 @@ describe.each(drivers)('projects (%s)', (driver) => {
       select count(*)::int as n from domain_events where type = 'project_update' and payload->>'projectId' = ${id}
     `.execute(server.controlPlane.database.db);
     expect(rows[0]!.n).toBe(saves.length);
+  });
+
+  it('documents the routes in the OpenAPI document', async () => {
+    const { paths } = (await server.api().get('/api/openapi.json')).body;
+    expect(paths['/api/projects'].get.parameters.map((p: any) => p.name)).toEqual(
+      expect.arrayContaining(['start_number', 'count', 'data', 'search']),
+    );
+    expect(paths['/api/projects/{id}'].patch.requestBody.content['application/json'].schema.properties).toHaveProperty('modifTime');
+    expect(paths['/api/projects/{id}/mediafiles'].get).toBeDefined();
+    expect(paths['/api/actions/{id}'].patch.requestBody.content['application/json'].schema.required).toContain('canceled');
+    expect(paths['/api/overlay_img'].post.responses).toHaveProperty('400');
   });
 
   it('refuses bad input with 400 and a JSON error', async () => {

@@ -43,9 +43,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let driver: DriverName;
   if (options.url) {
     driver = 'postgres';
-    dialect = new PostgresDialect({
-      pool: new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: pgTypes }),
-    });
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: pgTypes });
+    // An idle connection can be cut by the server (restart, failover, a dropped database): the
+    // pool discards it and the next query opens a new one. Unlistened, the error would end the process.
+    pool.on('error', () => {});
+    dialect = new PostgresDialect({ pool });
   } else {
     driver = 'pglite';
     const client = options.pgliteDir ? await openPgliteDir(options.pgliteDir) : new PGlite();
