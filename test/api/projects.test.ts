@@ -275,6 +275,7 @@ describe.each(drivers)('projects (%s)', (driver) => {
       ['POST', '/api/projects', { createTime: '1600000000000' }],
       ['POST', '/api/projects', { createTime: 1.5 }],
       ['POST', '/api/projects', { name: 'nul\u0000byte' }],
+      ['POST', '/api/projects', { name: 'lone \ud800 surrogate' }],
       ['POST', '/api/projects', { thumbnail: ['x'] }],
       ['PATCH', `/api/projects/${body.id}`, { modifTime: -1 }],
       ['PATCH', `/api/projects/${body.id}`, { name: null }],
