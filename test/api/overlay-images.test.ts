@@ -20,7 +20,7 @@ async function image(codec: 'png' | 'mjpeg', size = '64x32'): Promise<Buffer> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+async function until(probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe()) return true;
@@ -40,7 +40,9 @@ describe.each(drivers)('overlay images (%s)', (driver) => {
     png = await image('png');
     server = await startTestServer(
       driver,
-      { TOKEN_GRACE_SECONDS: '2', WS_PING_INTERVAL_MS: '200', OVERLAY_SWEEP_INTERVAL_MS: '100', OVERLAY_MAX_BYTES: '16kb' },
+      // A connected editor's token is refreshed every ping round and outlives it by the grace
+      // period: generous enough that a loaded test machine never lets it lapse.
+      { TOKEN_GRACE_SECONDS: '3', WS_PING_INTERVAL_MS: '500', OVERLAY_SWEEP_INTERVAL_MS: '100', OVERLAY_MAX_BYTES: '16kb' },
       { overlayPins: { pinned: async () => new Set(pinned) } },
     );
     editor = await connectEditor(server.wsUrl);
