@@ -32,6 +32,8 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL accepts a URL \(postgres or postgresql\)/],
     [{ ACTION_HISTORY_DEPTH: '0' }, /ACTION_HISTORY_DEPTH accepts an integer from 1/],
     [{ BODY_LIMIT: 'lots' }, /BODY_LIMIT accepts a size in bytes/],
+    [{ OVERLAY_MAX_BYTES: 'big' }, /OVERLAY_MAX_BYTES accepts a size in bytes/],
+    [{ OVERLAY_SWEEP_INTERVAL_MS: '10' }, /OVERLAY_SWEEP_INTERVAL_MS accepts an integer from 50/],
     [{ PROFILE: 'production' }, /DATABASE_URL accepts a postgres:\/\/ URL \(required when PROFILE=production\)/],
   ])('fails fast on %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
@@ -39,8 +41,10 @@ describe('loadConfig', () => {
   });
 
   it('parses sizes and lists', () => {
-    const config = loadConfig({ BODY_LIMIT: '5mb', CORS_ORIGINS: 'https://a.example, https://b.example' });
+    const config = loadConfig({ BODY_LIMIT: '5mb', CORS_ORIGINS: 'https://a.example, https://b.example', OVERLAY_MAX_BYTES: '512kb' });
     expect(config.bodyLimitBytes).toBe(5 * 2 ** 20);
+    expect(config.overlayMaxBytes).toBe(512 * 1024);
+    expect(loadConfig({}).overlayMaxBytes).toBe(8 * 2 ** 20);
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
 });

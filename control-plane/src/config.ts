@@ -24,6 +24,10 @@ export interface Config {
   allowAnonymous: boolean;
   openRegistration: boolean;
   actionHistoryDepth: number;
+  /** Largest overlay image (decoded PNG bytes) `POST /api/overlay_img` accepts. */
+  overlayMaxBytes: number;
+  /** How often overlay images of users gone past the token grace period are deleted. */
+  overlaySweepIntervalMs: number;
   allowPrivateUrls: boolean;
   corsOrigins: string[] | '*';
   bodyLimitBytes: number;
@@ -166,6 +170,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     allowAnonymous: read.bool('ALLOW_ANONYMOUS', embedded),
     openRegistration: read.bool('OPEN_REGISTRATION', embedded),
     actionHistoryDepth: read.int('ACTION_HISTORY_DEPTH', 1000, 1, 1_000_000),
+    overlayMaxBytes: read.bytes('OVERLAY_MAX_BYTES', 8 * 2 ** 20),
+    overlaySweepIntervalMs: read.int('OVERLAY_SWEEP_INTERVAL_MS', 60_000, 50, 86_400_000),
     allowPrivateUrls: read.bool('ALLOW_PRIVATE_URLS', false),
     corsOrigins: cors === undefined || cors === '*' ? '*' : cors.split(',').map((o) => o.trim()),
     bodyLimitBytes: read.bytes('BODY_LIMIT', 32 * 2 ** 20),

@@ -21,6 +21,19 @@ import { mountUsers } from './api/users.js';
 import { mountDevelopers } from './api/developers.js';
 import { mountEditorConfig } from './api/editor-config.js';
 import { mountInternal } from './api/internal.js';
+import { mountProjects } from './api/projects.js';
+import { mountActions } from './api/actions.js';
+import { mountOverlayImages } from './api/overlay-images.js';
+import { ProjectsRepository } from './db/projects-repository.js';
+import { ActionsRepository } from './db/actions-repository.js';
+import { OverlayImagesRepository } from './db/overlay-images-repository.js';
+import { ProjectsService } from './services/projects.js';
+import { ActionHistoryService } from './services/action-history.js';
+import { OverlayImagesService } from './services/overlay-images.js';
+import { OverlaySweeper } from './services/overlay-sweeper.js';
+import { placeholderMediaCatalog, type MediaCatalog } from './services/media-catalog.js';
+import { noOverlayPins, type OverlayPins } from './services/overlay-pins.js';
+import type { MediaUsage } from './services/media-usage.js';
 import { versionString } from './version.js';
 import { newId } from './ids.js';
 import { WorkQueue } from './work/work-queue.js';
@@ -52,9 +65,26 @@ export interface Services {
   metrics: Metrics;
   work: WorkQueue;
   dispatcher: Dispatcher;
+  projects: ProjectsService;
+  /** Which projects mention which media (answered by the projects' media index). */
+  mediaUsage: MediaUsage;
+  actions: ActionHistoryService;
+  overlays: OverlayImagesService;
 }
 
-export async function startControlPlane(config: Config, logger: Logger): Promise<ControlPlane> {
+/** Parts another area provides; each has a default until that area is wired in (and tests may replace them). */
+export interface Collaborators {
+  /** Describes media objects for `GET /api/projects/<id>/mediafiles`. */
+  mediaCatalog?: MediaCatalog;
+  /** Overlay images that running renders use. */
+  overlayPins?: OverlayPins;
+}
+
+export async function startControlPlane(
+  config: Config,
+  logger: Logger,
+  collaborators: Collaborators = {},
+): Promise<ControlPlane> {
   const database = await openDatabase({
     url: config.databaseUrl,
     pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
@@ -119,7 +149,32 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   work.onChange((task) => {
     if (task.owner_id) presence.pushToUser(task.owner_id, taskProgressMessage(task));
   });
-  const services: Services = { developers, identity, stats, presence, metrics, work, dispatcher };
+  const projects = new ProjectsService(new ProjectsRepository(db), collaborators.mediaCatalog ?? placeholderMediaCatalog);
+  const actions = new ActionHistoryService(new ActionsRepository(db), { depth: config.actionHistoryDepth });
+  const overlays = new OverlayImagesService(
+    new OverlayImagesRepository(db),
+    identity,
+    collaborators.overlayPins ?? noOverlayPins,
+    { maxBytes: config.overlayMaxBytes },
+  );
+  const overlaySweeper = new OverlaySweeper(
+    () => overlays.sweep(),
+    config.overlaySweepIntervalMs,
+    logger.child({ component: 'overlay-sweeper' }),
+  );
+  const services: Services = {
+    developers,
+    identity,
+    stats,
+    presence,
+    metrics,
+    projects,
+    mediaUsage: projects,
+    actions,
+    overlays,
+    work,
+    dispatcher,
+  };
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
     const principal = await resolvePrincipal(kind, req);
@@ -167,6 +222,9 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       mountEditorConfig(router('users'), db);
       mountInternal(router('internal'), work);
       mountMediaInfo(router('media info'), mediaInfo);
+      mountProjects(router('projects'), projects);
+      mountActions(router('actions'), actions);
+      mountOverlayImages(router('overlays'), overlays);
     },
   );
 
@@ -186,6 +244,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   publicUrl ??= url;
   work.start(dispatcher);
   logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
+  overlaySweeper.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -196,6 +255,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await presence.close();
+      await overlaySweeper.stop();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([closed, timeout]);
       server.closeAllConnections();

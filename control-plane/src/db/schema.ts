@@ -98,9 +98,90 @@ export interface TaskError {
   code: string;
 }
 
+/** A bigint with a database default: optional on insert. */
+type GeneratedInt = ColumnType<number, number | undefined, number>;
+
+export interface ProjectsTable {
+  id: string;
+  owner_id: string;
+  name: Generated<string>;
+  /** The JSON text of the project's `data` exactly as the client sent it. */
+  data_json: string;
+  thumbnail: Generated<string>;
+  create_ms: number;
+  modif_ms: number;
+  /** Bumped on every save; guards the media index against concurrent saves. */
+  revision: GeneratedInt;
+  /** Digest of the indexed set of media ids. */
+  media_digest: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Which id-shaped tokens (media ids) a project's data mentions. */
+export interface ProjectMediaTable {
+  project_id: string;
+  owner_id: string;
+  media_id: string;
+}
+
+/** The per-project head of the action history: its lock, version and last sequence number. */
+export interface ActionHistoriesTable {
+  project_id: string;
+  owner_id: string;
+  version: GeneratedInt;
+  last_seq: GeneratedInt;
+}
+
+export interface ActionsTable {
+  project_id: string;
+  /** Unique within the project: the client's id when it was free, else a generated one. */
+  id: string;
+  owner_id: string;
+  /** POST order within the project. */
+  seq: number;
+  name: Generated<string>;
+  /** The JSON text of the action's `data` exactly as the client sent it. */
+  data_json: string;
+  canceled: Generated<boolean>;
+  create_ms: number;
+  modif_ms: number;
+}
+
+export interface OverlayImagesTable {
+  id: string;
+  owner_id: string;
+  png: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
+  size_bytes: number;
+  width: number;
+  height: number;
+  created_at: Timestamp;
+}
+
+export type DomainEventType = 'project_create' | 'project_update';
+
+/**
+ * Facts raised in the same transaction as the change they describe; the integration layer
+ * delivers them as developer callbacks. `seq` orders them (assignment order, not commit order).
+ */
+export interface DomainEventsTable {
+  seq: Generated<number>;
+  id: string;
+  user_id: string;
+  type: DomainEventType;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Timestamp;
+}
+
 export interface DB {
   developers: DevelopersTable;
   users: UsersTable;
   auth_tokens: AuthTokensTable;
   tasks: TasksTable;
+  projects: ProjectsTable;
+  project_media: ProjectMediaTable;
+  action_histories: ActionHistoriesTable;
+  actions: ActionsTable;
+  overlay_images: OverlayImagesTable;
+  domain_events: DomainEventsTable;
 }

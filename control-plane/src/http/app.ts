@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { keepRawBody } from './raw-json-body.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -48,7 +49,8 @@ export function createHttpApp(options: HttpAppOptions, mount: (app: Express) => 
       maxAge: 600,
     }),
   );
-  app.use(express.json({ limit: options.bodyLimitBytes, strict: false }));
+  // The raw bytes are kept so that members stored as sent (project data) stay byte for byte.
+  app.use(express.json({ limit: options.bodyLimitBytes, strict: false, verify: keepRawBody }));
 
   mount(app);
 

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Benchmark, BenchRow } from './support/types.js';
+import { expectOk, load } from './support/load.js';
+import { startBenchControlPlane } from './support/control-plane.js';
+import { connectEditor, type EditorConnection } from '../test/support/editor-client.js';
+
+/**
+ * Autosave, the editor's hot path, on Postgres: editors PATCH their project's whole data (2 MB
+ * of timeline JSON) and POST actions. Three views:
+ *   - alone: one editor, one request at a time (the service time);
+ *   - paced: every editor autosaves every few seconds and posts an action every second, as
+ *     editors do, all at once;
+ *   - saturated: every editor sends its next request as soon as the last one answered.
+ * Latencies are as a client sees them, in the same process as the server, so the client's own
+ * work (building and sending 2 MB bodies) counts against the same cores.
+ */
+
+const mediaId = () => randomBytes(16).toString('base64url');
+
+/** Timeline JSON of about `bytes` bytes mentioning a few dozen media ids. */
+function timeline(bytes: number, revision: number, mediaIds: string[]): string {
+  const clips: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const clip = JSON.stringify({
+      id: `clip-${i}`,
+      media: mediaIds[i % mediaIds.length],
+      track: i % 6,
+      start: i * 40_000_000,
+      duration: 40_000_000,
+      effects: [{ type: 'fade', durationHns: 5_000_000 }],
+      title: `Shot ${i} — take ${revision}`,
+    });
+    clips.push(clip);
+    size += clip.length + 1;
+  }
+  return `{"version":3,"revision":${revision},"clips":[${clips.join(',')}]}`;
+}
+
+interface Latencies {
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function percentiles(samples: number[]): Latencies {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+/**
+ * Each of `loops` runs `request` every `intervalMs` (staggered starts) for `durationMs`; a slow
+ * answer delays that loop's next request, as an editor waits for its own save.
+ */
+async function paced(loops: number, intervalMs: number, durationMs: number, request: (loop: number, k: number) => Promise<void>) {
+  const latencies: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: loops }, async (_, loop) => {
+      for (let k = 0; ; k++) {
+        const due = start + (loop / loops) * intervalMs + k * intervalMs;
+        if (due - start >= durationMs) return;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        const t = performance.now();
+        await request(loop, k);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { ...percentiles(latencies), requests: latencies.length };
+}
+
+const bench: Benchmark = async ({ size, log }) => {
+  const smoke = size === 'smoke';
+  const editorsCount = smoke ? 2 : 50;
+  const dataBytes = smoke ? 64 * 1024 : 2 * 2 ** 20;
+  const { controlPlane, stop } = await startBenchControlPlane();
+  const editors: EditorConnection[] = [];
+  try {
+    const sessions: Array<{ token: string; projectId: string; bodies: Buffer[] }> = [];
+    for (let e = 0; e < editorsCount; e++) {
+      const editor = await connectEditor(`${controlPlane.url.replace(/^http/, 'ws')}/websocket`);
+      editors.push(editor);
+      const ids = Array.from({ length: 30 }, mediaId);
+      // Two revisions alternate, so every save changes the data (the media set stays).
+      const bodies = [0, 1].map((revision) => Buffer.from(`{"data":${timeline(dataBytes, revision, ids)}}`));
+      const created = await fetch(`${controlPlane.url}/api/projects`, {
+        method: 'POST',
+        headers: { authorization: editor.authToken, 'content-type': 'application/json' },
+        body: bodies[0],
+      });
+      const { id } = (await created.json()) as { id: string };
+      sessions.push({ token: editor.authToken, projectId: id, bodies });
+    }
+    const patch = async (editor: number, k: number) => {
+      const session = sessions[editor]!;
+      const response = await fetch(`${controlPlane.url}/api/projects/${session.projectId}`, {
+        method: 'PATCH',
+        headers: { authorization: session.token, 'content-type': 'application/json' },
+        body: session.bodies[k % 2],
+      });
+      await expectOk(response);
+    };
+    const post = async (editor: number, k: number) => {
+      const session = sessions[editor]!;
+      const response = await fetch(`${controlPlane.url}/api/actions`, {
+        method: 'POST',
+        headers: { authorization: session.token, 'content-type': 'application/json' },
+        body: JSON.stringify({ project: session.projectId, name: 'move', data: { clip: `clip-${k}`, toHns: k * 1000 } }),
+      });
+      await expectOk(response);
+    };
+
+    const mb = (dataBytes / 2 ** 20).toFixed(2);
+    const rows: BenchRow[] = [];
+    const row = (metric: string, value: number, unit: string, note: string) =>
+      rows.push({ benchmark: 'autosave', metric, value, unit, note });
+
+    log(`alone: one editor, ${mb} MB PATCHes and action POSTs one at a time`);
+    const alonePatch = await load((i) => patch(0, i), smoke ? 4 : 60, 1);
+    const alonePost = await load((i) => post(0, i), smoke ? 10 : 500, 1);
+    row(`PATCH ${mb} MB p50`, alonePatch.p50Ms, 'ms', 'alone');
+    row(`PATCH ${mb} MB p99`, alonePatch.p99Ms, 'ms', 'alone');
+    row('POST action p50', alonePost.p50Ms, 'ms', 'alone');
+    row('POST action p99', alonePost.p99Ms, 'ms', 'alone');
+
+    const autosaveMs = 5000;
+    const durationMs = smoke ? 1000 : 30_000;
+    log(`paced: ${editorsCount} editors, autosave every ${autosaveMs / 1000} s and an action every second, for ${durationMs / 1000} s`);
+    const [pacedPatch, pacedPost] = await Promise.all([
+      paced(editorsCount, autosaveMs, durationMs, patch),
+      paced(editorsCount, 1000, durationMs, post),
+    ]);
+    const pacedNote = `${editorsCount} editors, paced (${pacedPatch.requests} PATCH, ${pacedPost.requests} POST)`;
+    row(`PATCH ${mb} MB p50`, pacedPatch.p50Ms, 'ms', pacedNote);
+    row(`PATCH ${mb} MB p99`, pacedPatch.p99Ms, 'ms', pacedNote);
+    row('POST action p50', pacedPost.p50Ms, 'ms', pacedNote);
+    row('POST action p99', pacedPost.p99Ms, 'ms', pacedNote);
+
+    log(`saturated: ${editorsCount} editors back to back`);
+    const patches = smoke ? 8 : 600;
+    const fullPatch = await load((i) => patch(i % editorsCount, Math.floor(i / editorsCount)), patches, editorsCount);
+    const fullPost = await load((i) => post(i % editorsCount, i), smoke ? 20 : 5000, editorsCount);
+    const saturatedNote = `${editorsCount} editors, saturated`;
+    row(`PATCH ${mb} MB p50`, fullPatch.p50Ms, 'ms', saturatedNote);
+    row(`PATCH ${mb} MB p99`, fullPatch.p99Ms, 'ms', saturatedNote);
+    row('PATCH throughput', fullPatch.perSecond, 'req/s', saturatedNote);
+    row('POST action p50', fullPost.p50Ms, 'ms', saturatedNote);
+    row('POST action p99', fullPost.p99Ms, 'ms', saturatedNote);
+    row('POST action throughput', fullPost.perSecond, 'req/s', saturatedNote);
+    return rows;
+  } finally {
+    await Promise.all(editors.map((editor) => editor.close()));
+    await stop();
+  }
+};
+export default bench;

@@ -1,0 +1,227 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { DB } from './schema.js';
+
+/**
+ * Queries of projects and of the index of the media their data mentions. A save writes the
+ * project, its index and its domain event in one statement (one round trip): the statement
+ * compares the project's `revision` with the one it read, and when a concurrent save slipped
+ * in between it changes nothing and says so; the caller then repeats it under a row lock.
+ */
+
+export interface NewProjectRow {
+  id: string;
+  ownerId: string;
+  name: string;
+  dataJson: string;
+  thumbnail: string;
+  createMs: number;
+  mediaIds: string[];
+  mediaDigest: string;
+  eventId: string;
+}
+
+export interface ProjectChanges {
+  name?: string | undefined;
+  /** With `mediaIds` and `mediaDigest`: the index follows the new data. */
+  data?: { json: string; mediaIds: string[]; mediaDigest: string } | undefined;
+  thumbnail?: string | undefined;
+  modifMs: number;
+}
+
+export interface ProjectRow {
+  id: string;
+  name: string;
+  thumbnail: string;
+  createMs: number;
+  modifMs: number;
+}
+
+export type SaveOutcome = 'saved' | 'missing' | 'raced';
+
+export type ProjectSortColumn = 'name' | 'create_ms' | 'modif_ms';
+
+export class ProjectsRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async insert(row: NewProjectRow): Promise<void> {
+    await sql`
+      with p as (
+        insert into projects (id, owner_id, name, data_json, thumbnail, create_ms, modif_ms, media_digest)
+        values (${row.id}, ${row.ownerId}, ${row.name}, ${row.dataJson}, ${row.thumbnail},
+                ${row.createMs}, ${row.createMs}, ${row.mediaDigest})
+        returning id, owner_id, thumbnail
+      ), history as (
+        insert into action_histories (project_id, owner_id) select id, owner_id from p
+      ), media as (
+        insert into project_media (project_id, owner_id, media_id)
+        select p.id, p.owner_id, m from p, unnest(${row.mediaIds}::text[]) as m
+      ), event as (
+        insert into domain_events (id, user_id, type, payload)
+        select ${row.eventId}, owner_id, 'project_create', jsonb_build_object('projectId', id, 'thumbnail', thumbnail) from p
+      )
+      select id from p
+    `.execute(this.db);
+  }
+
+  /**
+   * Saves changes with an optimistic check of `revision`; 'raced' when a concurrent save came
+   * first (nothing was changed). Within `lockedSave` the same statement cannot race.
+   */
+  async save(
+    id: string,
+    ownerId: string,
+    changes: ProjectChanges,
+    eventId: string,
+    db: Kysely<DB> = this.db,
+  ): Promise<SaveOutcome> {
+    const set: RawBuilder<unknown>[] = [
+      sql`modif_ms = ${changes.modifMs}`,
+      sql`revision = revision + 1`,
+      sql`updated_at = now()`,
+    ];
+    if (changes.name !== undefined) set.push(sql`name = ${changes.name}`);
+    if (changes.thumbnail !== undefined) set.push(sql`thumbnail = ${changes.thumbnail}`);
+    const data = changes.data;
+    if (data) set.push(sql`data_json = ${data.json}`, sql`media_digest = ${data.mediaDigest}`);
+
+    // The index is rewritten only when the set of mentioned ids changed: autosaves of the same
+    // timeline touch nothing there. Only the difference is deleted and inserted.
+    const reindex = data
+      ? sql`
+        , reindex as (
+          select (select media_digest from cur) is distinct from ${data.mediaDigest} as needed
+        ), gone as (
+          delete from project_media m using p, reindex
+          where reindex.needed and m.project_id = p.id and m.media_id <> all(${data.mediaIds}::text[])
+        ), added as (
+          insert into project_media (project_id, owner_id, media_id)
+          select p.id, p.owner_id, m from p, reindex, unnest(${data.mediaIds}::text[]) as m
+          where reindex.needed
+          on conflict do nothing
+        )`
+      : sql``;
+
+    const { rows } = await sql<{ found: number; saved: number }>`
+      with cur as (
+        select revision, media_digest from projects where id = ${id} and owner_id = ${ownerId}
+      ), p as (
+        update projects set ${sql.join(set)}
+        where id = ${id} and owner_id = ${ownerId} and revision = (select revision from cur)
+        returning id, owner_id, thumbnail
+      ), event as (
+        insert into domain_events (id, user_id, type, payload)
+        select ${eventId}, owner_id, 'project_update', jsonb_build_object('projectId', id, 'thumbnail', thumbnail) from p
+      ) ${reindex}
+      select (select count(*) from cur)::int as found, (select count(*) from p)::int as saved
+    `.execute(db);
+    const row = rows[0]!;
+    return row.saved === 1 ? 'saved' : row.found === 0 ? 'missing' : 'raced';
+  }
+
+  /** Runs `work` in a transaction holding the project's row lock; false when there is no such project. */
+  async withRowLock(id: string, ownerId: string, work: (trx: Kysely<DB>) => Promise<void>): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const locked = await trx
+        .selectFrom('projects')
+        .select('id')
+        .where('id', '=', id)
+        .where('owner_id', '=', ownerId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!locked) return false;
+      await work(trx);
+      return true;
+    });
+  }
+
+  async find(id: string, ownerId: string): Promise<(ProjectRow & { dataJson: string }) | undefined> {
+    return this.db
+      .selectFrom('projects')
+      .select(['id', 'name', 'thumbnail', 'create_ms as createMs', 'modif_ms as modifMs', 'data_json as dataJson'])
+      .where('id', '=', id)
+      .where('owner_id', '=', ownerId)
+      .executeTakeFirst();
+  }
+
+  async list(
+    ownerId: string,
+    options: { offset: number; limit: number; search?: string | undefined; sort: ProjectSortColumn; descending: boolean },
+  ): Promise<{ total: number; rows: ProjectRow[] }> {
+    const filtered = () => {
+      let query = this.db.selectFrom('projects').where('owner_id', '=', ownerId);
+      if (options.search) query = query.where(sql<boolean>`strpos(lower(name), lower(${options.search})) > 0`);
+      return query;
+    };
+    const direction = options.descending ? 'desc' : 'asc';
+    const [countRow, rows] = await Promise.all([
+      filtered().select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow(),
+      options.limit === 0
+        ? Promise.resolve([])
+        : filtered()
+            .select(['id', 'name', 'thumbnail', 'create_ms as createMs', 'modif_ms as modifMs'])
+            // Names sort without regard to case, the same on every server collation.
+            .orderBy(options.sort === 'name' ? sql`lower(name)` : sql.ref(options.sort), direction)
+            .orderBy('id', direction)
+            .offset(options.offset)
+            .limit(options.limit)
+            .execute(),
+    ]);
+    return { total: countRow.total, rows };
+  }
+
+  /** The data of several of an owner's projects (those still there). */
+  async dataOf(ownerId: string, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('projects')
+      .select(['id', 'data_json'])
+      .where('owner_id', '=', ownerId)
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(rows.map((r) => [r.id, r.data_json]));
+  }
+
+  /** Deletes a project; its actions, history head and index rows go with it (foreign keys). */
+  async delete(id: string, ownerId: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      // An action post locks the history head, then the project (its foreign key check): take
+      // them in the same order, or a delete racing a post deadlocks.
+      await trx
+        .selectFrom('action_histories')
+        .select('project_id')
+        .where('project_id', '=', id)
+        .where('owner_id', '=', ownerId)
+        .forUpdate()
+        .execute();
+      const result = await trx.deleteFrom('projects').where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    });
+  }
+
+  /** The media ids a project mentions; undefined when the owner has no such project. */
+  async mediaIdsOf(id: string, ownerId: string): Promise<string[] | undefined> {
+    const rows = await this.db
+      .selectFrom('projects')
+      .leftJoin('project_media', 'project_media.project_id', 'projects.id')
+      .select('project_media.media_id')
+      .where('projects.id', '=', id)
+      .where('projects.owner_id', '=', ownerId)
+      .orderBy('project_media.media_id')
+      .execute();
+    if (rows.length === 0) return undefined;
+    return rows.flatMap((r) => (r.media_id === null ? [] : [r.media_id]));
+  }
+
+  /** (media id, project id) pairs of the owner's projects that mention any of the ids. */
+  async usage(ownerId: string, mediaIds: string[]): Promise<Array<{ mediaId: string; projectId: string }>> {
+    if (mediaIds.length === 0) return [];
+    return this.db
+      .selectFrom('project_media')
+      .select(['media_id as mediaId', 'project_id as projectId'])
+      .where('owner_id', '=', ownerId)
+      .where('media_id', '=', sql<string>`any(${mediaIds}::text[])`)
+      .orderBy('media_id')
+      .orderBy('project_id')
+      .execute();
+  }
+}
