@@ -55,6 +55,15 @@ export interface Config {
   thumbHeight: number;
   /** Media info tasks answer at most this many thumbnails (long files get a wider step). */
   mediaInfoMaxThumbnails: number;
+  callbacks: {
+    intervalMs: number;
+    concurrency: number;
+    timeoutMs: number;
+    maxAttempts: number;
+    maxAgeMs: number;
+    baseBackoffMs: number;
+    maxBackoffMs: number;
+  };
   /** Variables a local render node inherits (PATH, FFMPEG_PATH, ...); nothing else leaks to it. */
   renderNodeEnv: Record<string, string>;
 }
@@ -191,6 +200,15 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     thumbWidth: read.int('THUMB_WIDTH', 160, 16, 1920),
     thumbHeight: read.int('THUMB_HEIGHT', 90, 16, 1080),
     mediaInfoMaxThumbnails: read.int('MEDIAINFO_MAX_THUMBNAILS', 300, 1, 100_000),
+    callbacks: {
+      intervalMs: read.int('CALLBACK_POLL_INTERVAL_MS', 1000, 10, 60_000),
+      concurrency: read.int('CALLBACK_CONCURRENCY', 16, 1, 1000),
+      timeoutMs: read.int('CALLBACK_TIMEOUT_MS', 10_000, 100, 300_000),
+      maxAttempts: read.int('CALLBACK_MAX_ATTEMPTS', 12, 1, 1000),
+      maxAgeMs: read.int('CALLBACK_MAX_AGE_S', 86_400, 1, 30 * 86_400) * 1000,
+      baseBackoffMs: read.int('CALLBACK_BACKOFF_MS', 1000, 1, 3_600_000),
+      maxBackoffMs: read.int('CALLBACK_MAX_BACKOFF_MS', 300_000, 1, 86_400_000),
+    },
     renderNodeEnv: Object.fromEntries(
       RENDER_NODE_PASSTHROUGH.flatMap((name) => (env[name] !== undefined ? [[name, env[name]!]] : [])),
     ),

@@ -21,6 +21,7 @@ import { mountUsers } from './api/users.js';
 import { mountDevelopers } from './api/developers.js';
 import { mountEditorConfig } from './api/editor-config.js';
 import { mountInternal } from './api/internal.js';
+import { CallbackDelivery } from './integration/callback-delivery.js';
 import { mountProjects } from './api/projects.js';
 import { mountActions } from './api/actions.js';
 import { mountOverlayImages } from './api/overlay-images.js';
@@ -65,6 +66,7 @@ export interface Services {
   metrics: Metrics;
   work: WorkQueue;
   dispatcher: Dispatcher;
+  callbacks: CallbackDelivery;
   projects: ProjectsService;
   /** Which projects mention which media (answered by the projects' media index). */
   mediaUsage: MediaUsage;
@@ -162,6 +164,7 @@ export async function startControlPlane(
     config.overlaySweepIntervalMs,
     logger.child({ component: 'overlay-sweeper' }),
   );
+  const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }));
   const services: Services = {
     developers,
     identity,
@@ -174,6 +177,7 @@ export async function startControlPlane(
     overlays,
     work,
     dispatcher,
+    callbacks,
   };
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
@@ -245,6 +249,7 @@ export async function startControlPlane(
   work.start(dispatcher);
   logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
   overlaySweeper.start();
+  callbacks.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -256,6 +261,7 @@ export async function startControlPlane(
       server.closeIdleConnections();
       await presence.close();
       await overlaySweeper.stop();
+      await callbacks.stop();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([closed, timeout]);
       server.closeAllConnections();

@@ -7,7 +7,11 @@ import {
 } from '../services/developers.js';
 
 const idParam = z.object({ id: z.string().min(1).max(200) });
-const keyAnswer = z.object({ id: z.string(), apiKey: z.string().describe('Shown only in this answer.') });
+const keyAnswer = z.object({
+  id: z.string(),
+  apiKey: z.string().describe('Shown only in this answer.'),
+  callbackSecret: z.string().describe('Key of the X-Cutroom-Signature HMAC on callbacks; shown only in this answer.'),
+});
 
 /** The admin API for developer accounts, guarded by ADMIN_TOKEN. */
 export function mountDevelopers(api: ApiRouter, developers: DevelopersService): void {
@@ -55,7 +59,7 @@ export function mountDevelopers(api: ApiRouter, developers: DevelopersService): 
   api.route({
     method: 'post',
     path: '/api/developers/:id/rotate-key',
-    summary: 'Replace the apiKey (the old one stops working at once)',
+    summary: 'Replace the apiKey and the callback secret (the old ones stop working at once)',
     auth: 'admin',
     params: idParam,
     responses: { 200: { description: 'The new apiKey', schema: keyAnswer } },

@@ -158,7 +158,7 @@ export interface OverlayImagesTable {
   created_at: Timestamp;
 }
 
-export type DomainEventType = 'project_create' | 'project_update';
+export type DomainEventType = 'project_create' | 'project_update' | 'render_start' | 'render_complete';
 
 /**
  * Facts raised in the same transaction as the change they describe; the integration layer
@@ -171,6 +171,14 @@ export interface DomainEventsTable {
   type: DomainEventType;
   payload: ColumnType<Record<string, unknown>, string, string>;
   created_at: Timestamp;
+  /** Callback delivery: pending until delivered, failed after the retry budget, skipped without a callBackUrl. */
+  delivery: ColumnType<'pending' | 'delivered' | 'failed' | 'skipped', undefined, 'pending' | 'delivered' | 'failed' | 'skipped'>;
+  attempts: ColumnType<number, undefined, number>;
+  next_attempt_at: ColumnType<Date, undefined, Date | string>;
+  /** A replica delivering the event holds it until then. */
+  lease_until: ColumnType<Date | null, undefined, Date | string | null>;
+  last_error: ColumnType<string | null, undefined, string | null>;
+  delivered_at: ColumnType<Date | null, undefined, Date | string | null>;
 }
 
 export interface DB {

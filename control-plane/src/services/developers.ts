@@ -64,9 +64,10 @@ type DeveloperRow = Selectable<DevelopersTable>;
 export class DevelopersService {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async create(settings: DeveloperSettings): Promise<{ id: string; apiKey: string }> {
+  async create(settings: DeveloperSettings): Promise<{ id: string; apiKey: string; callbackSecret: string }> {
     const id = newId();
     const apiKey = newSecret(API_KEY_PREFIX);
+    const callbackSecret = newSecret();
     await this.db
       .insertInto('developers')
       .values({
@@ -79,10 +80,10 @@ export class DevelopersService {
         media_tab_content_url: settings.mediaTabContentUrl ?? null,
         fetch_thumbnail_url: settings.fetchThumbnailUrl ?? null,
         output_s3_bucket: settings.outputS3Bucket ? JSON.stringify(settings.outputS3Bucket) : null,
-        callback_secret: newSecret(),
+        callback_secret: callbackSecret,
       })
       .execute();
-    return { id, apiKey };
+    return { id, apiKey, callbackSecret };
   }
 
   async list(): Promise<DeveloperView[]> {
@@ -118,19 +119,22 @@ export class DevelopersService {
     return this.get(id);
   }
 
-  async rotateKey(id: string): Promise<{ id: string; apiKey: string }> {
+  /** New apiKey and callback secret; the old ones stop working at once. */
+  async rotateKey(id: string): Promise<{ id: string; apiKey: string; callbackSecret: string }> {
     const apiKey = newSecret(API_KEY_PREFIX);
+    const callbackSecret = newSecret();
     const result = await this.db
       .updateTable('developers')
       .set({
         api_key_hash: hashSecret(apiKey),
         api_key_prefix: apiKey.slice(0, API_KEY_PREFIX.length + 6),
+        callback_secret: callbackSecret,
         updated_at: new Date(),
       })
       .where('id', '=', id)
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw notFound(`no developer ${id}`);
-    return { id, apiKey };
+    return { id, apiKey, callbackSecret };
   }
 
   async delete(id: string): Promise<void> {

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_tasks.js';
 import * as m0004 from './0004_projects.js';
+import * as m0005 from './0005_callbacks.js';
 
 /** Every migration, in order. Names sort in the order they apply; never rename or edit a shipped one. */
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_tasks': m0002,
   '0004_projects': m0004,
+  '0005_callbacks': m0005,
 };
