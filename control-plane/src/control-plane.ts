@@ -21,6 +21,8 @@ import { mountUsers } from './api/users.js';
 import { mountDevelopers } from './api/developers.js';
 import { mountEditorConfig } from './api/editor-config.js';
 import { versionString } from './version.js';
+import { loadKubeConfig, makeClients } from './kubernetes/kube-client.js';
+import { Operator } from './operator/operator.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -31,6 +33,8 @@ export interface ControlPlane {
   server: http.Server;
   database: Database;
   services: Services;
+  /** The in-process operator (OPERATOR=embedded), campaigning for its Lease like any replica. */
+  operator: Operator | undefined;
   stop(): Promise<void>;
 }
 
@@ -136,6 +140,12 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       resolve();
     });
   });
+  const operator =
+    config.kubernetes.operator === 'embedded'
+      ? new Operator(makeClients(loadKubeConfig(config.kubernetes)), config.kubernetes, metrics.registry, logger.child({ component: 'operator' }))
+      : undefined;
+  operator?.start();
+
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   publicUrl ??= url;
@@ -148,6 +158,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await presence.close();
+      await operator?.stop();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([closed, timeout]);
       server.closeAllConnections();
@@ -155,5 +166,5 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       logger.info('stopped');
     })());
 
-  return { url, server, database, services, stop };
+  return { url, server, database, services, operator, stop };
 }
