@@ -37,6 +37,7 @@ export class JobController {
       if (event.typeKey === typeKey(pods)) {
         const owner = (event.object.metadata.ownerReferences ?? []).find((ref: { kind: string; controller?: boolean }) => ref.kind === 'Job' && ref.controller);
         if (owner) this.schedule(event.object.metadata.namespace!, owner.name);
+        if (event.type !== 'DELETED') setImmediate(() => this.releaseOrphan(event.object.metadata.namespace!, event.object.metadata.name!));
       }
     });
   }
@@ -117,7 +118,7 @@ export class JobController {
       const deadlineAt = deadlineS ? Date.parse(status.startTime) + deadlineS * 1000 : Infinity;
       if (now >= deadlineAt) finish('Failed', 'DeadlineExceeded', 'Job was active longer than specified deadline');
       else if (status.failed > job.spec.backoffLimit) finish('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit');
-      else if (status.succeeded >= job.spec.completions) finish('Complete', '', '');
+      else if (status.succeeded >= job.spec.completions) finish('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods');
       else {
         if (Number.isFinite(deadlineAt)) this.schedule(namespace, name, deadlineAt - now + 5);
         // TerminatingOrFailed: a replacement waits until the failed pod has fully stopped.
@@ -153,6 +154,26 @@ export class JobController {
   }
 
   private readonly lastFailureAt = new Map<string, number>();
+
+  /** A pod whose Job is gone is not counted by anyone: its tracking finalizer goes once it stops. */
+  private releaseOrphan(namespace: string, name: string): void {
+    if (this.closed) return;
+    const pod = this.store.get(this.pods, namespace, name);
+    if (!pod || !(pod.metadata.finalizers ?? []).includes(TRACKING_FINALIZER)) return;
+    const owner = (pod.metadata.ownerReferences ?? []).find((ref: { kind: string; controller?: boolean }) => ref.kind === 'Job' && ref.controller);
+    const job = owner && this.store.get(this.jobs, namespace, owner.name);
+    if (job && job.metadata.uid === owner.uid) return;
+    if (!terminal(pod) && !(pod.metadata.deletionTimestamp && !pod.spec.nodeName)) return;
+    try {
+      this.registry.update(this.pods, namespace, name, {
+        ...pod,
+        metadata: { ...pod.metadata, finalizers: pod.metadata.finalizers.filter((f: string) => f !== TRACKING_FINALIZER) },
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code === 409) setImmediate(() => this.releaseOrphan(namespace, name));
+      else if ((error as { code?: number }).code !== 404) console.error('stand-in job controller failed', error);
+    }
+  }
 
   private createPod(job: KubeObject): void {
     const template = job.spec.template;

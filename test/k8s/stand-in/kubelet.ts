@@ -36,6 +36,8 @@ export interface KubeletOptions {
   appRoot?: string;
   /** Host variables a container needs to find its interpreter (a real image brings its own). */
   hostEnv?: Record<string, string>;
+  /** Images the simulated registry cannot serve: their pods wait in ErrImagePull. */
+  unpullableImage?: (image: string) => boolean;
 }
 
 interface RunningContainer {
@@ -218,6 +220,11 @@ export class Kubelet {
   private start(pod: KubeObject): void {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     const spec = pod.spec.containers[0] as Record<string, any>;
+    if (this.options.unpullableImage?.(spec.image)) {
+      const waiting = { reason: 'ErrImagePull', message: `failed to pull and unpack image "${spec.image}": not found` };
+      this.writeStatus(pod, { phase: 'Pending', containerStatuses: [this.containerStatus(spec, { waiting }, false)] });
+      return;
+    }
     const podDir = path.join(this.workDir, pod.metadata.uid);
     const mounts = this.mountVolumes(pod, spec, podDir);
     let env: Record<string, string>;
