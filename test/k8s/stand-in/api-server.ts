@@ -23,6 +23,7 @@ export interface AuditRecord {
   namespace?: string;
   name?: string;
   code: number;
+  atMs: number;
 }
 
 export interface ApiServerOptions {
@@ -42,6 +43,8 @@ interface Target {
 export class StandInApiServer {
   readonly server: http.Server;
   readonly audit: AuditRecord[] = [];
+  /** Fault injection: a rule that returns an error fails the request with it. */
+  readonly faults: Array<(request: AuditRecord) => StatusError | undefined> = [];
   private readonly watches = new Set<() => void>();
 
   constructor(
@@ -104,10 +107,15 @@ export class StandInApiServer {
       namespace: target.namespace,
       name: target.name,
       code: 200,
+      atMs: Date.now(),
     };
     this.audit.push(record);
     try {
-      await this.serve(verb, target, query, req, res);
+      for (const fault of this.faults) {
+        const error = fault(record);
+        if (error) throw error;
+      }
+      await this.serve(verb, target, query, req, res, record);
     } catch (error) {
       record.code = error instanceof StatusError ? error.code : 500;
       throw error;
@@ -131,7 +139,7 @@ export class StandInApiServer {
     }
   }
 
-  private async serve(verb: string, target: Target, query: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async serve(verb: string, target: Target, query: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse, record: AuditRecord): Promise<void> {
     const { type, namespace, name, subresource } = target;
     const dryRun = query.get('dryRun') === 'All';
     if (subresource && subresource !== 'status') throw notFound(type, `${name}/${subresource}`);
@@ -144,9 +152,12 @@ export class StandInApiServer {
         const object = this.registry.get(type, namespace, name!);
         return this.send(res, 200, wantsTable(req) ? toTable(type, [object], object.metadata.resourceVersion, query) : object);
       }
-      case 'create':
+      case 'create': {
         if (name) throw methodNotAllowed('POST on a named resource is not allowed');
-        return this.send(res, 201, this.registry.create(type, namespace, (await readJson(req)) as KubeObject, { dryRun }));
+        const created = this.registry.create(type, namespace, (await readJson(req)) as KubeObject, { dryRun });
+        record.name = created.metadata.name;
+        return this.send(res, 201, created);
+      }
       case 'update':
         return this.send(res, 200, this.registry.update(type, namespace, name!, (await readJson(req)) as KubeObject, { subresource, dryRun }));
       case 'patch':
