@@ -165,10 +165,11 @@ class EnvReader {
     return value;
   }
 
-  /** `key=value,key2=value2` labels (a node selector). */
+  /** `key=value,key2=value2` labels (a node selector); `none` for no labels. */
   labels(name: string, fallback: string): Record<string, string> {
     const value = this.raw(name) ?? fallback;
     const labels: Record<string, string> = {};
+    if (value === 'none') return labels;
     for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
       const match = /^([A-Za-z0-9][-A-Za-z0-9_./]*)=([-A-Za-z0-9_.]*)$/.exec(pair);
       if (!match) throw new ConfigError(name, 'comma-separated key=value labels', value);
@@ -177,9 +178,10 @@ class EnvReader {
     return labels;
   }
 
-  /** `key[=value]:Effect` tolerations, comma-separated (no value: any value, operator Exists). */
+  /** `key[=value]:Effect` tolerations, comma-separated (no value: any value, operator Exists); `none`. */
   tolerations(name: string, fallback: string): Toleration[] {
     const value = this.raw(name) ?? fallback;
+    if (value === 'none') return [];
     return value
       .split(',')
       .map((p) => p.trim())
