@@ -69,10 +69,10 @@ describe('the kubernetes dispatcher', () => {
       gpu: true,
       internalUrl: harness.controlPlane.url,
       deadlineSeconds: 121,
-      tokenSecretRef: { name: resource.metadata.name, key: 'token' },
+      tokenSecretRef: { name: `${resource.metadata.name}-a1-token`, key: 'token' },
     });
     expect(JSON.stringify(resource)).not.toContain('token-Disp_Task-1');
-    const secret = await harness.clients('test').core.readNamespacedSecret({ namespace, name: resource.metadata.name });
+    const secret = await harness.clients('test').core.readNamespacedSecret({ namespace, name: `${resource.metadata.name}-a1-token` });
     expect(Buffer.from(secret.data!.token!, 'base64').toString()).toBe('token-Disp_Task-1-1');
     expect(secret.metadata!.ownerReferences).toEqual([expect.objectContaining({ kind: 'RenderTask', uid: resource.metadata.uid })]);
 
@@ -116,7 +116,14 @@ describe('the kubernetes dispatcher', () => {
     expect((await helloOf('disp-killed', 2)).token).toBe('token-disp-killed-2');
     const done = await phaseOf('disp-killed', 'Succeeded');
     expect(done.status!.attempts!.map((a) => a.phase)).toEqual(['Failed', 'Succeeded']);
+    expect(done.spec.tokenSecretRef.name).toBe(`${done.metadata.name}-a2-token`);
     expect(lost).toHaveLength(1);
+    // Both attempts' Secrets belong to the resource and go with it.
+    await dispatcher.stop('disp-killed');
+    await eventually(async () => {
+      const secrets = await harness.clients('test').core.listNamespacedSecret({ namespace });
+      expect(secrets.items.map((s) => s.metadata!.name).filter((n) => n!.startsWith(done.metadata.name))).toEqual([]);
+    });
   });
 
   it('stops a task: the resource, Job and process go, and that is no lost worker', async () => {

@@ -163,13 +163,13 @@ describe('the operator', () => {
     const created = await submit('render-retry');
     await phaseOf('render-retry', 'Failed');
     harness.controlPlane.plan('render-retry', { action: 'exit', code: 0 });
-    await clients.core.replaceNamespacedSecret({
+    const second = `${created.metadata.name}-a2-token`;
+    await clients.core.createNamespacedSecret({
       namespace,
-      name: created.metadata.name,
-      body: { metadata: { name: created.metadata.name, ownerReferences: [{ apiVersion: `${group}/${version}`, kind: 'RenderTask', name: created.metadata.name, uid: created.metadata.uid! }] }, stringData: { token: 'second-token' } },
+      body: { metadata: { name: second, ownerReferences: [{ apiVersion: `${group}/${version}`, kind: 'RenderTask', name: created.metadata.name, uid: created.metadata.uid! }] }, stringData: { token: 'second-token' } },
     });
     await clients.customObjects.patchNamespacedCustomObject(
-      { group, version, namespace, plural: 'rendertasks', name: created.metadata.name, body: { spec: { attempt: 2 } } },
+      { group, version, namespace, plural: 'rendertasks', name: created.metadata.name, body: { spec: { attempt: 2, tokenSecretRef: { name: second, key: 'token' } } } },
       MERGE_PATCH,
     );
     const hello = await helloOf('render-retry', 2);

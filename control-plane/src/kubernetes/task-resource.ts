@@ -193,3 +193,12 @@ export function ownerReferenceTo(resource: TaskResource, options: { controller: 
 export function jobNameFor(resourceName: string, attempt: number): string {
   return `${resourceName}-a${attempt}`;
 }
+
+/**
+ * The Secret holding an attempt's token. One per attempt, so the control plane only ever
+ * creates Secrets (its role cannot change an existing one), and a new attempt's pod can never
+ * start with the last attempt's token.
+ */
+export function tokenSecretNameFor(resourceName: string, attempt: number): string {
+  return `${resourceName}-a${attempt}-token`;
+}

@@ -13,6 +13,7 @@ import {
   resourceTypeForTask,
   TASK_RESOURCE_TYPES,
   TOKEN_SECRET_KEY,
+  tokenSecretNameFor,
   VERSION,
   type TaskResource,
   type TaskResourceSpec,
@@ -108,7 +109,7 @@ export class KubernetesDispatcher implements Dispatcher {
       gpu: launch.gpu,
       internalUrl: launch.internalUrl,
       deadlineSeconds: Math.max(1, Math.ceil(launch.deadlineS)),
-      tokenSecretRef: { name, key: TOKEN_SECRET_KEY },
+      tokenSecretRef: { name: tokenSecretNameFor(name, launch.attempt), key: TOKEN_SECRET_KEY },
     };
     this.launching.add(launch.taskId);
     this.stopping.delete(launch.taskId);
@@ -145,9 +146,10 @@ export class KubernetesDispatcher implements Dispatcher {
       if (resource.spec.attempt > launch.attempt) return; // a later attempt is already out
       // The token first: the operator makes the new attempt's Job only once it sees the new spec.
       await this.writeToken(resource, launch);
-      if (resource.spec.attempt < launch.attempt || resource.spec.gpu !== spec.gpu || resource.spec.deadlineSeconds !== spec.deadlineSeconds) {
+      if (resource.spec.attempt < launch.attempt) {
+        const { taskId: _id, kind: _kind, ...changes } = spec;
         await clients.customObjects.patchNamespacedCustomObject(
-          { group: GROUP, version: VERSION, namespace, plural: type.plural, name, body: { spec: { attempt: spec.attempt, gpu: spec.gpu, deadlineSeconds: spec.deadlineSeconds, internalUrl: spec.internalUrl } } },
+          { group: GROUP, version: VERSION, namespace, plural: type.plural, name, body: { spec: changes } },
           MERGE_PATCH,
         );
         this.options.logger.info({ taskId: launch.taskId, attempt: launch.attempt, resource: name }, 'task resource moved to a new attempt');
@@ -209,11 +211,14 @@ export class KubernetesDispatcher implements Dispatcher {
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
   }
 
+  /**
+   * Creates the attempt's token Secret, owned by the resource. It is never updated: an existing
+   * one belongs to this same launch (a repeat), and holds its token.
+   */
   private async writeToken(resource: TaskResource, launch: WorkerLaunch): Promise<void> {
-    const { core } = this.options.clients;
     const body: V1Secret = {
       metadata: {
-        name: resource.spec.tokenSecretRef.name,
+        name: tokenSecretNameFor(resource.metadata.name, launch.attempt),
         namespace: this.options.namespace,
         labels: RESOURCE_LABELS,
         annotations: { [ANNOTATIONS.taskId]: launch.taskId, [LABELS.attempt]: String(launch.attempt) },
@@ -224,10 +229,9 @@ export class KubernetesDispatcher implements Dispatcher {
       stringData: { [TOKEN_SECRET_KEY]: launch.token },
     };
     try {
-      await core.createNamespacedSecret({ namespace: this.options.namespace, body });
+      await this.options.clients.core.createNamespacedSecret({ namespace: this.options.namespace, body });
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
-      await core.replaceNamespacedSecret({ namespace: this.options.namespace, name: body.metadata!.name!, body });
     }
   }
 
