@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { parse, parseAllDocuments } from 'yaml';
-import { lintChart, lintTemplate, skeleton } from './chart/template-lint.js';
+import { lintChart, lintTemplate, renderChartSkeleton } from './chart/template-lint.js';
 
 /** The chart and the YAML files, checked as far as they can be without Helm or a cluster. */
 
@@ -19,21 +19,7 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
-export function renderedSkeleton(): Array<Record<string, any>> {
-  const dir = path.join(chart, 'templates');
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .flatMap((file) =>
-      parseAllDocuments(skeleton(fs.readFileSync(path.join(dir, file), 'utf8'), values), { uniqueKeys: false })
-        .map((doc) => {
-          if (doc.errors.length) throw new Error(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
-          return doc.toJS() as Record<string, any> | null;
-        })
-        .filter((doc): doc is Record<string, any> => doc !== null)
-        .map((doc) => ({ ...doc, __file: file })),
-    );
-}
+const renderedSkeleton = () => renderChartSkeleton(chart);
 
 describe('the Helm chart and YAML files', () => {
   it('has YAML files that all parse', () => {

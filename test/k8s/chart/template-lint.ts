@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 
 /**
  * What can be checked of a Helm chart without Helm: every `.Values.x.y` a template reads exists
@@ -116,4 +116,23 @@ export function skeleton(text: string, values: unknown): string {
     lines.push(line.replace(ACTION, (_whole, body: string) => resolveInline(body, values) ?? 'tpl-value'));
   }
   return lines.join('\n');
+}
+
+/** Every document of the chart's templates, skeleton-rendered with the default values. */
+export function renderChartSkeleton(chartDir: string): Array<Record<string, any>> {
+  const values = parse(fs.readFileSync(path.join(chartDir, 'values.yaml'), 'utf8'));
+  const dir = path.join(chartDir, 'templates');
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((file) =>
+      parseAllDocuments(skeleton(fs.readFileSync(path.join(dir, file), 'utf8'), values), { uniqueKeys: false })
+        .map((doc) => {
+          if (doc.errors.length) throw new Error(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
+          return doc.toJS() as Record<string, any> | null;
+        })
+        .filter((doc): doc is Record<string, any> => doc !== null)
+        .map((doc) => ({ ...doc, __file: file })),
+    );
 }
