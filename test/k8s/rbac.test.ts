@@ -61,7 +61,7 @@ describe("the chart's RBAC against what the components call", () => {
   it('uses only what the Roles grant, and the Roles grant nothing unused', async () => {
     harness.startOperator('operator');
     dispatcher = new KubernetesDispatcher(
-      { clients: harness.clients('control-plane'), namespace: 'default', taskTtlMs: 1, maxActiveTasks: 10, logger },
+      { clients: harness.clients('control-plane'), namespace: 'default', taskTtlMs: 60_000, maxActiveTasks: 10, logger },
       { workerLost: () => {} },
     );
     await dispatcher.start();
@@ -89,7 +89,7 @@ describe("the chart's RBAC against what the components call", () => {
     await dispatcher.recordProgress('rbac-import', 50);
     await dispatcher.stop('rbac-import');
     // Finished resources are collected.
-    await eventually(async () => expect(await dispatcher.collectFinished(Date.now() + 10_000)).toBeGreaterThan(0));
+    await eventually(async () => expect(await dispatcher.collectFinished(Date.now() + 120_000)).toBeGreaterThan(0));
 
     const audit = harness.cluster.api.audit.filter((r) => r.user === 'control-plane' || r.user === 'operator');
     const refused = audit.filter((r) => !allowed(roles[r.user]!, r)).map((r) => `${r.user} ${r.verb} ${r.group}/${r.resource}${r.subresource ? `/${r.subresource}` : ''}`);
