@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { mediaInfo, TaskFailure } from '@cutroom/render-node';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -26,6 +29,8 @@ const USAGE = `usage: cutroom <command>
   developers update ID [--name NAME] [settings]
   developers rotate-key ID
   developers delete ID
+  mediainfo FILE_OR_URL [--preview-url URL]
+                               print the media info JSON of a file, as /api/task/mediainfo answers it
 
 settings: --callback-url URL --fetch-file-url URL --media-tab-content-url URL
           --fetch-thumbnail-url URL --s3-bucket NAME --s3-endpoint URL
@@ -53,6 +58,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     }
     case 'developers':
       return developersCommand(config, rest, out);
+    case 'mediainfo':
+      return mediaInfoCommand(config, rest, out);
     case 'help':
     case '--help':
       out.write(`${USAGE}\n`);
@@ -185,6 +192,35 @@ function settingsFrom(values: Partial<Record<keyof typeof settingFlags, string>>
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new UsageError(formatZodError(parsed.error, 'settings'));
   return parsed.data;
+}
+
+/** The seed's "generate media info locally": the same answer as a media info task, on this machine. */
+async function mediaInfoCommand(config: Config, argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { 'preview-url': { type: 'string' } }, allowPositionals: true });
+  const input = positionals[0];
+  if (!input) throw new UsageError('mediainfo needs a FILE or URL');
+  const scratchDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-mediainfo-'));
+  try {
+    const answer = await mediaInfo(
+      {
+        originalUrl: /^https?:\/\//i.test(input) ? input : path.resolve(input),
+        previewUrl: values['preview-url'],
+        // The operator's own command on their own machine: local addresses are theirs to use.
+        policy: { allowPrivate: true },
+        stepHns: config.thumbStepMs * 10_000,
+        maxThumbnails: config.mediaInfoMaxThumbnails,
+        box: { width: config.thumbWidth, height: config.thumbHeight },
+      },
+      { scratchDir, signal: new AbortController().signal },
+    );
+    out.write(`${JSON.stringify(answer, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof TaskFailure) throw new Error(`${error.report.code}: ${error.report.message}`);
+    throw error;
+  } finally {
+    await fs.rm(scratchDir, { recursive: true, force: true });
+  }
 }
 
 /** Runs the CLI as a program: errors become one line on stderr and a non-zero exit. */

@@ -37,6 +37,25 @@ export interface Config {
   signingSecret: string | undefined;
   /** How claimed tasks get a worker: a local child process or a Kubernetes custom resource. */
   dispatcher: 'local' | 'kubernetes';
+  /** Render nodes running at once on this machine (local dispatcher). */
+  workers: number;
+  /** The command starting a render node (local dispatcher); unset: this build's render-node. */
+  renderNodeCommand: string[] | undefined;
+  maxAttempts: number;
+  /** A working task without a report for this long is reclaimed by the watchdog. */
+  taskHeartbeatTimeoutS: number;
+  /** How often render nodes report at least. */
+  taskHeartbeatIntervalS: number;
+  dispatchIntervalMs: number;
+  watchdogIntervalMs: number;
+  /** Timeline thumbnails: one every this many ms, fitted in this box. */
+  thumbStepMs: number;
+  thumbWidth: number;
+  thumbHeight: number;
+  /** Media info tasks answer at most this many thumbnails (long files get a wider step). */
+  mediaInfoMaxThumbnails: number;
+  /** Variables a local render node inherits (PATH, FFMPEG_PATH, ...); nothing else leaks to it. */
+  renderNodeEnv: Record<string, string>;
   kubernetes: KubernetesConfig;
 }
 
@@ -87,6 +106,9 @@ export interface RenderJobConfig {
   gpuTolerations: Toleration[];
   ttlSecondsAfterFinished: number;
 }
+
+/** What a local render node may see of our environment: where its tools are, and no secrets. */
+const RENDER_NODE_PASSTHROUGH = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'FFMPEG_PATH', 'FFPROBE_PATH', 'SCRATCH_DIR', 'RENDER_GPU'];
 
 export class ConfigError extends Error {
   constructor(
@@ -228,7 +250,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
   }
 
   const cors = read.raw('CORS_ORIGINS');
-  return {
+  const config: Config = {
     profile,
     host,
     port,
@@ -253,8 +275,30 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     signingSecret: read.raw('SIGNING_SECRET'),
     dispatcher: read.oneOf('DISPATCHER', ['local', 'kubernetes'], 'local'),
+    workers: read.int('WORKERS', os.availableParallelism(), 1, 1024),
+    renderNodeCommand: read.raw('RENDER_NODE_COMMAND')?.split(/\s+/),
+    maxAttempts: read.int('MAX_ATTEMPTS', 3, 1, 100),
+    taskHeartbeatTimeoutS: read.int('TASK_HEARTBEAT_TIMEOUT_S', 60, 1, 86_400),
+    taskHeartbeatIntervalS: read.int('TASK_HEARTBEAT_INTERVAL_S', 5, 1, 3600),
+    dispatchIntervalMs: read.int('DISPATCH_INTERVAL_MS', 1000, 10, 60_000),
+    watchdogIntervalMs: read.int('WATCHDOG_INTERVAL_MS', 5000, 10, 600_000),
+    thumbStepMs: read.int('THUMB_STEP_MS', 1000, 40, 600_000),
+    thumbWidth: read.int('THUMB_WIDTH', 160, 16, 1920),
+    thumbHeight: read.int('THUMB_HEIGHT', 90, 16, 1080),
+    mediaInfoMaxThumbnails: read.int('MEDIAINFO_MAX_THUMBNAILS', 300, 1, 100_000),
+    renderNodeEnv: Object.fromEntries(
+      RENDER_NODE_PASSTHROUGH.flatMap((name) => (env[name] !== undefined ? [[name, env[name]!]] : [])),
+    ),
     kubernetes: loadKubernetesConfig(read),
   };
+  if (config.taskHeartbeatIntervalS * 2 > config.taskHeartbeatTimeoutS) {
+    throw new ConfigError(
+      'TASK_HEARTBEAT_TIMEOUT_S',
+      `at least twice TASK_HEARTBEAT_INTERVAL_S (${config.taskHeartbeatIntervalS})`,
+      String(config.taskHeartbeatTimeoutS),
+    );
+  }
+  return config;
 }
 
 function loadKubernetesConfig(read: EnvReader): KubernetesConfig {

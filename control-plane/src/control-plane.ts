@@ -20,9 +20,19 @@ import { mountOperations } from './api/operations.js';
 import { mountUsers } from './api/users.js';
 import { mountDevelopers } from './api/developers.js';
 import { mountEditorConfig } from './api/editor-config.js';
+import { mountInternal } from './api/internal.js';
 import { versionString } from './version.js';
 import { loadKubeConfig, makeClients } from './kubernetes/kube-client.js';
 import { Operator } from './operator/operator.js';
+import { newId } from './ids.js';
+import { WorkQueue } from './work/work-queue.js';
+import { LocalDispatcher } from './work/local-dispatcher.js';
+import type { Dispatcher } from './work/dispatcher.js';
+import { probeKind } from './work/probe-kind.js';
+import { MediaInfoService } from './services/media-info.js';
+import { mountMediaInfo } from './api/media-info.js';
+import { activeWorkFromTasks, taskProgressMessage } from './work/task-views.js';
+import { renderNodeMainPath } from './work/render-node-path.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -44,12 +54,15 @@ export interface Services {
   stats: StatsService;
   presence: PresenceServer;
   metrics: Metrics;
+  work: WorkQueue;
+  dispatcher: Dispatcher;
 }
 
 export async function startControlPlane(config: Config, logger: Logger): Promise<ControlPlane> {
   const database = await openDatabase({
     url: config.databaseUrl,
     pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
+    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   try {
     await database.migrate();
@@ -66,21 +79,51 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     tokenGraceMs: config.tokenGraceMs,
     liveWindowMs: config.wsPingIntervalMs * 3,
   });
-  const stats = new StatsService(identity, {
-    activeWork: async () => ({
-      activeBuildThumbsTasksCount: 0,
-      activeRenderTasksCount: 0,
-      activeImportFromURLTasksCount: 0,
-      activeImportFromLocalDriveCount: 0,
-    }),
+  let url = '';
+  const work = new WorkQueue(
+    db,
+    {
+      replicaId: newId(),
+      internalUrl: () => config.internalUrl ?? url,
+      dispatchIntervalMs: config.dispatchIntervalMs,
+      watchdogIntervalMs: config.watchdogIntervalMs,
+      heartbeatIntervalS: config.taskHeartbeatIntervalS,
+    },
+    logger.child({ component: 'work' }),
+  );
+  const kindLimits = { maxAttempts: config.maxAttempts, heartbeatTimeoutS: config.taskHeartbeatTimeoutS };
+  work.register(probeKind(kindLimits));
+  const mediaInfo = new MediaInfoService(work, {
+    ...kindLimits,
+    allowPrivateUrls: config.allowPrivateUrls,
+    thumbStepMs: config.thumbStepMs,
+    thumbWidth: config.thumbWidth,
+    thumbHeight: config.thumbHeight,
+    maxThumbnails: config.mediaInfoMaxThumbnails,
   });
+  work.register(mediaInfo.kind());
+  const dispatcher = new LocalDispatcher(
+    {
+      workers: config.workers,
+      command: config.renderNodeCommand ?? [process.execPath, renderNodeMainPath()],
+      passEnv: config.renderNodeEnv,
+      killGraceMs: 5000,
+    },
+    work,
+    logger.child({ component: 'local-dispatcher' }),
+  );
+  metrics.observeTasks(() => work.store.counts());
+  const stats = new StatsService(identity, { activeWork: () => activeWorkFromTasks(work.store) });
   const presence = new PresenceServer(
     identity,
     { pingIntervalMs: config.wsPingIntervalMs, bindTimeoutMs: Math.max(30_000, config.wsPingIntervalMs * 2) },
     logger.child({ component: 'presence' }),
     (count) => metrics.openSockets.set(count),
   );
-  const services: Services = { developers, identity, stats, presence, metrics };
+  work.onChange((task) => {
+    if (task.owner_id) presence.pushToUser(task.owner_id, taskProgressMessage(task));
+  });
+  const services: Services = { developers, identity, stats, presence, metrics, work, dispatcher };
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
     const principal = await resolvePrincipal(kind, req);
@@ -126,6 +169,8 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       mountUsers(router('users'), identity);
       mountDevelopers(router('developers'), developers);
       mountEditorConfig(router('users'), db);
+      mountInternal(router('internal'), work);
+      mountMediaInfo(router('media info'), mediaInfo);
     },
   );
 
@@ -147,14 +192,17 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   operator?.start();
 
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  url = `http://127.0.0.1:${port}`;
   publicUrl ??= url;
+  work.start(dispatcher);
   logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down');
+      // Workers first, while the internal API still answers their last reports.
+      await work.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await presence.close();

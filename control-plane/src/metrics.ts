@@ -21,4 +21,18 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'cutroom_' });
   }
+
+  /** Active tasks by kind and state, read from the database at each scrape. */
+  observeTasks(counts: () => Promise<Array<{ kind: string; state: string; count: number }>>): void {
+    new Gauge({
+      name: 'cutroom_tasks',
+      help: 'Active tasks by kind and state (all replicas)',
+      labelNames: ['kind', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of await counts()) this.set({ kind: row.kind, state: row.state }, row.count);
+      },
+    });
+  }
 }

@@ -1,2 +1,10 @@
 /** The render node as a library: what the control plane shares with it. */
-export {};
+export * from './protocol.js';
+export { loadRenderNodeConfig, renderNodeConfig, RenderNodeConfigError, type RenderNodeConfig } from './config.js';
+export * from './ffmpeg/index.js';
+export { mediaInfo, type MediaInfoSpec, type MediaInfoAnswer } from './ingest/media-info-task.js';
+export type { IngestSpec, IngestResult } from './ingest/ingest-spec.js';
+export { checkOutboundUrl, OutboundRefused, type OutboundPolicy } from './net/safe-fetch.js';
+export { TaskFailure } from './worker/task-handler.js';
+export * from './xtl/index.js';
+export * from './engine/index.js';

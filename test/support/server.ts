@@ -18,6 +18,8 @@ export interface TestServer {
   stop(): Promise<void>;
   /** Starts a new control plane on the same database and data directory. */
   restart(extraEnv?: Record<string, string>): Promise<TestServer>;
+  /** Starts a second control plane on the same database (Postgres only); stop it yourself. */
+  replica(extraEnv?: Record<string, string>): Promise<TestServer>;
   /** Stops and removes everything. */
   destroy(): Promise<void>;
 }
@@ -53,6 +55,7 @@ async function launch(env: Record<string, string>, dataDir: string, cleanup: () 
     env,
     api: (token) => new ApiClient(controlPlane.url, token),
     stop: () => controlPlane.stop(),
+    replica: (extraEnv = {}) => launch({ ...env, ...extraEnv }, dataDir, async () => {}),
     async restart(extraEnv = {}) {
       await controlPlane.stop();
       return launch({ ...env, ...extraEnv }, dataDir, cleanup);

@@ -15,6 +15,8 @@ export interface DatabaseOptions {
   /** Where PGlite keeps its files; absent means in memory (tests). */
   pgliteDir?: string | undefined;
   poolSize?: number;
+  /** An idle pooled connection failed (the server restarted): logged, the pool reconnects. */
+  onIdleError?: (error: Error) => void;
 }
 
 export interface Database {
@@ -43,9 +45,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let driver: DriverName;
   if (options.url) {
     driver = 'postgres';
-    dialect = new PostgresDialect({
-      pool: new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: pgTypes }),
-    });
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: pgTypes });
+    // Without a listener an idle client's error (e.g. the server restarting) would crash the process.
+    pool.on('error', (error) => options.onIdleError?.(error));
+    dialect = new PostgresDialect({ pool });
   } else {
     driver = 'pglite';
     const client = options.pgliteDir ? await openPgliteDir(options.pgliteDir) : new PGlite();

@@ -61,8 +61,46 @@ export interface AuthTokensTable {
   created_at: Timestamp;
 }
 
+export type TaskState = 'pending' | 'dispatched' | 'running' | 'completing' | 'completed' | 'error' | 'aborted';
+
+/** A unit of work for a render node, with its state machine guarded in SQL (see work/task-store.ts). */
+export interface TasksTable {
+  id: string;
+  kind: string;
+  owner_id: string | null;
+  developer_id: string | null;
+  state: ColumnType<TaskState, TaskState | undefined, TaskState>;
+  /** What the task is doing now, in the seed's words where it has them (downloading, uploading...). */
+  stage: string | null;
+  /** 0 to 1. */
+  progress: ColumnType<number, number | undefined, number>;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  gpu: ColumnType<boolean, boolean | undefined, boolean>;
+  spec: ColumnType<Record<string, unknown>, string, string>;
+  result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  error: ColumnType<TaskError | null, string | null | undefined, string | null>;
+  log: ColumnType<string[], string | undefined, string>;
+  token_hash: string | null;
+  claimed_by: string | null;
+  heartbeat_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  not_before: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** The seed's engine error object, with a stable code per failure class. */
+export interface TaskError {
+  type: string;
+  message: string;
+  code: string;
+}
+
 export interface DB {
   developers: DevelopersTable;
   users: UsersTable;
   auth_tokens: AuthTokensTable;
+  tasks: TasksTable;
 }

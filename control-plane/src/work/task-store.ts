@@ -1,0 +1,290 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { DB, TaskError, TaskState, TasksTable } from '../db/schema.js';
+import { hashSecret, newId, newSecret } from '../ids.js';
+import type { TaskKind } from './dispatcher.js';
+
+/**
+ * The task state machine, persisted. Every transition is one guarded statement
+ * (`UPDATE ... WHERE state = ...`): when two replicas, a watchdog and a render node race, one
+ * wins and the others change nothing.
+ *
+ *   pending → dispatched → running → completing → completed
+ *                  ↘           ↘                → error | aborted
+ *          (attempt lost: back to pending while attempts remain, else error)
+ */
+
+export type TaskRow = Selectable<TasksTable>;
+
+export const ACTIVE_STATES: TaskState[] = ['pending', 'dispatched', 'running', 'completing'];
+const WORKING_STATES: TaskState[] = ['dispatched', 'running'];
+
+export interface NewTask {
+  id?: string;
+  kind: TaskKind;
+  ownerId?: string | null;
+  developerId?: string | null;
+  spec: Record<string, unknown>;
+  gpu?: boolean;
+  maxAttempts: number;
+}
+
+export interface Claimed {
+  task: TaskRow;
+  token: string;
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+const LOG_LINES_KEPT = 500;
+
+export class TaskStore {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Inserts a pending task; pass a transaction to create it atomically with what it works on. */
+  async create(task: NewTask, db: Kysely<DB> = this.db): Promise<TaskRow> {
+    return db
+      .insertInto('tasks')
+      .values({
+        id: task.id ?? newId(),
+        kind: task.kind,
+        owner_id: task.ownerId ?? null,
+        developer_id: task.developerId ?? null,
+        spec: json(task.spec),
+        gpu: task.gpu ?? false,
+        max_attempts: task.maxAttempts,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async get(id: string): Promise<TaskRow | undefined> {
+    return this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * Claims up to `limit` pending tasks for this replica. `SKIP LOCKED` lets replicas claim
+   * side by side without waiting on each other or taking the same row.
+   */
+  async claim(replicaId: string, limit: number, kinds?: string[]): Promise<Claimed[]> {
+    if (limit <= 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      let pending = trx
+        .selectFrom('tasks')
+        .select('id')
+        .where('state', '=', 'pending')
+        .where((eb) => eb.or([eb('not_before', 'is', null), eb('not_before', '<=', sql<Date>`now()`)]))
+        .orderBy('created_at')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked();
+      if (kinds) pending = pending.where('kind', 'in', kinds);
+      const ids = (await pending.execute()).map((r) => r.id);
+      const claimed: Claimed[] = [];
+      for (const id of ids) {
+        const token = newSecret();
+        const task = await trx
+          .updateTable('tasks')
+          .set({
+            state: 'dispatched',
+            attempts: sql`attempts + 1`,
+            token_hash: hashSecret(token),
+            claimed_by: replicaId,
+            heartbeat_at: sql`now()`,
+            updated_at: sql`now()`,
+            progress: 0,
+            stage: null,
+          })
+          .where('id', '=', id)
+          .where('state', '=', 'pending')
+          .returningAll()
+          .executeTakeFirst();
+        if (task) claimed.push({ task, token });
+      }
+      return claimed;
+    });
+  }
+
+  /** The task a render node's token opens, while it is this attempt's to work on. */
+  async forToken(id: string, token: string): Promise<TaskRow | undefined> {
+    return this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('id', '=', id)
+      .where('token_hash', '=', hashSecret(token))
+      .executeTakeFirst();
+  }
+
+  /** dispatched → running, when the node first fetches its work order. */
+  async markRunning(id: string, tokenHash: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tasks')
+      .set({ state: 'running', heartbeat_at: sql`now()`, started_at: sql`coalesce(started_at, now())`, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('token_hash', '=', tokenHash)
+      .where('state', 'in', WORKING_STATES)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Records progress, which is also the heartbeat. False: the attempt is no longer current. */
+  async progress(id: string, tokenHash: string, progress: number, stage: string | undefined): Promise<TaskRow | undefined> {
+    return this.db
+      .updateTable('tasks')
+      .set({
+        progress: Math.min(1, Math.max(0, progress)),
+        ...(stage !== undefined ? { stage } : {}),
+        heartbeat_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .where('token_hash', '=', tokenHash)
+      .where('state', '=', 'running')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async appendLog(id: string, tokenHash: string, lines: string[]): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tasks')
+      .set({
+        // Keep the newest lines only: a chatty node cannot grow the row without bound.
+        log: sql`(select coalesce(jsonb_agg(line order by n), '[]'::jsonb) from (
+          select line, n from jsonb_array_elements(log || ${json(lines)}::jsonb) with ordinality as t(line, n)
+          order by n desc limit ${LOG_LINES_KEPT}) kept)`,
+        heartbeat_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .where('token_hash', '=', tokenHash)
+      .where('state', 'in', WORKING_STATES)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Appends a line written by the control plane itself (strategy decisions, retries). */
+  async note(id: string, line: string): Promise<void> {
+    await this.db
+      .updateTable('tasks')
+      .set({ log: sql`log || ${json([line])}::jsonb` })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** running → completing: the node's result is in; the control plane finishes the rest. */
+  async beginCompletion(id: string, tokenHash: string, result: unknown): Promise<TaskRow | undefined> {
+    return this.db
+      .updateTable('tasks')
+      .set({ state: 'completing', result: json(result), progress: 1, heartbeat_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('token_hash', '=', tokenHash)
+      .where('state', '=', 'running')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** completing → completed. */
+  async finishCompletion(id: string): Promise<TaskRow | undefined> {
+    return this.db
+      .updateTable('tasks')
+      .set({ state: 'completed', token_hash: null, finished_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('state', '=', 'completing')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /**
+   * An attempt ended without success. Returns the task in its new state: pending again when it
+   * may be retried and attempts remain, error otherwise; undefined when the attempt was not
+   * current (already finished, aborted or requeued by someone else).
+   */
+  async failAttempt(
+    id: string,
+    guard: { tokenHash: string } | { attempt: number },
+    error: TaskError,
+    retryable: boolean,
+    fromStates: TaskState[] = WORKING_STATES,
+  ): Promise<TaskRow | undefined> {
+    let query = this.db
+      .updateTable('tasks')
+      .set({
+        state: retryable ? sql`case when attempts < max_attempts then 'pending' else 'error' end` : 'error',
+        error: json(error),
+        token_hash: null,
+        claimed_by: null,
+        stage: null,
+        // A short pause before the retry, growing with each attempt.
+        not_before: sql`now() + (attempts * interval '1 second')`,
+        finished_at: sql`case when ${retryable} and attempts < max_attempts then null else now() end`,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .where('state', 'in', fromStates);
+    query = 'tokenHash' in guard ? query.where('token_hash', '=', guard.tokenHash) : query.where('attempts', '=', guard.attempt);
+    return query.returningAll().executeTakeFirst();
+  }
+
+  /** Fails a task whose completion could not be finished. */
+  async failCompletion(id: string, error: TaskError): Promise<TaskRow | undefined> {
+    return this.db
+      .updateTable('tasks')
+      .set({ state: 'error', error: json(error), token_hash: null, finished_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('state', '=', 'completing')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Any active state → aborted. Undefined when the task had already finished. */
+  async abort(id: string, ownerId?: string): Promise<TaskRow | undefined> {
+    let query = this.db
+      .updateTable('tasks')
+      .set({ state: 'aborted', token_hash: null, finished_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('state', 'in', ['pending', 'dispatched', 'running']);
+    if (ownerId !== undefined) query = query.where('owner_id', '=', ownerId);
+    return query.returningAll().executeTakeFirst();
+  }
+
+  /** Working tasks whose last heartbeat is older than their kind allows. */
+  async stale(timeoutsS: Record<string, number>, defaultTimeoutS: number): Promise<TaskRow[]> {
+    const perKind = Object.entries(timeoutsS).map(([kind, seconds]) => sql`when ${kind} then ${seconds}::int`);
+    const limitS = perKind.length > 0 ? sql`case kind ${sql.join(perKind, sql` `)} else ${defaultTimeoutS}::int end` : sql`${defaultTimeoutS}::int`;
+    return this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('state', 'in', WORKING_STATES)
+      .where(sql<boolean>`heartbeat_at < now() - (${limitS} * interval '1 second')`)
+      .execute();
+  }
+
+  /** Tasks left in `completing` (the replica finishing them died) for longer than `olderThanS`. */
+  async stuckCompleting(olderThanS: number): Promise<TaskRow[]> {
+    return this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('state', '=', 'completing')
+      .where('updated_at', '<', sql<Date>`now() - (${olderThanS} * interval '1 second')`)
+      .execute();
+  }
+
+  /** Refreshes `updated_at` of a completing task so one replica at a time retries its completion. */
+  async touchCompleting(id: string, olderThanS: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tasks')
+      .set({ updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('state', '=', 'completing')
+      .where('updated_at', '<', sql<Date>`now() - (${olderThanS} * interval '1 second')`)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Active tasks by kind and state, for metrics and `/api/stat`. */
+  async counts(): Promise<Array<{ kind: string; state: TaskState; count: number }>> {
+    return this.db
+      .selectFrom('tasks')
+      .select(['kind', 'state', sql<number>`count(*)::int`.as('count')])
+      .where('state', 'in', ACTIVE_STATES)
+      .groupBy(['kind', 'state'])
+      .execute();
+  }
+}

@@ -1,0 +1,30 @@
+import type { ActiveWorkCounter } from '../services/stats.js';
+import type { TaskRow, TaskStore } from './task-store.js';
+
+/** How tasks look from outside: `/api/stat` counts and WebSocket progress pushes. */
+
+export async function activeWorkFromTasks(store: TaskStore): ReturnType<ActiveWorkCounter['activeWork']> {
+  const counts = await store.counts();
+  const sum = (...kinds: string[]) => counts.filter((c) => kinds.includes(c.kind)).reduce((n, c) => n + c.count, 0);
+  return {
+    activeBuildThumbsTasksCount: sum('thumbnails'),
+    activeRenderTasksCount: sum('render'),
+    activeImportFromURLTasksCount: sum('import_url'),
+    // Uploads in progress are not tasks; the upload service will count them.
+    activeImportFromLocalDriveCount: 0,
+  };
+}
+
+/** `{type: "task_progress"}`: an extension the seed's client ignores; progress in percent. */
+export function taskProgressMessage(task: TaskRow) {
+  return {
+    type: 'task_progress',
+    payload: {
+      id: task.id,
+      kind: task.kind,
+      state: task.state,
+      stage: task.stage,
+      progress: Math.round(task.progress * 100),
+    },
+  };
+}

@@ -1,0 +1,294 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { DB, TaskError } from '../db/schema.js';
+import { hashSecret } from '../ids.js';
+import { conflict, notFound, unauthorized } from '../http/errors.js';
+import type { CompleteReport, FailReport, LogReport, ProgressReport, WorkOrder } from '@cutroom/render-node';
+import type { Dispatcher, DispatcherEvents } from './dispatcher.js';
+import type { TaskKindDefinition } from './task-kinds.js';
+import { TaskStore, type NewTask, type TaskRow } from './task-store.js';
+
+/**
+ * The work system's control loop: claims pending tasks for the dispatcher, answers render
+ * nodes on the internal API, runs the kind hooks as attempts end, and a watchdog that
+ * reclaims attempts whose heartbeat went quiet.
+ */
+
+export interface WorkQueueOptions {
+  /** Identifies this control-plane process in `claimed_by`. */
+  replicaId: string;
+  internalUrl: () => string;
+  dispatchIntervalMs: number;
+  watchdogIntervalMs: number;
+  /** How often render nodes must report, at least. */
+  heartbeatIntervalS: number;
+}
+
+export type TaskListener = (task: TaskRow) => void;
+
+export class WorkQueue implements DispatcherEvents {
+  readonly store: TaskStore;
+  private readonly kinds = new Map<string, TaskKindDefinition>();
+  private dispatcher: Dispatcher | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private dispatching: Promise<void> | undefined;
+  private redispatch = false;
+  private closed = false;
+  private readonly listeners: TaskListener[] = [];
+
+  constructor(
+    db: Kysely<DB>,
+    private readonly options: WorkQueueOptions,
+    private readonly log: Logger,
+  ) {
+    this.store = new TaskStore(db);
+  }
+
+  register(definition: TaskKindDefinition): void {
+    this.kinds.set(definition.kind, definition);
+  }
+
+  /** Called with every task whose state or progress changed (pushes to the editor, metrics). */
+  onChange(listener: TaskListener): void {
+    this.listeners.push(listener);
+  }
+
+  start(dispatcher: Dispatcher): void {
+    this.dispatcher = dispatcher;
+    this.timers.push(setInterval(() => this.kick(), this.options.dispatchIntervalMs));
+    this.timers.push(setInterval(() => void this.watchdog(), this.options.watchdogIntervalMs));
+    for (const timer of this.timers) timer.unref();
+    this.kick();
+  }
+
+  /** Creates a task; pass a transaction to create it atomically with its subject. Call `kick` after commit. */
+  async submit(task: Omit<NewTask, 'maxAttempts'>, db?: Kysely<DB>): Promise<TaskRow> {
+    const definition = this.definition(task.kind);
+    const row = await this.store.create({ ...task, maxAttempts: definition.maxAttempts }, db);
+    if (!db) this.kick();
+    return row;
+  }
+
+  /** Claims and launches what the dispatcher has room for, now. */
+  kick(): void {
+    if (this.closed || !this.dispatcher) return;
+    if (this.dispatching) {
+      this.redispatch = true;
+      return;
+    }
+    this.dispatching = this.dispatch()
+      .catch((error: unknown) => this.log.error({ err: error }, 'dispatch failed'))
+      .finally(() => {
+        this.dispatching = undefined;
+        if (this.redispatch) {
+          this.redispatch = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async dispatch(): Promise<void> {
+    const dispatcher = this.dispatcher!;
+    const claimed = await this.store.claim(this.options.replicaId, dispatcher.capacity(), [...this.kinds.keys()]);
+    for (const { task, token } of claimed) {
+      const definition = this.definition(task.kind);
+      this.emit(task);
+      try {
+        await dispatcher.launch({
+          taskId: task.id,
+          kind: definition.kind,
+          attempt: task.attempts,
+          token,
+          internalUrl: this.options.internalUrl(),
+          gpu: task.gpu,
+          deadlineS: definition.deadlineS,
+        });
+        this.log.info({ taskId: task.id, kind: task.kind, attempt: task.attempts }, 'task dispatched');
+      } catch (error) {
+        this.log.error({ err: error, taskId: task.id }, 'launching a render node failed');
+        await this.attemptFailed(task.id, { attempt: task.attempts }, internalError('launch_failed', String(error)), true);
+      }
+    }
+  }
+
+  // ---- the internal API, as render nodes see it ----
+
+  /** The work order for a node; the first fetch marks the task running. */
+  async openWorkOrder(id: string, token: string): Promise<WorkOrder> {
+    const task = await this.authorize(id, token);
+    if (task.state !== 'dispatched' && task.state !== 'running') throw conflict(`task ${id} is ${task.state}`);
+    if (!(await this.store.markRunning(id, hashSecret(token)))) throw conflict(`task ${id} is no longer this attempt's`);
+    const running = { ...task, state: 'running' as const };
+    this.emit(running);
+    return {
+      id,
+      kind: task.kind,
+      attempt: task.attempts,
+      spec: await this.definition(task.kind).workOrder(running),
+      heartbeatIntervalS: this.options.heartbeatIntervalS,
+      gpu: task.gpu,
+    };
+  }
+
+  async reportProgress(id: string, token: string, report: ProgressReport): Promise<void> {
+    await this.authorize(id, token);
+    const task = await this.store.progress(id, hashSecret(token), report.progress, report.stage);
+    if (!task) throw conflict(`task ${id} is no longer running for this attempt`);
+    this.emit(task);
+    await this.definition(task.kind).onProgress?.(task);
+  }
+
+  async reportLog(id: string, token: string, report: LogReport): Promise<void> {
+    await this.authorize(id, token);
+    if (!(await this.store.appendLog(id, hashSecret(token), report.lines))) throw conflict(`task ${id} is not running`);
+  }
+
+  async reportComplete(id: string, token: string, report: CompleteReport): Promise<void> {
+    const current = await this.authorize(id, token);
+    // A node that lost our answer reports again: the same outcome, nothing done twice.
+    if (current.state === 'completing' || current.state === 'completed') return;
+    const task = await this.store.beginCompletion(id, hashSecret(token), report.result);
+    if (!task) throw conflict(`task ${id} is ${current.state}, not running`);
+    await this.finishCompletion(task);
+  }
+
+  async reportFail(id: string, token: string, report: FailReport): Promise<void> {
+    const current = await this.authorize(id, token);
+    if (current.state === 'aborted' || current.state === 'error') return;
+    const task = await this.attemptFailed(id, { tokenHash: hashSecret(token) }, report.error, report.retryable);
+    if (!task) throw conflict(`task ${id} is ${current.state}`);
+  }
+
+  private async authorize(id: string, token: string): Promise<TaskRow> {
+    const task = await this.store.forToken(id, token);
+    if (!task) throw unauthorized('the task token is not valid for this task');
+    return task;
+  }
+
+  // ---- attempts ending ----
+
+  /** DispatcherEvents: the worker of an attempt is gone; harmless when it had reported its end. */
+  workerLost(taskId: string, attempt: number, reason: string): void {
+    void this.attemptFailed(taskId, { attempt }, internalError('worker_lost', reason), true).catch((error: unknown) =>
+      this.log.error({ err: error, taskId }, 'recording a lost worker failed'),
+    );
+  }
+
+  private async attemptFailed(
+    id: string,
+    guard: { tokenHash: string } | { attempt: number },
+    error: TaskError,
+    retryable: boolean,
+  ): Promise<TaskRow | undefined> {
+    const task = await this.store.failAttempt(id, guard, error, retryable);
+    if (!task) return undefined;
+    this.emit(task);
+    if (task.state === 'pending') {
+      this.log.warn({ taskId: id, attempt: task.attempts, error }, 'attempt failed; task requeued');
+      await this.store.note(id, `attempt ${task.attempts} failed (${error.code}: ${error.message}); retrying`);
+      this.kick();
+    } else {
+      this.log.warn({ taskId: id, attempt: task.attempts, error }, 'task failed');
+      await this.runHook(task, 'onFailed', () => this.definition(task.kind).onFailed?.(task));
+    }
+    return task;
+  }
+
+  private async finishCompletion(task: TaskRow): Promise<void> {
+    try {
+      await this.definition(task.kind).onComplete?.(task, task.result ?? {});
+    } catch (error) {
+      this.log.error({ err: error, taskId: task.id }, 'completing a task failed');
+      const failed = await this.store.failCompletion(task.id, internalError('completion_failed', (error as Error).message));
+      if (failed) {
+        this.emit(failed);
+        await this.runHook(failed, 'onFailed', () => this.definition(failed.kind).onFailed?.(failed));
+      }
+      return;
+    }
+    const done = await this.store.finishCompletion(task.id);
+    if (done) {
+      this.log.info({ taskId: task.id, kind: task.kind }, 'task completed');
+      this.emit(done);
+    }
+    this.kick();
+  }
+
+  // ---- the public side ----
+
+  /** Aborts a task of an owner: the worker is stopped and partial outputs removed. */
+  async abort(id: string, ownerId: string | undefined): Promise<TaskRow> {
+    const task = await this.store.abort(id, ownerId);
+    if (!task) {
+      const existing = await this.store.get(id);
+      if (!existing || (ownerId !== undefined && existing.owner_id !== ownerId)) throw notFound(`no task ${id}`);
+      return existing;
+    }
+    this.emit(task);
+    await this.dispatcher?.stop(id);
+    await this.runHook(task, 'onAborted', () => this.definition(task.kind).onAborted?.(task));
+    this.kick();
+    return task;
+  }
+
+  // ---- the watchdog ----
+
+  /** Reclaims attempts that stopped reporting, and finishes completions a dead replica left. */
+  async watchdog(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const limits = Object.fromEntries([...this.kinds.values()].map((k) => [k.kind, k.heartbeatTimeoutS]));
+      for (const task of await this.store.stale(limits, 60)) {
+        const failed = await this.attemptFailed(
+          task.id,
+          { attempt: task.attempts },
+          internalError('heartbeat_timeout', `no report from the render node for ${limits[task.kind] ?? 60} s`),
+          true,
+        );
+        if (failed) await this.dispatcher?.stop(task.id);
+      }
+      const stuckAfterS = 30;
+      for (const task of await this.store.stuckCompleting(stuckAfterS)) {
+        if (await this.store.touchCompleting(task.id, stuckAfterS)) await this.finishCompletion(task);
+      }
+    } catch (error) {
+      this.log.error({ err: error }, 'watchdog round failed');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await this.dispatching;
+    // Local workers get SIGTERM and report themselves interrupted; their tasks go back to pending.
+    await this.dispatcher?.close();
+  }
+
+  private definition(kind: string): TaskKindDefinition {
+    const definition = this.kinds.get(kind);
+    if (!definition) throw new Error(`no task kind ${kind} is registered`);
+    return definition;
+  }
+
+  private emit(task: TaskRow): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(task);
+      } catch (error) {
+        this.log.warn({ err: error }, 'task listener failed');
+      }
+    }
+  }
+
+  private async runHook(task: TaskRow, name: string, hook: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await hook();
+    } catch (error) {
+      this.log.error({ err: error, taskId: task.id, hook: name }, 'task hook failed');
+    }
+  }
+}
+
+function internalError(code: string, message: string): TaskError {
+  return { type: 'engine_error', code, message };
+}

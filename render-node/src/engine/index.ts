@@ -1,0 +1,11 @@
+export { renderTimeline, planTimeline, type PlanOptions, type RenderTimelineOptions, type RenderResult, type RenderedOutput } from './render-timeline.js';
+export { resolveSources, type ResolvedSource, type ResolvedSources, type SourceResolver } from './sources.js';
+export { RenderError, RENDER_ERROR_CODES, type RenderErrorCode } from './render-error.js';
+export type { RenderLog } from './render-log.js';
+export { decideOutputSettings, CONTAINER_MIME_TYPES, type OutputSettings } from './output-settings.js';
+export type { GroupPlan, PlanStep, FfmpegStep, WriteFileStep, RenderStrategy, PlanContext, Eligibility } from './plan.js';
+export { STRATEGIES, chooseStrategy } from './choose-strategy.js';
+export { fullRender } from './full-render.js';
+export { streamCopy } from './stream-copy.js';
+export { clipWindow, type ClipWindow } from './clip-window.js';
+export { checkTimeline } from './check-timeline.js';

@@ -1,0 +1,68 @@
+import type { XtlGroup } from '../xtl/model.js';
+import type { OutputSettings } from './output-settings.js';
+import type { ResolvedSources } from './sources.js';
+import type { RenderLog } from './render-log.js';
+
+/**
+ * How one group becomes one file: a named strategy and the steps it takes. Strategies are
+ * interchangeable per group, so a faster one (smart cutting) can take the groups it can do.
+ */
+
+export interface FfmpegStep {
+  kind: 'ffmpeg';
+  description: string;
+  args: string[];
+  /** Duration of what this step writes, for progress. */
+  expectedDurationS: number;
+  /** Share of the render's work, relative to other steps (about: seconds of output × cost). */
+  weight: number;
+  /** Run instead when this step fails (a GPU encoder that cannot start, say), and why. */
+  fallback?: { reason: string; args: string[] };
+}
+
+export interface WriteFileStep {
+  kind: 'write-file';
+  description: string;
+  path: string;
+  contents: string;
+}
+
+export type PlanStep = FfmpegStep | WriteFileStep;
+
+export interface GroupPlan {
+  groupIndex: number;
+  /** `full-render`, `stream-copy`, ... */
+  strategy: string;
+  /** Why this strategy was chosen (for the task's log). */
+  reason: string;
+  settings: OutputSettings;
+  /** Where the finished file is. Steps write to `partialPath`; it is renamed when they succeed. */
+  outputPath: string;
+  partialPath: string;
+  /** Files the steps make that are removed afterwards. */
+  tempPaths: string[];
+  steps: PlanStep[];
+}
+
+export interface PlanContext {
+  group: XtlGroup;
+  sources: ResolvedSources;
+  settings: OutputSettings;
+  workDir: string;
+  outputPath: string;
+  partialPath: string;
+  gpu: boolean;
+  /** Encoders this ffmpeg has (to skip a GPU encoder that is not built in). */
+  encoders: ReadonlySet<string>;
+  signal?: AbortSignal;
+  log: RenderLog;
+}
+
+export type Eligibility = { ok: true; reason: string } | { ok: false; reason: string };
+
+export interface RenderStrategy {
+  name: string;
+  /** Whether this strategy can render the group, and why (or why not). */
+  consider(context: PlanContext): Eligibility;
+  plan(context: PlanContext): Promise<GroupPlan>;
+}

@@ -1,0 +1,39 @@
+import type { OutboundPolicy } from '../net/safe-fetch.js';
+
+/** The work order of `ingest` and `import_url` tasks, and what they answer. */
+
+export interface IngestSpec {
+  /** The file's display name (its extension helps name the container). */
+  name: string;
+  /**
+   * Where the bytes are: one URL (a stored original, or an outside URL to import), or the
+   * signed URLs of an upload's chunks in order, to be joined into the original.
+   */
+  source: { url: string } | { parts: string[] };
+  /** Outside URLs only: the outbound policy and size limit to enforce while downloading. */
+  download?: { policy: OutboundPolicy; maxBytes?: number; headers?: Record<string, string> };
+  /** Where to store the original when the node assembled or downloaded it. */
+  original?: { putUrl: string };
+  /** Where to store the browser-playable proxy, when one is needed. */
+  proxy: { putUrl: string };
+  /** Where to store the thumbnail pack, and its geometry. */
+  thumbnails: { putUrl: string; stepHns: number; width: number; height: number };
+}
+
+export interface IngestResult {
+  [key: string]: unknown;
+  sizeBytes: number;
+  filetype: string;
+  mediaType: 'video' | 'audio' | 'image';
+  durationHns: number;
+  width: number;
+  height: number;
+  audioTracks: string[];
+  /** Why a proxy was made; empty when the original plays in browsers. */
+  proxyReasons: string[];
+  proxyContentType: string | null;
+  /** Base64 PNG standing for the file. */
+  thumbnail: string;
+  /** The thumbnail pack's index; null for media without pictures. */
+  thumbnails: { stepHns: number; count: number; offsets: number[] } | null;
+}

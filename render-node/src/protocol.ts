@@ -1,0 +1,57 @@
+/**
+ * The wire contract between a render node and the control plane's internal API (`/internal`).
+ * Every call carries `Authorization: Bearer <task token>`; the token is valid only while the
+ * task is claimed for this attempt.
+ *
+ *   GET  /internal/tasks/:id            → WorkOrder (the first fetch marks the task running)
+ *   POST /internal/tasks/:id/progress   ProgressReport → {}      (also the heartbeat)
+ *   POST /internal/tasks/:id/log        LogReport → {}
+ *   POST /internal/tasks/:id/complete   CompleteReport → {}
+ *   POST /internal/tasks/:id/fail       FailReport → {}
+ *
+ * 401: the token is not (or no longer) valid; 409: the task is no longer this attempt's to work
+ * on (aborted, timed out and requeued). On either the node stops at once.
+ */
+
+export interface WorkOrder<Spec = Record<string, unknown>> {
+  id: string;
+  kind: string;
+  attempt: number;
+  /** Kind-specific input; URLs in it are signed by the control plane and expire. */
+  spec: Spec;
+  /** The node reports at least this often, even without progress, or the watchdog reclaims the task. */
+  heartbeatIntervalS: number;
+  /** Ask for GPU encoding where the kind encodes. */
+  gpu: boolean;
+}
+
+export interface ProgressReport {
+  /** 0 to 1 across the whole task. */
+  progress: number;
+  /** What the task is doing now (`downloading`, `running`, `uploading`, ...). */
+  stage?: string;
+}
+
+export interface LogReport {
+  lines: string[];
+}
+
+export interface CompleteReport<Result = Record<string, unknown>> {
+  result: Result;
+}
+
+/** The seed's engine error object: `type` engine_error | download_error | upload_error. */
+export interface TaskErrorReport {
+  type: 'engine_error' | 'download_error' | 'upload_error';
+  code: string;
+  message: string;
+}
+
+export interface FailReport {
+  error: TaskErrorReport;
+  /** Whether another attempt could succeed (a crash, an interruption), or never (bad input). */
+  retryable: boolean;
+}
+
+/** Error code a node reports when it was stopped by a signal before finishing. */
+export const INTERRUPTED_CODE = 'interrupted';

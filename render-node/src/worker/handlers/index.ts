@@ -1,0 +1,12 @@
+import type { TaskHandler } from '../task-handler.js';
+import { probe } from './probe.js';
+import { ingest } from './ingest.js';
+import { mediainfo } from './mediainfo.js';
+
+/** One handler per task kind. */
+export const handlers: Record<string, TaskHandler> = {
+  probe,
+  ingest,
+  import_url: ingest,
+  mediainfo,
+};

@@ -1,0 +1,19 @@
+import { ffprobe, FfmpegError } from '../../ffmpeg/index.js';
+import { TaskFailure, type TaskContext } from '../task-handler.js';
+
+/** `probe`: ffprobe of a URL; the result is ffprobe's format and streams. */
+export async function probe(context: TaskContext<{ url: string }>): Promise<Record<string, unknown>> {
+  const { url } = context.order.spec;
+  context.progress(0, 'running');
+  context.log(`probing ${new URL(url).origin}`);
+  try {
+    const result = await ffprobe(url, { signal: context.signal });
+    context.progress(1);
+    return { format: result.format, streams: result.streams };
+  } catch (error) {
+    if (error instanceof FfmpegError) {
+      throw new TaskFailure({ type: 'engine_error', code: 'probe_failed', message: error.stderrTail || error.message });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drivers } from '../support/databases.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { MediaServer } from '../support/media-server.js';
+import { smallMp4 } from '../support/media.js';
+import { connectEditor } from '../support/editor-client.js';
+import type { TaskRow } from '../../control-plane/src/work/task-store.js';
+import type { LocalDispatcher } from '../../control-plane/src/work/local-dispatcher.js';
+
+const fastWork = {
+  WORKERS: '2',
+  DISPATCH_INTERVAL_MS: '100',
+  WATCHDOG_INTERVAL_MS: '200',
+  TASK_HEARTBEAT_INTERVAL_S: '1',
+  TASK_HEARTBEAT_TIMEOUT_S: '5',
+  MAX_ATTEMPTS: '3',
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitForTask(server: TestServer, id: string, accept: (task: TaskRow) => boolean, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const task = await server.controlPlane.services.work.store.get(id);
+    if (task && accept(task)) return task;
+    if (Date.now() > deadline) throw new Error(`task ${id} stuck in ${task?.state} (${JSON.stringify(task?.error)})`);
+    await sleep(50);
+  }
+}
+
+const dispatcherOf = (server: TestServer) => server.controlPlane.services.dispatcher as LocalDispatcher;
+const processAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe.each(drivers)('the work system (%s)', (driver) => {
+  let server: TestServer;
+  let media: MediaServer;
+  let ownerId: string;
+  beforeAll(async () => {
+    media = await new MediaServer().start();
+    media.add('clip.mp4', await smallMp4());
+    server = await startTestServer(driver, fastWork);
+    ownerId = (await server.api().post('/api/users', { name: 'Owner' })).body.id;
+  });
+  afterAll(async () => {
+    await server?.destroy();
+    await media?.close();
+  });
+
+  const submitProbe = (url: string) =>
+    server.controlPlane.services.work.submit({ kind: 'probe', ownerId, spec: { url } });
+
+  it('runs a probe end to end on a render node, pushing progress to the owner', async () => {
+    const editor = await connectEditor(server.wsUrl, { sessionId: ownerId });
+    const task = await submitProbe(`${media.url}/file/clip.mp4`);
+    const done = await waitForTask(server, task.id, (t) => t.state === 'completed');
+    expect(done.attempts).toBe(1);
+    expect(done.progress).toBe(1);
+    const streams = (done.result as { streams: Array<{ codec_type: string; width?: number }> }).streams;
+    expect(streams.find((s) => s.codec_type === 'video')?.width).toBe(320);
+    expect(streams.some((s) => s.codec_type === 'audio')).toBe(true);
+    expect(done.log.some((line) => line.startsWith('probing http://127.0.0.1'))).toBe(true);
+
+    const deadline = Date.now() + 5000;
+    const pushesOf = () => editor.messages.filter((m) => m.type === 'task_progress' && m.payload.id === task.id);
+    while (pushesOf().at(-1)?.payload.state !== 'completed' && Date.now() < deadline) await sleep(20);
+    const pushes = pushesOf();
+    expect(pushes.map((m) => m.payload.state)).toContain('running');
+    expect(pushes.at(-1)?.payload).toMatchObject({ state: 'completed', progress: 100, kind: 'probe' });
+    await editor.close();
+    expect(dispatcherOf(server).capacity()).toBe(2);
+  });
+
+  it('fails a task for good when the input is not media, without retrying', async () => {
+    const task = await submitProbe(`${media.url}/file/missing.mp4`);
+    const failed = await waitForTask(server, task.id, (t) => t.state === 'error');
+    expect(failed.attempts).toBe(1);
+    expect(failed.error).toMatchObject({ type: 'engine_error', code: 'probe_failed' });
+    expect(failed.error?.message).toMatch(/404/);
+  });
+
+  it('cancels mid-task: the worker stops within seconds', async () => {
+    const stalled = media.nextStall();
+    const dropped = media.nextDrop();
+    const task = await submitProbe(`${media.url}/stall/clip.mp4`);
+    await stalled; // the node is reading its input
+    const pid = dispatcherOf(server).pidOf(task.id)!;
+    expect(processAlive(pid)).toBe(true);
+    const started = Date.now();
+    const aborted = await server.controlPlane.services.work.abort(task.id, ownerId);
+    expect(aborted.state).toBe('aborted');
+    await dropped; // ffprobe hung up on the source
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(processAlive(pid)).toBe(false);
+    await sleep(300);
+    expect((await server.controlPlane.services.work.store.get(task.id))?.state).toBe('aborted');
+  });
+
+  it('retries a task whose render node was killed with SIGKILL, then finishes it', async () => {
+    const stalled = media.nextStall();
+    const task = await submitProbe(`${media.url}/stall-once/clip.mp4`);
+    await stalled;
+    process.kill(dispatcherOf(server).pidOf(task.id)!, 'SIGKILL');
+    const done = await waitForTask(server, task.id, (t) => t.state === 'completed');
+    expect(done.attempts).toBe(2);
+    expect(done.log.some((line) => /attempt 1 failed \(worker_lost: render node killed by SIGKILL\)/.test(line))).toBe(true);
+  });
+
+  it('reclaims a task whose heartbeat stopped (a hung node), then finishes it', async () => {
+    media.add('hung.mp4', await smallMp4());
+    const stalled = media.nextStall();
+    const task = await submitProbe(`${media.url}/stall-once/hung.mp4`);
+    await stalled;
+    const pid = dispatcherOf(server).pidOf(task.id)!;
+    process.kill(pid, 'SIGSTOP'); // frozen: no more heartbeats, no reaction to SIGTERM
+    const done = await waitForTask(server, task.id, (t) => t.state === 'completed');
+    expect(done.attempts).toBe(2);
+    expect(done.log.some((line) => /attempt 1 failed \(heartbeat_timeout/.test(line))).toBe(true);
+    // The hung node gets SIGTERM, then SIGKILL after the grace period.
+    const deadline = Date.now() + 8000;
+    while (processAlive(pid) && Date.now() < deadline) await sleep(100);
+    expect(processAlive(pid)).toBe(false);
+  });
+
+  it('refuses a wrong token, and a token once its attempt is over', async () => {
+    const task = await submitProbe(`${media.url}/file/clip.mp4`);
+    await waitForTask(server, task.id, (t) => t.state === 'completed');
+    const wrong = await server.api().get(`/internal/tasks/${task.id}`, { headers: { authorization: 'Bearer not-the-token' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.type).toBe('unauthorized');
+    const missing = await server.api().post(`/internal/tasks/${task.id}/progress`, { progress: 0.5 });
+    expect(missing.status).toBe(401);
+  });
+});
+
+describe('the work system across control-plane replicas and restarts', () => {
+  let media: MediaServer;
+  beforeAll(async () => {
+    media = await new MediaServer().start();
+    media.add('clip.mp4', await smallMp4());
+  });
+  afterAll(() => media?.close());
+
+  it('never runs a task twice when two replicas claim from one queue', async () => {
+    // A generous heartbeat limit: on a loaded machine a slow start must not look like a lost node.
+    const first = await startTestServer('postgres', { ...fastWork, WORKERS: '3', TASK_HEARTBEAT_TIMEOUT_S: '20' });
+    const second = await first.replica({ WORKERS: '3' });
+    try {
+      const store = first.controlPlane.services.work.store;
+      const tasks = await Promise.all(
+        Array.from({ length: 12 }, () => store.create({ kind: 'probe', spec: { url: `${media.url}/file/clip.mp4` }, maxAttempts: 3 })),
+      );
+      first.controlPlane.services.work.kick();
+      second.controlPlane.services.work.kick();
+      const done = await Promise.all(tasks.map((t) => waitForTask(first, t.id, (row) => row.state === 'completed', 60_000)));
+      expect(done.map((t) => t.attempts)).toEqual(done.map(() => 1));
+      const claimers = new Set(done.map((t) => t.claimed_by));
+      expect(claimers.size).toBe(2); // both replicas took part
+    } finally {
+      await second.stop();
+      await first.destroy();
+    }
+  });
+
+  it('claims each pending task once under concurrent claims (store level)', async () => {
+    const server = await startTestServer('postgres', { WORKERS: '1', DISPATCH_INTERVAL_MS: '60000' });
+    try {
+      await server.controlPlane.services.work.close(); // only our claims below
+      const store = server.controlPlane.services.work.store;
+      await Promise.all(Array.from({ length: 60 }, () => store.create({ kind: 'probe', spec: {}, maxAttempts: 1 })));
+      const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => store.claim(`replica-${i % 3}`, 7)));
+      const ids = claims.flat().map((c) => c.task.id);
+      expect(ids.length).toBe(60);
+      expect(new Set(ids).size).toBe(60);
+    } finally {
+      await server.destroy();
+    }
+  });
+
+  it('recovers a task running when the control plane restarts', async () => {
+    const server = await startTestServer('postgres', fastWork);
+    let current = server;
+    try {
+      media.add('restart.mp4', await smallMp4());
+      const stalled = media.nextStall();
+      const task = await server.controlPlane.services.work.submit({ kind: 'probe', spec: { url: `${media.url}/stall-once/restart.mp4` } });
+      await stalled;
+      current = await server.restart();
+      const done = await waitForTask(current, task.id, (t) => t.state === 'completed');
+      expect(done.attempts).toBe(2);
+      expect(done.log.some((line) => /attempt 1 failed \(interrupted/.test(line))).toBe(true);
+    } finally {
+      await current.destroy();
+    }
+  });
+});
