@@ -24,6 +24,7 @@ import { mountInternal } from './api/internal.js';
 import { versionString } from './version.js';
 import { loadKubeConfig, makeClients } from './kubernetes/kube-client.js';
 import { Operator } from './operator/operator.js';
+import { KubernetesDispatcher } from './work/kubernetes-dispatcher.js';
 import { newId } from './ids.js';
 import { WorkQueue } from './work/work-queue.js';
 import { LocalDispatcher } from './work/local-dispatcher.js';
@@ -102,16 +103,35 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     maxThumbnails: config.mediaInfoMaxThumbnails,
   });
   work.register(mediaInfo.kind());
-  const dispatcher = new LocalDispatcher(
-    {
-      workers: config.workers,
-      command: config.renderNodeCommand ?? [process.execPath, renderNodeMainPath()],
-      passEnv: config.renderNodeEnv,
-      killGraceMs: 5000,
-    },
-    work,
-    logger.child({ component: 'local-dispatcher' }),
-  );
+  const dispatcher: Dispatcher =
+    config.dispatcher === 'kubernetes'
+      ? new KubernetesDispatcher(
+          {
+            clients: makeClients(loadKubeConfig(config.kubernetes)),
+            namespace: config.kubernetes.namespace,
+            taskTtlMs: config.kubernetes.taskTtlMs,
+            maxActiveTasks: config.kubernetes.maxActiveTasks,
+            logger: logger.child({ component: 'kubernetes-dispatcher' }),
+          },
+          work,
+        )
+      : new LocalDispatcher(
+          {
+            workers: config.workers,
+            command: config.renderNodeCommand ?? [process.execPath, renderNodeMainPath()],
+            passEnv: config.renderNodeEnv,
+            killGraceMs: 5000,
+          },
+          work,
+          logger.child({ component: 'local-dispatcher' }),
+        );
+  if (dispatcher instanceof KubernetesDispatcher) {
+    // Launches wait until the dispatcher knows the cluster's task resources; serving does not.
+    dispatcher.start().catch((error: unknown) => logger.error({ err: error }, 'kubernetes dispatcher failed to start'));
+    work.onChange((task) => {
+      if (task.state === 'running') void dispatcher.recordProgress(task.id, task.progress * 100);
+    });
+  }
   metrics.observeTasks(() => work.store.counts());
   const stats = new StatsService(identity, { activeWork: () => activeWorkFromTasks(work.store) });
   const presence = new PresenceServer(

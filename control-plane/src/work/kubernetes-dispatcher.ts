@@ -57,6 +57,8 @@ export class KubernetesDispatcher implements Dispatcher {
   private readonly progressSent = new Map<string, { percent: number; atMs: number }>();
   private gcTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Until the caches hold the cluster's resources, capacity is unknown: nothing is launched. */
+  private synced = false;
 
   constructor(
     private readonly options: KubernetesDispatcherOptions,
@@ -84,10 +86,12 @@ export class KubernetesDispatcher implements Dispatcher {
     const informers = [...this.informers.values()];
     await Promise.all(informers.map((i) => i.start()));
     await Promise.all(informers.map((i) => i.synced));
+    this.synced = true;
     this.scheduleGc();
   }
 
   capacity(): number {
+    if (!this.synced || this.closed) return 0;
     let active = 0;
     for (const informer of this.informers.values()) {
       for (const resource of informer.list()) {
@@ -112,7 +116,6 @@ export class KubernetesDispatcher implements Dispatcher {
       tokenSecretRef: { name: tokenSecretNameFor(name, launch.attempt), key: TOKEN_SECRET_KEY },
     };
     this.launching.add(launch.taskId);
-    this.stopping.delete(launch.taskId);
     const deadlineMs = Date.now() + (this.options.replaceTimeoutMs ?? 60_000);
     for (;;) {
       try {
@@ -164,6 +167,7 @@ export class KubernetesDispatcher implements Dispatcher {
     this.launching.delete(taskId);
     const cachedKind = [...this.informers.entries()].find(([, informer]) => informer.get(name, this.options.namespace))?.[0];
     const types = cachedKind ? TASK_RESOURCE_TYPES.filter((t) => t.kind === cachedKind) : TASK_RESOURCE_TYPES;
+    let deleted = false;
     for (const type of types) {
       try {
         // The operator's finalizer removes the Job and its pods before the resource goes.
@@ -175,11 +179,14 @@ export class KubernetesDispatcher implements Dispatcher {
           name,
           propagationPolicy: 'Background',
         });
+        deleted = true;
         this.options.logger.info({ taskId, resource: name }, 'task resource deleted');
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
     }
+    // Nothing to wait for: no deletion event will come to clear the mark.
+    if (!deleted) this.stopping.delete(taskId);
   }
 
   /**
