@@ -105,7 +105,6 @@ export class KubernetesDispatcher implements Dispatcher {
   async launch(launch: WorkerLaunch): Promise<void> {
     const type = resourceTypeForTask(launch.kind);
     const name = resourceNameForTask(launch.taskId);
-    const { clients, namespace } = this.options;
     const spec: TaskResourceSpec = {
       taskId: launch.taskId,
       kind: launch.kind,
@@ -116,6 +115,17 @@ export class KubernetesDispatcher implements Dispatcher {
       tokenSecretRef: { name: tokenSecretNameFor(name, launch.attempt), key: TOKEN_SECRET_KEY },
     };
     this.launching.add(launch.taskId);
+    try {
+      await this.createOrAdvance(type.plural, type.kind, name, spec, launch);
+    } catch (error) {
+      // Not out: it must not hold a place of the capacity.
+      this.launching.delete(launch.taskId);
+      throw error;
+    }
+  }
+
+  private async createOrAdvance(plural: string, kind: string, name: string, spec: TaskResourceSpec, launch: WorkerLaunch): Promise<void> {
+    const { clients, namespace } = this.options;
     const deadlineMs = Date.now() + (this.options.replaceTimeoutMs ?? 60_000);
     for (;;) {
       try {
@@ -123,10 +133,10 @@ export class KubernetesDispatcher implements Dispatcher {
           group: GROUP,
           version: VERSION,
           namespace,
-          plural: type.plural,
+          plural,
           body: {
             apiVersion: API_VERSION,
-            kind: type.kind,
+            kind,
             metadata: { name, labels: RESOURCE_LABELS, annotations: { [ANNOTATIONS.taskId]: launch.taskId } },
             spec,
           },
@@ -139,7 +149,7 @@ export class KubernetesDispatcher implements Dispatcher {
       }
       // The resource exists: the same launch again, a retry with a new attempt, or the last
       // incarnation still being deleted.
-      const resource = await this.read(type.plural, name);
+      const resource = await this.read(plural, name);
       if (resource === undefined) continue;
       if (resource.metadata.deletionTimestamp) {
         if (Date.now() > deadlineMs) throw new Error(`task resource ${name} is still being deleted`);
@@ -152,7 +162,7 @@ export class KubernetesDispatcher implements Dispatcher {
       if (resource.spec.attempt < launch.attempt) {
         const { taskId: _id, kind: _kind, ...changes } = spec;
         await clients.customObjects.patchNamespacedCustomObject(
-          { group: GROUP, version: VERSION, namespace, plural: type.plural, name, body: { spec: changes } },
+          { group: GROUP, version: VERSION, namespace, plural, name, body: { spec: changes } },
           MERGE_PATCH,
         );
         this.options.logger.info({ taskId: launch.taskId, attempt: launch.attempt, resource: name }, 'task resource moved to a new attempt');
