@@ -43,7 +43,7 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
   let cluster: StandInCluster;
   let objects: CustomObjectsApi;
   beforeAll(async () => {
-    cluster = await startStandInCluster({ crds: [path.resolve('crds')] });
+    cluster = await startStandInCluster({ crds: [path.resolve('crds')], api: { bookmarkIntervalMs: 50 } });
     objects = cluster.kubeConfig().makeApiClient(CustomObjectsApi);
   });
   afterAll(() => cluster?.close());
@@ -211,6 +211,20 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
     await objects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'watch-1' });
     await eventually(() => expect(seen).toEqual([['ADDED', 'watch-1'], ['DELETED', 'watch-1']]));
     request.abort();
+
+    // Bookmarks, for the watches that ask for them, carry the current resourceVersion.
+    const bookmarks: string[] = [];
+    const withBookmarks = await watch.watch(
+      `/apis/${group}/${version}/namespaces/${namespace}/rendertasks`,
+      { resourceVersion: before.metadata.resourceVersion, allowWatchBookmarks: true },
+      (type, object) => {
+        if (type === 'BOOKMARK') bookmarks.push(object.metadata.resourceVersion);
+      },
+      () => {},
+    );
+    await eventually(() => expect(bookmarks.length).toBeGreaterThan(0));
+    expect(Number(bookmarks[0])).toBeGreaterThanOrEqual(Number(before.metadata.resourceVersion));
+    withBookmarks.abort();
 
     cluster.store.compact();
     const errors: Array<{ code: number; reason: string }> = [];
