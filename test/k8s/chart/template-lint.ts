@@ -53,12 +53,11 @@ export function lintTemplate(file: string, text: string, values: unknown): Templ
       if (!stack.pop()) issues.push({ file, line: action.line, message: 'end without an open block' });
       continue;
     }
+    // The with/range condition itself is evaluated before the dot moves: checked before the push.
     const dotMoved = stack.some((b) => b.keyword === 'with' || b.keyword === 'range');
-    // The with/range condition itself is evaluated before the dot moves.
-    const checkMoved = dotMoved;
     for (const ref of action.body.matchAll(VALUES_REF)) {
       const keys = ref[2]!.slice(1).split('.');
-      if (!ref[1] && checkMoved) {
+      if (!ref[1] && dotMoved) {
         issues.push({ file, line: action.line, message: `.Values.${keys.join('.')} is read where with/range moved the dot: write $.Values` });
       }
       if (!lookupValue(values, keys).found) issues.push({ file, line: action.line, message: `values.yaml has no ${keys.join('.')}` });
