@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { openDatabase } from './db/database.js';
 import { DevelopersService, developerSettingsSchema, type DeveloperSettings } from './services/developers.js';
 import { startControlPlane } from './control-plane.js';
+import { startOperatorProcess } from './operator/operator-process.js';
 import { formatZodError } from './http/route.js';
 
 /**
@@ -20,6 +21,7 @@ import { formatZodError } from './http/route.js';
 const USAGE = `usage: cutroom <command>
 
   serve                        start the control plane (default)
+  operator                     run the Kubernetes operator (task resources → Jobs)
   migrate                      apply database migrations and exit
   developers list
   developers create --name NAME [settings]
@@ -39,10 +41,14 @@ export class UsageError extends Error {}
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>, out = process.stdout): Promise<number> {
   const [command = 'serve', ...rest] = argv;
-  const config = loadConfig(env);
+  // The operator has no database; every other command needs one.
+  const config = loadConfig(env, process.cwd(), { needsDatabase: command !== 'operator' });
   switch (command) {
     case 'serve':
       await serve(config);
+      return 0;
+    case 'operator':
+      await operator(config);
       return 0;
     case 'migrate': {
       const database = await openConfiguredDatabase(config);
@@ -70,6 +76,24 @@ async function serve(config: Config): Promise<void> {
     process.once(signal, () => {
       logger.info({ signal }, 'signal received');
       controlPlane.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+async function operator(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const process_ = await startOperatorProcess(config, logger);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'signal received');
+      // Stopping hands the Lease back, so a standby replica takes over at once.
+      process_.stop().then(
         () => process.exit(0),
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');
@@ -203,7 +227,7 @@ async function mediaInfoCommand(config: Config, argv: string[], out: NodeJS.Writ
 export function main(argv: string[]): void {
   runCli(argv, process.env).then(
     (code) => {
-      if (argv[0] !== 'serve' && argv.length > 0) process.exitCode = code;
+      if (argv[0] !== 'serve' && argv[0] !== 'operator' && argv.length > 0) process.exitCode = code;
     },
     (error: unknown) => {
       if (error instanceof ConfigError || error instanceof UsageError) {

@@ -1,5 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { RELEASE } from './version.js';
 
 /**
  * The one place that reads the environment. Every variable is parsed and checked at start-up;
@@ -37,6 +39,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Secret for signed URLs and other HMACs; generated and kept under DATA_DIR when unset. */
   signingSecret: string | undefined;
+  /** How claimed tasks get a worker: a local child process or a Kubernetes custom resource. */
   dispatcher: 'local' | 'kubernetes';
   /** Render nodes running at once on this machine (local dispatcher). */
   workers: number;
@@ -66,6 +69,55 @@ export interface Config {
   };
   /** Variables a local render node inherits (PATH, FFMPEG_PATH, ...); nothing else leaks to it. */
   renderNodeEnv: Record<string, string>;
+  kubernetes: KubernetesConfig;
+}
+
+export interface Toleration {
+  key: string;
+  operator: 'Exists' | 'Equal';
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** The kubernetes dispatcher and the operator (DISPATCHER=kubernetes, `cutroom operator`). */
+export interface KubernetesConfig {
+  /** KUBECONFIG; unset: the pod's service account in a cluster, else ~/.kube/config. */
+  kubeconfigPath: string | undefined;
+  /** Running in a pod (KUBERNETES_SERVICE_HOST is set by the kubelet). */
+  inCluster: boolean;
+  namespace: string;
+  /** Custom resources that finished are deleted this long after they finished. */
+  taskTtlMs: number;
+  /** Unfinished task resources this control plane keeps at once (its dispatcher capacity). */
+  maxActiveTasks: number;
+  /** `embedded`: this control-plane process also runs the operator (leader-elected). */
+  operator: 'off' | 'embedded';
+  operatorPort: number;
+  operatorWorkers: number;
+  operatorResyncMs: number;
+  leaseName: string;
+  leaseDurationMs: number;
+  /** Who holds the Lease: unique per operator process. */
+  operatorIdentity: string;
+  /** A pod that cannot start (image pull, missing Secret) fails its attempt after this long. */
+  startTimeoutMs: number;
+  job: RenderJobConfig;
+}
+
+/** What the operator puts in every render-node Job. */
+export interface RenderJobConfig {
+  image: string;
+  gpuImage: string;
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  imagePullSecrets: string[];
+  serviceAccountName: string | undefined;
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+  scratchSize: string;
+  nodeSelector: Record<string, string>;
+  gpuNodeSelector: Record<string, string>;
+  gpuTolerations: Toleration[];
+  ttlSecondsAfterFinished: number;
 }
 
 /** What a local render node may see of our environment: where its tools are, and no secrets. */
@@ -139,6 +191,50 @@ class EnvReader {
     return value.replace(/\/+$/, '');
   }
 
+  /** A Kubernetes resource quantity: 500m, 2, 1.5Gi, 20G. */
+  quantity(name: string, fallback: string): string {
+    const value = this.string(name, fallback);
+    if (!/^(\d+(\.\d+)?|\.\d+)([KMGTPE]i|[numkMGTPE])?$/.test(value)) {
+      throw new ConfigError(name, 'a Kubernetes quantity (e.g. 500m, 2, 4Gi)', value);
+    }
+    return value;
+  }
+
+  /** `key=value,key2=value2` labels (a node selector); `none` for no labels. */
+  labels(name: string, fallback: string): Record<string, string> {
+    const value = this.raw(name) ?? fallback;
+    const labels: Record<string, string> = {};
+    if (value === 'none') return labels;
+    for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const match = /^([A-Za-z0-9][-A-Za-z0-9_./]*)=([-A-Za-z0-9_.]*)$/.exec(pair);
+      if (!match) throw new ConfigError(name, 'comma-separated key=value labels', value);
+      labels[match[1]!] = match[2]!;
+    }
+    return labels;
+  }
+
+  /** `key[=value]:Effect` tolerations, comma-separated (no value: any value, operator Exists); `none`. */
+  tolerations(name: string, fallback: string): Toleration[] {
+    const value = this.raw(name) ?? fallback;
+    if (value === 'none') return [];
+    return value
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .map((item) => {
+        const match = /^([A-Za-z0-9][-A-Za-z0-9_./]*)(?:=([-A-Za-z0-9_.]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(item);
+        if (!match) throw new ConfigError(name, 'comma-separated key[=value]:NoSchedule|PreferNoSchedule|NoExecute', value);
+        const [, key, tolerated, effect] = match;
+        return tolerated === undefined
+          ? { key: key!, operator: 'Exists' as const, effect: effect as Toleration['effect'] }
+          : { key: key!, operator: 'Equal' as const, value: tolerated, effect: effect as Toleration['effect'] };
+      });
+  }
+
+  list(name: string): string[] {
+    return (this.raw(name) ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  }
+
   bytes(name: string, fallback: number): number {
     const value = this.raw(name);
     if (value === undefined) return fallback;
@@ -149,7 +245,12 @@ class EnvReader {
   }
 }
 
-export function loadConfig(env: Env, cwd = process.cwd()): Config {
+export interface LoadOptions {
+  /** The operator process has no database: DATABASE_URL is not required for it. */
+  needsDatabase?: boolean;
+}
+
+export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions = {}): Config {
   const read = new EnvReader(env);
   const profile = read.oneOf<Profile>('PROFILE', ['embedded', 'production'], 'embedded');
   const embedded = profile === 'embedded';
@@ -157,7 +258,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const host = read.string('HOST', '0.0.0.0');
   const port = read.int('PORT', 8080, 0, 65535);
   const databaseUrl = read.url('DATABASE_URL', undefined, ['postgres', 'postgresql']);
-  if (!embedded && databaseUrl === undefined) {
+  if (!embedded && databaseUrl === undefined && options.needsDatabase !== false) {
     throw new ConfigError('DATABASE_URL', 'a postgres:// URL (required when PROFILE=production)', '');
   }
 
@@ -212,6 +313,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     renderNodeEnv: Object.fromEntries(
       RENDER_NODE_PASSTHROUGH.flatMap((name) => (env[name] !== undefined ? [[name, env[name]!]] : [])),
     ),
+    kubernetes: loadKubernetesConfig(read),
   };
   if (config.taskHeartbeatIntervalS * 2 > config.taskHeartbeatTimeoutS) {
     throw new ConfigError(
@@ -221,4 +323,42 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     );
   }
   return config;
+}
+
+function loadKubernetesConfig(read: EnvReader): KubernetesConfig {
+  const imageTag = `${RELEASE.major}.${RELEASE.minor}`;
+  const namespace = read.string('KUBERNETES_NAMESPACE', 'default');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
+    throw new ConfigError('KUBERNETES_NAMESPACE', 'a namespace name (lowercase letters, digits and -)', namespace);
+  }
+  const leaseName = read.string('OPERATOR_LEASE_NAME', 'cutroom-operator');
+  return {
+    kubeconfigPath: read.raw('KUBECONFIG'),
+    inCluster: read.raw('KUBERNETES_SERVICE_HOST') !== undefined,
+    namespace,
+    taskTtlMs: read.int('KUBERNETES_TASK_TTL_SECONDS', 900, 0, 30 * 86400) * 1000,
+    maxActiveTasks: read.int('KUBERNETES_MAX_ACTIVE_TASKS', 100, 1, 100_000),
+    operator: read.oneOf('OPERATOR', ['off', 'embedded'], 'off'),
+    operatorPort: read.int('OPERATOR_PORT', 8081, 0, 65535),
+    operatorWorkers: read.int('OPERATOR_WORKERS', 4, 1, 64),
+    operatorResyncMs: read.int('OPERATOR_RESYNC_SECONDS', 300, 1, 86400) * 1000,
+    leaseName,
+    leaseDurationMs: read.int('OPERATOR_LEASE_DURATION_SECONDS', 15, 1, 3600) * 1000,
+    operatorIdentity: read.string('OPERATOR_IDENTITY', `${os.hostname()}_${randomUUID()}`),
+    startTimeoutMs: read.int('OPERATOR_START_TIMEOUT_SECONDS', 300, 1, 86400) * 1000,
+    job: {
+      image: read.string('RENDER_NODE_IMAGE', `ghcr.io/cutroom/render-node:${imageTag}`),
+      gpuImage: read.string('RENDER_NODE_GPU_IMAGE', `ghcr.io/cutroom/render-node:${imageTag}-nvidia`),
+      imagePullPolicy: read.oneOf('RENDER_NODE_IMAGE_PULL_POLICY', ['Always', 'IfNotPresent', 'Never'], 'IfNotPresent'),
+      imagePullSecrets: read.list('RENDER_NODE_IMAGE_PULL_SECRETS'),
+      serviceAccountName: read.raw('RENDER_NODE_SERVICE_ACCOUNT'),
+      requests: { cpu: read.quantity('RENDER_NODE_CPU_REQUEST', '1'), memory: read.quantity('RENDER_NODE_MEMORY_REQUEST', '1Gi') },
+      limits: { cpu: read.quantity('RENDER_NODE_CPU_LIMIT', '4'), memory: read.quantity('RENDER_NODE_MEMORY_LIMIT', '4Gi') },
+      scratchSize: read.quantity('RENDER_NODE_SCRATCH_SIZE', '20Gi'),
+      nodeSelector: read.labels('RENDER_NODE_NODE_SELECTOR', ''),
+      gpuNodeSelector: read.labels('RENDER_NODE_GPU_NODE_SELECTOR', 'nvidia.com/gpu.present=true'),
+      gpuTolerations: read.tolerations('RENDER_NODE_GPU_TOLERATIONS', 'nvidia.com/gpu:NoSchedule'),
+      ttlSecondsAfterFinished: read.int('KUBERNETES_JOB_TTL_SECONDS', 3600, 0, 30 * 86400),
+    },
+  };
 }

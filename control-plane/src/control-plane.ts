@@ -36,6 +36,9 @@ import { placeholderMediaCatalog, type MediaCatalog } from './services/media-cat
 import { noOverlayPins, type OverlayPins } from './services/overlay-pins.js';
 import type { MediaUsage } from './services/media-usage.js';
 import { versionString } from './version.js';
+import { loadKubeConfig, makeClients } from './kubernetes/kube-client.js';
+import { Operator } from './operator/operator.js';
+import { KubernetesDispatcher } from './work/kubernetes-dispatcher.js';
 import { newId } from './ids.js';
 import { WorkQueue } from './work/work-queue.js';
 import { LocalDispatcher } from './work/local-dispatcher.js';
@@ -55,6 +58,8 @@ export interface ControlPlane {
   server: http.Server;
   database: Database;
   services: Services;
+  /** The in-process operator (OPERATOR=embedded), campaigning for its Lease like any replica. */
+  operator: Operator | undefined;
   stop(): Promise<void>;
 }
 
@@ -130,16 +135,35 @@ export async function startControlPlane(
     maxThumbnails: config.mediaInfoMaxThumbnails,
   });
   work.register(mediaInfo.kind());
-  const dispatcher = new LocalDispatcher(
-    {
-      workers: config.workers,
-      command: config.renderNodeCommand ?? [process.execPath, renderNodeMainPath()],
-      passEnv: config.renderNodeEnv,
-      killGraceMs: 5000,
-    },
-    work,
-    logger.child({ component: 'local-dispatcher' }),
-  );
+  const dispatcher: Dispatcher =
+    config.dispatcher === 'kubernetes'
+      ? new KubernetesDispatcher(
+          {
+            clients: makeClients(loadKubeConfig(config.kubernetes)),
+            namespace: config.kubernetes.namespace,
+            taskTtlMs: config.kubernetes.taskTtlMs,
+            maxActiveTasks: config.kubernetes.maxActiveTasks,
+            logger: logger.child({ component: 'kubernetes-dispatcher' }),
+          },
+          work,
+        )
+      : new LocalDispatcher(
+          {
+            workers: config.workers,
+            command: config.renderNodeCommand ?? [process.execPath, renderNodeMainPath()],
+            passEnv: config.renderNodeEnv,
+            killGraceMs: 5000,
+          },
+          work,
+          logger.child({ component: 'local-dispatcher' }),
+        );
+  if (dispatcher instanceof KubernetesDispatcher) {
+    // Launches wait until the dispatcher knows the cluster's task resources; serving does not.
+    dispatcher.start().catch((error: unknown) => logger.error({ err: error }, 'kubernetes dispatcher failed to start'));
+    work.onChange((task) => {
+      if (task.state === 'running') void dispatcher.recordProgress(task.id, task.progress * 100);
+    });
+  }
   metrics.observeTasks(() => work.store.counts());
   const stats = new StatsService(identity, { activeWork: () => activeWorkFromTasks(work.store) });
   const presence = new PresenceServer(
@@ -243,6 +267,12 @@ export async function startControlPlane(
       resolve();
     });
   });
+  const operator =
+    config.kubernetes.operator === 'embedded'
+      ? new Operator(makeClients(loadKubeConfig(config.kubernetes)), config.kubernetes, metrics.registry, logger.child({ component: 'operator' }))
+      : undefined;
+  operator?.start();
+
   const { port } = server.address() as AddressInfo;
   url = `http://127.0.0.1:${port}`;
   publicUrl ??= url;
@@ -262,6 +292,7 @@ export async function startControlPlane(
       await presence.close();
       await overlaySweeper.stop();
       await callbacks.stop();
+      await operator?.stop();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([closed, timeout]);
       server.closeAllConnections();
@@ -269,5 +300,5 @@ export async function startControlPlane(
       logger.info('stopped');
     })());
 
-  return { url, server, database, services, stop };
+  return { url, server, database, services, operator, stop };
 }
