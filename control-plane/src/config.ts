@@ -30,9 +30,36 @@ export interface Config {
   tokenGraceMs: number;
   wsPingIntervalMs: number;
   shutdownTimeoutMs: number;
-  /** Secret for signed URLs and other HMACs; generated and kept under DATA_DIR when unset. */
+  /** Secret for signed URLs and other HMACs; generated and kept under DATA_DIR when unset (embedded only). */
   signingSecret: string | undefined;
+  /** Where objects (media, proxies, thumbnails, outputs) live. */
+  storage: StorageConfig;
+  /** How long a signed media URL (previewUrl, originalUrl) stays valid. */
+  mediaUrlTtlS: number;
+  /** Largest single media file; 0: no limit. */
+  maxFileSizeBytes: number;
+  /** Most bytes of media one user may hold; 0: no limit. */
+  maxUserBytes: number;
+  /** fs storage: refuse new media when the disk would keep less than this free. */
+  minFreeDiskBytes: number;
+  /** Files shared with every user as `test` media, copied into the store at start-up. */
+  testMediaDir: string | undefined;
 }
+
+export type StorageConfig =
+  | { driver: 'fs'; root: string }
+  | {
+      driver: 's3';
+      /** Unset: AWS itself. */
+      endpoint: string | undefined;
+      /** Endpoint browsers reach for presigned media URLs, when it differs from `endpoint` (a cluster-internal MinIO). */
+      publicEndpoint: string | undefined;
+      bucket: string;
+      accessKey: string | undefined;
+      secretKey: string | undefined;
+      region: string;
+      forcePathStyle: boolean;
+    };
 
 export class ConfigError extends Error {
   constructor(
@@ -124,6 +151,17 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     throw new ConfigError('DATABASE_URL', 'a postgres:// URL (required when PROFILE=production)', '');
   }
 
+  const signingSecret = read.raw('SIGNING_SECRET');
+  if (!embedded && signingSecret === undefined) {
+    // Replicas must verify each other's signed URLs, so a per-replica generated secret would not do.
+    throw new ConfigError('SIGNING_SECRET', 'a secret string shared by every replica (required when PROFILE=production)', '');
+  }
+  if (signingSecret !== undefined && signingSecret.length < 16) {
+    throw new ConfigError('SIGNING_SECRET', 'a secret of at least 16 characters', '********');
+  }
+  const dataDir = path.resolve(cwd, read.string('DATA_DIR', './data'));
+  const testMediaDir = read.raw('TEST_MEDIA_DIR');
+
   const cors = read.raw('CORS_ORIGINS');
   return {
     profile,
@@ -131,7 +169,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     port,
     publicUrl: read.url('PUBLIC_URL', undefined, ['http', 'https']),
     internalUrl: read.url('INTERNAL_URL', undefined, ['http', 'https']),
-    dataDir: path.resolve(cwd, read.string('DATA_DIR', './data')),
+    dataDir,
     databaseUrl,
     adminToken: read.raw('ADMIN_TOKEN'),
     logLevel: read.oneOf<LogLevel>(
@@ -148,6 +186,36 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     tokenGraceMs: read.int('TOKEN_GRACE_SECONDS', 300, 0, 7 * 86400) * 1000,
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 20_000, 50, 600_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
-    signingSecret: read.raw('SIGNING_SECRET'),
+    signingSecret,
+    storage: readStorage(read, embedded, dataDir),
+    mediaUrlTtlS: read.int('MEDIA_URL_TTL_SECONDS', 4 * 3600, 60, 5 * 86400),
+    maxFileSizeBytes: read.bytes('MAX_FILE_SIZE', 20 * 2 ** 30),
+    maxUserBytes: read.bytes('MAX_USER_BYTES', 0),
+    minFreeDiskBytes: read.bytes('MIN_FREE_DISK_BYTES', 2 ** 30),
+    testMediaDir: testMediaDir === undefined ? undefined : path.resolve(cwd, testMediaDir),
+  };
+}
+
+function readStorage(read: EnvReader, embedded: boolean, dataDir: string): StorageConfig {
+  const driver = read.oneOf<'fs' | 's3'>('STORAGE', ['fs', 's3'], embedded ? 'fs' : 's3');
+  if (driver === 'fs') return { driver, root: path.join(dataDir, 'objects') };
+  const bucket = read.raw('S3_BUCKET');
+  if (bucket === undefined) throw new ConfigError('S3_BUCKET', 'a bucket name (required when STORAGE=s3)', '');
+  const accessKey = read.raw('S3_ACCESS_KEY');
+  const secretKey = read.raw('S3_SECRET_KEY');
+  if ((accessKey === undefined) !== (secretKey === undefined)) {
+    // One without the other is a typo; neither means the SDK's default credential chain (IAM roles).
+    throw new ConfigError(accessKey === undefined ? 'S3_ACCESS_KEY' : 'S3_SECRET_KEY', 'a value when the other S3 key is set', '');
+  }
+  return {
+    driver,
+    endpoint: read.url('S3_ENDPOINT', undefined, ['http', 'https']),
+    publicEndpoint: read.url('S3_PUBLIC_ENDPOINT', undefined, ['http', 'https']),
+    bucket,
+    accessKey,
+    secretKey,
+    region: read.string('S3_REGION', 'us-east-1'),
+    // MinIO and most self-hosted stores want path-style addressing; AWS prefers virtual hosts.
+    forcePathStyle: read.bool('S3_FORCE_PATH_STYLE', read.raw('S3_ENDPOINT') !== undefined),
   };
 }

@@ -20,7 +20,23 @@ import { mountOperations } from './api/operations.js';
 import { mountUsers } from './api/users.js';
 import { mountDevelopers } from './api/developers.js';
 import { mountEditorConfig } from './api/editor-config.js';
+import { mountMediaFiles } from './api/media-files.js';
+import { mountFolders } from './api/folders.js';
+import { mountSignedFiles } from './api/signed-files.js';
 import { versionString } from './version.js';
+import type { ObjectStore } from './storage/object-store.js';
+import { openObjectStore } from './storage/open-object-store.js';
+import { UrlSigner } from './storage/signed-url.js';
+import { loadSigningSecret } from './storage/signing-secret.js';
+import { freeDiskBytes } from './storage/free-disk.js';
+import { MediaService } from './services/media.js';
+import { FolderService } from './services/folders.js';
+import { StorageQuota } from './services/storage-quota.js';
+import { ObjectDeletionQueue } from './services/object-deletion-queue.js';
+import { TestMediaSeeder } from './services/test-media-seeder.js';
+import type { MediaUsage } from './services/media-usage.js';
+import { noMediaUsage } from './services/no-media-usage.js';
+import { noMediaIngest, type MediaIngestHook } from './services/media-ingest-hook.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -40,9 +56,25 @@ export interface Services {
   stats: StatsService;
   presence: PresenceServer;
   metrics: Metrics;
+  storage: ObjectStore;
+  signer: UrlSigner;
+  media: MediaService;
+  folders: FolderService;
+  objectDeletions: ObjectDeletionQueue;
 }
 
-export async function startControlPlane(config: Config, logger: Logger): Promise<ControlPlane> {
+/** Parts that other features provide; until they exist, stand-ins that do nothing are used. */
+export interface Collaborators {
+  /** Which projects mention which media (the projects service). Default: none do. */
+  mediaUsage?: MediaUsage;
+  /** Probe, proxy and thumbnails for stored media (the ingest pipeline). Default: none. */
+  mediaIngest?: MediaIngestHook;
+}
+
+/** How often queued deletions of stored objects are retried. */
+const DELETION_SWEEP_MS = 10 * 60_000;
+
+export async function startControlPlane(config: Config, logger: Logger, collaborators: Collaborators = {}): Promise<ControlPlane> {
   const database = await openDatabase({
     url: config.databaseUrl,
     pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
@@ -54,6 +86,23 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     throw error;
   }
   const { db } = database;
+  // Signed URLs name the address the server listens at when PUBLIC_URL / INTERNAL_URL are unset.
+  let listenUrl: string | undefined;
+  const baseUrl = (audience: 'browser' | 'internal') => {
+    const url = audience === 'internal' ? (config.internalUrl ?? listenUrl) : (config.publicUrl ?? listenUrl);
+    if (url === undefined) throw new Error('signed URLs are available once the server listens');
+    return url;
+  };
+  let opened: Awaited<ReturnType<typeof openObjectStore>>;
+  let signer: UrlSigner;
+  try {
+    signer = new UrlSigner(await loadSigningSecret(config.signingSecret, config.dataDir));
+    opened = await openObjectStore(config.storage, signer, baseUrl);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const storage = opened.store;
   const metrics = new Metrics();
   const developers = new DevelopersService(db);
   const identity = new IdentityService(db, developers, {
@@ -76,7 +125,33 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     logger.child({ component: 'presence' }),
     (count) => metrics.openSockets.set(count),
   );
-  const services: Services = { developers, identity, stats, presence, metrics };
+  // Stand-in until the projects service indexes project → media mentions; replaced when it lands.
+  const mediaUsage = collaborators.mediaUsage ?? noMediaUsage;
+  const objectDeletions = new ObjectDeletionQueue(db, storage, logger.child({ component: 'object-deletions' }));
+  const quota = new StorageQuota({
+    maxFileSizeBytes: config.maxFileSizeBytes,
+    maxUserBytes: config.maxUserBytes,
+    minFreeDiskBytes: config.minFreeDiskBytes,
+    freeDiskBytes: opened.fsRoot === undefined ? undefined : () => freeDiskBytes(opened.fsRoot!),
+  });
+  const media = new MediaService(db, storage, mediaUsage, objectDeletions, quota, { urlTtlS: config.mediaUrlTtlS });
+  const folders = new FolderService(db, media, objectDeletions);
+  const services: Services = { developers, identity, stats, presence, metrics, storage, signer, media, folders, objectDeletions };
+
+  try {
+    if (config.testMediaDir !== undefined) {
+      const seeder = new TestMediaSeeder(db, media, storage, objectDeletions, collaborators.mediaIngest ?? noMediaIngest, logger.child({ component: 'test-media' }));
+      await seeder.seed(config.testMediaDir);
+    }
+  } catch (error) {
+    opened.close();
+    await database.close();
+    throw error;
+  }
+  const sweepDeletions = () =>
+    objectDeletions.sweep().catch((error: unknown) => logger.warn({ err: error }, 'sweep of stored object deletions failed'));
+  void sweepDeletions();
+  const sweepTimer = setInterval(() => void sweepDeletions(), DELETION_SWEEP_MS).unref();
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
     const principal = await resolvePrincipal(kind, req);
@@ -122,6 +197,18 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       mountUsers(router('users'), identity);
       mountDevelopers(router('developers'), developers);
       mountEditorConfig(router('users'), db);
+      mountMediaFiles(router('media'), media);
+      mountFolders(router('folders'), folders);
+    },
+    (app) => {
+      if (storage.driver !== 'fs') return;
+      const expressRouter = express.Router();
+      app.use(expressRouter);
+      mountSignedFiles(new ApiRouter(expressRouter, registry, authenticate, 'files'), {
+        store: storage,
+        signer,
+        maxPutBytes: config.maxFileSizeBytes,
+      });
     },
   );
 
@@ -139,6 +226,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   publicUrl ??= url;
+  listenUrl = url;
   logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
 
   let stopping: Promise<void> | undefined;
@@ -151,7 +239,9 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([closed, timeout]);
       server.closeAllConnections();
+      clearInterval(sweepTimer);
       await database.close();
+      opened.close();
       logger.info('stopped');
     })());
 

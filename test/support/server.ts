@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../control-plane/src/config.js';
 import { createLogger } from '../../control-plane/src/logger.js';
-import { startControlPlane, type ControlPlane } from '../../control-plane/src/control-plane.js';
+import { startControlPlane, type Collaborators, type ControlPlane } from '../../control-plane/src/control-plane.js';
 import { createTestDatabase, type TestDriver } from './databases.js';
 import { ApiClient } from './api-client.js';
 
@@ -23,7 +23,11 @@ export interface TestServer {
 }
 
 /** Starts a real control plane on a free port, on a fresh database of the given driver. */
-export async function startTestServer(driver: TestDriver, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  driver: TestDriver,
+  env: Record<string, string> = {},
+  collaborators: Collaborators = {},
+): Promise<TestServer> {
   const database = await createTestDatabase(driver);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-test-'));
   const fullEnv: Record<string, string> = {
@@ -39,12 +43,17 @@ export async function startTestServer(driver: TestDriver, env: Record<string, st
     await database.drop();
     await fs.rm(dataDir, { recursive: true, force: true });
   };
-  return launch(fullEnv, dataDir, cleanup);
+  return launch(fullEnv, dataDir, cleanup, collaborators);
 }
 
-async function launch(env: Record<string, string>, dataDir: string, cleanup: () => Promise<void>): Promise<TestServer> {
+async function launch(
+  env: Record<string, string>,
+  dataDir: string,
+  cleanup: () => Promise<void>,
+  collaborators: Collaborators,
+): Promise<TestServer> {
   const config = loadConfig(env);
-  const controlPlane = await startControlPlane(config, createLogger(config.logLevel));
+  const controlPlane = await startControlPlane(config, createLogger(config.logLevel), collaborators);
   const server: TestServer = {
     controlPlane,
     url: controlPlane.url,
@@ -55,7 +64,7 @@ async function launch(env: Record<string, string>, dataDir: string, cleanup: () 
     stop: () => controlPlane.stop(),
     async restart(extraEnv = {}) {
       await controlPlane.stop();
-      return launch({ ...env, ...extraEnv }, dataDir, cleanup);
+      return launch({ ...env, ...extraEnv }, dataDir, cleanup, collaborators);
     },
     async destroy() {
       await controlPlane.stop();

@@ -61,8 +61,80 @@ export interface AuthTokensTable {
   created_at: Timestamp;
 }
 
+export type MediaKind = 'test' | 'uploaded' | 'url' | 'output' | 'voiceover';
+export type MediaType = 'video' | 'audio' | 'image';
+export type MediaStatus = 'render' | 'upload' | 'import' | 'convert' | 'prepare_thumbnails' | 'ready';
+
+/** The seed's media_error_description_object. */
+export interface MediaError {
+  type: string;
+  message: string;
+  title?: string | undefined;
+}
+
+export interface FoldersTable {
+  id: string;
+  owner_id: string;
+  /** Null: at the root. */
+  parent_id: string | null;
+  name: string;
+  create_time_ms: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MediaTable {
+  id: string;
+  /** Null for shared `test` media. */
+  owner_id: string | null;
+  /** Null: at the root. */
+  folder_id: string | null;
+  /** Display name only; never part of a storage key. */
+  name: string;
+  type: MediaKind;
+  filetype: string;
+  media_type: MediaType;
+  duration_hns: Generated<number>;
+  size_bytes: Generated<number>;
+  width: Generated<number>;
+  height: Generated<number>;
+  /** Small PNG, base64. */
+  thumbnail: string | null;
+  /** jsonb array of track names: written as JSON text. */
+  audio_tracks: ColumnType<string[], string | undefined, string>;
+  status: MediaStatus;
+  /** Percent of the current stage, 0-100. */
+  progress: Generated<number>;
+  /** jsonb: written as JSON text, read as the object. */
+  error: ColumnType<MediaError | null, string | null | undefined, string | null>;
+  task_id: string | null;
+  category_id: string | null;
+  mood_id: string | null;
+  original_key: string | null;
+  /** A browser-playable copy, when the original is not. */
+  proxy_key: string | null;
+  /** The prepared timeline thumbnails (one pack object). */
+  thumbnails_key: string | null;
+  /** Where the bytes came from: `test:<file name>` for shared media, the URL of an import, ... */
+  source: string | null;
+  create_time_ms: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ObjectDeletionsTable {
+  id: string;
+  key: string;
+  is_prefix: boolean;
+  attempts: Generated<number>;
+  created_at: Timestamp;
+}
+
 export interface DB {
   developers: DevelopersTable;
   users: UsersTable;
   auth_tokens: AuthTokensTable;
+  folders: FoldersTable;
+  media: MediaTable;
+  object_deletions: ObjectDeletionsTable;
 }

@@ -17,7 +17,12 @@ export interface HttpAppOptions {
  * The Express application around the routers: request ids and logs, metrics, CORS, JSON
  * bodies, and the JSON error model at the end. `mount` adds the routes.
  */
-export function createHttpApp(options: HttpAppOptions, mount: (app: Express) => void): Express {
+export function createHttpApp(
+  options: HttpAppOptions,
+  mount: (app: Express) => void,
+  /** Routes that read their request body as a stream, whatever its Content-Type (signed object uploads). */
+  mountStreaming?: (app: Express) => void,
+): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -48,6 +53,7 @@ export function createHttpApp(options: HttpAppOptions, mount: (app: Express) => 
       maxAge: 600,
     }),
   );
+  mountStreaming?.(app);
   app.use(express.json({ limit: options.bodyLimitBytes, strict: false }));
 
   mount(app);
