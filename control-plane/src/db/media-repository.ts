@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type Selectable, type SqlBool, type ExpressionBuilder } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder, type Selectable, type SqlBool, type ExpressionBuilder } from 'kysely';
 import type { DB, FoldersTable, MediaTable, MediaType } from './schema.js';
 
 /**
@@ -34,31 +34,37 @@ export interface ListScope {
   sortOrder: SortOrder;
 }
 
-/** The sort expression of each field; the name one matches the media_list_name_idx expression. */
+/** The sort column of each field; each leads one of the media_list_* indexes after owner and folder. */
 const mediaSortKey = {
-  name: sql`lower(name) collate "C"`,
+  name: sql`name_key`,
   createTime: sql`create_time_ms`,
   size: sql`size_bytes`,
   duration: sql`duration_hns`,
 } as const;
 
-function searchCondition(column: 'name', search: string | undefined) {
+/** `lowered` is an already lower-cased column (media.name_key) or an expression of one. */
+function searchCondition(lowered: RawBuilder<unknown>, search: string | undefined) {
   if (search === undefined || search === '') return undefined;
   // LIKE wildcards in the search are literal characters.
   const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern}`;
+  return sql<SqlBool>`${lowered} like ${pattern}`;
 }
+
+const ALL_MEDIA_TYPES: MediaType[] = ['video', 'audio', 'image'];
 
 function mediaConditions(eb: ExpressionBuilder<DB, 'media'>, scope: ListScope, ownerId: string | null): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [
     ownerId === null ? eb('owner_id', 'is', null) : eb('owner_id', '=', ownerId),
     scope.folderId === null ? eb('folder_id', 'is', null) : eb('folder_id', '=', scope.folderId),
   ];
-  const kinds: Expression<SqlBool>[] = [];
-  if (scope.filter.mediaTypes.length > 0) kinds.push(eb('media_type', 'in', scope.filter.mediaTypes));
-  if (scope.filter.voiceover) kinds.push(eb('type', '=', 'voiceover'));
-  conditions.push(eb.or(kinds));
-  const search = searchCondition('name', scope.search);
+  // Every type wanted: no condition at all, so counts and pages need nothing but the index keys.
+  if (!ALL_MEDIA_TYPES.every((type) => scope.filter.mediaTypes.includes(type))) {
+    const kinds: Expression<SqlBool>[] = [];
+    if (scope.filter.mediaTypes.length > 0) kinds.push(eb('media_type', 'in', scope.filter.mediaTypes));
+    if (scope.filter.voiceover) kinds.push(eb('type', '=', 'voiceover'));
+    conditions.push(eb.or(kinds));
+  }
+  const search = searchCondition(sql`name_key`, scope.search);
   if (search) conditions.push(search);
   return eb.and(conditions);
 }
@@ -74,56 +80,50 @@ function wantsMedia(scope: ListScope): boolean {
 
 export async function countMedia(db: Executor, scope: ListScope): Promise<number> {
   if (!wantsMedia(scope)) return 0;
-  let total = 0;
-  for (const owner of ownersOf(scope)) {
-    const row = await db
-      .selectFrom('media')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where((eb) => mediaConditions(eb, scope, owner))
-      .executeTakeFirstOrThrow();
-    total += row.n;
-  }
-  return total;
+  const counts = await Promise.all(
+    ownersOf(scope).map((owner) =>
+      db
+        .selectFrom('media')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where((eb) => mediaConditions(eb, scope, owner))
+        .executeTakeFirstOrThrow(),
+    ),
+  );
+  return counts.reduce((sum, row) => sum + row.n, 0);
 }
 
 /**
  * One page of media rows in the listing's order (key, then id, both in the requested direction).
- * The page's ids are found first on the narrow index, then only those rows are read whole
- * (thumbnails and all).
+ * Each owner's branch orders by the whole index key (owner, folder, key, id): with the owner and
+ * folder fixed that is the listing's order, and spelled this way the planner reads the index in
+ * order instead of sorting (it does not treat `folder_id is null` as fixing the folder column).
+ * Only the page's ids come from the index; the page's rows are then joined whole.
  */
 export async function pageOfMedia(db: Executor, scope: ListScope, offset: number, limit: number): Promise<MediaRow[]> {
   if (!wantsMedia(scope) || limit <= 0) return [];
   const key = mediaSortKey[scope.sortField];
   const direction = scope.sortOrder === 'asc' ? sql`asc` : sql`desc`;
-  // One ordered, limited branch per owner, merged: each branch is a range scan of one index.
   const branches = ownersOf(scope).map((owner) =>
     db
       .selectFrom('media')
       .select(['id', sql`${key}`.as('sort_key')])
       .where((eb) => mediaConditions(eb, scope, owner))
+      .orderBy(sql`owner_id ${direction}`)
+      .orderBy(sql`folder_id ${direction}`)
       .orderBy(sql`${key} ${direction}`)
       .orderBy(sql`id ${direction}`)
       .limit(offset + limit),
   );
-  const union = branches
-    .map((branch) => sql`(${branch})`)
-    .reduce((acc, part) => sql`${acc} union all ${part}`);
-  const ids = await sql<{ id: string }>`
-    select id from (${union}) as page
-    order by sort_key ${direction}, id ${direction}
-    offset ${offset} limit ${limit}`.execute(db);
-  if (ids.rows.length === 0) return [];
-  const rows = await db
-    .selectFrom('media')
-    .selectAll()
-    .where(
-      'id',
-      'in',
-      ids.rows.map((r) => r.id),
-    )
-    .execute();
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.rows.map((r) => byId.get(r.id)).filter((row): row is MediaRow => row !== undefined);
+  const union = branches.map((branch) => sql`(${branch})`).reduce((acc, part) => sql`${acc} union all ${part}`);
+  const result = await sql<MediaRow>`
+    select media.* from (
+      select id, sort_key from (${union}) as merged
+      order by sort_key ${direction}, id ${direction}
+      offset ${offset} limit ${limit}
+    ) as page
+    join media on media.id = page.id
+    order by page.sort_key ${direction}, page.id ${direction}`.execute(db);
+  return result.rows;
 }
 
 function folderConditions(eb: ExpressionBuilder<DB, 'folders'>, scope: ListScope): Expression<SqlBool> {
@@ -131,7 +131,7 @@ function folderConditions(eb: ExpressionBuilder<DB, 'folders'>, scope: ListScope
     eb('owner_id', '=', scope.viewerId),
     scope.folderId === null ? eb('parent_id', 'is', null) : eb('parent_id', '=', scope.folderId),
   ];
-  const search = searchCondition('name', scope.search);
+  const search = searchCondition(sql`lower(name)`, scope.search);
   if (search) conditions.push(search);
   return eb.and(conditions);
 }

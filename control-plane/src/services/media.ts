@@ -141,10 +141,10 @@ export class MediaService {
     // Folders fill positions [0, folderCount), files follow: each page is cut from both in turn.
     const start = query.startNumber;
     const end = start + query.count;
-    const folders = start < folderCount ? await pageOfFolders(this.db, scope, start, Math.min(end, folderCount) - start) : [];
-    const mediaStart = Math.max(0, start - folderCount);
-    const mediaLimit = Math.max(0, end - Math.max(start, folderCount));
-    const media = await pageOfMedia(this.db, scope, mediaStart, mediaLimit);
+    const [folders, media] = await Promise.all([
+      start < folderCount ? pageOfFolders(this.db, scope, start, Math.min(end, folderCount) - start) : [],
+      mediaCount > 0 ? pageOfMedia(this.db, scope, Math.max(0, start - folderCount), Math.max(0, end - Math.max(start, folderCount))) : [],
+    ]);
     const entries = [...folders.map(folderEntry), ...(await Promise.all(media.map((row) => this.entryOf(row))))];
     return { total_count: folderCount + mediaCount, entries };
   }

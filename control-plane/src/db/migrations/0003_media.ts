@@ -51,12 +51,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  // One index per sort field, each led by the listing's equality columns and ended by the id
-  // tie-breaker, so a page of a sorted folder is an index range scan, never a sort of the library.
-  await sql`create index media_list_time_idx on media (owner_id, folder_id, create_time_ms, id)`.execute(db);
-  await sql`create index media_list_name_idx on media (owner_id, folder_id, (lower(name) collate "C"), id)`.execute(db);
-  await sql`create index media_list_size_idx on media (owner_id, folder_id, size_bytes, id)`.execute(db);
-  await sql`create index media_list_duration_idx on media (owner_id, folder_id, duration_hns, id)`.execute(db);
+  // The name as lists sort and search it: lower-cased, compared byte-wise (the same on every
+  // server locale). Stored, so indexes hold it and can answer searches without the table.
+  await sql`alter table media add column name_key text collate "C" generated always as (lower(name)) stored`.execute(db);
+  // One index per sort field, led by the listing's equality columns and ended by the id
+  // tie-breaker, so a page of a sorted folder is an index range scan, never a sort of the
+  // library. The included columns let filters and searches run on the index alone.
+  await sql`create index media_list_time_idx on media (owner_id, folder_id, create_time_ms, id) include (name_key, media_type, type)`.execute(db);
+  await sql`create index media_list_name_idx on media (owner_id, folder_id, name_key, id) include (media_type, type)`.execute(db);
+  await sql`create index media_list_size_idx on media (owner_id, folder_id, size_bytes, id) include (name_key, media_type, type)`.execute(db);
+  await sql`create index media_list_duration_idx on media (owner_id, folder_id, duration_hns, id) include (name_key, media_type, type)`.execute(db);
   await db.schema.createIndex('media_folder_idx').on('media').column('folder_id').execute();
   await sql`create index media_task_idx on media (task_id) where task_id is not null`.execute(db);
   await sql`create unique index media_test_source_idx on media (source) where type = 'test'`.execute(db);
