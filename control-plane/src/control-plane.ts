@@ -148,10 +148,15 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
     await database.close();
     throw error;
   }
-  const sweepDeletions = () =>
-    objectDeletions.sweep().catch((error: unknown) => logger.warn({ err: error }, 'sweep of stored object deletions failed'));
-  void sweepDeletions();
-  const sweepTimer = setInterval(() => void sweepDeletions(), DELETION_SWEEP_MS).unref();
+  // Deletions a crash or a storage outage left queued; stop() waits for a sweep in flight.
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweepDeletions = () => {
+    sweeping = objectDeletions
+      .sweep()
+      .catch((error: unknown) => logger.warn({ err: error }, 'sweep of stored object deletions failed'));
+  };
+  sweepDeletions();
+  const sweepTimer = setInterval(sweepDeletions, DELETION_SWEEP_MS).unref();
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
     const principal = await resolvePrincipal(kind, req);
@@ -240,6 +245,7 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
       await Promise.race([closed, timeout]);
       server.closeAllConnections();
       clearInterval(sweepTimer);
+      await sweeping;
       await database.close();
       opened.close();
       logger.info('stopped');

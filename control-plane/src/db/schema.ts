@@ -119,6 +119,8 @@ export interface MediaTable {
   thumbnails_key: string | null;
   /** Where the bytes came from: `test:<file name>` for shared media, the URL of an import, ... */
   source: string | null;
+  /** Which version of the source the stored bytes are (a file's size and mtime, a URL's ETag): a change means copy again. */
+  source_version: string | null;
   create_time_ms: number;
   created_at: Timestamp;
   updated_at: Timestamp;

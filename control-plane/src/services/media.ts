@@ -100,6 +100,7 @@ export interface MediaPatch {
   originalKey?: string | null;
   proxyKey?: string | null;
   thumbnailsKey?: string | null;
+  sourceVersion?: string | null;
 }
 
 /**
@@ -257,6 +258,7 @@ export class MediaService {
       originalKey: 'original_key',
       proxyKey: 'proxy_key',
       thumbnailsKey: 'thumbnails_key',
+      sourceVersion: 'source_version',
     };
     for (const [field, column] of Object.entries(columns) as Array<[keyof MediaPatch, string]>) {
       const value = patch[field];

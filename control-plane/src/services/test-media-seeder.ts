@@ -89,19 +89,27 @@ export class TestMediaSeeder {
       }
     }
     const key = this.media.objectKey(row, 'original', extensionOf(name));
+    // The file's version is compared with the one copied last (object stores keep no precise mtime).
+    const version = `${stat.size}:${stat.mtimeMs}`;
     const stored = await this.store.head(key);
-    const stale = !stored || stored.sizeBytes !== stat.size || (stored.modifiedAt !== undefined && stat.mtime > stored.modifiedAt);
+    const stale = !stored || stored.sizeBytes !== stat.size || row.source_version !== version;
     if (stale) await this.store.put(key, fs.createReadStream(file), { sizeBytes: stat.size });
     if (!stale && row.original_key === key && row.status === 'ready') return 'unchanged';
 
     const updated = await this.media.update(row.id, {
       originalKey: key,
       sizeBytes: stat.size,
+      sourceVersion: version,
       status: 'ready',
       progress: 100,
       error: null,
     });
-    if (updated) await this.ingest.requestIngest(updated);
+    if (updated) {
+      // Ingest failing to take the request must not keep the service from starting; the file stays listed.
+      await this.ingest.requestIngest(updated).catch((error: unknown) => {
+        this.logger.error({ err: error, mediaId: updated.id }, 'could not request ingest of a shared test file');
+      });
+    }
     return isNew ? 'added' : 'updated';
   }
 

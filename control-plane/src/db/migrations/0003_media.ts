@@ -47,6 +47,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('proxy_key', 'text')
     .addColumn('thumbnails_key', 'text')
     .addColumn('source', 'text')
+    .addColumn('source_version', 'text')
     .addColumn('create_time_ms', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
