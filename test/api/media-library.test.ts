@@ -453,6 +453,16 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
       expect((await alice.api.get('/api/mediafiles?filter=folder&count=1000')).body.entries.find((e: { id: string }) => e.id === folder).name).toBe('Private');
     });
 
+    it('documents the media endpoints in the OpenAPI document', async () => {
+      const doc = (await server.api().get('/api/openapi.json')).body;
+      const list = doc.paths['/api/mediafiles'].get;
+      expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(['start_number', 'count', 'filter', 'sort_field', 'sort_order', 'search', 'folder']);
+      expect(list.security).toEqual([{ authToken: [] }]);
+      expect(Object.keys(doc.paths['/api/folders/{id}'])).toEqual(['patch', 'delete']);
+      expect(doc.paths['/api/folders/{id}/entries'].put).toBeDefined();
+      expect(Boolean(doc.paths['/files/{key}'])).toBe(storage === 'fs');
+    });
+
     it('answers 401 without a token and 404 for a token bound to nobody', async () => {
       expect((await server.api().get('/api/mediafiles')).status).toBe(401);
       expect((await server.api('unbound-token').get('/api/mediafiles')).status).toBe(404);

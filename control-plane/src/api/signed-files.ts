@@ -15,6 +15,9 @@ export interface SignedFilesDeps {
   maxPutBytes: number;
 }
 
+/** Documents the wildcard; the key is read from the raw path, exactly as it was signed. */
+const keyParam = z.object({ key: z.any().describe('The object key, slashes included (each segment percent-encoded).') });
+
 const signedQuery = z.object({
   exp: z.string().optional().describe('Expiry, unix seconds (part of the signature).'),
   ct: z.string().optional().describe('Content-Type served (GET) or required (PUT).'),
@@ -37,6 +40,7 @@ export function mountSignedFiles(api: ApiRouter, deps: SignedFilesDeps): void {
     description:
       'Answers 200 with the whole object or 206 with one byte range; 416 past the end; 304 for a matching If-None-Match. HEAD answers the headers alone. 403 when the signature is wrong or the URL has expired.',
     auth: 'none',
+    params: keyParam,
     query: signedQuery,
     responses: {
       200: { description: 'The object', contentType: 'application/octet-stream' },
@@ -61,6 +65,7 @@ export function mountSignedFiles(api: ApiRouter, deps: SignedFilesDeps): void {
     description:
       'The body is the whole object; it replaces any previous one atomically. When the URL was signed with a content type, the request must carry the same Content-Type.',
     auth: 'none',
+    params: keyParam,
     query: signedQuery,
     rawBody: 'application/octet-stream',
     responses: { 200: { description: 'Stored' }, 413: { description: 'Larger than MAX_FILE_SIZE' } },

@@ -40,7 +40,8 @@ export function createHttpApp(
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'debug'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.replace(/auth_token=[^&]*/, 'auth_token=*') }),
+        // Tokens and URL signatures are credentials: never in logs.
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.replace(/([?&](?:auth_token|sig)=)[^&]*/g, '$1*') }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),

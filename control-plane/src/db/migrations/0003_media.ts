@@ -54,6 +54,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // The name as lists sort and search it: lower-cased, compared byte-wise (the same on every
   // server locale). Stored, so indexes hold it and can answer searches without the table.
+  // (A substring search scans one user's folder in the index: about a millisecond for 10,000
+  // files. pg_trgm would need loading into PGlite and rights on managed Postgres for little gain.)
   await sql`alter table media add column name_key text collate "C" generated always as (lower(name)) stored`.execute(db);
   // One index per sort field, led by the listing's equality columns and ended by the id
   // tie-breaker, so a page of a sorted folder is an index range scan, never a sort of the
