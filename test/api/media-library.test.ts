@@ -463,6 +463,14 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
       expect(Boolean(doc.paths['/files/{key}'])).toBe(storage === 'fs');
     });
 
+    it("describes many files at once for a project's media list, leaving out others' ids", async () => {
+      const mine = [await storedMedia(server, alice.id, { name: 'one.mp4' }), await storedMedia(server, alice.id, { name: 'two.mp4' })];
+      const theirs = await storedMedia(server, bob.id, { name: 'theirs.mp4' });
+      const described = await server.controlPlane.services.media.describeMany(alice.id, [mine[1]!.id, theirs.id, 'not-an-id', mine[0]!.id, mine[1]!.id]);
+      expect(described.map((e) => e.name)).toEqual(['two.mp4', 'one.mp4']);
+      expect(described[0]).toEqual((await alice.api.get(`/api/mediafiles/${mine[1]!.id}`)).body);
+    });
+
     it('answers 401 without a token and 404 for a token bound to nobody', async () => {
       expect((await server.api().get('/api/mediafiles')).status).toBe(401);
       expect((await server.api('unbound-token').get('/api/mediafiles')).status).toBe(404);

@@ -111,7 +111,8 @@ export interface MediaPatch {
  *   thumbnail) and storage keys, optionally guarded by the status it must have,
  * - `objectKey` to name where its original, proxy or thumbnail pack is stored,
  * - `checkQuota` before accepting bytes, `playableUrls` for signed playback URLs,
- * - `find` (internal, any owner) / `findVisible` (a user's view) / `describe` / `list`,
+ * - `find` (internal, any owner) / `findVisible` (a user's view) / `describe` / `describeMany`
+ *   (a project's media: the MediaCatalog of the projects service) / `list`,
  * - `delete` (row and every stored object, refusing `used_in_projects` unless forced).
  * Shared `test` media (owner null) are visible to every user and read-only to them.
  */
@@ -153,6 +154,29 @@ export class MediaService {
   /** One entry a user may see (theirs or shared); 404 otherwise. */
   async describe(viewerId: string, id: string): Promise<MediaEntry> {
     return this.entryOf(await this.findVisible(viewerId, id));
+  }
+
+  /**
+   * The entries among `ids` a user may see (theirs or shared), in the order asked; other ids
+   * are left out (a project's media list: its index may hold any id-shaped token).
+   */
+  async describeMany(viewerId: string, ids: string[]): Promise<MediaEntry[]> {
+    const wanted = [...new Set(ids)];
+    if (wanted.length === 0) return [];
+    const rows: MediaRow[] = [];
+    for (let i = 0; i < wanted.length; i += 1000) {
+      rows.push(
+        ...(await this.db
+          .selectFrom('media')
+          .selectAll()
+          .where('id', 'in', wanted.slice(i, i + 1000))
+          .where((eb) => eb.or([eb('owner_id', '=', viewerId), eb('owner_id', 'is', null)]))
+          .execute()),
+      );
+    }
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const visible = wanted.map((id) => byId.get(id)).filter((row): row is MediaRow => row !== undefined);
+    return Promise.all(visible.map((row) => this.entryOf(row)));
   }
 
   async state(viewerId: string, id: string): Promise<MediaState> {
