@@ -17,11 +17,53 @@ describe('loadConfig', () => {
     });
   });
 
+  const production = {
+    PROFILE: 'production',
+    DATABASE_URL: 'postgres://db/cutroom',
+    SIGNING_SECRET: 'a-shared-secret-of-enough-length',
+    S3_BUCKET: 'media',
+  };
+
   it('turns anonymous use and open registration off in production, unless asked', () => {
-    const prod = loadConfig({ PROFILE: 'production', DATABASE_URL: 'postgres://db/cutroom' });
+    const prod = loadConfig(production);
     expect(prod.allowAnonymous).toBe(false);
     expect(prod.openRegistration).toBe(false);
-    expect(loadConfig({ PROFILE: 'production', DATABASE_URL: 'postgres://db/c', ALLOW_ANONYMOUS: 'true' }).allowAnonymous).toBe(true);
+    expect(loadConfig({ ...production, ALLOW_ANONYMOUS: 'true' }).allowAnonymous).toBe(true);
+  });
+
+  it('stores objects on the local disk when embedded and in S3 in production', () => {
+    expect(loadConfig({}, '/srv').storage).toEqual({ driver: 'fs', root: '/srv/data/objects' });
+    expect(loadConfig(production).storage).toEqual({
+      driver: 's3',
+      endpoint: undefined,
+      publicEndpoint: undefined,
+      bucket: 'media',
+      accessKey: undefined,
+      secretKey: undefined,
+      region: 'us-east-1',
+      forcePathStyle: false,
+    });
+    const minio = loadConfig({
+      STORAGE: 's3',
+      S3_ENDPOINT: 'http://minio:9000/',
+      S3_BUCKET: 'cutroom',
+      S3_ACCESS_KEY: 'ak',
+      S3_SECRET_KEY: 'sk',
+    }).storage;
+    expect(minio).toMatchObject({ endpoint: 'http://minio:9000', forcePathStyle: true, accessKey: 'ak', secretKey: 'sk' });
+    expect(loadConfig({ ...production, STORAGE: 'fs' }).storage.driver).toBe('fs');
+  });
+
+  it('reads media limits and the URL lifetime', () => {
+    const config = loadConfig({ MAX_FILE_SIZE: '2g', MAX_USER_BYTES: '10gb', MIN_FREE_DISK_BYTES: '0', MEDIA_URL_TTL_SECONDS: '600', TEST_MEDIA_DIR: 'media' }, '/srv');
+    expect(config).toMatchObject({
+      maxFileSizeBytes: 2 * 2 ** 30,
+      maxUserBytes: 10 * 2 ** 30,
+      minFreeDiskBytes: 0,
+      mediaUrlTtlS: 600,
+      testMediaDir: '/srv/media',
+    });
+    expect(loadConfig({}).maxUserBytes).toBe(0);
   });
 
   it.each([
@@ -35,6 +77,14 @@ describe('loadConfig', () => {
     [{ OVERLAY_MAX_BYTES: 'big' }, /OVERLAY_MAX_BYTES accepts a size in bytes/],
     [{ OVERLAY_SWEEP_INTERVAL_MS: '10' }, /OVERLAY_SWEEP_INTERVAL_MS accepts an integer from 50/],
     [{ PROFILE: 'production' }, /DATABASE_URL accepts a postgres:\/\/ URL \(required when PROFILE=production\)/],
+    [{ PROFILE: 'production', DATABASE_URL: 'postgres://db/c' }, /SIGNING_SECRET accepts a secret string shared by every replica/],
+    [{ SIGNING_SECRET: 'short' }, /SIGNING_SECRET accepts a secret of at least 16 characters/],
+    [{ STORAGE: 'ftp' }, /STORAGE accepts one of fs, s3/],
+    [{ STORAGE: 's3' }, /S3_BUCKET accepts a bucket name \(required when STORAGE=s3\)/],
+    [{ STORAGE: 's3', S3_BUCKET: 'b', S3_ACCESS_KEY: 'ak' }, /S3_SECRET_KEY accepts a value when the other S3 key is set/],
+    [{ STORAGE: 's3', S3_BUCKET: 'b', S3_ENDPOINT: 'minio:9000' }, /S3_ENDPOINT accepts a URL/],
+    [{ MEDIA_URL_TTL_SECONDS: '10' }, /MEDIA_URL_TTL_SECONDS accepts an integer from 60 to 432000/],
+    [{ MAX_FILE_SIZE: 'huge' }, /MAX_FILE_SIZE accepts a size in bytes/],
   ])('fails fast on %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -37,7 +37,7 @@ export interface Config {
   tokenGraceMs: number;
   wsPingIntervalMs: number;
   shutdownTimeoutMs: number;
-  /** Secret for signed URLs and other HMACs; generated and kept under DATA_DIR when unset. */
+  /** Secret for signed URLs and other HMACs; generated and kept under DATA_DIR when unset (embedded only). */
   signingSecret: string | undefined;
   /** How claimed tasks get a worker: a local child process or a Kubernetes custom resource. */
   dispatcher: 'local' | 'kubernetes';
@@ -70,7 +70,34 @@ export interface Config {
   /** Variables a local render node inherits (PATH, FFMPEG_PATH, ...); nothing else leaks to it. */
   renderNodeEnv: Record<string, string>;
   kubernetes: KubernetesConfig;
+  /** Where objects (media, proxies, thumbnails, outputs) live. */
+  storage: StorageConfig;
+  /** How long a signed media URL (previewUrl, originalUrl) stays valid. */
+  mediaUrlTtlS: number;
+  /** Largest single media file; 0: no limit. */
+  maxFileSizeBytes: number;
+  /** Most bytes of media one user may hold; 0: no limit. */
+  maxUserBytes: number;
+  /** fs storage: refuse new media when the disk would keep less than this free. */
+  minFreeDiskBytes: number;
+  /** Files shared with every user as `test` media, copied into the store at start-up. */
+  testMediaDir: string | undefined;
 }
+
+export type StorageConfig =
+  | { driver: 'fs'; root: string }
+  | {
+      driver: 's3';
+      /** Unset: AWS itself. */
+      endpoint: string | undefined;
+      /** Endpoint browsers reach for presigned media URLs, when it differs from `endpoint` (a cluster-internal MinIO). */
+      publicEndpoint: string | undefined;
+      bucket: string;
+      accessKey: string | undefined;
+      secretKey: string | undefined;
+      region: string;
+      forcePathStyle: boolean;
+    };
 
 export interface Toleration {
   key: string;
@@ -262,6 +289,17 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     throw new ConfigError('DATABASE_URL', 'a postgres:// URL (required when PROFILE=production)', '');
   }
 
+  const signingSecret = read.raw('SIGNING_SECRET');
+  if (!embedded && signingSecret === undefined) {
+    // Replicas must verify each other's signed URLs, so a per-replica generated secret would not do.
+    throw new ConfigError('SIGNING_SECRET', 'a secret string shared by every replica (required when PROFILE=production)', '');
+  }
+  if (signingSecret !== undefined && signingSecret.length < 16) {
+    throw new ConfigError('SIGNING_SECRET', 'a secret of at least 16 characters', '********');
+  }
+  const dataDir = path.resolve(cwd, read.string('DATA_DIR', './data'));
+  const testMediaDir = read.raw('TEST_MEDIA_DIR');
+
   const cors = read.raw('CORS_ORIGINS');
   const config: Config = {
     profile,
@@ -269,7 +307,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     port,
     publicUrl: read.url('PUBLIC_URL', undefined, ['http', 'https']),
     internalUrl: read.url('INTERNAL_URL', undefined, ['http', 'https']),
-    dataDir: path.resolve(cwd, read.string('DATA_DIR', './data')),
+    dataDir,
     databaseUrl,
     adminToken: read.raw('ADMIN_TOKEN'),
     logLevel: read.oneOf<LogLevel>(
@@ -288,7 +326,13 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     tokenGraceMs: read.int('TOKEN_GRACE_SECONDS', 300, 0, 7 * 86400) * 1000,
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 20_000, 50, 600_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
-    signingSecret: read.raw('SIGNING_SECRET'),
+    signingSecret,
+    storage: readStorage(read, embedded, dataDir),
+    mediaUrlTtlS: read.int('MEDIA_URL_TTL_SECONDS', 4 * 3600, 60, 5 * 86400),
+    maxFileSizeBytes: read.bytes('MAX_FILE_SIZE', 20 * 2 ** 30),
+    maxUserBytes: read.bytes('MAX_USER_BYTES', 0),
+    minFreeDiskBytes: read.bytes('MIN_FREE_DISK_BYTES', 2 ** 30),
+    testMediaDir: testMediaDir === undefined ? undefined : path.resolve(cwd, testMediaDir),
     dispatcher: read.oneOf('DISPATCHER', ['local', 'kubernetes'], 'local'),
     workers: read.int('WORKERS', os.availableParallelism(), 1, 1024),
     renderNodeCommand: read.raw('RENDER_NODE_COMMAND')?.split(/\s+/),
@@ -360,5 +404,29 @@ function loadKubernetesConfig(read: EnvReader): KubernetesConfig {
       gpuTolerations: read.tolerations('RENDER_NODE_GPU_TOLERATIONS', 'nvidia.com/gpu:NoSchedule'),
       ttlSecondsAfterFinished: read.int('KUBERNETES_JOB_TTL_SECONDS', 3600, 0, 30 * 86400),
     },
+  };
+}
+
+function readStorage(read: EnvReader, embedded: boolean, dataDir: string): StorageConfig {
+  const driver = read.oneOf<'fs' | 's3'>('STORAGE', ['fs', 's3'], embedded ? 'fs' : 's3');
+  if (driver === 'fs') return { driver, root: path.join(dataDir, 'objects') };
+  const bucket = read.raw('S3_BUCKET');
+  if (bucket === undefined) throw new ConfigError('S3_BUCKET', 'a bucket name (required when STORAGE=s3)', '');
+  const accessKey = read.raw('S3_ACCESS_KEY');
+  const secretKey = read.raw('S3_SECRET_KEY');
+  if ((accessKey === undefined) !== (secretKey === undefined)) {
+    // One without the other is a typo; neither means the SDK's default credential chain (IAM roles).
+    throw new ConfigError(accessKey === undefined ? 'S3_ACCESS_KEY' : 'S3_SECRET_KEY', 'a value when the other S3 key is set', '');
+  }
+  return {
+    driver,
+    endpoint: read.url('S3_ENDPOINT', undefined, ['http', 'https']),
+    publicEndpoint: read.url('S3_PUBLIC_ENDPOINT', undefined, ['http', 'https']),
+    bucket,
+    accessKey,
+    secretKey,
+    region: read.string('S3_REGION', 'us-east-1'),
+    // MinIO and most self-hosted stores want path-style addressing; AWS prefers virtual hosts.
+    forcePathStyle: read.bool('S3_FORCE_PATH_STYLE', read.raw('S3_ENDPOINT') !== undefined),
   };
 }

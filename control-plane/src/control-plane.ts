@@ -32,7 +32,7 @@ import { ProjectsService } from './services/projects.js';
 import { ActionHistoryService } from './services/action-history.js';
 import { OverlayImagesService } from './services/overlay-images.js';
 import { OverlaySweeper } from './services/overlay-sweeper.js';
-import { placeholderMediaCatalog, type MediaCatalog } from './services/media-catalog.js';
+import type { MediaCatalog } from './services/media-catalog.js';
 import { noOverlayPins, type OverlayPins } from './services/overlay-pins.js';
 import type { MediaUsage } from './services/media-usage.js';
 import { versionString } from './version.js';
@@ -48,6 +48,20 @@ import { MediaInfoService } from './services/media-info.js';
 import { mountMediaInfo } from './api/media-info.js';
 import { activeWorkFromTasks, taskProgressMessage } from './work/task-views.js';
 import { renderNodeMainPath } from './work/render-node-path.js';
+import { mountMediaFiles } from './api/media-files.js';
+import { mountFolders } from './api/folders.js';
+import { mountSignedFiles } from './api/signed-files.js';
+import type { ObjectStore } from './storage/object-store.js';
+import { openObjectStore } from './storage/open-object-store.js';
+import { UrlSigner } from './storage/signed-url.js';
+import { loadSigningSecret } from './storage/signing-secret.js';
+import { freeDiskBytes } from './storage/free-disk.js';
+import { MediaService } from './services/media.js';
+import { FolderService } from './services/folders.js';
+import { StorageQuota } from './services/storage-quota.js';
+import { ObjectDeletionQueue } from './services/object-deletion-queue.js';
+import { TestMediaSeeder } from './services/test-media-seeder.js';
+import { noMediaIngest, type MediaIngestHook } from './services/media-ingest-hook.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -77,15 +91,25 @@ export interface Services {
   mediaUsage: MediaUsage;
   actions: ActionHistoryService;
   overlays: OverlayImagesService;
+  storage: ObjectStore;
+  signer: UrlSigner;
+  media: MediaService;
+  folders: FolderService;
+  objectDeletions: ObjectDeletionQueue;
 }
 
 /** Parts another area provides; each has a default until that area is wired in (and tests may replace them). */
 export interface Collaborators {
-  /** Describes media objects for `GET /api/projects/<id>/mediafiles`. */
+  /** Describes media objects for `GET /api/projects/<id>/mediafiles`. Default: the media library. */
   mediaCatalog?: MediaCatalog;
   /** Overlay images that running renders use. */
   overlayPins?: OverlayPins;
+  /** Probe, proxy and thumbnails for stored media (the ingest pipeline). Default: none. */
+  mediaIngest?: MediaIngestHook;
 }
+
+/** How often queued deletions of stored objects are retried. */
+const DELETION_SWEEP_MS = 10 * 60_000;
 
 export async function startControlPlane(
   config: Config,
@@ -104,6 +128,23 @@ export async function startControlPlane(
     throw error;
   }
   const { db } = database;
+  // Signed URLs name the address the server listens at when PUBLIC_URL / INTERNAL_URL are unset.
+  let listenUrl: string | undefined;
+  const baseUrl = (audience: 'browser' | 'internal') => {
+    const url = audience === 'internal' ? (config.internalUrl ?? listenUrl) : (config.publicUrl ?? listenUrl);
+    if (url === undefined) throw new Error('signed URLs are available once the server listens');
+    return url;
+  };
+  let opened: Awaited<ReturnType<typeof openObjectStore>>;
+  let signer: UrlSigner;
+  try {
+    signer = new UrlSigner(await loadSigningSecret(config.signingSecret, config.dataDir));
+    opened = await openObjectStore(config.storage, signer, baseUrl);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const storage = opened.store;
   const metrics = new Metrics();
   const developers = new DevelopersService(db);
   const identity = new IdentityService(db, developers, {
@@ -172,10 +213,26 @@ export async function startControlPlane(
     logger.child({ component: 'presence' }),
     (count) => metrics.openSockets.set(count),
   );
+  // The media library and the projects service each answer a question of the other's.
+  let projects: ProjectsService | undefined;
+  const mediaUsage: MediaUsage = { projectsUsing: (ownerId, ids) => projects!.projectsUsing(ownerId, ids) };
+  const objectDeletions = new ObjectDeletionQueue(db, storage, logger.child({ component: 'object-deletions' }));
+  const quota = new StorageQuota({
+    maxFileSizeBytes: config.maxFileSizeBytes,
+    maxUserBytes: config.maxUserBytes,
+    minFreeDiskBytes: config.minFreeDiskBytes,
+    freeDiskBytes: opened.fsRoot === undefined ? undefined : () => freeDiskBytes(opened.fsRoot!),
+  });
+  const media = new MediaService(db, storage, mediaUsage, objectDeletions, quota, { urlTtlS: config.mediaUrlTtlS });
+  const folders = new FolderService(db, media, objectDeletions);
+
   work.onChange((task) => {
     if (task.owner_id) presence.pushToUser(task.owner_id, taskProgressMessage(task));
   });
-  const projects = new ProjectsService(new ProjectsRepository(db), collaborators.mediaCatalog ?? placeholderMediaCatalog);
+  projects = new ProjectsService(
+    new ProjectsRepository(db),
+    collaborators.mediaCatalog ?? { describe: (ownerId, ids) => media.describeMany(ownerId, ids) },
+  );
   const actions = new ActionHistoryService(new ActionsRepository(db), { depth: config.actionHistoryDepth });
   const overlays = new OverlayImagesService(
     new OverlayImagesRepository(db),
@@ -202,7 +259,32 @@ export async function startControlPlane(
     work,
     dispatcher,
     callbacks,
+    storage,
+    signer,
+    media,
+    folders,
+    objectDeletions,
   };
+
+  try {
+    if (config.testMediaDir !== undefined) {
+      const seeder = new TestMediaSeeder(db, media, storage, objectDeletions, collaborators.mediaIngest ?? noMediaIngest, logger.child({ component: 'test-media' }));
+      await seeder.seed(config.testMediaDir);
+    }
+  } catch (error) {
+    opened.close();
+    await database.close();
+    throw error;
+  }
+  // Deletions a crash or a storage outage left queued; stop() waits for a sweep in flight.
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweepDeletions = () => {
+    sweeping = objectDeletions
+      .sweep()
+      .catch((error: unknown) => logger.warn({ err: error }, 'sweep of stored object deletions failed'));
+  };
+  sweepDeletions();
+  const sweepTimer = setInterval(sweepDeletions, DELETION_SWEEP_MS).unref();
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
     const principal = await resolvePrincipal(kind, req);
@@ -253,6 +335,18 @@ export async function startControlPlane(
       mountProjects(router('projects'), projects);
       mountActions(router('actions'), actions);
       mountOverlayImages(router('overlays'), overlays);
+      mountMediaFiles(router('media'), media);
+      mountFolders(router('folders'), folders);
+    },
+    (app) => {
+      if (storage.driver !== 'fs') return;
+      const expressRouter = express.Router();
+      app.use(expressRouter);
+      mountSignedFiles(new ApiRouter(expressRouter, registry, authenticate, 'files'), {
+        store: storage,
+        signer,
+        maxPutBytes: config.maxFileSizeBytes,
+      });
     },
   );
 
@@ -276,6 +370,7 @@ export async function startControlPlane(
   const { port } = server.address() as AddressInfo;
   url = `http://127.0.0.1:${port}`;
   publicUrl ??= url;
+  listenUrl = url;
   work.start(dispatcher);
   logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
   overlaySweeper.start();
@@ -296,7 +391,10 @@ export async function startControlPlane(
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([closed, timeout]);
       server.closeAllConnections();
+      clearInterval(sweepTimer);
+      await sweeping;
       await database.close();
+      opened.close();
       logger.info('stopped');
     })());
 

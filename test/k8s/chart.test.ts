@@ -98,18 +98,16 @@ describe('the Helm chart and YAML files', () => {
     expect(withChange((v) => (v.renderNode.gpu.tolerations = [{ key: 'nvidia.com/gpu', effect: 'NoSchedule', value: 'x' }]))).toBe(true);
   });
 
-  it('sets only variables the Cutroom config reads and the README documents (or that come with the storage drivers)', () => {
+  it('sets only variables the Cutroom config reads and the README documents', () => {
     const configSource = fs.readFileSync('control-plane/src/config.ts', 'utf8');
     const read = new Set([...configSource.matchAll(/read\.\w+(?:<[^>]+>)?\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]));
-    // Read by the object-storage configuration, which lands with the storage drivers.
-    const pendingStorage = new Set(['STORAGE_DRIVER', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_FORCE_PATH_STYLE', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
     // For the bundled stores' own containers, not for Cutroom.
     const bundled = new Set(['POSTGRES_PASSWORD', 'MINIO_ROOT_USER', 'MINIO_ROOT_PASSWORD']);
     const docs = renderedSkeleton();
     const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
     const secret = docs.find((d) => d.kind === 'Secret')!;
     const keys = [...Object.keys(configMap.data), ...Object.keys(secret.data)].filter((k) => k !== 'tpl-value');
-    const unknown = keys.filter((k) => !read.has(k) && !pendingStorage.has(k) && !bundled.has(k));
+    const unknown = keys.filter((k) => !read.has(k) && !bundled.has(k));
     expect(unknown).toEqual([]);
     const readme = fs.readFileSync('README.md', 'utf8');
     const undocumented = keys.filter((k) => read.has(k) && !readme.includes(`| \`${k}\``));

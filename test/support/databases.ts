@@ -35,6 +35,13 @@ export async function createTestDatabase(driver: TestDriver): Promise<TestDataba
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
+        // pg's pool.end() resolves once its clients are told to end, not once they are gone; a
+        // forced drop racing their goodbye kills them with an error in this process. Wait first.
+        for (let i = 0; i < 40; i++) {
+          const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await client.query(`drop database if exists ${name} with (force)`);
       } finally {
         await client.end();

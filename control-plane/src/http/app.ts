@@ -18,7 +18,12 @@ export interface HttpAppOptions {
  * The Express application around the routers: request ids and logs, metrics, CORS, JSON
  * bodies, and the JSON error model at the end. `mount` adds the routes.
  */
-export function createHttpApp(options: HttpAppOptions, mount: (app: Express) => void): Express {
+export function createHttpApp(
+  options: HttpAppOptions,
+  mount: (app: Express) => void,
+  /** Routes that read their request body as a stream, whatever its Content-Type (signed object uploads). */
+  mountStreaming?: (app: Express) => void,
+): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -36,7 +41,8 @@ export function createHttpApp(options: HttpAppOptions, mount: (app: Express) => 
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'debug'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.replace(/auth_token=[^&]*/, 'auth_token=*') }),
+        // Tokens and URL signatures are credentials: never in logs.
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.replace(/([?&](?:auth_token|sig)=)[^&]*/g, '$1*') }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -49,6 +55,7 @@ export function createHttpApp(options: HttpAppOptions, mount: (app: Express) => 
       maxAge: 600,
     }),
   );
+  mountStreaming?.(app);
   // The raw bytes are kept so that members stored as sent (project data) stay byte for byte.
   app.use(express.json({ limit: options.bodyLimitBytes, strict: false, verify: keepRawBody }));
 

@@ -60,3 +60,5 @@ export const serviceUnavailable = (message: string) =>
   new HttpError(503, 'service_unavailable', message, 'Service unavailable');
 export const internalError = () =>
   new HttpError(500, 'internal_server_error', 'internal server error', 'Internal server error');
+/** A media file or folder that projects mention; `force=1` deletes it anyway. */
+export const usedInProjects = (message: string) => new HttpError(409, 'used_in_projects', message, 'Used in projects');

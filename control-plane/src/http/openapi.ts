@@ -47,7 +47,7 @@ export class OpenApiRegistry {
   document(info: { title: string; version: string; serverUrl?: string }): Record<string, unknown> {
     const paths: Record<string, Record<string, unknown>> = {};
     for (const op of this.operations) {
-      const openApiPath = op.path.replace(/:([A-Za-z_]+)/g, '{$1}');
+      const openApiPath = op.path.replace(/[:*]([A-Za-z_]+)/g, '{$1}');
       const parameters: unknown[] = [];
       for (const [where, schema] of [
         ['path', op.params],

@@ -27,6 +27,16 @@ export interface SignedUrlOptions {
   contentType?: string | undefined;
   /** Suggested download name (Content-Disposition), for GET. */
   downloadName?: string | undefined;
+  /**
+   * When the URL's validity starts (default: now); it expires `expiresInS` later. Callers round
+   * it to a window so that repeated calls give the very same URL, which browsers then cache.
+   */
+  issuedAt?: Date | undefined;
+  /**
+   * Who will use the URL: `browser` (default) gets the public address (PUBLIC_URL, or
+   * S3_PUBLIC_ENDPOINT when set), `internal` the one render nodes reach (INTERNAL_URL, S3_ENDPOINT).
+   */
+  audience?: 'browser' | 'internal' | undefined;
 }
 
 export interface ObjectStore {

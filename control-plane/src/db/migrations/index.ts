@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_tasks.js';
+import * as m0003 from './0003_media.js';
 import * as m0004 from './0004_projects.js';
 import * as m0005 from './0005_callbacks.js';
 
@@ -8,6 +9,7 @@ import * as m0005 from './0005_callbacks.js';
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_tasks': m0002,
+  '0003_media': m0003,
   '0004_projects': m0004,
   '0005_callbacks': m0005,
 };

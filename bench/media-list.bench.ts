@@ -1,0 +1,115 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import type { Benchmark } from './support/types.js';
+import { expectOk, load } from './support/load.js';
+import { startBenchControlPlane } from './support/control-plane.js';
+import { hashSecret, newId } from '../control-plane/src/ids.js';
+
+/**
+ * `GET /api/mediafiles` on one user's library of 10,000 files (each with a thumbnail, as the
+ * list answers them): sorted by every field, searched, filtered and paged deep, beside a bare
+ * Node server answering the same JSON. Seeding goes straight to the database; the requests go
+ * through the whole API (auth, validation, queries, signed URLs).
+ */
+const bench: Benchmark = async ({ size, log }) => {
+  const files = size === 'smoke' ? 300 : 10_000;
+  const total = size === 'smoke' ? 60 : 6_000;
+  const concurrency = 8;
+  const { controlPlane, stop } = await startBenchControlPlane();
+  const { db } = controlPlane.database;
+  const bare = http.createServer();
+  try {
+    const userId = newId();
+    const token = `bench-${newId()}`;
+    await db.insertInto('users').values({ id: userId, name: 'bench' }).execute();
+    await db
+      .insertInto('auth_tokens')
+      .values({ token_hash: hashSecret(token), user_id: userId, open_sockets: 1, expires_at: new Date(Date.now() + 86_400_000) })
+      .execute();
+
+    log(`seeding ${files} media files`);
+    // A realistic list thumbnail: a small PNG is a few kB of base64.
+    const thumbnail = Buffer.alloc(2400, 7).toString('base64');
+    const kinds = [
+      ['video', 'mp4'],
+      ['audio', 'mp3'],
+      ['image', 'png'],
+    ] as const;
+    const base = Date.now() - files * 1000;
+    for (let start = 0; start < files; start += 500) {
+      const rows = Array.from({ length: Math.min(500, files - start) }, (_, j) => {
+        const i = start + j;
+        const [mediaType, filetype] = kinds[i % 3]!;
+        const id = newId();
+        return {
+          id,
+          owner_id: userId,
+          folder_id: null,
+          name: `${['Interview', 'b-roll', 'Drone', 'voice', 'Sunset'][i % 5]} clip ${i}.${filetype}`,
+          type: 'uploaded' as const,
+          filetype,
+          media_type: mediaType,
+          duration_hns: (i * 7919) % 6_000_000_000,
+          size_bytes: (i * 104_729) % 2_000_000_000,
+          width: 1920,
+          height: 1080,
+          thumbnail,
+          audio_tracks: JSON.stringify(['Track 1']),
+          status: 'ready' as const,
+          progress: 100,
+          original_key: `media/${userId}/${id}/original.${filetype}`,
+          create_time_ms: base + i * 1000,
+        };
+      });
+      await db.insertInto('media').values(rows).execute();
+    }
+    await sql`analyze media`.execute(db);
+
+    const queries = [
+      '',
+      '?sort_field=name&sort_order=asc&start_number=5000',
+      '?sort_field=size&sort_order=desc&search=clip%2012',
+      '?sort_field=duration&sort_order=asc&filter=video&start_number=2000',
+      '?sort_field=createTime&sort_order=asc&start_number=9980',
+      '?search=drone&sort_field=name',
+    ];
+    const headers = { authorization: token };
+    for (const query of queries) {
+      const answer = (await (await fetch(`${controlPlane.url}/api/mediafiles${query}`, { headers })).json()) as { total_count: number; entries: unknown[] };
+      log(`${query || '(default)'}: total_count ${answer.total_count}, ${answer.entries.length} entries`);
+    }
+    const bodyText = await (await fetch(`${controlPlane.url}/api/mediafiles`, { headers })).text();
+    bare.on('request', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(bodyText);
+    });
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/api/mediafiles`;
+
+    log(`${total} requests over ${queries.length} query shapes, concurrency ${concurrency}; page body ${bodyText.length} bytes`);
+    const api = await load(
+      async (i) => expectOk(await fetch(`${controlPlane.url}/api/mediafiles${queries[i % queries.length]}`, { headers })),
+      total,
+      concurrency,
+    );
+    const single = await load(async () => expectOk(await fetch(`${controlPlane.url}/api/mediafiles${queries[1]}`, { headers })), Math.ceil(total / 4), 1);
+    const baseline = await load(async () => expectOk(await fetch(bareUrl)), total, concurrency);
+    const name = 'media-list';
+    const note = `${files} files, 20 per page`;
+    return [
+      { benchmark: name, metric: 'GET /api/mediafiles p50', value: api.p50Ms, unit: 'ms', note },
+      { benchmark: name, metric: 'GET /api/mediafiles p99', value: api.p99Ms, unit: 'ms', note },
+      { benchmark: name, metric: 'GET /api/mediafiles throughput', value: api.perSecond, unit: 'req/s', note },
+      { benchmark: name, metric: 'name sort, offset 5000, one client p50', value: single.p50Ms, unit: 'ms' },
+      { benchmark: name, metric: 'name sort, offset 5000, one client p99', value: single.p99Ms, unit: 'ms' },
+      { benchmark: name, metric: 'bare node p50', value: baseline.p50Ms, unit: 'ms' },
+      { benchmark: name, metric: 'bare node p99', value: baseline.p99Ms, unit: 'ms' },
+      { benchmark: name, metric: 'bare node throughput', value: baseline.perSecond, unit: 'req/s' },
+      { benchmark: name, metric: 'throughput api/bare', value: api.perSecond / baseline.perSecond, unit: 'ratio', note: 'same machine, same client, one run' },
+    ];
+  } finally {
+    bare.close();
+    await stop();
+  }
+};
+export default bench;

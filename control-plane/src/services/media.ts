@@ -1,0 +1,396 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB, MediaError, MediaKind, MediaStatus, MediaType } from '../db/schema.js';
+import {
+  countFolders,
+  countMedia,
+  findMedia,
+  findOwnFolder,
+  findVisibleMedia,
+  pageOfFolders,
+  pageOfMedia,
+  type EntryFilter,
+  type ListScope,
+  type MediaRow,
+  type SortField,
+  type SortOrder,
+} from '../db/media-repository.js';
+import { forbidden, notFound, unsupportedMedia, usedInProjects } from '../http/errors.js';
+import { newId } from '../ids.js';
+import { contentTypeFor } from '../storage/content-types.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { folderEntry, mediaEntry, type MediaEntry, type PlayableUrls } from './media-entry.js';
+import { mediaFormatOf } from './media-formats.js';
+import { mediaObjectKey, mediaObjectPrefix, type MediaObjectRole } from './media-object-keys.js';
+import type { MediaUsage } from './media-usage.js';
+import type { ObjectDeletionQueue, ObjectToDelete } from './object-deletion-queue.js';
+import type { StorageQuota } from './storage-quota.js';
+
+export interface MediaServiceOptions {
+  /** Validity of previewUrl / originalUrl. */
+  urlTtlS: number;
+}
+
+export interface MediaListQuery {
+  startNumber: number;
+  count: number;
+  filter: EntryFilter;
+  sortField: SortField;
+  sortOrder: SortOrder;
+  search?: string | undefined;
+  /** Null: the root. */
+  folderId: string | null;
+}
+
+export interface MediaList {
+  total_count: number;
+  entries: MediaEntry[];
+}
+
+export interface MediaState {
+  status: MediaStatus;
+  progress: number;
+  error: MediaError | null;
+}
+
+/** What a new entry is made of; unset probe fields start at 0 / empty until ingest fills them. */
+export interface NewMedia {
+  /** Null only for shared `test` media. */
+  ownerId: string | null;
+  /** Null or unset: the root. Must be the owner's folder (404 otherwise). */
+  folderId?: string | null | undefined;
+  /** Display name; never used in storage keys. */
+  name: string;
+  type: MediaKind;
+  status: MediaStatus;
+  progress?: number | undefined;
+  /** Default: from the name's extension (514 unsupported_media when it names no media format). */
+  filetype?: string | undefined;
+  mediaType?: MediaType | undefined;
+  /** Declared or known size; counted against the owner's quota from now on. */
+  sizeBytes?: number | undefined;
+  durationHns?: number | undefined;
+  width?: number | undefined;
+  height?: number | undefined;
+  audioTracks?: string[] | undefined;
+  thumbnail?: string | null | undefined;
+  taskId?: string | null | undefined;
+  categoryId?: string | null | undefined;
+  moodId?: string | null | undefined;
+  source?: string | null | undefined;
+  createTimeMs?: number | undefined;
+  /** Check MAX_FILE_SIZE, MAX_USER_BYTES and the disk floor for `sizeBytes` (default: true for a user's media). */
+  enforceQuota?: boolean | undefined;
+}
+
+/** Fields of an entry that change as work proceeds; unset ones are left as they are. */
+export interface MediaPatch {
+  name?: string;
+  status?: MediaStatus;
+  progress?: number;
+  error?: MediaError | null;
+  filetype?: string;
+  mediaType?: MediaType;
+  durationHns?: number;
+  sizeBytes?: number;
+  width?: number;
+  height?: number;
+  thumbnail?: string | null;
+  audioTracks?: string[];
+  taskId?: string | null;
+  originalKey?: string | null;
+  proxyKey?: string | null;
+  thumbnailsKey?: string | null;
+  sourceVersion?: string | null;
+}
+
+/**
+ * The media library's files: the answers of the media endpoints, and what the upload, import,
+ * ingest, render and projects features use to make and advance entries:
+ * - `create` an entry (with its initial status; quota-checked atomically),
+ * - `update` its status / progress / error, probe fields (duration, size, dimensions, tracks,
+ *   thumbnail) and storage keys, optionally guarded by the status it must have,
+ * - `objectKey` to name where its original, proxy or thumbnail pack is stored,
+ * - `checkQuota` before accepting bytes, `playableUrls` for signed playback URLs,
+ * - `find` (internal, any owner) / `findVisible` (a user's view) / `describe` / `describeMany`
+ *   (a project's media: the MediaCatalog of the projects service) / `list`,
+ * - `delete` (row and every stored object, refusing `used_in_projects` unless forced).
+ * Shared `test` media (owner null) are visible to every user and read-only to them.
+ */
+export class MediaService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly store: ObjectStore,
+    private readonly usage: MediaUsage,
+    private readonly deletions: ObjectDeletionQueue,
+    private readonly quota: StorageQuota,
+    private readonly options: MediaServiceOptions,
+  ) {}
+
+  /** A folder's entries as the seed's list answer: sub-folders first, then files. */
+  async list(viewerId: string, query: MediaListQuery): Promise<MediaList> {
+    if (query.folderId !== null && !(await findOwnFolder(this.db, viewerId, query.folderId))) {
+      throw notFound(`no folder ${query.folderId}`);
+    }
+    const scope: ListScope = {
+      viewerId,
+      folderId: query.folderId,
+      filter: query.filter,
+      search: query.search,
+      sortField: query.sortField,
+      sortOrder: query.sortOrder,
+    };
+    const [folderCount, mediaCount] = await Promise.all([countFolders(this.db, scope), countMedia(this.db, scope)]);
+    // Folders fill positions [0, folderCount), files follow: each page is cut from both in turn.
+    const start = query.startNumber;
+    const end = start + query.count;
+    const [folders, media] = await Promise.all([
+      start < folderCount ? pageOfFolders(this.db, scope, start, Math.min(end, folderCount) - start) : [],
+      mediaCount > 0 ? pageOfMedia(this.db, scope, Math.max(0, start - folderCount), Math.max(0, end - Math.max(start, folderCount))) : [],
+    ]);
+    const entries = [...folders.map(folderEntry), ...(await Promise.all(media.map((row) => this.entryOf(row))))];
+    return { total_count: folderCount + mediaCount, entries };
+  }
+
+  /** One entry a user may see (theirs or shared); 404 otherwise. */
+  async describe(viewerId: string, id: string): Promise<MediaEntry> {
+    return this.entryOf(await this.findVisible(viewerId, id));
+  }
+
+  /**
+   * The entries among `ids` a user may see (theirs or shared), in the order asked; other ids
+   * are left out (a project's media list: its index may hold any id-shaped token).
+   */
+  async describeMany(viewerId: string, ids: string[]): Promise<MediaEntry[]> {
+    const wanted = [...new Set(ids)];
+    if (wanted.length === 0) return [];
+    const rows: MediaRow[] = [];
+    for (let i = 0; i < wanted.length; i += 1000) {
+      rows.push(
+        ...(await this.db
+          .selectFrom('media')
+          .selectAll()
+          .where('id', 'in', wanted.slice(i, i + 1000))
+          .where((eb) => eb.or([eb('owner_id', '=', viewerId), eb('owner_id', 'is', null)]))
+          .execute()),
+      );
+    }
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const visible = wanted.map((id) => byId.get(id)).filter((row): row is MediaRow => row !== undefined);
+    return Promise.all(visible.map((row) => this.entryOf(row)));
+  }
+
+  async state(viewerId: string, id: string): Promise<MediaState> {
+    const row = await this.findVisible(viewerId, id);
+    return { status: row.status, progress: row.progress, error: row.error };
+  }
+
+  /** The row of an entry a user may see (their own or shared); 404 otherwise. */
+  async findVisible(viewerId: string, id: string): Promise<MediaRow> {
+    const row = await findVisibleMedia(this.db, viewerId, id);
+    if (!row) throw notFound(`no media file ${id}`);
+    return row;
+  }
+
+  /** Any entry by id, whoever owns it (for internal callers such as tasks). */
+  async find(id: string): Promise<MediaRow | undefined> {
+    return findMedia(this.db, id);
+  }
+
+  /** The answer for a row, with fresh signed URLs. */
+  async entryOf(row: MediaRow): Promise<MediaEntry> {
+    return mediaEntry(row, await this.playableUrls(row));
+  }
+
+  /**
+   * Makes an entry. With a size and `enforceQuota`, the quota check and the insert happen in one
+   * transaction under the owner's lock, so concurrent creations cannot exceed MAX_USER_BYTES.
+   */
+  async create(input: NewMedia): Promise<MediaRow> {
+    const format =
+      input.filetype !== undefined && input.mediaType !== undefined
+        ? { filetype: input.filetype, mediaType: input.mediaType }
+        : mediaFormatOf(input.name);
+    if (!format) throw unsupportedMedia(`${JSON.stringify(input.name)} is not a media file the library supports`);
+    const sizeBytes = input.sizeBytes ?? 0;
+    const enforce = input.enforceQuota ?? input.ownerId !== null;
+    return this.db.transaction().execute(async (trx) => {
+      if (input.ownerId !== null && input.folderId) {
+        const folder = await trx
+          .selectFrom('folders')
+          .select('id')
+          .where('id', '=', input.folderId)
+          .where('owner_id', '=', input.ownerId)
+          // Keeps the folder from being deleted under the new entry until this commits.
+          .forShare()
+          .executeTakeFirst();
+        if (!folder) throw notFound(`no folder ${input.folderId}`);
+      }
+      if (enforce) {
+        if (input.ownerId !== null) await sql`select pg_advisory_xact_lock(hashtext(${`media-quota:${input.ownerId}`}))`.execute(trx);
+        await this.quota.check(trx, input.ownerId, sizeBytes);
+      }
+      return trx
+        .insertInto('media')
+        .values({
+          id: newId(),
+          owner_id: input.ownerId,
+          folder_id: input.ownerId === null ? null : (input.folderId ?? null),
+          name: input.name,
+          type: input.type,
+          filetype: format.filetype,
+          media_type: format.mediaType,
+          size_bytes: sizeBytes,
+          duration_hns: input.durationHns ?? 0,
+          width: input.width ?? 0,
+          height: input.height ?? 0,
+          audio_tracks: JSON.stringify(input.audioTracks ?? []),
+          thumbnail: input.thumbnail ?? null,
+          status: input.status,
+          progress: clampProgress(input.progress ?? (input.status === 'ready' ? 100 : 0)),
+          task_id: input.taskId ?? null,
+          category_id: input.categoryId ?? null,
+          mood_id: input.moodId ?? null,
+          source: input.source ?? null,
+          create_time_ms: input.createTimeMs ?? Date.now(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+  }
+
+  /**
+   * Changes an entry's fields. With `whenStatus`, only while the entry is in one of those
+   * statuses (a lost race is a clean no-op). Answers the updated row, or undefined when the
+   * entry is gone or the guard did not hold.
+   */
+  async update(id: string, patch: MediaPatch, whenStatus?: MediaStatus[]): Promise<MediaRow | undefined> {
+    const values: Record<string, unknown> = { updated_at: new Date() };
+    const columns: Record<keyof MediaPatch, string> = {
+      name: 'name',
+      status: 'status',
+      progress: 'progress',
+      error: 'error',
+      filetype: 'filetype',
+      mediaType: 'media_type',
+      durationHns: 'duration_hns',
+      sizeBytes: 'size_bytes',
+      width: 'width',
+      height: 'height',
+      thumbnail: 'thumbnail',
+      audioTracks: 'audio_tracks',
+      taskId: 'task_id',
+      originalKey: 'original_key',
+      proxyKey: 'proxy_key',
+      thumbnailsKey: 'thumbnails_key',
+      sourceVersion: 'source_version',
+    };
+    for (const [field, column] of Object.entries(columns) as Array<[keyof MediaPatch, string]>) {
+      const value = patch[field];
+      if (value === undefined) continue;
+      if (field === 'error') values[column] = value === null ? null : JSON.stringify(value);
+      else if (field === 'audioTracks') values[column] = JSON.stringify(value);
+      else if (field === 'progress') values[column] = clampProgress(value as number);
+      else values[column] = value;
+    }
+    let query = this.db.updateTable('media').set(values).where('id', '=', id);
+    if (whenStatus) query = query.where('status', 'in', whenStatus);
+    return query.returningAll().executeTakeFirst();
+  }
+
+  /** Shorthand of `update` for the status line the editor polls. */
+  async setState(id: string, state: Partial<MediaState>, whenStatus?: MediaStatus[]): Promise<MediaRow | undefined> {
+    return this.update(id, state, whenStatus);
+  }
+
+  /** Where one of an entry's objects is (to be) stored. */
+  objectKey(row: Pick<MediaRow, 'id' | 'owner_id'>, role: MediaObjectRole, extension: string): string {
+    return mediaObjectKey(row.owner_id, row.id, role, extension);
+  }
+
+  /** Throws the seed's 507 errors when `ownerId` may not add `incomingBytes` now. */
+  async checkQuota(ownerId: string, incomingBytes: number): Promise<void> {
+    await this.quota.check(this.db, ownerId, incomingBytes);
+  }
+
+  async quotaUsage(ownerId: string) {
+    return this.quota.usage(this.db, ownerId);
+  }
+
+  /**
+   * Signed, expiring URLs a browser can play and seek: previewUrl is the proxy when one was made,
+   * else the original; originalUrl the original. Null while no bytes are stored. The validity
+   * starts at the beginning of a window of a quarter of the TTL, so the same entry gets the same
+   * URLs for a while (browsers cache them) and every URL stays valid for at least the TTL.
+   */
+  async playableUrls(row: Pick<MediaRow, 'original_key' | 'proxy_key'>): Promise<PlayableUrls> {
+    const ttl = this.options.urlTtlS;
+    const windowS = Math.max(60, Math.floor(ttl / 4));
+    const issuedAt = new Date(Math.floor(Date.now() / 1000 / windowS) * windowS * 1000);
+    const sign = (key: string | null) =>
+      key === null
+        ? Promise.resolve(null)
+        : this.store.signedGetUrl(key, { expiresInS: ttl + windowS, issuedAt, contentType: contentTypeFor(key) });
+    const [originalUrl, proxyUrl] = await Promise.all([sign(row.original_key), sign(row.proxy_key)]);
+    return { previewUrl: proxyUrl ?? originalUrl, originalUrl };
+  }
+
+  /**
+   * Deletes a user's entry, its row and every stored object (original, proxy, thumbnails).
+   * Refuses with `used_in_projects` (409) when a project mentions it, unless `force`.
+   * Shared test media are read-only: 403.
+   */
+  async delete(viewerId: string, id: string, force: boolean): Promise<void> {
+    const row = await this.findVisible(viewerId, id);
+    if (row.owner_id === null) throw forbidden('shared test media are read-only');
+    if (!force) await this.assertUnused(viewerId, [id]);
+    const queued = await this.db.transaction().execute(async (trx) => {
+      const locked = await trx
+        .selectFrom('media')
+        .selectAll()
+        .where('id', '=', id)
+        .where('owner_id', '=', viewerId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!locked) throw notFound(`no media file ${id}`);
+      return this.removeRows(trx, [locked]);
+    });
+    await this.deletions.drain(queued);
+  }
+
+  /** Throws `used_in_projects` when a project of the owner mentions any of these media. */
+  async assertUnused(ownerId: string, mediaIds: string[]): Promise<void> {
+    if (mediaIds.length === 0) return;
+    const used = await this.usage.projectsUsing(ownerId, mediaIds);
+    const usedIds = [...used.entries()].filter(([, projects]) => projects.length > 0);
+    if (usedIds.length === 0) return;
+    const projects = new Set(usedIds.flatMap(([, p]) => p));
+    throw usedInProjects(
+      `${usedIds.length === 1 ? 'the media file is' : `${usedIds.length} media files are`} used in ${projects.size} project(s): ` +
+        `${[...projects].slice(0, 10).join(', ')}; delete with force=1 to remove anyway`,
+    );
+  }
+
+  /**
+   * Deletes rows inside the caller's transaction and queues their stored objects; answers the
+   * queue ids to drain once the transaction has committed.
+   */
+  async removeRows(trx: Kysely<DB>, rows: MediaRow[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const objects: ObjectToDelete[] = [];
+    for (const row of rows) {
+      const prefix = mediaObjectPrefix(row.owner_id, row.id);
+      objects.push({ key: prefix, isPrefix: true });
+      for (const key of [row.original_key, row.proxy_key, row.thumbnails_key]) {
+        if (key !== null && !key.startsWith(prefix)) objects.push({ key, isPrefix: false });
+      }
+    }
+    for (let i = 0; i < rows.length; i += 1000) {
+      await trx.deleteFrom('media').where('id', 'in', rows.slice(i, i + 1000).map((r) => r.id)).execute();
+    }
+    return this.deletions.enqueue(trx, objects);
+  }
+}
+
+function clampProgress(value: number): number {
+  return Math.max(0, Math.min(100, Math.round(value)));
+}
