@@ -273,7 +273,7 @@ class EnvReader {
 }
 
 export interface LoadOptions {
-  /** The operator process has no database: DATABASE_URL is not required for it. */
+  /** The operator process has no database nor storage: DATABASE_URL, SIGNING_SECRET and S3_* are not required for it. */
   needsDatabase?: boolean;
 }
 
@@ -290,7 +290,8 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
   }
 
   const signingSecret = read.raw('SIGNING_SECRET');
-  if (!embedded && signingSecret === undefined) {
+  const operatorOnly = options.needsDatabase === false;
+  if (!embedded && signingSecret === undefined && !operatorOnly) {
     // Replicas must verify each other's signed URLs, so a per-replica generated secret would not do.
     throw new ConfigError('SIGNING_SECRET', 'a secret string shared by every replica (required when PROFILE=production)', '');
   }
@@ -327,7 +328,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 20_000, 50, 600_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     signingSecret,
-    storage: readStorage(read, embedded, dataDir),
+    storage: operatorOnly ? { driver: 'fs', root: path.join(dataDir, 'objects') } : readStorage(read, embedded, dataDir),
     mediaUrlTtlS: read.int('MEDIA_URL_TTL_SECONDS', 4 * 3600, 60, 5 * 86400),
     maxFileSizeBytes: read.bytes('MAX_FILE_SIZE', 20 * 2 ** 30),
     maxUserBytes: read.bytes('MAX_USER_BYTES', 0),

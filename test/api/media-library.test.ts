@@ -3,7 +3,7 @@ import type { MediaRow } from '../../control-plane/src/db/media-repository.js';
 import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { startS3Server, type TestS3Server } from '../support/s3-server.js';
-import { ProjectMentions, signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
+import { signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
 
 const storages = ['fs', 's3'] as const;
 const matrix = drivers.flatMap((driver) => storages.map((storage) => [driver, storage] as const));
@@ -37,13 +37,12 @@ function referenceOrder(entries: Known[], field: 'name' | 'createTime' | 'size' 
 describe.each(matrix)('media library (%s database, %s storage)', (driver, storage) => {
   let server: TestServer;
   let s3: TestS3Server | undefined;
-  const mentions = new ProjectMentions();
   let alice: TestUser;
   let bob: TestUser;
 
   beforeAll(async () => {
     s3 = storage === 's3' ? await startS3Server() : undefined;
-    server = await startTestServer(driver, s3 ? s3.env('media-library') : {}, { mediaUsage: mentions });
+    server = await startTestServer(driver, s3 ? s3.env('media-library') : {});
     alice = await signedInUser(server, 'alice');
     bob = await signedInUser(server, 'bob');
   });
@@ -328,11 +327,12 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
 
     it('refuses a file a project uses with used_in_projects, unless force=1', async () => {
       const file = await storedMedia(server, alice.id);
-      mentions.mark(file.id, 'project-1');
+      // A real project whose data mentions the file: the projects' media index answers.
+      const project = (await alice.api.post('/api/projects', { name: 'Uses it', data: { clips: [{ src: file.id }] } })).body.id;
       const refused = await alice.api.delete(`/api/mediafiles/${file.id}`);
       expect(refused.status).toBe(409);
       expect(refused.body.error).toMatchObject({ type: 'used_in_projects', title: 'Used in projects' });
-      expect(refused.body.error.message).toContain('project-1');
+      expect(refused.body.error.message).toContain(project);
       expect(await stored(file.original_key)).toBeDefined();
       expect((await alice.api.delete(`/api/mediafiles/${file.id}?force=0`)).status).toBe(409);
       expect((await alice.api.delete(`/api/mediafiles/${file.id}?force=1`)).status).toBe(200);
@@ -401,7 +401,7 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
         await storedMedia(server, alice.id, { folderId: deep, derived: true }),
       ];
       const outside = await storedMedia(server, alice.id);
-      mentions.mark(files[2]!.id, 'project-9');
+      await alice.api.post('/api/projects', { name: 'Deep user', data: `<clip src="${files[2]!.id}"/>` });
       const refused = await alice.api.delete(`/api/folders/${top}`);
       expect(refused.status).toBe(409);
       expect(refused.body.error.type).toBe('used_in_projects');

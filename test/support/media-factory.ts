@@ -1,6 +1,5 @@
 import type { MediaRow } from '../../control-plane/src/db/media-repository.js';
 import type { MediaKind, MediaStatus, MediaType } from '../../control-plane/src/db/schema.js';
-import type { MediaUsage } from '../../control-plane/src/services/media-usage.js';
 import type { ApiClient } from './api-client.js';
 import { connectEditor, type EditorConnection } from './editor-client.js';
 import type { TestServer } from './server.js';
@@ -84,21 +83,4 @@ export function patternBytes(length: number): Buffer {
   const bytes = Buffer.alloc(length);
   for (let i = 0; i < length; i++) bytes[i] = (i * 7 + 3) % 251;
   return bytes;
-}
-
-/** Stands in for the projects' index of which media a project mentions; tests mark files used. */
-export class ProjectMentions implements MediaUsage {
-  private readonly used = new Map<string, string[]>();
-
-  mark(mediaId: string, ...projectIds: string[]): void {
-    this.used.set(mediaId, projectIds);
-  }
-
-  clear(): void {
-    this.used.clear();
-  }
-
-  async projectsUsing(_ownerId: string, mediaIds: string[]): Promise<Map<string, string[]>> {
-    return new Map(mediaIds.filter((id) => this.used.has(id)).map((id) => [id, this.used.get(id)!]));
-  }
 }
