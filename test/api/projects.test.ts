@@ -5,12 +5,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { connectEditor, type EditorConnection } from '../support/editor-client.js';
 import type { ApiClient } from '../support/api-client.js';
 import { newId } from '../../control-plane/src/ids.js';
-
-/** A media library stand-in: describes the ids it was told about, as the real one describes media objects. */
-const knownMedia = new Map<string, { id: string; title: string }>();
-const mediaCatalog = {
-  describe: async (_ownerId: string, ids: string[]) => ids.flatMap((id) => (knownMedia.has(id) ? [knownMedia.get(id)!] : [])),
-};
+import { storedMedia } from '../support/media-factory.js';
 
 /** A JSON document of about `bytes` bytes in an unusual but valid formatting, mentioning `mediaIds`. */
 function timelineText(bytes: number, mediaIds: string[], label = 'v1'): string {
@@ -32,7 +27,7 @@ describe.each(drivers)('projects (%s)', (driver) => {
   let otherApi: ApiClient;
 
   beforeAll(async () => {
-    server = await startTestServer(driver, {}, { mediaCatalog });
+    server = await startTestServer(driver);
     editor = await connectEditor(server.wsUrl);
     other = await connectEditor(server.wsUrl);
     api = server.api(editor.authToken);
@@ -183,9 +178,10 @@ describe.each(drivers)('projects (%s)', (driver) => {
   });
 
   it('indexes the media ids the data mentions on every save and answers them as media files', async () => {
-    const [a, b, c] = [newId(), newId(), newId()];
-    knownMedia.set(a, { id: a, title: 'A' });
-    knownMedia.set(b, { id: b, title: 'B' });
+    // Two real files of the user's library, and an id-shaped token that is no media.
+    const a = (await storedMedia(server, editor.userId, { name: 'A.mp4' })).id;
+    const b = (await storedMedia(server, editor.userId, { name: 'B.mp4' })).id;
+    const c = newId();
     const usage = (ids: string[]) => server.controlPlane.services.mediaUsage.projectsUsing(editor.userId, ids);
 
     const { body } = await api.post('/api/projects', { data: { clips: [{ src: a }, { src: `/media/${b}/preview.mp4` }] } });
@@ -193,7 +189,8 @@ describe.each(drivers)('projects (%s)', (driver) => {
     expect(await usage([a, b, c])).toEqual(new Map([[a, [id]], [b, [id]]]));
     const files = await api.get(`/api/projects/${id}/mediafiles`);
     expect(files.body.total_count).toBe(2);
-    expect(files.body.entries.map((e: any) => e.title).sort()).toEqual(['A', 'B']);
+    expect(files.body.entries.map((e: any) => e.name).sort()).toEqual(['A.mp4', 'B.mp4']);
+    expect(files.body.entries[0]).toMatchObject({ type: 'uploaded', mediaType: 'video', status: 'ready' });
 
     // A second project sharing one file, then an edit that drops a and adds c.
     const second = (await api.post('/api/projects', { data: JSON.stringify({ media: b }) })).body.id as string;

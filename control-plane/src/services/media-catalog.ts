@@ -6,8 +6,3 @@
 export interface MediaCatalog {
   describe(ownerId: string, mediaIds: string[]): Promise<object[]>;
 }
-
-/** Stands in until the media library is wired into the composition root: knows no media. */
-export const placeholderMediaCatalog: MediaCatalog = {
-  describe: async () => [],
-};
