@@ -12,6 +12,7 @@ import { DevelopersService, developerSettingsSchema, type DeveloperSettings } fr
 import { startControlPlane } from './control-plane.js';
 import { startOperatorProcess } from './operator/operator-process.js';
 import { formatZodError } from './http/route.js';
+import { HttpError } from './http/errors.js';
 
 /**
  * `cutroom <command>`: serve (the default), migrate, and developer-account administration
@@ -230,6 +231,11 @@ export function main(argv: string[]): void {
       if (argv[0] !== 'serve' && argv[0] !== 'operator' && argv.length > 0) process.exitCode = code;
     },
     (error: unknown) => {
+      if (error instanceof HttpError && error.status === 400) {
+        // Settings the service refused (an unreachable output bucket): bad input, like a usage error.
+        process.stderr.write(`cutroom: ${error.message}\n`);
+        process.exit(2);
+      }
       if (error instanceof ConfigError || error instanceof UsageError) {
         process.stderr.write(`cutroom: ${error.message}\n`);
         if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);

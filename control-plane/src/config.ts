@@ -82,6 +82,21 @@ export interface Config {
   minFreeDiskBytes: number;
   /** Files shared with every user as `test` media, copied into the store at start-up. */
   testMediaDir: string | undefined;
+  renders: RenderConfig;
+}
+
+/** Editing tasks (`/api/task/editing`). */
+export interface RenderConfig {
+  /** `nvenc`: render tasks ask for GPU encoding (and, on Kubernetes, a GPU node). */
+  gpu: 'off' | 'nvenc';
+  /** Wall-clock limit of one render attempt. */
+  deadlineS: number;
+  /** Validity of `outputUrls` and of `render_complete`'s `downloadUrl`. */
+  outputUrlTtlS: number;
+  /** The call to the developer's fetchFileUrl at submission: longer is a failure. */
+  fetchFileTimeoutMs: number;
+  /** Downloading a developer's media: no answer, or no bytes, for this long fails it. */
+  sourceDownloadTimeoutMs: number;
 }
 
 export type StorageConfig =
@@ -354,6 +369,14 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
       maxAgeMs: read.int('CALLBACK_MAX_AGE_S', 86_400, 1, 30 * 86_400) * 1000,
       baseBackoffMs: read.int('CALLBACK_BACKOFF_MS', 1000, 1, 3_600_000),
       maxBackoffMs: read.int('CALLBACK_MAX_BACKOFF_MS', 300_000, 1, 86_400_000),
+    },
+    renders: {
+      gpu: read.oneOf('RENDER_GPU', ['off', 'nvenc'], 'off'),
+      deadlineS: read.int('RENDER_DEADLINE_S', 6 * 3600, 60, 7 * 86_400),
+      // SigV4 presigned URLs last at most 7 days.
+      outputUrlTtlS: read.int('OUTPUT_URL_TTL_SECONDS', 86_400, 60, 7 * 86_400),
+      fetchFileTimeoutMs: read.int('FETCH_FILE_TIMEOUT_MS', 10_000, 100, 600_000),
+      sourceDownloadTimeoutMs: read.int('SOURCE_DOWNLOAD_TIMEOUT_MS', 30_000, 100, 3_600_000),
     },
     renderNodeEnv: Object.fromEntries(
       RENDER_NODE_PASSTHROUGH.flatMap((name) => (env[name] !== undefined ? [[name, env[name]!]] : [])),

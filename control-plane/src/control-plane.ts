@@ -33,7 +33,7 @@ import { ActionHistoryService } from './services/action-history.js';
 import { OverlayImagesService } from './services/overlay-images.js';
 import { OverlaySweeper } from './services/overlay-sweeper.js';
 import type { MediaCatalog } from './services/media-catalog.js';
-import { noOverlayPins, type OverlayPins } from './services/overlay-pins.js';
+import type { OverlayPins } from './services/overlay-pins.js';
 import type { MediaUsage } from './services/media-usage.js';
 import { versionString } from './version.js';
 import { loadKubeConfig, makeClients } from './kubernetes/kube-client.js';
@@ -62,6 +62,11 @@ import { StorageQuota } from './services/storage-quota.js';
 import { ObjectDeletionQueue } from './services/object-deletion-queue.js';
 import { TestMediaSeeder } from './services/test-media-seeder.js';
 import { noMediaIngest, type MediaIngestHook } from './services/media-ingest-hook.js';
+import { RenderSources } from './services/render-sources.js';
+import { RenderDelivery } from './services/render-delivery.js';
+import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.js';
+import { EditingTasks } from './services/editing-tasks.js';
+import { mountEditingTasks } from './api/editing-tasks.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -96,13 +101,14 @@ export interface Services {
   media: MediaService;
   folders: FolderService;
   objectDeletions: ObjectDeletionQueue;
+  editing: EditingTasks;
 }
 
 /** Parts another area provides; each has a default until that area is wired in (and tests may replace them). */
 export interface Collaborators {
   /** Describes media objects for `GET /api/projects/<id>/mediafiles`. Default: the media library. */
   mediaCatalog?: MediaCatalog;
-  /** Overlay images that running renders use. */
+  /** Overlay images that running renders use. Default: those of active render tasks. */
   overlayPins?: OverlayPins;
   /** Probe, proxy and thumbnails for stored media (the ingest pipeline). Default: none. */
   mediaIngest?: MediaIngestHook;
@@ -237,8 +243,35 @@ export async function startControlPlane(
   const overlays = new OverlayImagesService(
     new OverlayImagesRepository(db),
     identity,
-    collaborators.overlayPins ?? noOverlayPins,
+    collaborators.overlayPins ?? renderOverlayPins(db),
     { maxBytes: config.overlayMaxBytes },
+  );
+  const mediaIngest = collaborators.mediaIngest ?? noMediaIngest;
+  const renderDelivery = new RenderDelivery(db, storage, objectDeletions, { outputUrlTtlS: config.renders.outputUrlTtlS });
+  const renderKind = new RenderTaskKind(
+    db,
+    storage,
+    media,
+    overlays,
+    renderDelivery,
+    objectDeletions,
+    mediaIngest,
+    {
+      ...kindLimits,
+      deadlineS: config.renders.deadlineS,
+      sourceDownloadTimeoutMs: config.renders.sourceDownloadTimeoutMs,
+      maxFileSizeBytes: config.maxFileSizeBytes,
+    },
+    logger.child({ component: 'renders' }),
+  );
+  work.register(renderKind.definition());
+  const editing = new EditingTasks(
+    db,
+    work,
+    media,
+    new RenderSources(db, overlays, { fetchFileTimeoutMs: config.renders.fetchFileTimeoutMs, allowPrivateUrls: config.allowPrivateUrls }),
+    renderDelivery,
+    { gpu: config.renders.gpu === 'nvenc' },
   );
   const overlaySweeper = new OverlaySweeper(
     () => overlays.sweep(),
@@ -264,11 +297,12 @@ export async function startControlPlane(
     media,
     folders,
     objectDeletions,
+    editing,
   };
 
   try {
     if (config.testMediaDir !== undefined) {
-      const seeder = new TestMediaSeeder(db, media, storage, objectDeletions, collaborators.mediaIngest ?? noMediaIngest, logger.child({ component: 'test-media' }));
+      const seeder = new TestMediaSeeder(db, media, storage, objectDeletions, mediaIngest, logger.child({ component: 'test-media' }));
       await seeder.seed(config.testMediaDir);
     }
   } catch (error) {
@@ -337,6 +371,7 @@ export async function startControlPlane(
       mountOverlayImages(router('overlays'), overlays);
       mountMediaFiles(router('media'), media);
       mountFolders(router('folders'), folders);
+      mountEditingTasks(router('editing tasks'), editing);
     },
     (app) => {
       if (storage.driver !== 'fs') return;

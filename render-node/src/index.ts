@@ -4,6 +4,7 @@ export { loadRenderNodeConfig, renderNodeConfig, RenderNodeConfigError, type Ren
 export * from './ffmpeg/index.js';
 export { mediaInfo, type MediaInfoSpec, type MediaInfoAnswer } from './ingest/media-info-task.js';
 export type { IngestSpec, IngestResult } from './ingest/ingest-spec.js';
+export * from './render-task/render-spec.js';
 export { checkOutboundUrl, OutboundRefused, type OutboundPolicy } from './net/safe-fetch.js';
 export { TaskFailure } from './worker/task-handler.js';
 export * from './xtl/index.js';

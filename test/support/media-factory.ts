@@ -35,6 +35,7 @@ export interface MediaSpec {
   createTimeMs?: number;
   width?: number;
   height?: number;
+  audioTracks?: string[];
   thumbnail?: string;
   /** Bytes of the stored original (default: `sizeBytes` bytes, at most 64 KiB, of a pattern). */
   original?: Buffer;
@@ -63,6 +64,7 @@ export async function storedMedia(server: TestServer, ownerId: string | null, sp
     durationHns: spec.durationHns ?? 0,
     width: spec.width ?? 0,
     height: spec.height ?? 0,
+    audioTracks: spec.audioTracks,
     thumbnail: spec.thumbnail ?? null,
     createTimeMs: spec.createTimeMs,
     enforceQuota: false,

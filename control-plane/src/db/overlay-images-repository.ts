@@ -30,6 +30,15 @@ export class OverlayImagesRepository {
     return row ? Buffer.from(row.png.buffer, row.png.byteOffset, row.png.byteLength) : undefined;
   }
 
+  async dimensions(ownerId: string, id: string): Promise<{ width: number; height: number } | undefined> {
+    return this.db
+      .selectFrom('overlay_images')
+      .select(['width', 'height'])
+      .where('id', '=', id)
+      .where('owner_id', '=', ownerId)
+      .executeTakeFirst();
+  }
+
   /** Owners that have overlay images, with the database's clock at the time of reading. */
   async owners(): Promise<{ ownerIds: string[]; readAt: Date }> {
     const { rows } = await sql<{ owner_id: string | null; read_at: Date }>`

@@ -16,6 +16,7 @@ export type ErrorType =
   | 'low_disk_space'
   | 'unsupported_media'
   | 'used_in_projects'
+  | 'download_error'
   | 'internal_server_error'
   | 'service_unavailable';
 

@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
 import type { DB, DevelopersTable, OutputBucket } from '../db/schema.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
-import { notFound, unauthorized } from '../http/errors.js';
+import { badRequest, notFound, unauthorized } from '../http/errors.js';
+import { BucketUnreachable, DeveloperBucket } from '../integration/developer-bucket.js';
 
 /** Developer (integrator) accounts: their API keys and integration settings. */
 
@@ -61,10 +62,26 @@ const SECRET_MASK = '********';
 
 type DeveloperRow = Selectable<DevelopersTable>;
 
+/** Whether render outputs can be delivered to a bucket; throws BucketUnreachable with the reason. */
+export type BucketCheck = (bucket: OutputBucket) => Promise<void>;
+
+async function checkBucketReachable(bucket: OutputBucket): Promise<void> {
+  const client = new DeveloperBucket(bucket);
+  try {
+    await client.check();
+  } finally {
+    client.destroy();
+  }
+}
+
 export class DevelopersService {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly checkBucket: BucketCheck = checkBucketReachable,
+  ) {}
 
   async create(settings: DeveloperSettings): Promise<{ id: string; apiKey: string; callbackSecret: string }> {
+    if (settings.outputS3Bucket) await this.assertReachable(settings.outputS3Bucket);
     const id = newId();
     const apiKey = newSecret(API_KEY_PREFIX);
     const callbackSecret = newSecret();
@@ -111,12 +128,22 @@ export class DevelopersService {
     if (patch.mediaTabContentUrl !== undefined) values.media_tab_content_url = patch.mediaTabContentUrl;
     if (patch.fetchThumbnailUrl !== undefined) values.fetch_thumbnail_url = patch.fetchThumbnailUrl;
     if (patch.outputS3Bucket !== undefined) {
-      values.output_s3_bucket = patch.outputS3Bucket
-        ? JSON.stringify(keepMaskedSecret(patch.outputS3Bucket, current.output_s3_bucket))
-        : null;
+      const bucket = patch.outputS3Bucket ? keepMaskedSecret(patch.outputS3Bucket, current.output_s3_bucket) : null;
+      if (bucket) await this.assertReachable(bucket);
+      values.output_s3_bucket = bucket ? JSON.stringify(bucket) : null;
     }
     await this.db.updateTable('developers').set(values).where('id', '=', id).execute();
     return this.get(id);
+  }
+
+  /** A bucket is saved only when outputs could be delivered there (a clear 400 otherwise). */
+  private async assertReachable(bucket: OutputBucket): Promise<void> {
+    try {
+      await this.checkBucket(bucket);
+    } catch (error) {
+      if (error instanceof BucketUnreachable) throw badRequest(`outputS3Bucket: ${error.message}`);
+      throw error;
+    }
   }
 
   /** New apiKey and callback secret; the old ones stop working at once. */

@@ -204,8 +204,9 @@ export class MediaService {
   /**
    * Makes an entry. With a size and `enforceQuota`, the quota check and the insert happen in one
    * transaction under the owner's lock, so concurrent creations cannot exceed MAX_USER_BYTES.
+   * Pass a transaction to make the entry atomically with other rows (a render's task).
    */
-  async create(input: NewMedia): Promise<MediaRow> {
+  async create(input: NewMedia, inTransaction?: Kysely<DB>): Promise<MediaRow> {
     const format =
       input.filetype !== undefined && input.mediaType !== undefined
         ? { filetype: input.filetype, mediaType: input.mediaType }
@@ -213,7 +214,7 @@ export class MediaService {
     if (!format) throw unsupportedMedia(`${JSON.stringify(input.name)} is not a media file the library supports`);
     const sizeBytes = input.sizeBytes ?? 0;
     const enforce = input.enforceQuota ?? input.ownerId !== null;
-    return this.db.transaction().execute(async (trx) => {
+    const insert = async (trx: Kysely<DB>) => {
       if (input.ownerId !== null && input.folderId) {
         const folder = await trx
           .selectFrom('folders')
@@ -255,7 +256,8 @@ export class MediaService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-    });
+    };
+    return inTransaction ? insert(inTransaction) : this.db.transaction().execute(insert);
   }
 
   /**
@@ -263,7 +265,7 @@ export class MediaService {
    * statuses (a lost race is a clean no-op). Answers the updated row, or undefined when the
    * entry is gone or the guard did not hold.
    */
-  async update(id: string, patch: MediaPatch, whenStatus?: MediaStatus[]): Promise<MediaRow | undefined> {
+  async update(id: string, patch: MediaPatch, whenStatus?: MediaStatus[], db: Kysely<DB> = this.db): Promise<MediaRow | undefined> {
     const values: Record<string, unknown> = { updated_at: new Date() };
     const columns: Record<keyof MediaPatch, string> = {
       name: 'name',
@@ -292,7 +294,7 @@ export class MediaService {
       else if (field === 'progress') values[column] = clampProgress(value as number);
       else values[column] = value;
     }
-    let query = this.db.updateTable('media').set(values).where('id', '=', id);
+    let query = db.updateTable('media').set(values).where('id', '=', id);
     if (whenStatus) query = query.where('status', 'in', whenStatus);
     return query.returningAll().executeTakeFirst();
   }

@@ -60,6 +60,11 @@ export class OverlayImagesService {
     return this.overlays.read(ownerId, id);
   }
 
+  /** The size of an owner's overlay image (renders check timelines with it); undefined when there is none. */
+  describe(ownerId: string, id: string): Promise<{ width: number; height: number } | undefined> {
+    return this.overlays.dimensions(ownerId, id);
+  }
+
   /** Deletes the overlay images of owners who are gone, except those in use; answers how many. */
   async sweep(): Promise<number> {
     const { ownerIds, readAt } = await this.overlays.owners();

@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
 import type { TaskRow } from './task-store.js';
 import type { TaskKind } from './dispatcher.js';
 
@@ -19,6 +21,12 @@ export interface TaskKindDefinition {
   onProgress?(task: TaskRow): Promise<void>;
   /** The node succeeded; finish what the control plane owns (database rows, objects). */
   onComplete?(task: TaskRow, result: Record<string, unknown>): Promise<void>;
+  /**
+   * The task has just moved to a final state (`completed`, `error` or `aborted`): rows to write
+   * atomically with that move (domain events, the subject's final status). Runs inside the
+   * transaction of the move and must use `trx` only; a throw undoes the rows it wrote.
+   */
+  onFinal?(task: TaskRow, trx: Kysely<DB>): Promise<void>;
   /** The task ended in `error` for good. */
   onFailed?(task: TaskRow): Promise<void>;
   /** The task was aborted; its worker is stopped. Remove partial outputs. */

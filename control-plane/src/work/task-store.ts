@@ -16,6 +16,8 @@ import type { TaskKind } from './dispatcher.js';
 export type TaskRow = Selectable<TasksTable>;
 
 export const ACTIVE_STATES: TaskState[] = ['pending', 'dispatched', 'running', 'completing'];
+/** States a task never leaves. */
+export const FINAL_STATES: TaskState[] = ['completed', 'error', 'aborted'];
 const WORKING_STATES: TaskState[] = ['dispatched', 'running'];
 
 export interface NewTask {
@@ -181,8 +183,8 @@ export class TaskStore {
   }
 
   /** completing → completed. */
-  async finishCompletion(id: string): Promise<TaskRow | undefined> {
-    return this.db
+  async finishCompletion(id: string, db: Kysely<DB> = this.db): Promise<TaskRow | undefined> {
+    return db
       .updateTable('tasks')
       .set({ state: 'completed', token_hash: null, finished_at: sql`now()`, updated_at: sql`now()` })
       .where('id', '=', id)
@@ -202,8 +204,9 @@ export class TaskStore {
     error: TaskError,
     retryable: boolean,
     fromStates: TaskState[] = WORKING_STATES,
+    db: Kysely<DB> = this.db,
   ): Promise<TaskRow | undefined> {
-    let query = this.db
+    let query = db
       .updateTable('tasks')
       .set({
         state: retryable ? sql`case when attempts < max_attempts then 'pending' else 'error' end` : 'error',
@@ -223,8 +226,8 @@ export class TaskStore {
   }
 
   /** Fails a task whose completion could not be finished. */
-  async failCompletion(id: string, error: TaskError): Promise<TaskRow | undefined> {
-    return this.db
+  async failCompletion(id: string, error: TaskError, db: Kysely<DB> = this.db): Promise<TaskRow | undefined> {
+    return db
       .updateTable('tasks')
       .set({ state: 'error', error: json(error), token_hash: null, finished_at: sql`now()`, updated_at: sql`now()` })
       .where('id', '=', id)
@@ -234,8 +237,8 @@ export class TaskStore {
   }
 
   /** Any active state → aborted. Undefined when the task had already finished. */
-  async abort(id: string, ownerId?: string): Promise<TaskRow | undefined> {
-    let query = this.db
+  async abort(id: string, ownerId?: string, db: Kysely<DB> = this.db): Promise<TaskRow | undefined> {
+    let query = db
       .updateTable('tasks')
       .set({ state: 'aborted', token_hash: null, finished_at: sql`now()`, updated_at: sql`now()` })
       .where('id', '=', id)

@@ -6,7 +6,7 @@ import { conflict, notFound, unauthorized } from '../http/errors.js';
 import type { CompleteReport, FailReport, LogReport, ProgressReport, WorkOrder } from '@cutroom/render-node';
 import type { Dispatcher, DispatcherEvents } from './dispatcher.js';
 import type { TaskKindDefinition } from './task-kinds.js';
-import { TaskStore, type NewTask, type TaskRow } from './task-store.js';
+import { FINAL_STATES, TaskStore, type NewTask, type TaskRow } from './task-store.js';
 
 /**
  * The work system's control loop: claims pending tasks for the dispatcher, answers render
@@ -37,7 +37,7 @@ export class WorkQueue implements DispatcherEvents {
   private readonly listeners: TaskListener[] = [];
 
   constructor(
-    db: Kysely<DB>,
+    private readonly db: Kysely<DB>,
     private readonly options: WorkQueueOptions,
     private readonly log: Logger,
   ) {
@@ -180,7 +180,7 @@ export class WorkQueue implements DispatcherEvents {
     error: TaskError,
     retryable: boolean,
   ): Promise<TaskRow | undefined> {
-    const task = await this.store.failAttempt(id, guard, error, retryable);
+    const task = await this.finalize((trx) => this.store.failAttempt(id, guard, error, retryable, undefined, trx));
     if (!task) return undefined;
     this.emit(task);
     if (task.state === 'pending') {
@@ -195,18 +195,21 @@ export class WorkQueue implements DispatcherEvents {
   }
 
   private async finishCompletion(task: TaskRow): Promise<void> {
+    let done: TaskRow | undefined;
     try {
       await this.definition(task.kind).onComplete?.(task, task.result ?? {});
+      done = await this.finalize((trx) => this.store.finishCompletion(task.id, trx), false);
     } catch (error) {
       this.log.error({ err: error, taskId: task.id }, 'completing a task failed');
-      const failed = await this.store.failCompletion(task.id, internalError('completion_failed', (error as Error).message));
+      const failed = await this.finalize((trx) =>
+        this.store.failCompletion(task.id, internalError('completion_failed', (error as Error).message), trx),
+      );
       if (failed) {
         this.emit(failed);
         await this.runHook(failed, 'onFailed', () => this.definition(failed.kind).onFailed?.(failed));
       }
       return;
     }
-    const done = await this.store.finishCompletion(task.id);
     if (done) {
       this.log.info({ taskId: task.id, kind: task.kind }, 'task completed');
       this.emit(done);
@@ -218,7 +221,7 @@ export class WorkQueue implements DispatcherEvents {
 
   /** Aborts a task of an owner: the worker is stopped and partial outputs removed. */
   async abort(id: string, ownerId: string | undefined): Promise<TaskRow> {
-    const task = await this.store.abort(id, ownerId);
+    const task = await this.finalize((trx) => this.store.abort(id, ownerId, trx));
     if (!task) {
       const existing = await this.store.get(id);
       if (!existing || (ownerId !== undefined && existing.owner_id !== ownerId)) throw notFound(`no task ${id}`);
@@ -262,6 +265,28 @@ export class WorkQueue implements DispatcherEvents {
     await this.dispatching;
     // Local workers get SIGTERM and report themselves interrupted; their tasks go back to pending.
     await this.dispatcher?.close();
+  }
+
+  /**
+   * Runs a transition that may end a task and, when it did, the kind's `onFinal` in the same
+   * transaction. Should `onFinal` fail, the transition alone is applied (with `keepOnHookFailure`)
+   * rather than leaving the task in a state it has already left as far as its worker knows.
+   */
+  private async finalize(
+    transition: (trx: Kysely<DB>) => Promise<TaskRow | undefined>,
+    keepOnHookFailure = true,
+  ): Promise<TaskRow | undefined> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const task = await transition(trx);
+        if (task && FINAL_STATES.includes(task.state)) await this.kinds.get(task.kind)?.onFinal?.(task, trx);
+        return task;
+      });
+    } catch (error) {
+      if (!keepOnHookFailure) throw error;
+      this.log.error({ err: error }, 'the final hook of a task failed; recording the transition without it');
+      return transition(this.db);
+    }
   }
 
   private definition(kind: string): TaskKindDefinition {

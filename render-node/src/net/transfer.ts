@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { safeGet, type OutboundPolicy } from './safe-fetch.js';
+import { OutboundRefused, safeGet, type OutboundPolicy } from './safe-fetch.js';
 
 /**
  * Moving bytes between a render node and URLs: downloads to a scratch file (from signed URLs of
@@ -14,7 +14,9 @@ import { safeGet, type OutboundPolicy } from './safe-fetch.js';
 export class TransferError extends Error {
   constructor(
     message: string,
-    readonly code: 'http_status' | 'too_large' | 'network' | 'refused',
+    readonly code: 'http_status' | 'too_large' | 'network' | 'refused' | 'timeout',
+    /** The HTTP status, for `http_status`. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'TransferError';
@@ -28,14 +30,26 @@ export interface DownloadOptions {
   headers?: Record<string, string>;
   maxBytes?: number;
   onProgress?: (receivedBytes: number, totalBytes: number | undefined) => void;
+  /**
+   * Give up when the server has not answered, or has sent nothing more, for this long (a server
+   * that trickles or stalls cannot hold the download forever). Default: 30 s to answer, no
+   * limit between bytes.
+   */
+  timeoutMs?: number;
 }
 
 export async function downloadToFile(url: string, file: string, options: DownloadOptions = {}): Promise<{ sizeBytes: number; contentType?: string }> {
   const policy = options.policy ?? { allowPrivate: true };
-  const response = await safeGet(url, { policy, headers: options.headers, signal: options.signal });
+  let response;
+  try {
+    response = await safeGet(url, { policy, headers: options.headers, signal: options.signal, timeoutMs: options.timeoutMs });
+  } catch (error) {
+    if (options.signal?.aborted || error instanceof OutboundRefused) throw error;
+    throw new TransferError(`GET ${redact(url)} failed: ${(error as Error).message}`, /within \d+ ms/.test((error as Error).message) ? 'timeout' : 'network');
+  }
   if (response.status !== 200) {
     response.body.resume();
-    throw new TransferError(`GET ${redact(url)} answered ${response.status}`, 'http_status');
+    throw new TransferError(`GET ${redact(url)} answered ${response.status}`, 'http_status', response.status);
   }
   const declared = Number(response.headers['content-length']);
   const totalBytes = Number.isFinite(declared) && declared >= 0 ? declared : undefined;
@@ -43,9 +57,18 @@ export async function downloadToFile(url: string, file: string, options: Downloa
     response.body.destroy();
     throw new TransferError(`the file is ${totalBytes} bytes, over the limit of ${options.maxBytes}`, 'too_large');
   }
+  // A stall timer: reset by every chunk, it ends the download when the server goes quiet.
+  const stalled = new AbortController();
+  let stallTimer: NodeJS.Timeout | undefined;
+  const armStall = () => {
+    if (options.timeoutMs === undefined) return;
+    clearTimeout(stallTimer);
+    stallTimer = setTimeout(() => stalled.abort(), options.timeoutMs);
+  };
   let received = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      armStall();
       received += chunk.length;
       if (options.maxBytes !== undefined && received > options.maxBytes) {
         callback(new TransferError(`the file is over the limit of ${options.maxBytes} bytes`, 'too_large'));
@@ -55,7 +78,19 @@ export async function downloadToFile(url: string, file: string, options: Downloa
       callback(null, chunk);
     },
   });
-  await pipeline(response.body, counter, fs.createWriteStream(file), { signal: options.signal });
+  armStall();
+  const signal = options.signal ? AbortSignal.any([options.signal, stalled.signal]) : stalled.signal;
+  try {
+    await pipeline(response.body, counter, fs.createWriteStream(file), { signal });
+  } catch (error) {
+    if (stalled.signal.aborted && !options.signal?.aborted) {
+      throw new TransferError(`GET ${redact(url)}: nothing received for ${options.timeoutMs} ms (after ${received} bytes)`, 'timeout');
+    }
+    if (options.signal?.aborted || error instanceof TransferError) throw error;
+    throw new TransferError(`GET ${redact(url)} failed after ${received} bytes: ${(error as Error).message}`, 'network');
+  } finally {
+    clearTimeout(stallTimer);
+  }
   if (totalBytes !== undefined && received !== totalBytes) {
     throw new TransferError(`the download ended after ${received} of ${totalBytes} bytes`, 'network');
   }
@@ -86,7 +121,7 @@ export async function uploadFile(url: string, file: string, options: UploadOptio
       res.on('data', (chunk: string) => (body += chunk.slice(0, 2000)));
       res.on('end', () => {
         if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) resolve();
-        else reject(new TransferError(`PUT ${redact(url)} answered ${res.statusCode}: ${body.slice(0, 500)}`, 'http_status'));
+        else reject(new TransferError(`PUT ${redact(url)} answered ${res.statusCode}: ${body.slice(0, 500)}`, 'http_status', res.statusCode));
       });
     });
     req.once('error', reject);

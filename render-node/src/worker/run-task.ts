@@ -85,8 +85,10 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
     signal: work.signal,
     scratchDir,
     progress(fraction, stage) {
+      // A new stage goes out at once (the editor shows it); progress within one is throttled.
+      const newStage = stage !== undefined && stage !== latest.stage;
       latest = { progress: Math.min(1, Math.max(0, fraction)), stage: stage ?? latest.stage };
-      if (Date.now() - lastSentMs >= PROGRESS_MIN_INTERVAL_MS) send();
+      if (newStage || Date.now() - lastSentMs >= PROGRESS_MIN_INTERVAL_MS) send();
     },
     log(line) {
       log(line);

@@ -2,6 +2,7 @@ import type { TaskHandler } from '../task-handler.js';
 import { probe } from './probe.js';
 import { ingest } from './ingest.js';
 import { mediainfo } from './mediainfo.js';
+import { render } from './render.js';
 
 /** One handler per task kind. */
 export const handlers: Record<string, TaskHandler> = {
@@ -9,4 +10,5 @@ export const handlers: Record<string, TaskHandler> = {
   ingest,
   import_url: ingest,
   mediainfo,
+  render,
 };

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { ApiRouter } from '../http/route.js';
+import type { EditingTasks } from '../services/editing-tasks.js';
+
+const taskError = z.object({
+  type: z.enum(['engine_error', 'download_error', 'upload_error']).or(z.string()),
+  code: z.string(),
+  message: z.string(),
+});
+/** Quotes around the id are accepted, as for the media status (`?id="..."`). */
+const idQuery = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(202)
+    .transform((id) => id.replace(/^"(.*)"$/, '$1')),
+});
+
+/** `/api/task/editing`: renders of XTL documents (see docs/api.md, "Editing tasks"). */
+export function mountEditingTasks(api: ApiRouter, editing: EditingTasks): void {
+  api.route({
+    method: 'post',
+    path: '/api/task/editing',
+    summary: 'Start a render of an XTL document',
+    description:
+      'Every source is resolved and the timeline checked before anything is made: a document that does not parse, a source the user cannot use, or a timeline its sources cannot fill is a 400 naming the element, attribute and line, and creates nothing. ' +
+      'Then one output entry (type `output`, status `render`) per group is added to the library, with the task. `fileId` is the first group\'s entry. ' +
+      '`projectId` (optional, one of the user\'s projects) is named in the render_start and render_complete callbacks.',
+    auth: 'user',
+    body: z.object({
+      xtl_task: z.string().min(1).max(16 * 2 ** 20).describe('The XTL document'),
+      projectId: z.string().min(1).max(200).nullable().optional(),
+    }),
+    responses: {
+      200: { description: 'The task and its output entry', schema: z.object({ taskId: z.string(), fileId: z.string() }) },
+    },
+    handler: ({ auth, body }) => editing.create({ id: auth.id, developerId: auth.developerId }, body),
+  });
+
+  api.route({
+    method: 'get',
+    path: '/api/task/editing',
+    summary: "An editing task's status, progress, error and output links",
+    description:
+      '`status`: downloading (developer media being fetched), running, uploading (outputs being stored or sent to the developer bucket), completed, aborted, error. `progress`: percent across all stages. `outputUrls`: one per group once completed.',
+    auth: 'user',
+    query: idQuery,
+    responses: {
+      200: {
+        description: 'The status',
+        schema: z.object({
+          id: z.string(),
+          progress: z.number(),
+          status: z.enum(['downloading', 'running', 'uploading', 'completed', 'aborted', 'error']),
+          error: taskError.nullable(),
+          outputUrls: z.array(z.string()),
+        }),
+      },
+    },
+    handler: ({ auth, query }) => editing.status(auth.id, query.id),
+  });
+
+  api.route({
+    method: 'delete',
+    path: '/api/task/editing',
+    summary: 'Stop an editing task',
+    description:
+      'The render node is stopped within seconds; the output entries and whatever was stored of them are removed. A finished task is left as it is.',
+    auth: 'user',
+    query: idQuery,
+    responses: { 200: { description: 'Stopped', schema: z.object({ status: z.literal('') }) } },
+    handler: ({ auth, query }) => editing.abort(auth.id, query.id),
+  });
+}

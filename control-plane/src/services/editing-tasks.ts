@@ -1,0 +1,201 @@
+import type { Kysely } from 'kysely';
+import {
+  CONTAINER_MIME_TYPES,
+  checkTimeline,
+  parseXtl,
+  RenderError,
+  XtlError,
+  type OutputSettings,
+  type XtlDocument,
+} from '@cutroom/render-node';
+import type { DB, TaskError } from '../db/schema.js';
+import { badRequest, notFound } from '../http/errors.js';
+import { newId } from '../ids.js';
+import { DeveloperBucket } from '../integration/developer-bucket.js';
+import type { WorkQueue } from '../work/work-queue.js';
+import type { TaskRow } from '../work/task-store.js';
+import type { MediaService } from './media.js';
+import type { RenderDelivery } from './render-delivery.js';
+import type { RenderSources, RenderUser } from './render-sources.js';
+import { storedRenderSpec, type StoredOutput, type StoredRenderSpec } from './render-task-spec.js';
+
+/**
+ * Editing tasks (`/api/task/editing`): a render of an XTL document into one output per group.
+ * Submission checks everything first (the document, every source, the timeline against what is
+ * known of its sources) and then, in one transaction, makes the output entries of the user's
+ * library, the task and the `render_start` event. The task kind's hooks (render-task-kind.ts)
+ * carry it to its end.
+ */
+
+export type EditingStatus = 'downloading' | 'running' | 'uploading' | 'completed' | 'aborted' | 'error';
+
+export interface EditingTaskStatus {
+  id: string;
+  /** Percent across the whole task (downloads, render, uploads). */
+  progress: number;
+  status: EditingStatus;
+  error: TaskError | null;
+  outputUrls: string[];
+}
+
+export interface EditingTasksOptions {
+  /** Render tasks ask for GPU encoding. */
+  gpu: boolean;
+}
+
+export class EditingTasks {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly work: WorkQueue,
+    private readonly media: MediaService,
+    private readonly sources: RenderSources,
+    private readonly delivery: RenderDelivery,
+    private readonly options: EditingTasksOptions,
+  ) {}
+
+  async create(user: RenderUser, request: { xtl_task: string; projectId?: string | null | undefined }): Promise<{ taskId: string; fileId: string }> {
+    const doc = parse(request.xtl_task);
+    const projectId = request.projectId ?? null;
+    if (projectId !== null) {
+      const project = await this.db.selectFrom('projects').select('id').where('id', '=', projectId).where('owner_id', '=', user.id).executeTakeFirst();
+      if (!project) throw notFound(`no project ${projectId}`);
+    }
+    const sources = await this.sources.resolve(user, doc);
+    let settings: OutputSettings[];
+    try {
+      settings = checkTimeline(doc, sources);
+    } catch (error) {
+      if (error instanceof RenderError) throw badRequest(error.message);
+      throw error;
+    }
+    const bucket = await this.outputBucketOf(user);
+    const taskId = newId();
+    const names = outputNames(doc, settings);
+
+    const fileId = await this.db.transaction().execute(async (trx) => {
+      const outputs: StoredOutput[] = [];
+      for (const [index, group] of doc.groups.entries()) {
+        const output = settings[index]!;
+        const extension = output.container;
+        const row = await this.media.create(
+          {
+            ownerId: user.id,
+            name: names[index]!,
+            type: 'output',
+            status: 'render',
+            filetype: extension,
+            mediaType: output.hasVideo ? 'video' : 'audio',
+            durationHns: output.durationHns,
+            width: output.hasVideo ? output.width : 0,
+            height: output.hasVideo ? output.height : 0,
+            taskId,
+            // Size 0 now: refused only when the user is already over the limit.
+            sizeBytes: 0,
+          },
+          trx,
+        );
+        outputs.push({
+          groupIndex: group.index,
+          mediaId: row.id,
+          name: row.name,
+          key: this.media.objectKey(row, 'original', extension),
+          contentType: CONTAINER_MIME_TYPES[output.container],
+          bucketKey: bucket ? DeveloperBucket.outputKey(taskId, row.name, index, doc.groups.length) : null,
+        });
+      }
+      const spec: StoredRenderSpec = {
+        xtl: request.xtl_task,
+        projectId,
+        sources: Object.fromEntries([...sources].map(([src, source]) => [src, source.ref])),
+        overlayIds: [...sources.values()].flatMap((s) => (s.ref.kind === 'overlay' ? [s.ref.overlayId] : [])),
+        outputs,
+        bucket,
+      };
+      await this.work.submit(
+        { id: taskId, kind: 'render', ownerId: user.id, developerId: user.developerId, spec: spec as unknown as Record<string, unknown>, gpu: this.options.gpu },
+        trx,
+      );
+      await trx
+        .insertInto('domain_events')
+        .values({ id: newId(), user_id: user.id, type: 'render_start', payload: JSON.stringify({ projectId }) })
+        .execute();
+      return outputs[0]!.mediaId;
+    });
+    this.work.kick();
+    // One id answers for the task, as in the seed: the first group's output (the others are listed in outputUrls).
+    return { taskId, fileId };
+  }
+
+  async status(userId: string, id: string): Promise<EditingTaskStatus> {
+    const task = await this.own(userId, id);
+    const spec = storedRenderSpec(task.spec);
+    const status = statusOf(task);
+    return {
+      id: task.id,
+      progress: status === 'completed' ? 100 : Math.floor(task.progress * 100),
+      status,
+      error: status === 'error' || status === 'aborted' ? (task.error ?? (status === 'aborted' ? abortedError : null)) : null,
+      outputUrls: status === 'completed' ? await this.delivery.outputUrls(spec) : [],
+    };
+  }
+
+  /** Stops a task: its node within seconds, its output entries and partial objects removed. */
+  async abort(userId: string, id: string): Promise<{ status: '' }> {
+    await this.own(userId, id);
+    await this.work.abort(id, userId);
+    return { status: '' };
+  }
+
+  private async own(userId: string, id: string): Promise<TaskRow> {
+    const task = await this.work.store.get(id);
+    if (!task || task.kind !== 'render' || task.owner_id !== userId) throw notFound(`no editing task ${id}`);
+    return task;
+  }
+
+  private async outputBucketOf(user: RenderUser): Promise<StoredRenderSpec['bucket']> {
+    if (user.developerId === null) return null;
+    const row = await this.db.selectFrom('developers').select('output_s3_bucket').where('id', '=', user.developerId).executeTakeFirst();
+    const bucket = row?.output_s3_bucket;
+    return bucket ? { developerId: user.developerId, name: bucket.awsBucketName, endpoint: bucket.awsEndPoint ?? null } : null;
+  }
+}
+
+const abortedError: TaskError = { type: 'engine_error', code: 'aborted', message: 'the task was aborted' };
+
+function parse(xtl: string): XtlDocument {
+  try {
+    return parseXtl(xtl);
+  } catch (error) {
+    if (error instanceof XtlError) throw badRequest(error.message);
+    throw error;
+  }
+}
+
+/** The seed's status words: the node's stage while it works; `uploading` while outputs are finished. */
+function statusOf(task: TaskRow): EditingStatus {
+  switch (task.state) {
+    case 'completed':
+      return 'completed';
+    case 'aborted':
+      return 'aborted';
+    case 'error':
+      return 'error';
+    case 'completing':
+      return 'uploading';
+    case 'running':
+      return task.stage === 'downloading' || task.stage === 'uploading' ? task.stage : 'running';
+    default:
+      // Queued, or waiting for a retry: the render is under way as far as the editor is concerned.
+      return 'running';
+  }
+}
+
+/** The group's `output` attribute, else `output_<date>_<time>[-n].<container>`. */
+function outputNames(doc: XtlDocument, settings: OutputSettings[]): string[] {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
+  return doc.groups.map((group, index) => {
+    if (group.output?.trim()) return group.output.trim();
+    const suffix = doc.groups.length > 1 ? `-${index + 1}` : '';
+    return `output_${stamp}${suffix}.${settings[index]!.container}`;
+  });
+}

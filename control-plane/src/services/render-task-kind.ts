@@ -1,0 +1,212 @@
+import { sql, type Kysely } from 'kysely';
+import type { RenderSourceSpec, RenderTaskResult, RenderTaskSpec } from '@cutroom/render-node';
+import type { DB, MediaError } from '../db/schema.js';
+import { newId } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { TaskKindDefinition } from '../work/task-kinds.js';
+import { ACTIVE_STATES, type TaskRow } from '../work/task-store.js';
+import type { MediaIngestHook } from './media-ingest-hook.js';
+import type { MediaService } from './media.js';
+import type { ObjectDeletionQueue } from './object-deletion-queue.js';
+import type { OverlayImagesService } from './overlay-images.js';
+import type { OverlayPins } from './overlay-pins.js';
+import type { RenderDelivery } from './render-delivery.js';
+import { storedRenderSpec, type SourceRef } from './render-task-spec.js';
+
+/**
+ * The `render` task kind: what a render node receives (every source and output as a URL signed
+ * for this attempt), and how an editing task ends on the control plane:
+ * - progress mirrors onto the output entries;
+ * - completion records each stored output on its entry (ready, with size and duration), hands it
+ *   to ingest (probe, thumbnails), and raises `render_complete` with the download link in the
+ *   same transaction that marks the task completed;
+ * - failure puts the error on the output entries and raises `render_complete` with it (same
+ *   transaction), then removes any output already stored;
+ * - abort raises `render_complete` with the reason, then removes the output entries and objects.
+ * Every hook is idempotent: after a crash the work system may run one again.
+ */
+
+export interface RenderKindOptions {
+  maxAttempts: number;
+  heartbeatTimeoutS: number;
+  deadlineS: number;
+  /** Developer media downloads: no answer or no bytes for this long fails them. */
+  sourceDownloadTimeoutMs: number;
+  /** Largest file a node downloads (MAX_FILE_SIZE; 0: no limit). */
+  maxFileSizeBytes: number;
+}
+
+export class RenderTaskKind {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly storage: ObjectStore,
+    private readonly media: MediaService,
+    private readonly overlays: OverlayImagesService,
+    private readonly delivery: RenderDelivery,
+    private readonly deletions: ObjectDeletionQueue,
+    private readonly ingest: MediaIngestHook,
+    private readonly options: RenderKindOptions,
+    private readonly log: Logger,
+  ) {}
+
+  definition(): TaskKindDefinition {
+    return {
+      kind: 'render',
+      maxAttempts: this.options.maxAttempts,
+      heartbeatTimeoutS: this.options.heartbeatTimeoutS,
+      deadlineS: this.options.deadlineS,
+      workOrder: async (task) => (await this.workOrder(task)) as unknown as Record<string, unknown>,
+      onProgress: (task) => this.mirrorProgress(task),
+      onComplete: (task, result) => this.complete(task, result as RenderTaskResult),
+      onFinal: (task, trx) => this.final(task, trx),
+      onFailed: (task) => this.delivery.removeObjects(storedRenderSpec(task.spec)),
+      onAborted: (task) => this.removeOutputs(task),
+    };
+  }
+
+  private async workOrder(task: TaskRow): Promise<RenderTaskSpec> {
+    const spec = storedRenderSpec(task.spec);
+    // Valid for the whole attempt, with a margin for a slow start.
+    const expiresInS = this.options.deadlineS + 600;
+    const sources: Record<string, RenderSourceSpec> = {};
+    for (const [src, ref] of Object.entries(spec.sources)) sources[src] = await this.sourceSpec(task, ref, expiresInS);
+    const bucket = await this.delivery.bucketOf(spec);
+    try {
+      const outputs = await Promise.all(
+        spec.outputs.map(async (output) => ({
+          groupIndex: output.groupIndex,
+          contentType: output.contentType,
+          putUrl: await this.storage.signedPutUrl(output.key, { expiresInS, contentType: output.contentType, audience: 'internal' }),
+          ...(bucket && output.bucketKey ? { bucketPutUrl: await bucket.presignPut(output.bucketKey, output.contentType, expiresInS) } : {}),
+        })),
+      );
+      return { xtl: spec.xtl, sources, outputs };
+    } finally {
+      bucket?.destroy();
+    }
+  }
+
+  private async sourceSpec(task: TaskRow, ref: SourceRef, expiresInS: number): Promise<RenderSourceSpec> {
+    switch (ref.kind) {
+      case 'media': {
+        const row = await this.media.find(ref.mediaId);
+        if (!row || row.original_key === null || (row.owner_id !== null && row.owner_id !== task.owner_id)) {
+          return { kind: 'missing', reason: 'the media file was deleted after the task was submitted' };
+        }
+        return { kind: 'url', url: await this.storage.signedGetUrl(row.original_key, { expiresInS, audience: 'internal' }) };
+      }
+      case 'overlay': {
+        const png = task.owner_id ? await this.overlays.read(task.owner_id, ref.overlayId) : undefined;
+        if (!png) return { kind: 'missing', reason: 'the overlay image is gone' };
+        return { kind: 'inline', base64: png.toString('base64'), extension: 'png' };
+      }
+      case 'developer':
+        return {
+          kind: 'download',
+          url: ref.previewUrl,
+          policy: { allowPrivate: ref.allowPrivate },
+          timeoutMs: this.options.sourceDownloadTimeoutMs,
+          ...(this.options.maxFileSizeBytes > 0 ? { maxBytes: this.options.maxFileSizeBytes } : {}),
+        };
+    }
+  }
+
+  private async mirrorProgress(task: TaskRow): Promise<void> {
+    const progress = Math.floor(task.progress * 100);
+    const ids = storedRenderSpec(task.spec).outputs.map((o) => o.mediaId);
+    await this.db.updateTable('media').set({ progress, updated_at: new Date() }).where('id', 'in', ids).where('status', '=', 'render').execute();
+  }
+
+  /** The node is done: record what it stored; ingest takes the outputs from there. */
+  private async complete(task: TaskRow, result: RenderTaskResult): Promise<void> {
+    const spec = storedRenderSpec(task.spec);
+    // Every output is checked before any entry changes: a render is complete whole or not at all.
+    const checked = await Promise.all(
+      spec.outputs.map(async (output) => {
+        const reported = result.outputs?.find((o) => o.groupIndex === output.groupIndex);
+        const stored = await this.storage.head(output.key);
+        if (!reported || !stored) throw new Error(`output ${output.groupIndex} was not stored`);
+        return { output, reported, stored };
+      }),
+    );
+    for (const { output, reported, stored } of checked) {
+      const row = await this.media.update(
+        output.mediaId,
+        {
+          originalKey: output.key,
+          sizeBytes: stored.sizeBytes,
+          durationHns: reported.durationHns,
+          mediaType: reported.hasVideo ? 'video' : 'audio',
+          width: reported.width,
+          height: reported.height,
+          status: 'ready',
+          progress: 100,
+          error: null,
+        },
+        ['render', 'ready'],
+      );
+      if (!row) {
+        // The user deleted the entry while it rendered: its bytes go too.
+        await this.storage.delete(output.key).catch(() => undefined);
+        continue;
+      }
+      await this.ingest.requestIngest(row).catch((error: unknown) => {
+        // The output is stored and listed; only its thumbnails are missing.
+        this.log.error({ err: error, mediaId: row.id, taskId: task.id }, 'could not hand a render output to ingest');
+      });
+    }
+  }
+
+  /** Rows written atomically with the task's end: the output entries' error and the callback event. */
+  private async final(task: TaskRow, trx: Kysely<DB>): Promise<void> {
+    const spec = storedRenderSpec(task.spec);
+    let payload: { projectId: string | null; downloadUrl: string | null; error: string | null };
+    if (task.state === 'completed') {
+      const [downloadUrl] = await this.delivery.outputUrls(spec, trx);
+      payload = { projectId: spec.projectId, downloadUrl: downloadUrl ?? null, error: null };
+    } else {
+      const message = task.state === 'aborted' ? 'the render was aborted' : (task.error?.message ?? 'the render failed');
+      if (task.state === 'error') {
+        const error: MediaError = { type: task.error?.type ?? 'engine_error', message, title: 'Render failed' };
+        await trx
+          .updateTable('media')
+          .set({ error: JSON.stringify(error), updated_at: new Date() })
+          .where('id', 'in', spec.outputs.map((o) => o.mediaId))
+          .where('status', '=', 'render')
+          .execute();
+      }
+      payload = { projectId: spec.projectId, downloadUrl: null, error: message };
+    }
+    if (task.owner_id === null) return;
+    await trx
+      .insertInto('domain_events')
+      .values({ id: newId(), user_id: task.owner_id, type: 'render_complete', payload: JSON.stringify(payload) })
+      .execute();
+  }
+
+  /** An aborted render leaves nothing: its output entries (still rendering) and whatever was stored. */
+  private async removeOutputs(task: TaskRow): Promise<void> {
+    const spec = storedRenderSpec(task.spec);
+    const ids = spec.outputs.map((o) => o.mediaId);
+    const queued = await this.db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('media').selectAll().where('id', 'in', ids).where('status', '=', 'render').forUpdate().execute();
+      return this.media.removeRows(trx, rows);
+    });
+    await this.deletions.drain(queued);
+    await this.delivery.removeObjects(spec);
+  }
+}
+
+/** Overlay images read by renders that are not over yet: the overlay clean-up leaves them. */
+export function renderOverlayPins(db: Kysely<DB>): OverlayPins {
+  return {
+    pinned: async () => {
+      const { rows } = await sql<{ id: string }>`
+        select distinct jsonb_array_elements_text(spec->'overlayIds') as id
+        from tasks where kind = 'render' and state in (${sql.join(ACTIVE_STATES)})
+      `.execute(db);
+      return new Set(rows.map((r) => r.id));
+    },
+  };
+}

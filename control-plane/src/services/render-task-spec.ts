@@ -1,0 +1,40 @@
+/**
+ * What the control plane keeps of an editing task (the `spec` of a `render` task row): the
+ * document, what every `src` was resolved to at submission, and where each output goes. URLs
+ * are not kept: they are signed afresh for each attempt's work order and each status answer.
+ */
+export interface StoredRenderSpec {
+  xtl: string;
+  /** Named in the render_start / render_complete callbacks. */
+  projectId: string | null;
+  sources: Record<string, SourceRef>;
+  /** Overlay images the render reads: kept from the overlay clean-up while the task is active. */
+  overlayIds: string[];
+  /** One per group, in document order. */
+  outputs: StoredOutput[];
+  /** The developer's output bucket, when outputs go there too (keys are read when signing). */
+  bucket: { developerId: string; name: string; endpoint: string | null } | null;
+}
+
+export type SourceRef =
+  /** The user's own media or shared media. */
+  | { kind: 'media'; mediaId: string }
+  | { kind: 'overlay'; overlayId: string }
+  /** A file of the user's developer, as its fetchFileUrl described it. */
+  | { kind: 'developer'; fileId: string; previewUrl: string; allowPrivate: boolean };
+
+export interface StoredOutput {
+  groupIndex: number;
+  /** The output's entry in the user's library (type `output`). */
+  mediaId: string;
+  name: string;
+  /** Object key of the output in the media store. */
+  key: string;
+  contentType: string;
+  /** Object key in the developer's bucket, when outputs go there. */
+  bucketKey: string | null;
+}
+
+export function storedRenderSpec(spec: Record<string, unknown>): StoredRenderSpec {
+  return spec as unknown as StoredRenderSpec;
+}

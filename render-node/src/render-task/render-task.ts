@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { renderTimeline } from '../engine/render-timeline.js';
+import { RenderError, type RenderErrorCode } from '../engine/render-error.js';
+import type { RenderLog } from '../engine/render-log.js';
+import { parseXtl } from '../xtl/parse-xtl.js';
+import { XtlError } from '../xtl/xtl-error.js';
+import type { XtlDocument } from '../xtl/model.js';
+import { TaskFailure, type TaskContext } from '../worker/task-handler.js';
+import { deliverOutputs } from './deliver-outputs.js';
+import { prepareSources } from './prepare-sources.js';
+import { RENDER_STAGES, type RenderTaskResult, type RenderTaskSpec } from './render-spec.js';
+
+/**
+ * An editing task on a render node: make the sources readable (stage `downloading` while
+ * developer media come in), render every group with the engine (stage `running`), upload the
+ * outputs (stage `uploading`). Progress runs from 0 to 1 across the three stages; the engine's
+ * decisions go to the task's log; failures carry the seed's error object.
+ */
+
+/** Engine failures another attempt (on another node) could get past. */
+const RETRYABLE: ReadonlySet<RenderErrorCode> = new Set(['output_failed', 'ffmpeg_unavailable']);
+
+export async function renderTask(context: TaskContext<RenderTaskSpec>): Promise<RenderTaskResult> {
+  const { spec, gpu } = context.order;
+  const { signal } = context;
+  const timeline = parse(spec);
+  const downloads = Object.values(spec.sources).filter((s) => s.kind === 'download').length;
+  // Shares of the overall progress: downloads are slow when there are any; uploads are a copy.
+  const share = downloads > 0 ? { download: 0.15, render: 0.75 } : { download: 0, render: 0.9 };
+  const uploadFrom = share.download + share.render;
+
+  if (downloads > 0) context.progress(0, RENDER_STAGES.downloading);
+  const sources = await prepareSources(spec.sources, {
+    scratchDir: context.scratchDir,
+    signal,
+    onDownloadProgress: (f) => context.progress(share.download * f, RENDER_STAGES.downloading),
+    log: context.log,
+  });
+
+  context.progress(share.download, RENDER_STAGES.running);
+  if (gpu) context.log('GPU encoding asked for: NVENC where the codec allows, software otherwise');
+  let rendered;
+  try {
+    rendered = await renderTimeline({
+      timeline,
+      resolveSource: async (src) => {
+        const source = sources.get(src);
+        if (!source) throw new RenderError('source_unreadable', `source "${src}" is not in the work order`);
+        return source;
+      },
+      workDir: path.join(context.scratchDir, 'render'),
+      gpu,
+      signal,
+      onProgress: (f) => context.progress(share.download + share.render * f, RENDER_STAGES.running),
+      log: taskLog(context.log),
+    });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    if (error instanceof RenderError) throw new TaskFailure(error.toJSON(), RETRYABLE.has(error.code));
+    throw error;
+  }
+
+  context.progress(uploadFrom, RENDER_STAGES.uploading);
+  const files = rendered.outputs.map((output) => {
+    const outputSpec = spec.outputs.find((o) => o.groupIndex === output.groupIndex);
+    if (!outputSpec) throw new TaskFailure({ type: 'engine_error', code: 'bad_timeline', message: `no upload URL for group ${output.groupIndex}` });
+    return { spec: outputSpec, path: output.path, sizeBytes: output.sizeBytes };
+  });
+  await deliverOutputs(files, {
+    signal,
+    onProgress: (f) => context.progress(uploadFrom + (1 - uploadFrom) * f, RENDER_STAGES.uploading),
+    log: context.log,
+  });
+  context.progress(1, RENDER_STAGES.uploading);
+
+  return {
+    outputs: rendered.outputs.map((output) => {
+      const settings = rendered.plans.find((p) => p.groupIndex === output.groupIndex)!.settings;
+      return {
+        groupIndex: output.groupIndex,
+        sizeBytes: output.sizeBytes,
+        durationHns: output.durationHns,
+        width: settings.hasVideo ? settings.width : 0,
+        height: settings.hasVideo ? settings.height : 0,
+        hasVideo: settings.hasVideo,
+        strategy: output.strategy,
+      };
+    }),
+  };
+}
+
+function parse(spec: RenderTaskSpec): XtlDocument {
+  let timeline: XtlDocument;
+  try {
+    timeline = parseXtl(spec.xtl);
+  } catch (error) {
+    if (error instanceof XtlError) throw new TaskFailure({ type: 'engine_error', code: 'bad_timeline', message: error.message });
+    throw error;
+  }
+  if (timeline.groups.length !== spec.outputs.length) {
+    throw new TaskFailure({
+      type: 'engine_error',
+      code: 'bad_timeline',
+      message: `the timeline has ${timeline.groups.length} groups but the work order ${spec.outputs.length} outputs`,
+    });
+  }
+  return timeline;
+}
+
+/** The engine's decisions (strategy per group, GPU fallbacks) as lines of the task's log. */
+function taskLog(log: (line: string) => void): RenderLog {
+  return {
+    info: (_fields, message) => log(message),
+    warn: (_fields, message) => log(`warning: ${message}`),
+  };
+}
