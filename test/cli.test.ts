@@ -3,16 +3,23 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from './support/s3-server.js';
 
 const run = promisify(execFile);
 const cli = path.resolve('control-plane/dist/cli.js');
 
 describe('the cutroom CLI on a real database', () => {
   let database: TestDatabase;
+  let s3: TestS3Server;
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
+    s3 = await startS3Server();
+    await s3.createBucket('out');
   });
-  afterAll(() => database?.drop());
+  afterAll(async () => {
+    await database?.drop();
+    await s3?.stop();
+  });
 
   const cutroom = async (...args: string[]) => {
     const { stdout } = await run('node', [cli, ...args], {
@@ -29,7 +36,8 @@ describe('the cutroom CLI on a real database', () => {
 
     const updated = await cutroom(
       'developers', 'update', created.id,
-      '--s3-bucket', 'out', '--s3-access-key', 'AK', '--s3-secret-key', 'SK', '--callback-url', '',
+      '--s3-bucket', 'out', '--s3-endpoint', s3.endpoint, '--s3-access-key', S3RVER_CREDENTIALS.accessKey,
+      '--s3-secret-key', S3RVER_CREDENTIALS.secretKey, '--callback-url', '',
     );
     expect(updated.callBackUrl).toBeNull();
     expect(updated.outputS3Bucket).toMatchObject({ awsBucketName: 'out', awsSecreteKey: '********' });
@@ -46,6 +54,14 @@ describe('the cutroom CLI on a real database', () => {
     }).catch((e) => e);
     expect(failure.code).toBe(2);
     expect(failure.stderr).toMatch(/callBackUrl: must be an http\(s\) URL/);
+
+    const { id } = await cutroom('developers', 'create', '--name', 'Y');
+    const badBucket = await run('node', [cli, 'developers', 'update', id, '--s3-bucket', 'missing', '--s3-endpoint', s3.endpoint, '--s3-access-key', S3RVER_CREDENTIALS.accessKey, '--s3-secret-key', 'x'], {
+      env: { ...process.env, DATABASE_URL: database.url!, LOG_LEVEL: 'silent' },
+    }).catch((e) => e);
+    expect(badBucket.code, badBucket.stderr).toBe(2);
+    expect(badBucket.stderr).toMatch(/outputS3Bucket: cannot write to bucket "missing" .*NoSuchBucket/);
+    expect((await cutroom('developers', 'show', id)).outputS3Bucket).toBeNull();
 
     const badEnv = await run('node', [cli, 'developers', 'list'], { env: { ...process.env, PORT: 'x' } }).catch((e) => e);
     expect(badEnv.code).toBe(2);

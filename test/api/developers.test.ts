@@ -2,13 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { drivers } from '../support/databases.js';
+import { startS3Server, type TestS3Server } from '../support/s3-server.js';
 
 describe.each(drivers)('developer accounts admin API (%s)', (driver) => {
   let server: TestServer;
+  let s3: TestS3Server;
   beforeAll(async () => {
+    s3 = await startS3Server();
+    await s3.createBucket('renders');
+    await s3.createBucket('renders2');
     server = await startTestServer(driver);
   });
-  afterAll(() => server?.destroy());
+  afterAll(async () => {
+    await server?.destroy();
+    await s3?.stop();
+  });
   const admin = () => server.api('test-admin-token');
 
   it('is closed without the admin token', async () => {
@@ -17,7 +25,7 @@ describe.each(drivers)('developer accounts admin API (%s)', (driver) => {
   });
 
   it('creates, reads, updates, rotates and deletes, never echoing secrets', async () => {
-    const bucket = { awsBucketName: 'renders', awsAccessKey: 'AKIA1', awsSecreteKey: 's3cr3t', awsEndPoint: 'https://s3.example' };
+    const bucket = s3.outputBucket('renders');
     const created = await admin().post('/api/developers', {
       name: 'Acme',
       callBackUrl: 'https://acme.example/cb',
@@ -30,7 +38,7 @@ describe.each(drivers)('developer accounts admin API (%s)', (driver) => {
     const shown = await admin().get(`/api/developers/${id}`);
     expect(shown.body).toMatchObject({ id, name: 'Acme', callBackUrl: 'https://acme.example/cb', fetchFileUrl: null });
     expect(shown.body.outputS3Bucket.awsSecreteKey).toBe('********');
-    expect(shown.text).not.toContain('s3cr3t');
+    expect(shown.text).not.toContain(`"awsSecreteKey":"${bucket.awsSecreteKey}"`);
     expect(shown.text).not.toContain(apiKey);
     expect(apiKey.startsWith(shown.body.apiKeyPrefix)).toBe(true);
 
@@ -51,6 +59,27 @@ describe.each(drivers)('developer accounts admin API (%s)', (driver) => {
     expect((await admin().get('/api/developers')).body.entries.map((d: { id: string }) => d.id)).toContain(id);
     expect((await admin().delete(`/api/developers/${id}`)).status).toBe(200);
     expect((await admin().get(`/api/developers/${id}`)).status).toBe(404);
+  });
+
+  it('saves an output bucket only when outputs can be written there with the keys given', async () => {
+    const good = s3.outputBucket('renders');
+    const refusals: Array<[string, object, RegExp]> = [
+      ['unknown keys', { ...good, awsAccessKey: 'NOBODY' }, /cannot write to bucket "renders" at http:\/\/127\.0\.0\.1:\d+ with the given keys: HTTP 403 InvalidAccessKeyId/],
+      ['a missing bucket', { ...good, awsBucketName: 'no-such-bucket' }, /cannot write to bucket "no-such-bucket".*NoSuchBucket/],
+      ['an endpoint nobody answers at', { ...good, awsEndPoint: 'http://127.0.0.1:9' }, /cannot write to bucket "renders" at http:\/\/127\.0\.0\.1:9 with the given keys: .*ECONNREFUSED/],
+    ];
+    for (const [what, outputS3Bucket, message] of refusals) {
+      const created = await admin().post('/api/developers', { name: 'Bucketeer', outputS3Bucket });
+      expect(created.status, what).toBe(400);
+      expect(created.body.error.message, what).toMatch(/^outputS3Bucket: /);
+      expect(created.body.error.message, what).toMatch(message);
+    }
+    const { id } = (await admin().post('/api/developers', { name: 'Bucketeer', outputS3Bucket: good })).body;
+    const patched = await admin().patch(`/api/developers/${id}`, { outputS3Bucket: { ...good, awsBucketName: 'no-such-bucket', awsSecreteKey: '********' } });
+    expect(patched.status).toBe(400);
+    expect((await admin().get(`/api/developers/${id}`)).body.outputS3Bucket.awsBucketName).toBe('renders');
+    // The check leaves nothing behind in the bucket.
+    expect(await s3.keys('renders', '.cutroom-check/')).toEqual([]);
   });
 
   it.runIf(driver === 'postgres')('stores API keys hashed and keeps the bucket secret out of answers', async () => {

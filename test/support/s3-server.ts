@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 // @ts-expect-error s3rver ships no type declarations
 import S3rver from 's3rver';
 
@@ -12,12 +13,22 @@ export interface TestS3Server {
   endpoint: string;
   /** Environment for a control plane storing in `bucket` of this server. */
   env(bucket: string): Record<string, string>;
+  /** An `outputS3Bucket` setting naming `bucket` of this server. */
+  outputBucket(bucket: string): { awsBucketName: string; awsEndPoint: string; awsAccessKey: string; awsSecreteKey: string };
+  createBucket(bucket: string): Promise<void>;
+  /** Empties and removes a bucket. */
+  deleteBucket(bucket: string): Promise<void>;
+  /** Keys in a bucket under a prefix. */
+  keys(bucket: string, prefix?: string): Promise<string[]>;
+  /** The object's size, or undefined when it is not there. */
+  head(bucket: string, key: string): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
 /**
  * A real S3-protocol server (s3rver) on a free loopback port, with its files in a temporary
- * directory. It checks SigV4 signatures and presigned-URL expiry like S3 does; it lacks
+ * directory. It checks access key ids and presigned-URL expiry (not the SigV4 signatures
+ * themselves: a wrong secret passes); it lacks
  * ListMultipartUploads and parses suffix ranges (`bytes=-N`) wrongly.
  */
 export async function startS3Server(): Promise<TestS3Server> {
@@ -25,7 +36,38 @@ export async function startS3Server(): Promise<TestS3Server> {
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, vhostBuckets: false });
   const address = (await server.run()) as AddressInfo;
   const endpoint = `http://127.0.0.1:${address.port}`;
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: S3RVER_CREDENTIALS.accessKey, secretAccessKey: S3RVER_CREDENTIALS.secretKey },
+  });
+  const keys = async (bucket: string, prefix = '') => {
+    const answer = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    return (answer.Contents ?? []).map((o) => o.Key!);
+  };
   return {
+    outputBucket: (bucket) => ({
+      awsBucketName: bucket,
+      awsEndPoint: endpoint,
+      awsAccessKey: S3RVER_CREDENTIALS.accessKey,
+      awsSecreteKey: S3RVER_CREDENTIALS.secretKey,
+    }),
+    async createBucket(bucket) {
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    },
+    async deleteBucket(bucket) {
+      for (const key of await keys(bucket)) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    },
+    keys,
+    async head(bucket, key) {
+      try {
+        return (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength;
+      } catch {
+        return undefined;
+      }
+    },
     endpoint,
     env: (bucket) => ({
       STORAGE: 's3',
@@ -37,6 +79,7 @@ export async function startS3Server(): Promise<TestS3Server> {
       S3_FORCE_PATH_STYLE: 'true',
     }),
     async stop() {
+      client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await fs.rm(directory, { recursive: true, force: true });
     },

@@ -67,7 +67,7 @@ async function launch(
     env,
     api: (token) => new ApiClient(controlPlane.url, token),
     stop: () => controlPlane.stop(),
-    replica: (extraEnv = {}) => launch({ ...env, ...extraEnv }, dataDir, async () => {}),
+    replica: (extraEnv = {}) => launch({ ...env, ...extraEnv }, dataDir, async () => {}, collaborators),
     async restart(extraEnv = {}) {
       await controlPlane.stop();
       return launch({ ...env, ...extraEnv }, dataDir, cleanup, collaborators);

@@ -98,7 +98,7 @@ async function readCapped(response: Response): Promise<string> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   if (response.body) {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       total += chunk.length;
       if (total > MAX_ANSWER_BYTES) throw new Error(`the answer is more than ${MAX_ANSWER_BYTES} bytes`);
       chunks.push(chunk);
