@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB, MediaError, MediaKind, MediaStatus, MediaType } from '../db/schema.js';
+import type { DB, MediaError, MediaKind, MediaStatus, MediaType, ThumbnailsIndex } from '../db/schema.js';
 import {
   countFolders,
   countMedia,
@@ -100,6 +100,7 @@ export interface MediaPatch {
   originalKey?: string | null;
   proxyKey?: string | null;
   thumbnailsKey?: string | null;
+  thumbnailsIndex?: ThumbnailsIndex | null;
   sourceVersion?: string | null;
 }
 
@@ -263,7 +264,7 @@ export class MediaService {
    * statuses (a lost race is a clean no-op). Answers the updated row, or undefined when the
    * entry is gone or the guard did not hold.
    */
-  async update(id: string, patch: MediaPatch, whenStatus?: MediaStatus[]): Promise<MediaRow | undefined> {
+  async update(id: string, patch: MediaPatch, whenStatus?: MediaStatus[], db: Kysely<DB> = this.db): Promise<MediaRow | undefined> {
     const values: Record<string, unknown> = { updated_at: new Date() };
     const columns: Record<keyof MediaPatch, string> = {
       name: 'name',
@@ -282,17 +283,18 @@ export class MediaService {
       originalKey: 'original_key',
       proxyKey: 'proxy_key',
       thumbnailsKey: 'thumbnails_key',
+      thumbnailsIndex: 'thumbnails_index',
       sourceVersion: 'source_version',
     };
     for (const [field, column] of Object.entries(columns) as Array<[keyof MediaPatch, string]>) {
       const value = patch[field];
       if (value === undefined) continue;
-      if (field === 'error') values[column] = value === null ? null : JSON.stringify(value);
+      if (field === 'error' || field === 'thumbnailsIndex') values[column] = value === null ? null : JSON.stringify(value);
       else if (field === 'audioTracks') values[column] = JSON.stringify(value);
       else if (field === 'progress') values[column] = clampProgress(value as number);
       else values[column] = value;
     }
-    let query = this.db.updateTable('media').set(values).where('id', '=', id);
+    let query = db.updateTable('media').set(values).where('id', '=', id);
     if (whenStatus) query = query.where('status', 'in', whenStatus);
     return query.returningAll().executeTakeFirst();
   }
