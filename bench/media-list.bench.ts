@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import type { Benchmark } from './support/types.js';
 import { expectOk, load } from './support/load.js';
 import { startBenchControlPlane } from './support/control-plane.js';
-import { hashSecret, newId } from '../control-plane/src/ids.js';
+import { newId } from '../control-plane/src/ids.js';
+import { benchUser } from './support/bench-user.js';
 
 /**
  * `GET /api/mediafiles` on one user's library of 10,000 files (each with a thumbnail, as the
@@ -20,13 +21,7 @@ const bench: Benchmark = async ({ size, log }) => {
   const { db } = controlPlane.database;
   const bare = http.createServer();
   try {
-    const userId = newId();
-    const token = `bench-${newId()}`;
-    await db.insertInto('users').values({ id: userId, name: 'bench' }).execute();
-    await db
-      .insertInto('auth_tokens')
-      .values({ token_hash: hashSecret(token), user_id: userId, open_sockets: 1, expires_at: new Date(Date.now() + 86_400_000) })
-      .execute();
+    const { userId, token } = await benchUser(controlPlane);
 
     log(`seeding ${files} media files`);
     // A realistic list thumbnail: a small PNG is a few kB of base64.

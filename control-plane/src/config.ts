@@ -58,6 +58,11 @@ export interface Config {
   thumbHeight: number;
   /** Media info tasks answer at most this many thumbnails (long files get a wider step). */
   mediaInfoMaxThumbnails: number;
+  /** An upload session not complete after this long is removed with its bytes. */
+  uploadSessionTtlS: number;
+  uploadSweepIntervalMs: number;
+  /** Most objects one bucket import takes. */
+  maxBucketObjects: number;
   callbacks: {
     intervalMs: number;
     concurrency: number;
@@ -361,6 +366,9 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     thumbWidth: read.int('THUMB_WIDTH', 160, 16, 1920),
     thumbHeight: read.int('THUMB_HEIGHT', 90, 16, 1080),
     mediaInfoMaxThumbnails: read.int('MEDIAINFO_MAX_THUMBNAILS', 300, 1, 100_000),
+    uploadSessionTtlS: read.int('UPLOAD_SESSION_TTL_S', 86_400, 1, 30 * 86_400),
+    uploadSweepIntervalMs: read.int('UPLOAD_SWEEP_INTERVAL_MS', 600_000, 10, 86_400_000),
+    maxBucketObjects: read.int('MAX_BUCKET_OBJECTS', 1000, 1, 100_000),
     callbacks: {
       intervalMs: read.int('CALLBACK_POLL_INTERVAL_MS', 1000, 10, 60_000),
       concurrency: read.int('CALLBACK_CONCURRENCY', 16, 1, 1000),

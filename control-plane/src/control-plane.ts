@@ -61,7 +61,14 @@ import { FolderService } from './services/folders.js';
 import { StorageQuota } from './services/storage-quota.js';
 import { ObjectDeletionQueue } from './services/object-deletion-queue.js';
 import { TestMediaSeeder } from './services/test-media-seeder.js';
-import { noMediaIngest, type MediaIngestHook } from './services/media-ingest-hook.js';
+import type { MediaIngestHook } from './services/media-ingest-hook.js';
+import { IngestService } from './services/ingest.js';
+import { UploadService } from './services/uploads.js';
+import { ImportService } from './services/imports.js';
+import { ThumbnailService } from './services/thumbnails.js';
+import { mountUploads } from './api/uploads.js';
+import { mountImports } from './api/imports.js';
+import { mountThumbnails } from './api/thumbnails.js';
 import { RenderSources } from './services/render-sources.js';
 import { RenderDelivery } from './services/render-delivery.js';
 import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.js';
@@ -102,6 +109,10 @@ export interface Services {
   folders: FolderService;
   objectDeletions: ObjectDeletionQueue;
   editing: EditingTasks;
+  ingest: IngestService;
+  uploads: UploadService;
+  imports: ImportService;
+  thumbnails: ThumbnailService;
 }
 
 /** Parts another area provides; each has a default until that area is wired in (and tests may replace them). */
@@ -212,7 +223,11 @@ export async function startControlPlane(
     });
   }
   metrics.observeTasks(() => work.store.counts());
-  const stats = new StatsService(identity, { activeWork: () => activeWorkFromTasks(work.store) });
+  // Uploads in progress are sessions, not tasks: counted by the upload service (made below).
+  let uploads: UploadService | undefined;
+  const stats = new StatsService(identity, {
+    activeWork: async () => ({ ...(await activeWorkFromTasks(work.store)), activeImportFromLocalDriveCount: (await uploads?.activeCount()) ?? 0 }),
+  });
   const presence = new PresenceServer(
     identity,
     { pingIntervalMs: config.wsPingIntervalMs, bindTimeoutMs: Math.max(30_000, config.wsPingIntervalMs * 2) },
@@ -231,6 +246,25 @@ export async function startControlPlane(
   });
   const media = new MediaService(db, storage, mediaUsage, objectDeletions, quota, { urlTtlS: config.mediaUrlTtlS });
   const folders = new FolderService(db, media, objectDeletions);
+  const ingest = new IngestService(work, media, storage, {
+    ...kindLimits,
+    thumbStepMs: config.thumbStepMs,
+    thumbWidth: config.thumbWidth,
+    thumbHeight: config.thumbHeight,
+    allowPrivateUrls: config.allowPrivateUrls,
+  });
+  for (const kind of ingest.kinds()) work.register(kind);
+  uploads = new UploadService(db, media, storage, ingest, { sessionTtlMs: config.uploadSessionTtlS * 1000 });
+  const imports = new ImportService(media, folders, ingest, {
+    allowPrivateUrls: config.allowPrivateUrls,
+    maxBucketObjects: config.maxBucketObjects,
+  });
+  const thumbnails = new ThumbnailService(media, storage, {
+    width: config.thumbWidth,
+    height: config.thumbHeight,
+    parallel: 2,
+    maxCount: 1000,
+  });
 
   work.onChange((task) => {
     if (task.owner_id) presence.pushToUser(task.owner_id, taskProgressMessage(task));
@@ -246,7 +280,7 @@ export async function startControlPlane(
     collaborators.overlayPins ?? renderOverlayPins(db),
     { maxBytes: config.overlayMaxBytes },
   );
-  const mediaIngest = collaborators.mediaIngest ?? noMediaIngest;
+  const mediaIngest = collaborators.mediaIngest ?? ingest;
   const renderDelivery = new RenderDelivery(db, storage, objectDeletions, { outputUrlTtlS: config.renders.outputUrlTtlS });
   const renderKind = new RenderTaskKind(
     db,
@@ -298,6 +332,10 @@ export async function startControlPlane(
     folders,
     objectDeletions,
     editing,
+    ingest,
+    uploads,
+    imports,
+    thumbnails,
   };
 
   try {
@@ -319,6 +357,10 @@ export async function startControlPlane(
   };
   sweepDeletions();
   const sweepTimer = setInterval(sweepDeletions, DELETION_SWEEP_MS).unref();
+  // Upload sessions past their lifetime go with their bytes.
+  const uploadSweepTimer = setInterval(() => {
+    uploads!.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired uploads failed'));
+  }, config.uploadSweepIntervalMs).unref();
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
     const principal = await resolvePrincipal(kind, req);
@@ -372,6 +414,9 @@ export async function startControlPlane(
       mountMediaFiles(router('media'), media);
       mountFolders(router('folders'), folders);
       mountEditingTasks(router('editing tasks'), editing);
+      mountUploads(router('uploads'), uploads!);
+      mountImports(router('imports'), imports);
+      mountThumbnails(router('thumbnails'), thumbnails);
     },
     (app) => {
       if (storage.driver !== 'fs') return;
@@ -427,6 +472,7 @@ export async function startControlPlane(
       await Promise.race([closed, timeout]);
       server.closeAllConnections();
       clearInterval(sweepTimer);
+      clearInterval(uploadSweepTimer);
       await sweeping;
       await database.close();
       opened.close();

@@ -120,11 +120,24 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
     const outputs = library.body.entries.filter((e: { taskId: string | null }) => e.taskId === taskId);
     expect(outputs.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^output_\d{8}_\d{6}-1\.mp4$/), 'music bed.m4a']));
     const entry = outputs.find((e: { id: string }) => e.id === fileId);
-    expect(entry).toMatchObject({ type: 'output', status: 'ready', progress: 100, error: null, width: 320, height: 240 });
-    expect(entry.duration).toBe(2.2e7);
+    expect(entry).toMatchObject({ type: 'output', status: 'ready', progress: 100, error: null, width: 320, height: 240, taskId });
+    expect(entry.duration / 1e7).toBeCloseTo(2.2, 1);
     expect(entry.size).toBeGreaterThan(1000);
     expect(await probeOutput(await downloadUrl(entry.previewUrl, 'entry.mp4'))).toMatchObject({ frames: 55 });
     expect(outputs.find((e: { id: string }) => e.id !== fileId)).toMatchObject({ mediaType: 'audio', filetype: 'm4a', status: 'ready' });
+
+    // Ingest takes the output from there: probed, a poster and timeline thumbnails, still the render's entry.
+    let ingested = entry;
+    for (const deadline = Date.now() + 30_000; ingested.thumbnail === null && Date.now() < deadline; await sleep(100)) {
+      ingested = (await user.api.get(`/api/mediafiles/${fileId}`)).body;
+    }
+    expect(ingested).toMatchObject({ status: 'ready', error: null, taskId, audioTracks: ['Track 1'], width: 320, height: 240 });
+    expect(Buffer.from(ingested.thumbnail, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    expect(Math.abs(ingested.duration - 2.2e7)).toBeLessThan(0.05e7);
+    const strip = await user.api.get(`/api/clip_thumbnails?id=${fileId}&start_time=0&step=10000000&count=2&cached=true`);
+    expect(strip.status).toBe(200);
+    expect(strip.body.thumbnails.map((t: { time: number }) => t.time)).toEqual([0, 1e7]);
+    expect(Buffer.from(strip.body.thumbnails[1].data, 'base64').subarray(1, 4).toString()).toBe('PNG');
 
     // The engine's decisions are in the task's log; render_start and render_complete were raised.
     const task = await server.controlPlane.services.work.store.get(taskId);

@@ -237,6 +237,8 @@ export interface MediaTable {
   proxy_key: string | null;
   /** The prepared timeline thumbnails (one pack object). */
   thumbnails_key: string | null;
+  /** Where each thumbnail of the pack starts: `{stepHns, offsets}` (offsets end with the pack's length). */
+  thumbnails_index: ColumnType<ThumbnailsIndex | null, string | null | undefined, string | null>;
   /** Where the bytes came from: `test:<file name>` for shared media, the URL of an import, ... */
   source: string | null;
   /** Which version of the source the stored bytes are (a file's size and mtime, a URL's ETag): a change means copy again. */
@@ -244,6 +246,34 @@ export interface MediaTable {
   create_time_ms: number;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface ThumbnailsIndex {
+  stepHns: number;
+  offsets: number[];
+}
+
+/** A resumable upload; its id is the media entry's. */
+export interface UploadSessionsTable {
+  media_id: string;
+  owner_id: string;
+  size_bytes: number;
+  state: ColumnType<'receiving' | 'complete', 'receiving' | 'complete' | undefined, 'receiving' | 'complete'>;
+  /** The contiguous prefix received from byte 0. */
+  received_bytes: ColumnType<number, number | undefined, number>;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A chunk of an upload, stored as its own object until ingest joins them. */
+export interface UploadChunksTable {
+  media_id: string;
+  /** First and last byte, inclusive, as the Content-Range said. */
+  start_byte: number;
+  end_byte: number;
+  object_key: string;
+  created_at: Timestamp;
 }
 
 export interface ObjectDeletionsTable {
@@ -268,4 +298,6 @@ export interface DB {
   folders: FoldersTable;
   media: MediaTable;
   object_deletions: ObjectDeletionsTable;
+  upload_sessions: UploadSessionsTable;
+  upload_chunks: UploadChunksTable;
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB, MediaError, MediaKind, MediaStatus, MediaType } from '../db/schema.js';
+import type { DB, MediaError, MediaKind, MediaStatus, MediaType, ThumbnailsIndex } from '../db/schema.js';
 import {
   countFolders,
   countMedia,
@@ -100,6 +100,7 @@ export interface MediaPatch {
   originalKey?: string | null;
   proxyKey?: string | null;
   thumbnailsKey?: string | null;
+  thumbnailsIndex?: ThumbnailsIndex | null;
   sourceVersion?: string | null;
 }
 
@@ -284,12 +285,13 @@ export class MediaService {
       originalKey: 'original_key',
       proxyKey: 'proxy_key',
       thumbnailsKey: 'thumbnails_key',
+      thumbnailsIndex: 'thumbnails_index',
       sourceVersion: 'source_version',
     };
     for (const [field, column] of Object.entries(columns) as Array<[keyof MediaPatch, string]>) {
       const value = patch[field];
       if (value === undefined) continue;
-      if (field === 'error') values[column] = value === null ? null : JSON.stringify(value);
+      if (field === 'error' || field === 'thumbnailsIndex') values[column] = value === null ? null : JSON.stringify(value);
       else if (field === 'audioTracks') values[column] = JSON.stringify(value);
       else if (field === 'progress') values[column] = clampProgress(value as number);
       else values[column] = value;

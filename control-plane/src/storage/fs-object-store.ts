@@ -136,6 +136,10 @@ export class FsObjectStore implements ObjectStore {
   }
 
   /** The file of a key; refuses keys that could name anything outside the root. */
+  localPath(key: string): string {
+    return this.pathOf(key);
+  }
+
   pathOf(key: string): string {
     if (!isSafeKey(key)) throw new Error(`invalid object key ${JSON.stringify(key)}`);
     return path.join(this.options.root, ...key.split('/'));

@@ -63,6 +63,12 @@ export interface ObjectStore {
   /** A URL anyone holding it can GET (with Range) until it expires. */
   signedGetUrl(key: string, options: SignedUrlOptions): Promise<string>;
 
+  /**
+   * The object's path on this machine's disk, when the driver keeps objects there (`fs`), so
+   * local readers such as ffmpeg can seek in it without going through HTTP.
+   */
+  localPath?(key: string): string;
+
   /** A URL anyone holding it can PUT the object's bytes to until it expires (render nodes). */
   signedPutUrl(key: string, options: SignedUrlOptions): Promise<string>;
 }

@@ -7,7 +7,8 @@ export async function activeWorkFromTasks(store: TaskStore): ReturnType<ActiveWo
   const counts = await store.counts();
   const sum = (...kinds: string[]) => counts.filter((c) => kinds.includes(c.kind)).reduce((n, c) => n + c.count, 0);
   return {
-    activeBuildThumbsTasksCount: sum('thumbnails'),
+    // Every ingest builds the timeline thumbnails of its file.
+    activeBuildThumbsTasksCount: sum('ingest', 'thumbnails'),
     activeRenderTasksCount: sum('render'),
     activeImportFromURLTasksCount: sum('import_url'),
     // Uploads in progress are not tasks; the upload service will count them.

@@ -9,13 +9,16 @@ export interface IngestSpec {
    * Where the bytes are: one URL (a stored original, or an outside URL to import), or the
    * signed URLs of an upload's chunks in order, to be joined into the original.
    */
-  source: { url: string } | { parts: string[] };
+  source: { url: string } | { parts: Array<{ url: string; skipBytes?: number }> };
   /** Outside URLs only: the outbound policy and size limit to enforce while downloading. */
   download?: { policy: OutboundPolicy; maxBytes?: number; headers?: Record<string, string> };
   /** Where to store the original when the node assembled or downloaded it. */
   original?: { putUrl: string };
-  /** Where to store the browser-playable proxy, when one is needed. */
-  proxy: { putUrl: string };
+  /**
+   * Where to store the browser-playable proxy, when one is needed, by the proxy's kind: `mp4`
+   * (video), `m4a` (audio) or `png` (images). The node picks the one its probe calls for.
+   */
+  proxy: { putUrls: Record<'mp4' | 'm4a' | 'png', string> };
   /** Where to store the thumbnail pack, and its geometry. */
   thumbnails: { putUrl: string; stepHns: number; width: number; height: number };
 }
@@ -32,6 +35,8 @@ export interface IngestResult {
   /** Why a proxy was made; empty when the original plays in browsers. */
   proxyReasons: string[];
   proxyContentType: string | null;
+  /** The proxy's kind (`mp4`, `m4a`, `png`), naming which of the proxy URLs was used. */
+  proxyExtension: 'mp4' | 'm4a' | 'png' | null;
   /** Base64 PNG standing for the file. */
   thumbnail: string;
   /** The thumbnail pack's index; null for media without pictures. */

@@ -66,7 +66,7 @@ describe('ingest', () => {
           name,
           source,
           original: 'parts' in source ? { putUrl: `${store.url}/put/${key}.original` } : undefined,
-          proxy: { putUrl: `${store.url}/put/${key}.proxy` },
+          proxy: { putUrls: { mp4: `${store.url}/put/${key}.proxy`, m4a: `${store.url}/put/${key}.proxy`, png: `${store.url}/put/${key}.proxy` } },
           thumbnails: { putUrl: `${store.url}/put/${key}.pack`, stepHns: 10_000_000, width: 160, height: 90 },
         },
       },
@@ -162,7 +162,10 @@ describe('ingest', () => {
     const bytes = await fs.readFile(file);
     const cut = [0, 1000, 50_000, bytes.length];
     for (let i = 0; i < 3; i++) await fs.writeFile(path.join(dir, `chunk${i}`), bytes.subarray(cut[i], cut[i + 1]));
-    const { result, original } = await run('chunked.mp4', { parts: [0, 1, 2].map((i) => `${store.url}/get/chunk${i}`) });
+    // The middle chunk was sent twice, the second time from an earlier offset: 200 bytes overlap.
+    await fs.writeFile(path.join(dir, 'chunk1b'), bytes.subarray(cut[1]! - 200, cut[2]));
+    const parts = [{ url: `${store.url}/get/chunk0` }, { url: `${store.url}/get/chunk1b`, skipBytes: 200 }, { url: `${store.url}/get/chunk2` }];
+    const { result, original } = await run('chunked.mp4', { parts });
     expect(result.sizeBytes).toBe(bytes.length);
     expect(original!.body.equals(bytes)).toBe(true);
     expect(result.mediaType).toBe('video');

@@ -47,6 +47,7 @@ export async function ingest(context: TaskContext<IngestSpec>): Promise<IngestRe
 
   // 3. A proxy when browsers cannot play it.
   let proxyContentType: string | null = null;
+  let proxyExtension: IngestResult['proxyExtension'] = null;
   let base = STAGE_SHARE.fetch;
   if (media.proxyReasons.length > 0) {
     context.log(`making a proxy: ${media.proxyReasons.join('; ')}`);
@@ -54,8 +55,9 @@ export async function ingest(context: TaskContext<IngestSpec>): Promise<IngestRe
     const proxyFile = path.join(context.scratchDir, 'proxy');
     const proxy = planProxy(original, proxyFile, media);
     await encode(proxy.args, media.durationHns, (f) => context.progress(base + STAGE_SHARE.convert * f, 'convert'), signal);
-    await upload(spec.proxy.putUrl, proxyFile, proxy.contentType, signal);
+    await upload(spec.proxy.putUrls[proxy.extension], proxyFile, proxy.contentType, signal);
     proxyContentType = proxy.contentType;
+    proxyExtension = proxy.extension;
   }
   base += STAGE_SHARE.convert;
 
@@ -95,6 +97,7 @@ export async function ingest(context: TaskContext<IngestSpec>): Promise<IngestRe
     audioTracks: media.audioTracks,
     proxyReasons: media.proxyReasons,
     proxyContentType,
+    proxyExtension,
     thumbnail: poster.toString('base64'),
     thumbnails,
   };
@@ -119,10 +122,12 @@ async function fetchSource(spec: IngestSpec, file: string, context: TaskContext<
     let sizeBytes = 0;
     for (const [i, part] of spec.source.parts.entries()) {
       const partFile = `${file}.part`;
-      const { sizeBytes: partBytes } = await downloadToFile(part, partFile, { signal: context.signal });
-      await pipeline(fs.createReadStream(partFile), out, { end: false, signal: context.signal });
+      const { sizeBytes: partBytes } = await downloadToFile(part.url, partFile, { signal: context.signal });
+      // Chunks may overlap (a client re-sent a range): each part says how much of its start is already in.
+      const skip = part.skipBytes ?? 0;
+      if (skip < partBytes) await pipeline(fs.createReadStream(partFile, { start: skip }), out, { end: false, signal: context.signal });
       await fs.promises.rm(partFile);
-      sizeBytes += partBytes;
+      sizeBytes += Math.max(0, partBytes - skip);
       report((i + 1) / spec.source.parts.length);
     }
     await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));

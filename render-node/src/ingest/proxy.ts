@@ -7,7 +7,7 @@ import type { Classification } from './classify.js';
 export interface ProxyPlan {
   args: string[];
   contentType: string;
-  extension: string;
+  extension: 'mp4' | 'm4a' | 'png';
 }
 
 export function planProxy(input: string, output: string, media: Classification): ProxyPlan {

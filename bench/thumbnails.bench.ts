@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Benchmark } from './support/types.js';
+import { expectOk, load } from './support/load.js';
+import { startBenchControlPlane } from './support/control-plane.js';
+import { benchUser } from './support/bench-user.js';
+
+const run = promisify(execFile);
+
+/**
+ * Timeline thumbnails of an ingested 1080p H.264 file (2 s GOP): a strip of 20 from the
+ * prepared pack (`cached=true`), and single exact frames extracted now (`cached=false`) at
+ * random times. The file goes through the real upload and ingest first.
+ */
+const bench: Benchmark = async ({ size, log }) => {
+  const [width, height, durationS] = size === 'smoke' ? [320, 180, 4] : [1920, 1080, 60];
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-thumb-bench-'));
+  const source = path.join(os.tmpdir(), `cutroom-bench-${width}x${height}-${durationS}s.mp4`);
+  if (!(await fs.stat(source).catch(() => undefined))) {
+    log(`making a ${width}x${height} ${durationS} s H.264 source`);
+    await run('ffmpeg', [
+      '-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=25:d=${durationS}`,
+      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-pix_fmt', 'yuv420p', '-y', source,
+    ]);
+  }
+  const { controlPlane, stop } = await startBenchControlPlane({ DATA_DIR: dir, DISPATCH_INTERVAL_MS: '100' });
+  try {
+    const { token } = await benchUser(controlPlane);
+    const api = (p: string, init: RequestInit = {}) => fetch(`${controlPlane.url}${p}`, { ...init, headers: { authorization: token, ...init.headers } });
+    const bytes = await fs.readFile(source);
+    const { id } = (await (await api('/api/upload/media', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: bytes.length, name: 'bench.mp4' }) })).json()) as { id: string };
+    await expectOk(await api(`/api/upload/media?id=${id}`, { method: 'PUT', headers: { 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}` }, body: bytes }));
+    log('ingesting');
+    for (;;) {
+      const entry = (await (await api(`/api/mediafiles/${id}`)).json()) as { status: string; progress: number; error: unknown };
+      if (entry.error) throw new Error(`ingest failed: ${JSON.stringify(entry.error)}`);
+      if (entry.status === 'ready' && entry.progress === 100) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const durationHns = durationS * 1e7;
+    const strips = size === 'smoke' ? 20 : 300;
+    const cached = await load(
+      async (i) => {
+        const start = ((i * 7_777_777) % (durationHns - 20 * 1e7));
+        await expectOk(await api(`/api/clip_thumbnails?id=${id}&start_time=${start}&step=10000000&count=20&cached=true`));
+      },
+      strips,
+      4,
+    );
+    const singles = size === 'smoke' ? 5 : 40;
+    const live = await load(
+      async (i) => {
+        const time = Math.floor(((i * 0.6180339887) % 1) * (durationHns - 1e7));
+        await expectOk(await api(`/api/clip_thumbnails?id=${id}&start_time=${time}&count=1&cached=false`));
+      },
+      singles,
+      1,
+    );
+    return [
+      { benchmark: 'thumbnails', metric: 'cached strip of 20 p50', value: cached.p50Ms, unit: 'ms' },
+      { benchmark: 'thumbnails', metric: 'cached strip of 20 p99', value: cached.p99Ms, unit: 'ms', note: 'target < 20 ms' },
+      { benchmark: 'thumbnails', metric: 'uncached single p50', value: live.p50Ms, unit: 'ms', note: `${width}x${height} H.264, 2 s GOP` },
+      { benchmark: 'thumbnails', metric: 'uncached single p99', value: live.p99Ms, unit: 'ms', note: 'target < 150 ms' },
+    ];
+  } finally {
+    await stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+};
+export default bench;

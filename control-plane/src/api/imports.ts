@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { Reply, type ApiRouter } from '../http/route.js';
+import { BucketRefused, type ImportService } from '../services/imports.js';
+
+export function mountImports(api: ApiRouter, imports: ImportService): void {
+  api.route({
+    method: 'post',
+    path: '/api/import/media/url',
+    summary: 'Import a media file from a URL',
+    description:
+      'http(s) only; private, loopback and link-local addresses (every resolved address and redirect) are refused unless ALLOW_PRIVATE_URLS. The entry shows `status: import` with progress while it downloads, then ingests.',
+    auth: 'user',
+    body: z.object({
+      url: z.string().min(1).max(8192),
+      folder: z.string().min(1).max(200).optional(),
+    }),
+    responses: { 200: { description: 'The new media id', schema: z.object({ id: z.string() }) } },
+    handler: ({ auth, body }) => imports.importUrl(auth.id, body),
+  });
+
+  api.route({
+    method: 'post',
+    path: '/api/import/media/awsbucket',
+    summary: 'Import every media file of an S3 bucket',
+    description:
+      'Lists the bucket with the given keys (`awsEndPoint` and `awsRegion` are extensions for S3-compatible stores) and imports each media object into a new folder named after the bucket; `id` is that folder. A bucket that cannot be listed answers 400 `{id: "", error}` at once.',
+    auth: 'user',
+    body: z.object({
+      awsAccessKey: z.string().min(1).max(256),
+      awsSecreteKey: z.string().min(1).max(256),
+      awsBucketName: z.string().min(1).max(63),
+      awsEndPoint: z.string().min(1).max(2048).optional(),
+      awsRegion: z.string().min(1).max(64).optional(),
+    }),
+    responses: {
+      200: { description: 'The folder the objects go to', schema: z.object({ id: z.string(), error: z.string() }) },
+      400: { description: 'The bucket could not be listed', schema: z.object({ id: z.string(), error: z.string() }) },
+    },
+    handler: async ({ auth, body }) => {
+      try {
+        return await imports.importBucket(auth.id, body);
+      } catch (error) {
+        if (error instanceof BucketRefused) return new Reply(400, { id: '', error: error.message });
+        throw error;
+      }
+    },
+  });
+}

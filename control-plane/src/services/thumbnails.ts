@@ -1,0 +1,116 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runFfmpeg } from '@cutroom/render-node';
+import type { MediaRow } from '../db/media-repository.js';
+import { badRequest } from '../http/errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { MediaService } from './media.js';
+
+/**
+ * Timeline thumbnails. `cached` answers from the pack prepared at ingest (the nearest prepared
+ * frame, one ranged read of the pack); live extraction decodes the exact frames now with
+ * ffmpeg, seeking in the input (the proxy when there is one) before decoding.
+ */
+
+export interface Thumbnail {
+  /** The time asked for, 100 ns units. */
+  time: number;
+  /** Base64 PNG. */
+  data: string;
+}
+
+export interface ThumbnailOptions {
+  width: number;
+  height: number;
+  /** Live extractions running at once, per request. */
+  parallel: number;
+  maxCount: number;
+}
+
+/** Over this span, cached thumbnails are read one by one rather than in one range. */
+const MAX_SPAN_BYTES = 8 * 2 ** 20;
+
+export class ThumbnailService {
+  constructor(
+    private readonly media: MediaService,
+    private readonly store: ObjectStore,
+    private readonly options: ThumbnailOptions,
+  ) {}
+
+  times(startHns: number, stepHns: number, count: number): number[] {
+    if (count > this.options.maxCount) throw badRequest(`count: at most ${this.options.maxCount} thumbnails per request`);
+    return Array.from({ length: count }, (_, i) => startHns + i * stepHns);
+  }
+
+  /** Thumbnails of a user's (or shared) media at the given times. */
+  async thumbnails(viewerId: string, id: string, times: number[], cached: boolean): Promise<Thumbnail[]> {
+    const row = await this.media.findVisible(viewerId, id);
+    if (row.media_type !== 'video') return this.stills(row, times);
+    if (cached && row.thumbnails_key && row.thumbnails_index) return this.fromPack(row, times);
+    return this.live(row, times);
+  }
+
+  /** Images and audio have one picture: their thumbnail (the image, the waveform) at every time. */
+  private stills(row: MediaRow, times: number[]): Thumbnail[] {
+    if (!row.thumbnail) throw badRequest(`media ${row.id} has no thumbnail yet (status ${row.status})`);
+    return times.map((time) => ({ time, data: row.thumbnail! }));
+  }
+
+  private async fromPack(row: MediaRow, times: number[]): Promise<Thumbnail[]> {
+    const { stepHns, offsets } = row.thumbnails_index!;
+    const count = offsets.length - 1;
+    const frames = times.map((t) => Math.min(count - 1, Math.max(0, Math.round(t / stepHns))));
+    const first = Math.min(...frames);
+    const last = Math.max(...frames);
+    const read = async (from: number, to: number) => readAll(await this.store.get(row.thumbnails_key!, { start: offsets[from]!, end: offsets[to + 1]! - 1 }));
+    if (offsets[last + 1]! - offsets[first]! <= MAX_SPAN_BYTES) {
+      const span = await read(first, last);
+      const base = offsets[first]!;
+      return times.map((time, i) => ({
+        time,
+        data: span.subarray(offsets[frames[i]!]! - base, offsets[frames[i]! + 1]! - base).toString('base64'),
+      }));
+    }
+    return Promise.all(times.map(async (time, i) => ({ time, data: (await read(frames[i]!, frames[i]!)).toString('base64') })));
+  }
+
+  private async live(row: MediaRow, times: number[]): Promise<Thumbnail[]> {
+    const key = row.proxy_key ?? row.original_key;
+    if (!key || row.status === 'upload' || row.status === 'import') throw badRequest(`media ${row.id} is not stored yet (status ${row.status})`);
+    const input = this.store.localPath?.(key) ?? (await this.store.signedGetUrl(key, { expiresInS: 600, audience: 'internal' }));
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-thumb-'));
+    try {
+      const out: Thumbnail[] = new Array(times.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < times.length) {
+          const i = next++;
+          out[i] = { time: times[i]!, data: (await this.extract(input, times[i]!, path.join(dir, `${i}.png`))).toString('base64') };
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.options.parallel, times.length) }, worker));
+      return out;
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async extract(input: string, timeHns: number, output: string): Promise<Buffer> {
+    const box = `scale=w=${this.options.width}:h=${this.options.height}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
+    await runFfmpeg({
+      args: ['-ss', (timeHns / 1e7).toFixed(4), '-i', input, '-map', '0:v:0', '-frames:v', '1', '-vf', box, '-c:v', 'png', '-f', 'image2', '-y', output],
+    });
+    // Past the end ffmpeg writes no frame: the last frame is then the answer.
+    const data = await fs.readFile(output).catch(() => undefined);
+    if (data) return data;
+    await runFfmpeg({ args: ['-sseof', '-0.5', '-i', input, '-map', '0:v:0', '-update', '1', '-vf', box, '-c:v', 'png', '-f', 'image2', '-y', output] });
+    return fs.readFile(output);
+  }
+}
+
+async function readAll({ body }: { body: NodeJS.ReadableStream }): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,162 @@
+import type { Readable } from 'node:stream';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { badRequest, notFound } from '../http/errors.js';
+import type { ContentRange } from '../http/content-range.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { IngestService } from './ingest.js';
+import type { MediaService } from './media.js';
+import { mediaObjectPrefix } from './media-object-keys.js';
+import { assemblyParts, contiguousPrefix } from './upload-coverage.js';
+
+/**
+ * Resumable uploads, the seed's way: a session (whose id is the new media entry's) receives
+ * chunks with `Content-Range`, in any order, repeated or in parallel, on any replica. Each chunk
+ * is stored as an object and recorded in the database; the `Range` answer is the contiguous
+ * prefix received. When the whole file is in, ingest joins the chunks on a render node.
+ */
+
+export interface UploadOptions {
+  sessionTtlMs: number;
+}
+
+export interface UploadState {
+  id: string;
+  size: number;
+  receivedBytes: number;
+  complete: boolean;
+  expiresAt: Date;
+}
+
+export class UploadService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly media: MediaService,
+    private readonly store: ObjectStore,
+    private readonly ingest: IngestService,
+    private readonly options: UploadOptions,
+  ) {}
+
+  /** A new session and its media entry (`status: upload`); 507 over the quotas, 514 for a name that is not media. */
+  async create(ownerId: string, request: { size: number; name: string; folder?: string | undefined }): Promise<{ id: string }> {
+    const row = await this.media.create({
+      ownerId,
+      folderId: request.folder === 'root' ? null : request.folder,
+      name: request.name,
+      type: 'uploaded',
+      status: 'upload',
+      progress: 0,
+      sizeBytes: request.size,
+    });
+    await this.db
+      .insertInto('upload_sessions')
+      .values({
+        media_id: row.id,
+        owner_id: ownerId,
+        size_bytes: request.size,
+        expires_at: new Date(Date.now() + this.options.sessionTtlMs),
+      })
+      .execute();
+    return { id: row.id };
+  }
+
+  async state(ownerId: string, id: string): Promise<UploadState> {
+    const session = await this.db
+      .selectFrom('upload_sessions')
+      .selectAll()
+      .where('media_id', '=', id)
+      .where('owner_id', '=', ownerId)
+      .where((eb) => eb.or([eb('state', '=', 'complete'), eb('expires_at', '>', sql<Date>`now()`)]))
+      .executeTakeFirst();
+    if (!session) throw notFound(`no upload session ${id}`);
+    return {
+      id,
+      size: session.size_bytes,
+      receivedBytes: session.received_bytes,
+      complete: session.state === 'complete',
+      expiresAt: new Date(session.expires_at),
+    };
+  }
+
+  /** Stores one chunk (or answers a state query) and tells where the upload stands. */
+  async receive(ownerId: string, id: string, range: ContentRange, body: Readable, contentLength: number | undefined): Promise<UploadState> {
+    const state = await this.state(ownerId, id);
+    if (range.total !== state.size) {
+      throw badRequest(`Content-Range says the file has ${range.total} bytes; the session was created for ${state.size}`);
+    }
+    if (range.kind === 'query' || state.complete) {
+      body.resume();
+      return state;
+    }
+    const length = range.end - range.start + 1;
+    if (contentLength !== undefined && contentLength !== length) {
+      throw badRequest(`Content-Length ${contentLength} does not match Content-Range (${length} bytes)`);
+    }
+    // The chunk is its own object, published whole or not at all: a dropped connection leaves nothing.
+    const key = `${mediaObjectPrefix(ownerId, id)}upload/${range.start}-${range.end}.part`;
+    try {
+      await this.store.put(key, body, { sizeBytes: length });
+    } catch (error) {
+      if (body.readableAborted || (body as Readable & { aborted?: boolean }).aborted) throw error;
+      throw badRequest(`the chunk did not carry the ${length} bytes its Content-Range announced`);
+    }
+    const recorded = await this.record(id, range.start, range.end, key);
+    if (recorded.complete) this.ingest.dispatchNow();
+    return recorded;
+  }
+
+  /** Records a stored chunk; the replica that sees the file complete starts its ingest, once. */
+  private async record(id: string, start: number, end: number, key: string): Promise<UploadState> {
+    return this.db.transaction().execute(async (trx) => {
+      const session = await trx.selectFrom('upload_sessions').selectAll().where('media_id', '=', id).forUpdate().executeTakeFirst();
+      if (!session) throw notFound(`no upload session ${id}`);
+      await trx
+        .insertInto('upload_chunks')
+        .values({ media_id: id, start_byte: start, end_byte: end, object_key: key })
+        .onConflict((oc) => oc.columns(['media_id', 'start_byte', 'end_byte']).doUpdateSet({ object_key: key }))
+        .execute();
+      const chunks = (await trx.selectFrom('upload_chunks').select(['start_byte', 'end_byte', 'object_key']).where('media_id', '=', id).execute()).map(
+        (c) => ({ start: c.start_byte, end: c.end_byte, key: c.object_key }),
+      );
+      const received = Math.min(session.size_bytes, contiguousPrefix(chunks));
+      const complete = received >= session.size_bytes;
+      await trx
+        .updateTable('upload_sessions')
+        .set({ received_bytes: received, updated_at: sql`now()`, ...(complete ? { state: 'complete' as const } : {}) })
+        .where('media_id', '=', id)
+        .execute();
+      const progress = session.size_bytes === 0 ? 100 : Math.floor((received / session.size_bytes) * 100);
+      const row = await this.media.update(id, { progress }, ['upload'], trx);
+      if (complete && session.state === 'receiving' && row) {
+        await this.ingest.startUpload(row, assemblyParts(chunks, session.size_bytes)!, trx);
+      }
+      return { id, size: session.size_bytes, receivedBytes: received, complete, expiresAt: new Date(session.expires_at) };
+    });
+  }
+
+  /** Sessions past their lifetime without every byte: their entry and chunks go. */
+  async sweepExpired(): Promise<number> {
+    const expired = await this.db
+      .selectFrom('upload_sessions')
+      .select(['media_id', 'owner_id'])
+      .where('state', '=', 'receiving')
+      .where('expires_at', '<', sql<Date>`now()`)
+      .execute();
+    for (const session of expired) {
+      await this.store.deletePrefix(mediaObjectPrefix(session.owner_id, session.media_id));
+      await this.db.deleteFrom('media').where('id', '=', session.media_id).where('status', '=', 'upload').execute();
+    }
+    return expired.length;
+  }
+
+  /** Files being uploaded now (sessions still receiving), for `/api/stat`. */
+  async activeCount(): Promise<number> {
+    const row = await this.db
+      .selectFrom('upload_sessions')
+      .select(sql<number>`count(*)::int`.as('count'))
+      .where('state', '=', 'receiving')
+      .where('expires_at', '>', sql<Date>`now()`)
+      .executeTakeFirstOrThrow();
+    return row.count;
+  }
+}

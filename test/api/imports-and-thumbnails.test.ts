@@ -1,0 +1,206 @@
+import fs from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { drivers } from '../support/databases.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { signedInUser, type TestUser } from '../support/media-factory.js';
+import { makeMedia, smallMp4 } from '../support/media.js';
+import { MediaServer } from '../support/media-server.js';
+import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
+import { upload } from '../support/uploader.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function settled(user: TestUser, id: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const entry = (await user.api.get(`/api/mediafiles/${id}`)).body;
+    if ((entry.status === 'ready' && entry.progress === 100) || entry.error || Date.now() > deadline) return entry;
+    await sleep(100);
+  }
+}
+
+const png = (base64: string) => Buffer.from(base64, 'base64');
+const pngWidth = (base64: string) => png(base64).readUInt32BE(16);
+
+describe.each(drivers)('imports (%s)', (driver) => {
+  let server: TestServer;
+  let media: MediaServer;
+  let s3: TestS3Server;
+  let alice: TestUser;
+  beforeAll(async () => {
+    media = await new MediaServer().start();
+    media.add('clip.mp4', await smallMp4(2));
+    s3 = await startS3Server();
+    server = await startTestServer(driver, { ALLOW_PRIVATE_URLS: 'true', DISPATCH_INTERVAL_MS: '100' });
+    alice = await signedInUser(server, 'alice');
+  });
+  afterAll(async () => {
+    await alice?.editor.close();
+    await server?.destroy();
+    await media?.close();
+    await s3?.stop();
+  });
+
+  it('imports a file by URL: status import with progress, then ready', async () => {
+    const answer = await alice.api.post('/api/import/media/url', { url: `${media.url}/file/clip.mp4` });
+    expect(answer.status).toBe(200);
+    const entry = (await alice.api.get(`/api/mediafiles/${answer.body.id}`)).body;
+    expect(entry).toMatchObject({ name: 'clip.mp4', type: 'url', status: 'import' });
+    const ready = await settled(alice, answer.body.id);
+    expect(ready).toMatchObject({ status: 'ready', error: null, mediaType: 'video', width: 320 });
+    expect(ready.size).toBe((await fs.stat(await smallMp4(2))).size);
+  });
+
+  it('records a download that fails (404) on the entry', async () => {
+    const answer = await alice.api.post('/api/import/media/url', { url: `${media.url}/file/nothing.mp4` });
+    const entry = await settled(alice, answer.body.id);
+    expect(entry.status).toBe('ready');
+    expect(entry.error).toMatchObject({ type: 'not_found' });
+  });
+
+  it('imports every media object of a bucket into a folder named after it', async () => {
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: S3RVER_CREDENTIALS.accessKey, secretAccessKey: S3RVER_CREDENTIALS.secretKey },
+    });
+    const bucket = `footage-${driver}`;
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'day1/a.mp4', Body: await fs.readFile(await smallMp4(2)) }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'b.mp3', Body: await fs.readFile(await makeMedia('b.mp3', ['-f', 'lavfi', '-i', 'sine=d=1'])) }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'readme.txt', Body: 'not media' }));
+    client.destroy();
+
+    const answer = await alice.api.post('/api/import/media/awsbucket', {
+      awsAccessKey: S3RVER_CREDENTIALS.accessKey,
+      awsSecreteKey: S3RVER_CREDENTIALS.secretKey,
+      awsBucketName: bucket,
+      awsEndPoint: s3.endpoint,
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.error).toBe('');
+    const folder = (await alice.api.get('/api/mediafiles?filter=folder')).body.entries.find((e: { id: string }) => e.id === answer.body.id);
+    expect(folder.name).toBe(bucket);
+    const listed = (await alice.api.get(`/api/mediafiles?folder=${answer.body.id}&sort_field=name&sort_order=asc`)).body;
+    expect(listed.entries.map((e: { name: string }) => e.name)).toEqual(['a.mp4', 'b.mp3']);
+    const ready = await Promise.all(listed.entries.map((e: { id: string }) => settled(alice, e.id)));
+    expect(ready.map((e) => [e.mediaType, e.status, e.error])).toEqual([
+      ['video', 'ready', null],
+      ['audio', 'ready', null],
+    ]);
+  });
+
+  it('answers a bucket it cannot list at once, in the seed shape', async () => {
+    const missing = await alice.api.post('/api/import/media/awsbucket', {
+      awsAccessKey: S3RVER_CREDENTIALS.accessKey,
+      awsSecreteKey: S3RVER_CREDENTIALS.secretKey,
+      awsBucketName: 'no-such-bucket',
+      awsEndPoint: s3.endpoint,
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchObject({ id: '' });
+    expect(missing.body.error).toMatch(/no-such-bucket could not be listed: NoSuchBucket/);
+    const badKeys = await alice.api.post('/api/import/media/awsbucket', {
+      awsAccessKey: 'WRONG',
+      awsSecreteKey: 'WRONG',
+      awsBucketName: 'anything',
+      awsEndPoint: s3.endpoint,
+    });
+    expect(badKeys.status).toBe(400);
+    expect(badKeys.body.error).toMatch(/could not be listed/);
+  });
+});
+
+describe('imports under the outbound rule', () => {
+  let server: TestServer;
+  let media: MediaServer;
+  let alice: TestUser;
+  beforeAll(async () => {
+    media = await new MediaServer().start();
+    media.add('clip.mp4', await smallMp4(2));
+    server = await startTestServer('postgres', { DISPATCH_INTERVAL_MS: '100' });
+    alice = await signedInUser(server, 'alice');
+  });
+  afterAll(async () => {
+    await alice?.editor.close();
+    await server?.destroy();
+    await media?.close();
+  });
+
+  it('refuses loopback and metadata addresses at once, and a name resolving to loopback when connecting', async () => {
+    const literal = await alice.api.post('/api/import/media/url', { url: `${media.url}/file/clip.mp4` });
+    expect(literal.status).toBe(400);
+    expect(literal.body.error.message).toMatch(/url: 127\.0\.0\.1 is a private, loopback or link-local address/);
+    expect((await alice.api.post('/api/import/media/url', { url: 'http://169.254.169.254/latest/meta-data/x.mp4' })).status).toBe(400);
+    expect((await alice.api.post('/api/import/media/url', { url: 'ftp://example.com/x.mp4' })).status).toBe(400);
+    const byName = await alice.api.post('/api/import/media/url', { url: `http://localhost:${new URL(media.url).port}/file/clip.mp4` });
+    expect(byName.status).toBe(200);
+    const entry = await settled(alice, byName.body.id);
+    expect(entry.status).toBe('ready');
+    expect(entry.error.message).toMatch(/localhost resolves to/);
+    expect(media.requests).toEqual([]);
+  });
+
+  it('refuses a bucket endpoint on a private address', async () => {
+    const answer = await alice.api.post('/api/import/media/awsbucket', {
+      awsAccessKey: 'a',
+      awsSecreteKey: 'b',
+      awsBucketName: 'bucket',
+      awsEndPoint: 'http://10.0.0.5:9000',
+    });
+    expect(answer.status).toBe(400);
+  });
+});
+
+describe.each(drivers)('timeline thumbnails (%s)', (driver) => {
+  let server: TestServer;
+  let alice: TestUser;
+  let bob: TestUser;
+  let videoId: string;
+  beforeAll(async () => {
+    server = await startTestServer(driver, { DISPATCH_INTERVAL_MS: '100' });
+    alice = await signedInUser(server, 'alice');
+    bob = await signedInUser(server, 'bob');
+    videoId = (await upload(alice.api, 'thumbs.mp4', await fs.readFile(await smallMp4(4)))).id;
+    await settled(alice, videoId);
+  });
+  afterAll(async () => {
+    await alice?.editor.close();
+    await bob?.editor.close();
+    await server?.destroy();
+  });
+
+  it('answers prepared thumbnails, nearest frame, with the times asked echoed', async () => {
+    const res = await alice.api.get(`/api/clip_thumbnails?id=${videoId}&start_time=0&step=5000000&count=8&cached=true`);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('');
+    const thumbs = res.body.thumbnails as Array<{ time: number; data: string }>;
+    expect(thumbs.map((t) => t.time)).toEqual([0, 5e6, 1e7, 1.5e7, 2e7, 2.5e7, 3e7, 3.5e7]);
+    expect(pngWidth(thumbs[0]!.data)).toBe(120);
+    // 0.5 s rounds to the frame prepared at 1 s; 1 s is that frame too.
+    expect(thumbs[1]!.data).toBe(thumbs[2]!.data);
+    expect(thumbs[0]!.data).not.toBe(thumbs[2]!.data);
+    const single = await alice.api.get(`/api/clip_thumbnail?id=${videoId}&time=10000000`);
+    expect(single.body.data).toBe(thumbs[2]!.data);
+  });
+
+  it('extracts exact frames now when not cached', async () => {
+    const res = await alice.api.get(`/api/clip_thumbnails?id=${videoId}&start_time=4000000&step=4000000&count=3&cached=false`);
+    const thumbs = res.body.thumbnails as Array<{ time: number; data: string }>;
+    expect(thumbs.map((t) => t.time)).toEqual([4e6, 8e6, 1.2e7]);
+    expect(new Set(thumbs.map((t) => t.data)).size).toBe(3);
+    for (const t of thumbs) expect(pngWidth(t.data)).toBe(120);
+    // Past the end: the last frame, not an error.
+    const late = await alice.api.get(`/api/clip_thumbnails?id=${videoId}&start_time=900000000&count=1&cached=false`);
+    expect(late.status).toBe(200);
+    expect(png(late.body.thumbnails[0].data).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it("keeps thumbnails to their owner and refuses bad parameters", async () => {
+    expect((await bob.api.get(`/api/clip_thumbnails?id=${videoId}&count=1`)).status).toBe(404);
+    expect((await alice.api.get(`/api/clip_thumbnails?id=${videoId}&count=1&cached=maybe`)).status).toBe(400);
+    expect((await alice.api.get(`/api/clip_thumbnails?id=${videoId}&count=0`)).status).toBe(400);
+  });
+});
