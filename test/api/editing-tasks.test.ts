@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -18,6 +20,7 @@ const fastWork = {
   MAX_ATTEMPTS: '1',
 };
 
+const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const processAlive = (pid: number) => {
   try {
@@ -100,7 +103,9 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
     const pins = await renderOverlayPins(server.controlPlane.database.db).pinned();
     expect(pins.has(overlay.body.id)).toBe(true);
 
+    expect((await user.api.get('/api/stat')).body.activeRenderTasksCount).toBeGreaterThanOrEqual(1);
     const { last, statuses, progressSeen } = await followEditing(user.api, taskId);
+    expect((await renderOverlayPins(server.controlPlane.database.db).pinned()).has(overlay.body.id)).toBe(false);
     expect(last).toMatchObject({ id: taskId, status: 'completed', progress: 100, error: null });
     expect(statuses).toContain('running');
     expect(progressSeen).toEqual([...progressSeen].sort((a, b) => a - b));
@@ -205,6 +210,10 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
     expect(pid).toBeDefined();
 
     expect((await user.api.get(`/api/mediafiles/${fileId}`)).body.status).toBe('render');
+    // ffmpeg works in the task's scratch directory: its command line names it.
+    const ffmpegOfTask = async () =>
+      (await run('ps', ['-eo', 'args'])).stdout.split('\n').filter((line) => line.includes(`cutroom-${taskId.slice(0, 8)}`));
+    expect((await ffmpegOfTask()).some((line) => /^\S*ffmpeg /.test(line))).toBe(true);
     const startedMs = Date.now();
     const stopped = await user.api.delete(`/api/task/editing?id=${taskId}`);
     expect(stopped.status).toBe(200);
@@ -213,6 +222,7 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
     expect(last.status).toBe('aborted');
     expect(Date.now() - startedMs).toBeLessThan(8000);
     expect(processAlive(pid!)).toBe(false);
+    expect(await ffmpegOfTask()).toEqual([]);
 
     expect((await user.api.get(`/api/mediafiles/${fileId}`)).status).toBe(404);
     const { storage } = server.controlPlane.services;

@@ -74,6 +74,8 @@ function catalogue(developer: DeveloperServer, clipFile: string) {
         return json(res, 200, { id, name: 'no preview', mediaType: 'video' });
       case 'answer-500':
         return json(res, 500, { error: 'boom' });
+      case 'private-preview':
+        return json(res, 200, { ...entry(id, '/x.mp4'), previewUrl: 'http://10.0.0.7/x.mp4' });
       case 'answer-slow':
         return; // never answers
       default:
@@ -179,6 +181,7 @@ describe('editing tasks for a developer: custom media, output bucket, callbacks'
       ['answer-garbage', 400, 'download_error', /answered something that is not JSON/],
       ['answer-invalid', 400, 'download_error', /invalid dev_media_file_entry_object: previewUrl/],
       ['answer-slow', 400, 'download_error', /no answer within 1000 ms/],
+      ['private-preview', 400, 'download_error', /previewUrl is refused: 10\.0\.0\.7 is a private, loopback or link-local address/],
     ];
     for (const [id, status, type, message] of cases) {
       const startedMs = Date.now();

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { XtlError, type MediaInfo, type ResolvedSource, type XtlDocument } from '@cutroom/render-node';
+import { checkOutboundUrl, OutboundRefused, XtlError, type MediaInfo, type ResolvedSource, type XtlDocument } from '@cutroom/render-node';
 import type { DB } from '../db/schema.js';
 import { findVisibleMedia, type MediaRow } from '../db/media-repository.js';
 import { HttpError, badRequest } from '../http/errors.js';
@@ -82,7 +82,14 @@ export class RenderSources {
       throw new HttpError(400, 'download_error', new XtlError(`media file "${src}": ${error.message}`, 'clip', 'src', line).message, 'Download error');
     }
     // The developer's own host serves its files: trusted like the fetchFileUrl the admin set.
+    // Elsewhere the outbound rule holds (checked again by the node at every connection).
     const allowPrivate = this.options.allowPrivateUrls || sameHost(file.previewUrl, developer.fetchFileUrl);
+    try {
+      checkOutboundUrl(file.previewUrl, { allowPrivate });
+    } catch (error) {
+      if (!(error instanceof OutboundRefused)) throw error;
+      throw new HttpError(400, 'download_error', new XtlError(`media file "${src}": its previewUrl is refused: ${error.message}`, 'clip', 'src', line).message, 'Download error');
+    }
     return {
       ref: { kind: 'developer', fileId: src, previewUrl: file.previewUrl, allowPrivate },
       input: file.previewUrl,
