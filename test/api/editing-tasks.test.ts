@@ -173,6 +173,7 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
       ["another user's media", xtl(`<group><track>${clip(theirs.id, '00:00:00:00', '00:00:01:00')}</track></group>`), new RegExp(`no media file "${theirs.id}"`)],
       ['media still uploading', xtl(`<group><track>${clip(uploading.id, '00:00:00:00', '00:00:01:00')}</track></group>`), /not ready to render \(status: upload\)/],
       ['a clip past its source', xtl(`<group><track>\n${clip(video.id, '00:00:01:00', '00:00:09:00')}</track></group>`), /clip at line 4 ends at 9.000s of source ".*", which lasts 4.000s/],
+      ['too many different sources', xtl(`<group><track>${Array.from({ length: 1001 }, (_, i) => clip(`s${i}`, '00:00:00:00', '00:00:00:10')).join('')}</track></group>`), /1001 different sources; at most 1000/],
       ['a codec the container cannot hold', xtl(`<group container="webm" vcodec="h264"><track>${clip(video.id, '00:00:00:00', '00:00:01:00')}</track></group>`), /vcodec="h264" cannot go in webm/],
     ];
     for (const [what, document, message] of cases) {

@@ -134,7 +134,8 @@ export class EditingTasks {
       id: task.id,
       progress: status === 'completed' ? 100 : Math.floor(task.progress * 100),
       status,
-      error: status === 'error' || status === 'aborted' ? (task.error ?? (status === 'aborted' ? abortedError : null)) : null,
+      // An abort is the answer even when an earlier attempt had failed.
+      error: status === 'aborted' ? abortedError : status === 'error' ? task.error : null,
       outputUrls: status === 'completed' ? await this.delivery.outputUrls(spec) : [],
     };
   }

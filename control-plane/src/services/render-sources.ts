@@ -32,6 +32,8 @@ export interface RenderSourcesOptions {
 
 /** Developer files are asked for a few at a time. */
 const PARALLEL_LOOKUPS = 4;
+/** Different sources one document may name: bounds the lookups (and developer requests) one submission makes. */
+export const MAX_SOURCES = 1000;
 
 export class RenderSources {
   constructor(
@@ -43,6 +45,9 @@ export class RenderSources {
   async resolve(user: RenderUser, doc: XtlDocument): Promise<Map<string, SubmittedSource>> {
     const lineOf = new Map<string, number>();
     for (const group of doc.groups) for (const track of group.tracks) for (const clip of track.clips) if (!lineOf.has(clip.src)) lineOf.set(clip.src, clip.line);
+    if (lineOf.size > MAX_SOURCES) {
+      throw badRequest(new XtlError(`the document names ${lineOf.size} different sources; at most ${MAX_SOURCES} are allowed`, 'timelines', undefined, undefined).message);
+    }
     const developer = await this.developerOf(user);
     const resolved = new Map<string, SubmittedSource>();
     const pending = [...lineOf.keys()];
