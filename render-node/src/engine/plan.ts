@@ -56,9 +56,15 @@ export interface PlanContext {
   encoders: ReadonlySet<string>;
   signal?: AbortSignal;
   log: RenderLog;
+  /** ffmpeg to run while planning (a strategy that reads its sources first); FFMPEG_PATH / PATH by default. */
+  ffmpegPath?: string;
 }
 
-export type Eligibility = { ok: true; reason: string } | { ok: false; reason: string };
+/**
+ * `notable`: the group was this strategy's kind of work but something stopped it, and the task's
+ * log says what (a faster strategy passed over for a reason the user can act on).
+ */
+export type Eligibility = { ok: true; reason: string } | { ok: false; reason: string; notable?: boolean };
 
 export interface RenderStrategy {
   name: string;
