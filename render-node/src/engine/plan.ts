@@ -18,6 +18,11 @@ export interface FfmpegStep {
   weight: number;
   /** Run instead when this step fails (a GPU encoder that cannot start, say), and why. */
   fallback?: { reason: string; args: string[] };
+  /**
+   * Independent of the neighbouring steps that are concurrent too: they may run at the same
+   * time (a few at once), and the next step that is not concurrent waits for all of them.
+   */
+  concurrent?: boolean;
 }
 
 export interface WriteFileStep {

@@ -12,8 +12,8 @@ import type { PieceEncoder } from './piece-encoder.js';
  * The ffmpeg runs of a smart cut. Every piece becomes an MPEG-TS file of Annex B video, where
  * parameter sets travel in the stream, so that copied GOPs carry the source's SPS/PPS (VPS) and
  * re-encoded ones their encoder's, each valid from the IDR picture that starts it. The pieces
- * are then read in order by ffmpeg's concat demuxer and written to MP4/MOV in one run that also
- * renders the sound:
+ * (and the sound, rendered alongside them) are then read in order by ffmpeg's concat demuxer and
+ * written to MP4/MOV by copying:
  *
  * - copied pieces start on an IDR picture (seeking to it, not decoding) and drop the pictures
  *   that display before it (HEVC RADL), so no frame appears twice at a join;
@@ -84,6 +84,7 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
         ],
         expectedDurationS: frames * frameS,
         weight: frames * frameS * 0.02,
+        concurrent: true,
       });
       continue;
     }
@@ -127,54 +128,71 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
       ],
       expectedDurationS: frames * frameS,
       weight: frames * frameS,
+      concurrent: true,
     };
   }
 
   const listPath = path.join(ctx.workDir, `.smart-${group.index}.ffconcat`);
   tempPaths.push(listPath);
-  steps.push({
-    kind: 'write-file',
-    description: 'concat list',
-    path: listPath,
-    contents: ['ffconcat version 1.0', ...entries.flatMap((e) => [`file ${quoteConcatPath(e.file)}`, `duration ${secondsArg(e.frames * frameS)}`])].join('\n') + '\n',
-  });
+  const writes: PlanStep[] = [
+    {
+      kind: 'write-file',
+      description: 'concat list',
+      path: listPath,
+      contents: ['ffconcat version 1.0', ...entries.flatMap((e) => [`file ${quoteConcatPath(e.file)}`, `duration ${secondsArg(e.frames * frameS)}`])].join('\n') + '\n',
+    },
+  ];
+  const totalFrames = entries.reduce((n, e) => n + e.frames, 0);
+  const totalS = totalFrames * frameS;
 
   // The sound, exactly as the full render makes it: each clip cut sample-exactly at its
-  // frame boundaries, joined and encoded once.
+  // frame boundaries, joined and encoded once, alongside the picture's pieces.
   const builder = new GraphBuilder(ctx);
   const track = group.tracks[0]!;
   const sound = settings.hasAudio && track.audio ? builder.trackSound(builder.placeClips(track)) : undefined;
-  const scriptPath = path.join(ctx.workDir, `.smart-${group.index}-sound.txt`);
+  const soundPath = path.join(ctx.workDir, `.smart-${group.index}-sound.${settings.container}`);
   if (sound) {
+    const scriptPath = path.join(ctx.workDir, `.smart-${group.index}-sound.txt`);
     const totalSamples = sampleAt(settings.durationHns, settings.sampleRate);
     builder.graph.chain([sound.label], [`apad=whole_len=${totalSamples}`, `atrim=end_sample=${totalSamples}`], 'aout', 'audio');
-    tempPaths.push(scriptPath);
-    steps.push({ kind: 'write-file', description: 'sound filtergraph', path: scriptPath, contents: builder.graph.toString() });
+    tempPaths.push(scriptPath, soundPath);
+    writes.push({ kind: 'write-file', description: 'sound filtergraph', path: scriptPath, contents: builder.graph.toString() });
+    steps.push({
+      kind: 'ffmpeg',
+      description: 'render the sound',
+      args: [
+        ...builder.inputArgs.flat(),
+        '-filter_complex_script', scriptPath,
+        '-map', '[aout]',
+        ...audioEncoderArgs(settings),
+        '-map_metadata', '-1',
+        '-f', settings.container, '-y', soundPath,
+      ],
+      expectedDurationS: totalS,
+      weight: totalS * 0.05,
+      concurrent: true,
+    });
   }
-  const videoInput = builder.inputArgs.length;
   const tick = `(${rate.den}/(${rate.num}*TB))`;
-  const totalFrames = entries.reduce((n, e) => n + e.frames, 0);
-  const totalS = totalFrames * frameS;
+  steps.unshift(...writes);
   steps.push({
     kind: 'ffmpeg',
-    description: `join ${pieces.length} piece(s)${sound ? ' and render the sound' : ''}`,
+    description: `join ${pieces.length} piece(s)${sound ? ' and the sound' : ''}`,
     args: [
-      ...builder.inputArgs.flat(),
       '-f', 'concat', '-safe', '0', '-i', listPath,
-      ...(sound ? ['-filter_complex_script', scriptPath] : []),
-      '-map', `${videoInput}:v:0`,
-      ...(sound ? ['-map', '[aout]'] : []),
-      '-c:v', 'copy',
+      ...(sound ? ['-i', soundPath] : []),
+      '-map', '0:v:0',
+      ...(sound ? ['-map', '1:a:0'] : []),
+      '-c', 'copy',
       '-bsf:v', `filter_units=remove_types=${encoder.audType},setts=pts=STARTPTS+round((PTS-STARTPTS)/${tick})*${tick}:dts=STARTPTS+(N-${reorderDepth})*${tick}`,
       ...(params.codec === 'hevc' ? ['-tag:v', 'hvc1'] : []),
       '-map_metadata', '-1',
       '-map_chapters', '-1',
-      ...(sound ? audioEncoderArgs(settings) : []),
       ...muxerArgs(settings),
       '-y', ctx.partialPath,
     ],
     expectedDurationS: totalS,
-    weight: totalS * (sound ? 0.06 : 0.02),
+    weight: totalS * 0.02,
   });
   return { steps, tempPaths, withSound: sound !== undefined };
 }
