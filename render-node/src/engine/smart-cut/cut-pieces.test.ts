@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyableRun, planPieces } from './cut-pieces.js';
+import { copyableRun, MAX_RANGES_PER_ENCODE, planPieces } from './cut-pieces.js';
 import type { GopMap, Keyframe } from './gop-scan.js';
 
 /** Which frames are copied and which re-encoded, on GOP maps written out by hand. */
@@ -80,6 +80,13 @@ describe('planPieces', () => {
     ]);
     expect(plan.copiedFrames).toBe(60);
     expect(plan.totalFrames).toBe(32 + 2 + 40);
+  });
+
+  it('encodes many short clips in several runs, a few ranges each', () => {
+    const gops = closedGops(10, 100);
+    const clips = Array.from({ length: 20 }, (_, i) => ({ source: 'a', from: i * 4, to: i * 4 + 2 }));
+    const plan = planPieces(clips, () => gops);
+    expect(plan.pieces.map((p) => (p.kind === 'encode' ? p.ranges.length : 0))).toEqual([MAX_RANGES_PER_ENCODE, MAX_RANGES_PER_ENCODE, 4]);
   });
 
   it('keeps frames that follow each other in one source as one range', () => {

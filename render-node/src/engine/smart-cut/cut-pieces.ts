@@ -24,6 +24,12 @@ export interface FrameRange {
 
 export type Piece = ({ kind: 'copy' } & FrameRange) | { kind: 'encode'; ranges: FrameRange[] };
 
+/**
+ * At most this many source ranges in one encode: each is a decoder held open at once, so a
+ * timeline of many short clips is encoded in several runs.
+ */
+export const MAX_RANGES_PER_ENCODE = 8;
+
 export interface PiecePlan {
   pieces: Piece[];
   copiedFrames: number;
@@ -56,7 +62,8 @@ export function planPieces(clips: ClipFrames[], gopsOf: (source: string) => GopM
       const previous = last.ranges.at(-1)!;
       // Frames that follow each other in one source stay one range.
       if (previous.source === range.source && previous.to === range.from) previous.to = range.to;
-      else last.ranges.push(range);
+      else if (last.ranges.length < MAX_RANGES_PER_ENCODE) last.ranges.push(range);
+      else pieces.push({ kind: 'encode', ranges: [range] });
     } else {
       pieces.push({ kind: 'encode', ranges: [range] });
     }
