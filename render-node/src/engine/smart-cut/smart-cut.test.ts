@@ -44,15 +44,18 @@ async function encodeSource(name: string, picture: string, video: string[], cont
 
 beforeAll(async () => {
   work = await tempDir();
-  const [closed, other, open, hevc, main] = await Promise.all([
+  const [closed, other, open, hevc, main, hevcOpen] = await Promise.all([
     makeTestVideo(work.dir, 'closed', { durationS: 4, gop: 10 }),
-    encodeSource('other', 'testsrc', x264([])),
+    // Same codec parameters, another picture and another time base (1/90000, not 1/12800).
+    encodeSource('other', 'testsrc', x264(['-video_track_timescale', '90000'])),
     // Open GOPs (I pictures whose leading B-frames refer to the GOP before), an IDR every 40 frames.
     encodeSource('open', 'testsrc2', x264(['-x264-params', 'open-gop=1', '-force_key_frames', 'expr:eq(mod(n,40),0)', '-forced-idr', '1'])),
     encodeSource('hevc', 'testsrc2', ['-c:v', 'libx265', '-preset', 'ultrafast', '-crf', '14', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1', '-x265-params', 'log-level=error:keyint=10:min-keyint=10:open-gop=0:scenecut=0:bframes=2']),
     encodeSource('main', 'testsrc2', x264(['-profile:v', 'main'])),
+    // x265's default open GOPs: CRA pictures with leading (RASL) pictures, an IDR only at 0.
+    encodeSource('hevcOpen', 'testsrc2', ['-c:v', 'libx265', '-preset', 'ultrafast', '-crf', '14', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1', '-x265-params', 'log-level=error:keyint=10:min-keyint=10:open-gop=1:scenecut=0:bframes=2']),
   ]);
-  Object.assign(files, { closed, other, open, hevc, main });
+  Object.assign(files, { closed, other, open, hevc, main, hevcOpen });
 });
 afterAll(async () => work.remove());
 
@@ -157,6 +160,17 @@ describe('smart cutting, HEVC', () => {
       import('node:util').then((u) => u.promisify(cp.execFile)('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,codec_tag_string,profile', '-of', 'csv=p=0', checked.output])),
     );
     expect(stdout.trim()).toBe('hevc,Main,hvc1');
+  });
+
+  it('copies HEVC open GOPs from the IDR frame only, stopping before a CRA picture’s leading pictures', async () => {
+    const checked = await renderAndCheck([
+      ['hevcOpen', 0, 55],
+      ['hevcOpen', 23, 71],
+    ]);
+    expect(checked.plan.strategy).toBe('smart-cut');
+    expectSmart(checked);
+    const copies = checked.plan.steps.flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+)-/.exec(s.description)?.[1]] : [])).filter((s) => s !== undefined);
+    expect(copies).toEqual(['0']);
   });
 });
 
