@@ -17,6 +17,12 @@ export interface PieceEncoder {
   audType: number;
   /** ffmpeg's bitstream filter to Annex B, for copied packets going into MPEG-TS. */
   annexB: string;
+  /**
+   * Bitstream filters that drop, from a copy starting on an IDR picture, the pictures that
+   * display before it: HEVC's RADL pictures, which belong to the re-encoded stretch before.
+   * An H.264 IDR picture has none (nothing after it in decoding order is shown before it).
+   */
+  dropLeading: string[];
 }
 
 /**
@@ -81,6 +87,7 @@ export function pieceEncoder(p: CodecParameters, gopFrames: number): PieceEncode
       reorderDepth: baseline ? 0 : reorderDepth,
       audType: 9,
       annexB: 'h264_mp4toannexb',
+      dropLeading: [],
     };
   }
   if (p.codec === 'hevc') {
@@ -101,6 +108,8 @@ export function pieceEncoder(p: CodecParameters, gopFrames: number): PieceEncode
       reorderDepth,
       audType: 35,
       annexB: 'hevc_mp4toannexb',
+      // The first packet is the IDR picture: anything shown before it is a leading picture.
+      dropLeading: ['noise=drop=lt(pts\\,startpts)'],
     };
   }
   return { unsupported: `${p.codec} sources are not smart-cut (H.264 and HEVC are)` };

@@ -50,7 +50,8 @@ beforeAll(async () => {
     encodeSource('other', 'testsrc', x264(['-video_track_timescale', '90000'])),
     // Open GOPs (I pictures whose leading B-frames refer to the GOP before), an IDR every 40 frames.
     encodeSource('open', 'testsrc2', x264(['-x264-params', 'open-gop=1', '-force_key_frames', 'expr:eq(mod(n,40),0)', '-forced-idr', '1'])),
-    encodeSource('hevc', 'testsrc2', ['-c:v', 'libx265', '-preset', 'ultrafast', '-crf', '14', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1', '-x265-params', 'log-level=error:keyint=10:min-keyint=10:open-gop=0:scenecut=0:bframes=2']),
+    // Closed HEVC GOPs whose IDR pictures have two leading (RADL) pictures each.
+    encodeSource('hevc', 'testsrc2', ['-c:v', 'libx265', '-preset', 'ultrafast', '-crf', '14', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1', '-x265-params', 'log-level=error:keyint=10:min-keyint=10:open-gop=0:scenecut=0:bframes=2:radl=2']),
     encodeSource('main', 'testsrc2', x264(['-profile:v', 'main'])),
     // x265's default open GOPs: CRA pictures with leading (RASL) pictures, an IDR only at 0.
     encodeSource('hevcOpen', 'testsrc2', ['-c:v', 'libx265', '-preset', 'ultrafast', '-crf', '14', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1', '-x265-params', 'log-level=error:keyint=10:min-keyint=10:open-gop=1:scenecut=0:bframes=2']),
@@ -147,7 +148,7 @@ describe('smart cutting, open GOPs', () => {
 });
 
 describe('smart cutting, HEVC', () => {
-  it('cuts HEVC with libx265 pieces and keeps the hvc1 tag', async () => {
+  it('cuts HEVC with libx265 pieces, leaves out leading pictures, and keeps the hvc1 tag', async () => {
     const checked = await renderAndCheck([
       ['hevc', 3, 47],
       ['hevc', 61, 61],
@@ -156,6 +157,9 @@ describe('smart cutting, HEVC', () => {
     expect(checked.plan.strategy).toBe('smart-cut');
     expectSmart(checked);
     expect(checked.plan.reason).toMatch(/libx265/);
+    // Copies start on IDR pictures and stop before the next one's leading pictures.
+    const copies = checked.plan.steps.flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+-\d+)/.exec(s.description)?.[1]] : [])).filter((s) => s !== undefined);
+    expect(copies).toEqual(['10-47', '70-99']);
     const { stdout } = await import('node:child_process').then((cp) =>
       import('node:util').then((u) => u.promisify(cp.execFile)('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,codec_tag_string,profile', '-of', 'csv=p=0', checked.output])),
     );

@@ -15,8 +15,8 @@ import type { PieceEncoder } from './piece-encoder.js';
  * (and the sound, rendered alongside them) are then read in order by ffmpeg's concat demuxer and
  * written to MP4/MOV by copying:
  *
- * - copied pieces start on an IDR picture (seeking to it, not decoding) and drop the pictures
- *   that display before it (HEVC RADL), so no frame appears twice at a join;
+ * - copied pieces start on an IDR picture (seeking to it, not decoding); in HEVC they drop the
+ *   pictures that display before it (RADL), so no frame appears twice at a join;
  * - every timestamp is put back on one frame grid: presentation times are snapped to whole
  *   frames, and decoding times are the packet's position in the stream less the deepest
  *   reordering of any piece, so they rise by exactly one frame per packet across every join
@@ -75,9 +75,7 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
           '-i', source.input,
           '-map', `0:${source.streamIndex}`,
           '-c', 'copy',
-          // Pictures that display before the IDR picture that starts the piece belong to the
-          // stretch before it, which is re-encoded.
-          '-bsf:v', `noise=drop=lt(pts\\,startpts),${encoder.annexB}`,
+          '-bsf:v', [...encoder.dropLeading, encoder.annexB].join(','),
           '-frames:v', String(frames),
           '-map_metadata', '-1',
           '-f', 'mpegts', '-y', file,
@@ -120,7 +118,6 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
         ...inputArgs,
         '-filter_complex', chains.join(';'),
         '-map', '[v]',
-        '-fps_mode', 'passthrough',
         ...encoder.args,
         '-frames:v', String(frames),
         '-map_metadata', '-1',
