@@ -29,6 +29,7 @@ export const smartCut: RenderStrategy = {
 const SCAN_WINDOW_S = 12;
 /** Read past an out point, to see the pictures decoded after the next keyframe. */
 const SCAN_MARGIN_S = 2;
+const WINDOWS_PER_SCAN = 32;
 
 type Preparation = { fallback: string } | { sources: Map<string, SmartSource>; clips: ClipFrames[]; encoder: PieceEncoder; gops: Map<string, GopMap>; params: CodecParameters };
 
@@ -107,8 +108,16 @@ async function prepare(ctx: PlanContext): Promise<Preparation> {
   // Read each source around its cut points, then once more across clips whose cut points
   // were too far from an IDR frame for the first look.
   const timeOf = (source: SmartSource, frame: number) => source.offsetS + frame * frameS;
-  const scan = async (source: SmartSource, windows: ScanWindow[]) =>
-    scanGops(source.input, source.streamIndex, source.params, mergeWindows(windows), { signal: ctx.signal, ffmpegPath: ctx.ffmpegPath });
+  // Each window is an input of its own (the file opened once more): a few dozen per run.
+  const scan = async (source: SmartSource, windows: ScanWindow[]) => {
+    const merged = mergeWindows(windows);
+    let map: GopMap | undefined;
+    for (let i = 0; i < merged.length; i += WINDOWS_PER_SCAN) {
+      const part = await scanGops(source.input, source.streamIndex, source.params, merged.slice(i, i + WINDOWS_PER_SCAN), { signal: ctx.signal, ffmpegPath: ctx.ffmpegPath });
+      map = map ? mergeGops(map, part) : part;
+    }
+    return map!;
+  };
   const gops = new Map<string, GopMap>();
   for (const source of sources.values()) {
     const windows = clips
