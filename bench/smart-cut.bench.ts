@@ -116,7 +116,7 @@ const bench: Benchmark = async ({ size, log }) => {
         const from = 1.32 + (i * (longS - lengthS - 4)) / 10;
         return [from, from + lengthS];
       });
-    const [shortS, longerS] = smoke ? [1.52, 4.56] : [10.52, 63.12];
+    const [shortS, longerS] = smoke ? [4.52, 9.04] : [10.52, 63.12];
     const short = await render(long, segments(shortS), 'frame');
     const longer = await render(long, segments(longerS), 'frame');
     const fullShort = await render(long, segments(shortS), 'frame', [fullRender]);
