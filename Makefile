@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 STAMP := node_modules/.cutroom-installed
 
-.PHONY: run test build bench bench-smoke unit typecheck clean
+.PHONY: run test build bench bench-smoke docs clean
 
 $(STAMP): package-lock.json package.json control-plane/package.json render-node/package.json
 	npm ci --no-audit --no-fund
@@ -26,6 +26,10 @@ bench: build
 # Every benchmark at a tiny size, so they keep working; figures from it mean nothing.
 bench-smoke: build
 	BENCH_SIZE=smoke node --import tsx bench/run.ts
+
+# The OpenAPI document, written from the running schemas into docs/openapi.json.
+docs: build
+	node --import tsx scripts/write-openapi.ts
 
 clean:
 	rm -rf node_modules control-plane/dist render-node/dist */tsconfig.tsbuildinfo

@@ -48,6 +48,11 @@ describe('the cutroom CLI on a real database', () => {
     expect(await cutroom('developers', 'delete', created.id)).toEqual({ deleted: created.id });
   });
 
+  it('runs as `npx cutroom` through the workspace bin link', async () => {
+    const { stdout } = await run('npx', ['cutroom', 'help'], { env: { ...process.env } });
+    expect(stdout).toMatch(/usage: cutroom <command>/);
+  });
+
   it('explains bad input on stderr with exit code 2', async () => {
     const failure = await run('node', [cli, 'developers', 'create', '--name', 'X', '--callback-url', 'nope'], {
       env: { ...process.env, DATABASE_URL: database.url! },

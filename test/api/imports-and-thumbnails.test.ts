@@ -1,4 +1,8 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { drivers } from '../support/databases.js';
@@ -21,6 +25,25 @@ async function settled(user: TestUser, id: string, timeoutMs = 60_000) {
 }
 
 const png = (base64: string) => Buffer.from(base64, 'base64');
+const exec = promisify(execFile);
+
+/** The frame at `seconds` of a file, fitted in the thumbnail box, as PNG base64. */
+async function referenceFrame(file: string, seconds: number): Promise<string> {
+  const out = path.join(os.tmpdir(), `cutroom-ref-${process.pid}-${seconds}.png`);
+  await exec('ffmpeg', ['-v', 'error', '-i', file, '-vf', `select='gte(t\,${seconds - 0.001})',scale=w=160:h=90:force_original_aspect_ratio=decrease:force_divisible_by=2`, '-frames:v', '1', '-y', out]);
+  return (await fs.readFile(out)).toString('base64');
+}
+
+/** PSNR in dB between two PNGs of the same size. */
+async function psnr(a: string, b: string): Promise<number> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-psnr-'));
+  await fs.writeFile(path.join(dir, 'a.png'), png(a));
+  await fs.writeFile(path.join(dir, 'b.png'), png(b));
+  const { stderr } = await exec('ffmpeg', ['-i', path.join(dir, 'a.png'), '-i', path.join(dir, 'b.png'), '-lavfi', 'psnr', '-f', 'null', '-']);
+  await fs.rm(dir, { recursive: true, force: true });
+  const value = /average:(inf|[\d.]+)/.exec(stderr)?.[1];
+  return value === 'inf' ? 100 : Number(value);
+}
 const pngWidth = (base64: string) => png(base64).readUInt32BE(16);
 
 describe.each(drivers)('imports (%s)', (driver) => {
@@ -192,6 +215,13 @@ describe.each(drivers)('timeline thumbnails (%s)', (driver) => {
     expect(thumbs.map((t) => t.time)).toEqual([4e6, 8e6, 1.2e7]);
     expect(new Set(thumbs.map((t) => t.data)).size).toBe(3);
     for (const t of thumbs) expect(pngWidth(t.data)).toBe(120);
+    // Each is the exact frame: against the frame at that time decoded from the source file, and
+    // far from its neighbour one frame (40 ms) later.
+    const source = await smallMp4(4);
+    for (const t of thumbs) {
+      expect(await psnr(t.data, await referenceFrame(source, t.time / 1e7))).toBeGreaterThan(30);
+      expect(await psnr(t.data, await referenceFrame(source, t.time / 1e7 + 0.04))).toBeLessThan(await psnr(t.data, await referenceFrame(source, t.time / 1e7)));
+    }
     // Past the end: the last frame, not an error.
     const late = await alice.api.get(`/api/clip_thumbnails?id=${videoId}&start_time=900000000&count=1&cached=false`);
     expect(late.status).toBe(200);

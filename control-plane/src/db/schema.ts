@@ -251,6 +251,8 @@ export interface MediaTable {
 export interface ThumbnailsIndex {
   stepHns: number;
   offsets: number[];
+  /** A scrub copy (small, every frame, short GOP) is stored for exact thumbnails on demand. */
+  scrub?: boolean;
 }
 
 /** A resumable upload; its id is the media entry's. */

@@ -134,6 +134,7 @@ export class IngestService implements MediaIngestHook {
         width: this.options.thumbWidth,
         height: this.options.thumbHeight,
       },
+      scrub: { putUrl: await put(this.media.objectKey(row, 'scrub', 'mp4')) },
     };
     return spec as unknown as Record<string, unknown>;
   }
@@ -167,7 +168,9 @@ export class IngestService implements MediaIngestHook {
       originalKey: row.original_key ?? this.originalKey(row),
       proxyKey: result.proxyExtension ? this.media.objectKey(row, 'proxy', result.proxyExtension) : null,
       thumbnailsKey: result.thumbnails ? this.media.objectKey(row, 'thumbnails', 'pack') : null,
-      thumbnailsIndex: result.thumbnails ? { stepHns: result.thumbnails.stepHns, offsets: result.thumbnails.offsets } : null,
+      thumbnailsIndex: result.thumbnails
+        ? { stepHns: result.thumbnails.stepHns, offsets: result.thumbnails.offsets, scrub: result.thumbnails.scrub }
+        : null,
     });
     if (source.kind === 'upload') await this.removeChunks(row);
   }

@@ -6,7 +6,7 @@ import { extensionOf } from '../storage/content-types.js';
  * the prefix removes the original and every derived object.
  */
 
-export type MediaObjectRole = 'original' | 'proxy' | 'thumbnails' | 'poster';
+export type MediaObjectRole = 'original' | 'proxy' | 'thumbnails' | 'poster' | 'scrub';
 
 /** `media/<owner>/<media>/` for a user's media, `shared/<media>/` for shared test media. */
 export function mediaObjectPrefix(ownerId: string | null, mediaId: string): string {

@@ -10,7 +10,7 @@ import type { MediaService } from './media.js';
 /**
  * Timeline thumbnails. `cached` answers from the pack prepared at ingest (the nearest prepared
  * frame, one ranged read of the pack); live extraction decodes the exact frames now with
- * ffmpeg, seeking in the input (the proxy when there is one) before decoding.
+ * ffmpeg, seeking in the scrub copy made at ingest (small, short GOP) before decoding.
  */
 
 export interface Thumbnail {
@@ -76,7 +76,8 @@ export class ThumbnailService {
   }
 
   private async live(row: MediaRow, times: number[]): Promise<Thumbnail[]> {
-    const key = row.proxy_key ?? row.original_key;
+    // The scrub copy decodes an exact frame in milliseconds; else the proxy, else the original.
+    const key = row.thumbnails_index?.scrub ? this.media.objectKey(row, 'scrub', 'mp4') : (row.proxy_key ?? row.original_key);
     if (!key || row.status === 'upload' || row.status === 'import') throw badRequest(`media ${row.id} is not stored yet (status ${row.status})`);
     const input = this.store.localPath?.(key) ?? (await this.store.signedGetUrl(key, { expiresInS: 600, audience: 'internal' }));
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-thumb-'));

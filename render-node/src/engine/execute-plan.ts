@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import { FfmpegAbortedError, FfmpegError, FfmpegUnavailableError } from '../ffmpeg/errors.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import type { FfmpegStep, GroupPlan } from './plan.js';
@@ -13,6 +14,8 @@ export interface ExecuteOptions {
   onProgress?: (fraction: number) => void;
   /** Inputs of the plan, to tell a source that cannot be read from an encoder failure. */
   inputs: readonly string[];
+  /** How many concurrent steps run at once (half the CPUs, at least two, by default). */
+  concurrency?: number;
 }
 
 function aborted(): RenderError {
@@ -32,23 +35,32 @@ function classify(error: unknown, step: FfmpegStep, inputs: readonly string[]): 
   return new RenderError('encode_failed', `${step.description} failed: ${(error as Error).message}`, { cause: error });
 }
 
-/** Runs a plan's steps in order; the output is at `plan.partialPath` when it resolves. */
+/**
+ * Runs a plan's steps in order; the output is at `plan.partialPath` when it resolves. Runs of
+ * adjacent concurrent steps go a few at a time; when one of them fails, the others are stopped.
+ */
 export async function executePlan(plan: GroupPlan, options: ExecuteOptions): Promise<void> {
   const totalWeight = plan.steps.reduce((sum, s) => sum + (s.kind === 'ffmpeg' ? s.weight : 0), 0) || 1;
   let doneWeight = 0;
-  for (const step of plan.steps) {
-    if (options.signal?.aborted) throw aborted();
-    if (step.kind === 'write-file') {
-      try {
-        await fs.writeFile(step.path, step.contents);
-      } catch (error) {
-        throw new RenderError('output_failed', `${step.description} could not be written to ${step.path}: ${(error as Error).message}`, { cause: error });
-      }
-      continue;
-    }
-    const report = (fraction: number | undefined) => options.onProgress?.((doneWeight + (fraction ?? 0) * step.weight) / totalWeight);
+  const running = new Map<FfmpegStep, number>();
+  const report = () => {
+    let current = doneWeight;
+    for (const [step, fraction] of running) current += fraction * step.weight;
+    options.onProgress?.(current / totalWeight);
+  };
+  const runStep = async (step: FfmpegStep, signal: AbortSignal | undefined) => {
+    running.set(step, 0);
     const run = (args: string[]) =>
-      runFfmpeg({ args, expectedDurationS: step.expectedDurationS, signal: options.signal, ffmpegPath: options.ffmpegPath, onProgress: (p) => report(p.fraction) });
+      runFfmpeg({
+        args,
+        expectedDurationS: step.expectedDurationS,
+        signal,
+        ffmpegPath: options.ffmpegPath,
+        onProgress: (p) => {
+          running.set(step, p.fraction ?? 0);
+          report();
+        },
+      });
     try {
       await run(step.args);
     } catch (error) {
@@ -60,7 +72,65 @@ export async function executePlan(plan: GroupPlan, options: ExecuteOptions): Pro
         throw classify(fallbackError, step, options.inputs);
       }
     }
+    running.delete(step);
     doneWeight += step.weight;
-    report(0);
+    report();
+  };
+  const limit = Math.max(1, options.concurrency ?? Math.max(2, Math.floor(os.availableParallelism() / 2)));
+  for (let i = 0; i < plan.steps.length; i++) {
+    if (options.signal?.aborted) throw aborted();
+    const step = plan.steps[i]!;
+    if (step.kind === 'write-file') {
+      try {
+        await fs.writeFile(step.path, step.contents);
+      } catch (error) {
+        throw new RenderError('output_failed', `${step.description} could not be written to ${step.path}: ${(error as Error).message}`, { cause: error });
+      }
+      continue;
+    }
+    if (!step.concurrent) {
+      await runStep(step, options.signal);
+      continue;
+    }
+    const batch: FfmpegStep[] = [];
+    for (let j = i; j < plan.steps.length; j++) {
+      const next = plan.steps[j]!;
+      if (next.kind !== 'ffmpeg' || !next.concurrent) break;
+      batch.push(next);
+    }
+    i += batch.length - 1;
+    await runConcurrently(batch, limit, options.signal, runStep);
   }
+}
+
+/** Runs steps `limit` at a time; the first failure stops the rest and is what is thrown. */
+async function runConcurrently(
+  steps: FfmpegStep[],
+  limit: number,
+  signal: AbortSignal | undefined,
+  runStep: (step: FfmpegStep, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < steps.length && failure === undefined && !stop.signal.aborted) {
+      const step = steps[next++]!;
+      try {
+        await runStep(step, stop.signal);
+      } catch (error) {
+        failure ??= error;
+        stop.abort();
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(limit, steps.length) }, worker));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (signal?.aborted) throw aborted();
+  if (failure !== undefined) throw failure;
 }

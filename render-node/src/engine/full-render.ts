@@ -22,18 +22,19 @@ export const fullRender: RenderStrategy = {
 };
 
 /** A stream in the graph that starts at 0 and lasts exactly `length` frames or samples. */
-interface Piece {
+export interface Piece {
   label: string;
   length: number;
 }
 
-interface PlacedClip {
+export interface PlacedClip {
   clip: XtlClip;
   source: ResolvedSource;
   window: ClipWindow;
 }
 
-class GraphBuilder {
+/** Builds the full render's filtergraph; other strategies use it for the parts they render the same way. */
+export class GraphBuilder {
   readonly graph = new FilterGraph();
   readonly inputArgs: string[][] = [];
   readonly writes: WriteFileStep[] = [];

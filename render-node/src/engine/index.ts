@@ -7,5 +7,6 @@ export type { GroupPlan, PlanStep, FfmpegStep, WriteFileStep, RenderStrategy, Pl
 export { STRATEGIES, chooseStrategy } from './choose-strategy.js';
 export { fullRender } from './full-render.js';
 export { streamCopy } from './stream-copy.js';
+export { smartCut } from './smart-cut/smart-cut.js';
 export { clipWindow, type ClipWindow } from './clip-window.js';
 export { checkTimeline } from './check-timeline.js';

@@ -18,6 +18,11 @@ export interface FfmpegStep {
   weight: number;
   /** Run instead when this step fails (a GPU encoder that cannot start, say), and why. */
   fallback?: { reason: string; args: string[] };
+  /**
+   * Independent of the neighbouring steps that are concurrent too: they may run at the same
+   * time (a few at once), and the next step that is not concurrent waits for all of them.
+   */
+  concurrent?: boolean;
 }
 
 export interface WriteFileStep {
@@ -56,9 +61,15 @@ export interface PlanContext {
   encoders: ReadonlySet<string>;
   signal?: AbortSignal;
   log: RenderLog;
+  /** ffmpeg to run while planning (a strategy that reads its sources first); FFMPEG_PATH / PATH by default. */
+  ffmpegPath?: string;
 }
 
-export type Eligibility = { ok: true; reason: string } | { ok: false; reason: string };
+/**
+ * `notable`: the group was this strategy's kind of work but something stopped it, and the task's
+ * log says what (a faster strategy passed over for a reason the user can act on).
+ */
+export type Eligibility = { ok: true; reason: string } | { ok: false; reason: string; notable?: boolean };
 
 export interface RenderStrategy {
   name: string;

@@ -10,6 +10,7 @@ import { fileResolver, renderXtl, timelines } from '../test-support/render-helpe
 import { RenderError } from './render-error.js';
 import { renderTimeline } from './render-timeline.js';
 import { checkTimeline } from './check-timeline.js';
+import { fullRender } from './full-render.js';
 import { resolveSources } from './sources.js';
 
 /** Strategy choice, failures with their codes, cancellation, and the GPU encoder fallback. */
@@ -162,7 +163,8 @@ describe('failures', () => {
 describe('GPU encoding', () => {
   it('encodes with NVENC when asked, and in software when the GPU encoder fails', async () => {
     const xml = timelines(`<group><track><clip src="s" start="00:00:00:00" stop="00:00:01:00" timeFormat="time10ms"/></track></group>`);
-    const { outputs, plans, log } = await renderXtl(xml, { s: gop10 }, { workDir: outDir(), gpu: true });
+    // The full render's encode is what goes to the GPU (smart cutting re-encodes a few frames with libx264).
+    const { outputs, plans, log } = await renderXtl(xml, { s: gop10 }, { workDir: outDir(), gpu: true, strategies: [fullRender] });
     const step = plans[0]!.steps.find((s) => s.kind === 'ffmpeg')!;
     expect(step.kind === 'ffmpeg' && step.args).toContain('h264_nvenc');
     expect(step.kind === 'ffmpeg' && step.fallback?.args).toContain('libx264');

@@ -86,6 +86,7 @@ export async function planTimeline(timeline: XtlDocument, sources: ResolvedSourc
       encoders: known,
       signal: options.signal,
       log,
+      ffmpegPath: options.ffmpegPath,
     };
     const choice = chooseStrategy(context, options.strategies ?? STRATEGIES);
     const plan = await choice.strategy.plan(context);

@@ -21,6 +21,8 @@ export interface IngestSpec {
   proxy: { putUrls: Record<'mp4' | 'm4a' | 'png', string> };
   /** Where to store the thumbnail pack, and its geometry. */
   thumbnails: { putUrl: string; stepHns: number; width: number; height: number };
+  /** Where to store the scrub copy (small, every frame, short GOP) for exact thumbnails on demand. */
+  scrub?: { putUrl: string };
 }
 
 export interface IngestResult {
@@ -40,5 +42,5 @@ export interface IngestResult {
   /** Base64 PNG standing for the file. */
   thumbnail: string;
   /** The thumbnail pack's index; null for media without pictures. */
-  thumbnails: { stepHns: number; count: number; offsets: number[] } | null;
+  thumbnails: { stepHns: number; count: number; offsets: number[]; scrub: boolean } | null;
 }

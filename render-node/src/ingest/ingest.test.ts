@@ -131,6 +131,20 @@ describe('ingest', () => {
     expect(proxy).toBeUndefined();
   });
 
+  it('ingests variable frame rate video, with thumbnails across its whole duration', async () => {
+    // 25 fps for a second, then 10 fps: 75 frames over 5.8 s.
+    await ffmpegCli([
+      '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=3', '-vf', "setpts='if(lt(N,25),N/25,1+(N-25)/10)/TB'",
+      '-fps_mode', 'vfr', '-c:v', 'libx264', '-y', path.join(dir, 'vfr.mp4'),
+    ]);
+    const { result, proxy } = await run('vfr.mp4');
+    expect(result).toMatchObject({ mediaType: 'video', proxyReasons: [] });
+    expect(result.durationHns).toBeGreaterThan(5.7e7);
+    expect(result.durationHns).toBeLessThanOrEqual(6e7);
+    expect(proxy).toBeUndefined();
+    expect(result.thumbnails?.count).toBe(6);
+  });
+
   it('names several audio tracks', async () => {
     await ffmpegCli([
       '-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=25:d=1', '-f', 'lavfi', '-i', 'sine=f=440:d=1', '-f', 'lavfi', '-i', 'sine=f=880:d=1',

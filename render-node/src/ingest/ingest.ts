@@ -72,18 +72,21 @@ export async function ingest(context: TaskContext<IngestSpec>): Promise<IngestRe
   let thumbnails: IngestResult['thumbnails'] = null;
   if (media.mediaType === 'video') {
     const packFile = path.join(context.scratchDir, 'thumbnails.pack');
+    const scrubFile = path.join(context.scratchDir, 'scrub.mp4');
     thumbnails = await makeThumbnailPack({
       input: original,
       output: packFile,
       media,
       stepHns: spec.thumbnails.stepHns,
       box,
+      ...(spec.scrub ? { scrubOutput: scrubFile } : {}),
       signal,
       onProgress: (f) => context.progress(base + STAGE_SHARE.thumbnails * 0.95 * f, 'prepare_thumbnails'),
     }).catch((error: unknown) => {
       throw failure('thumbnail_failed', error);
     });
     await upload(spec.thumbnails.putUrl, packFile, 'application/octet-stream', signal);
+    if (thumbnails.scrub && spec.scrub) await upload(spec.scrub.putUrl, scrubFile, 'video/mp4', signal);
   }
   context.progress(1, 'prepare_thumbnails');
 

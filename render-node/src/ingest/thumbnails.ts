@@ -14,7 +14,20 @@ export interface PackResult {
   stepHns: number;
   count: number;
   offsets: number[];
+  /** Whether the scrub copy was written (not for files decoded keyframes-only). */
+  scrub: boolean;
 }
+
+/**
+ * The scrub copy: every frame, small, with a short GOP, so that an exact frame at any time
+ * decodes in milliseconds (on-demand thumbnails). Made in the same decode as the pack.
+ */
+const scrubArgs = (height: number, output: string) => [
+  '-map', '0:v:0',
+  '-vf', `scale=-2:${height},format=yuv420p`,
+  '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'fastdecode', '-crf', '26', '-g', '12',
+  '-an', '-movflags', '+faststart', '-f', 'mp4', '-y', output,
+];
 
 /** Past this length, only keyframes are decoded: thumbnails land near, not on, each step, in a fraction of the time. */
 const KEYFRAMES_ONLY_AFTER_HNS = 10 * 60 * 1e7;
@@ -28,25 +41,30 @@ export async function makeThumbnailPack(options: {
   media: Classification;
   stepHns: number;
   box: ThumbnailBox;
+  /** Where to write the scrub copy, if wanted. */
+  scrubOutput?: string;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
 }): Promise<PackResult> {
   const { media, stepHns } = options;
   const stepS = stepHns / 1e7;
+  const keyframesOnly = media.durationHns > KEYFRAMES_ONLY_AFTER_HNS;
+  const scrub = options.scrubOutput !== undefined && !keyframesOnly;
   await runFfmpeg({
     args: [
-      ...(media.durationHns > KEYFRAMES_ONLY_AFTER_HNS ? ['-skip_frame', 'nokey'] : []),
+      ...(keyframesOnly ? ['-skip_frame', 'nokey'] : []),
       '-i', options.input,
       '-map', '0:v:0',
       '-vf', `fps=1/${stepS}:round=near,${fit(options.box)}`,
       '-c:v', 'png', '-f', 'image2pipe', '-y', options.output,
+      ...(scrub ? scrubArgs(options.box.height * 2, options.scrubOutput!) : []),
     ],
     expectedDurationS: media.durationHns / 1e7,
     onProgress: (p) => options.onProgress?.(p.fraction ?? 0),
     signal: options.signal,
   });
   const offsets = indexPngPack(await fs.readFile(options.output));
-  return { stepHns, count: offsets.length - 1, offsets };
+  return { stepHns, count: offsets.length - 1, offsets, scrub };
 }
 
 /** A small PNG for the media object's `thumbnail`: a frame a little in, the image, or the waveform of audio. */

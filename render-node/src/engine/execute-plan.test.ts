@@ -1,0 +1,83 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runningChildCount } from '../ffmpeg/spawn-tool.js';
+import { tempDir } from '../test-support/lavfi-media.js';
+import { executePlan } from './execute-plan.js';
+import type { FfmpegStep, GroupPlan } from './plan.js';
+import { RenderError } from './render-error.js';
+
+/** Concurrent steps: run side by side, the first failure stops the others and is reported. */
+
+let work: { dir: string; remove: () => Promise<void> };
+beforeAll(async () => {
+  work = await tempDir();
+});
+afterAll(async () => work.remove());
+
+const silent = { info() {}, warn() {} };
+
+/** An ffmpeg step that makes `seconds` of a tone into a file. */
+function tone(name: string, seconds: number, concurrent = true): FfmpegStep {
+  return {
+    kind: 'ffmpeg',
+    description: `make ${name}`,
+    args: ['-f', 'lavfi', '-i', `sine=d=${seconds}`, '-f', 'wav', '-y', path.join(work.dir, `${name}.wav`)],
+    expectedDurationS: seconds,
+    weight: seconds,
+    concurrent,
+  };
+}
+
+function planOf(steps: FfmpegStep[]): GroupPlan {
+  return {
+    groupIndex: 0,
+    strategy: 'test',
+    reason: 'test',
+    settings: {
+      container: 'wav',
+      hasVideo: false,
+      hasAudio: true,
+      width: 2,
+      height: 2,
+      frameRate: { num: 25, den: 1 },
+      sampleRate: 44100,
+      videoCodec: 'h264',
+      audioCodec: 'pcm',
+      quality: 'medium',
+      background: 'black',
+      durationHns: 10_000_000,
+    },
+    outputPath: path.join(work.dir, 'out.wav'),
+    partialPath: path.join(work.dir, 'partial.wav'),
+    tempPaths: [],
+    steps,
+  };
+}
+
+describe('executePlan with concurrent steps', () => {
+  it('runs every concurrent step, then the step after them, with progress up to 1', async () => {
+    const progress: number[] = [];
+    await executePlan(planOf([tone('a', 1), tone('b', 1), tone('c', 1), tone('after', 1, false)]), { log: silent, inputs: [], concurrency: 2, onProgress: (p) => progress.push(p) });
+    for (const name of ['a', 'b', 'c', 'after']) expect((await fs.stat(path.join(work.dir, `${name}.wav`))).size).toBeGreaterThan(40_000);
+    expect(progress.at(-1)).toBeCloseTo(1);
+  });
+
+  it('stops the other steps when one fails, and reports that failure', async () => {
+    const broken: FfmpegStep = { ...tone('broken', 1), args: ['-f', 'lavfi', '-i', 'nosuchsource', '-f', 'wav', '-y', path.join(work.dir, 'broken.wav')] };
+    // Read in real time: still running long after the broken step fails, unless it is stopped.
+    const long: FfmpegStep = { ...tone('long', 3000), args: ['-re', '-f', 'lavfi', '-i', 'sine=d=3000', '-f', 'null', '-'] };
+    const started = performance.now();
+    const error = await executePlan(planOf([long, broken, tone('never', 1, false)]), { log: silent, inputs: [], concurrency: 2 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RenderError);
+    expect((error as RenderError).code).toBe('encode_failed');
+    expect((error as RenderError).message).toMatch(/make broken failed/);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(runningChildCount()).toBe(0);
+    await expect(fs.stat(path.join(work.dir, 'never.wav'))).rejects.toThrow();
+  });
+});

@@ -1,0 +1,188 @@
+import { FfmpegAbortedError, FfmpegUnavailableError } from '../../ffmpeg/errors.js';
+import { clipWindow } from '../clip-window.js';
+import { fullRender } from '../full-render.js';
+import type { GroupPlan, PlanContext, RenderStrategy } from '../plan.js';
+import { RenderError } from '../render-error.js';
+import { HNS } from '../timing.js';
+import { parameterDifference, probeCodecParameters, type CodecParameters } from './codec-parameters.js';
+import { planPieces, type ClipFrames } from './cut-pieces.js';
+import { considerSmartCut } from './eligibility.js';
+import { canFindIdrs, scanGops, type GopMap, type ScanWindow } from './gop-scan.js';
+import { pieceEncoder, type PieceEncoder } from './piece-encoder.js';
+import { smartSteps, type SmartSource } from './smart-steps.js';
+
+/**
+ * Smart cutting: a frame-accurate render of straight cuts that copies every whole GOP inside
+ * the cuts packet for packet and re-encodes only the partial GOPs at the cut points, with the
+ * source's own codec settings. The sound is rendered as the full render renders it (one
+ * continuous encode, cut sample-exactly), which is cheap next to the picture and leaves no
+ * click, gap or drift at the joins. When a closer look at the sources shows they cannot be
+ * joined this way, the group falls back to the full render and the log says why.
+ */
+export const smartCut: RenderStrategy = {
+  name: 'smart-cut',
+  consider: considerSmartCut,
+  plan: planSmartCut,
+};
+
+/** How much of a source is read around each cut to find its GOPs (seconds). */
+const SCAN_WINDOW_S = 12;
+/** Read past an out point, to see the pictures decoded after the next keyframe. */
+const SCAN_MARGIN_S = 2;
+const WINDOWS_PER_SCAN = 32;
+
+type Preparation = { fallback: string } | { sources: Map<string, SmartSource>; clips: ClipFrames[]; encoder: PieceEncoder; gops: Map<string, GopMap>; params: CodecParameters };
+
+async function fallback(ctx: PlanContext, why: string): Promise<GroupPlan> {
+  const plan = await fullRender.plan(ctx);
+  return { ...plan, reason: `full render: ${why}; ${plan.reason}` };
+}
+
+function mergeWindows(windows: ScanWindow[]): ScanWindow[] {
+  const sorted = [...windows].sort((a, b) => a.fromS - b.fromS);
+  const merged: ScanWindow[] = [];
+  for (const w of sorted) {
+    const last = merged.at(-1);
+    if (last && w.fromS <= last.toS) last.toS = Math.max(last.toS, w.toS);
+    else merged.push({ ...w });
+  }
+  return merged;
+}
+
+function mergeGops(a: GopMap, b: GopMap): GopMap {
+  const keyframes = new Map(a.keyframes.map((k) => [k.frame, k]));
+  for (const k of b.keyframes) {
+    const known = keyframes.get(k.frame);
+    keyframes.set(k.frame, { frame: k.frame, idr: k.idr || (known?.idr ?? false), runStartFrame: k.runStartFrame ?? known?.runStartFrame });
+  }
+  return {
+    keyframes: [...keyframes.values()].sort((x, y) => x.frame - y.frame),
+    frameCount: a.frameCount ?? b.frameCount,
+    reorderDepth: Math.max(a.reorderDepth, b.reorderDepth),
+    offGrid: [...new Set([...a.offGrid, ...b.offGrid])],
+  };
+}
+
+/** The typical distance between keyframes, for the re-encoded stretches' own keyframes. */
+function typicalGop(gops: Iterable<GopMap>, params: CodecParameters): number {
+  const gaps: number[] = [];
+  for (const map of gops) for (let i = 1; i < map.keyframes.length; i++) gaps.push(map.keyframes[i]!.frame - map.keyframes[i - 1]!.frame);
+  gaps.sort((x, y) => x - y);
+  return gaps[Math.floor(gaps.length / 2)] ?? Math.round((2 * params.frameRate.num) / params.frameRate.den);
+}
+
+async function prepare(ctx: PlanContext): Promise<Preparation> {
+  const track = ctx.group.tracks[0]!;
+  const sources = new Map<string, SmartSource>();
+  let first: CodecParameters | undefined;
+  for (const clip of track.clips) {
+    if (sources.has(clip.src)) continue;
+    const resolved = ctx.sources.get(clip.src)!;
+    const streamIndex = resolved.probe.videoStreamIndex ?? 0;
+    const params = await probeCodecParameters(resolved.input, streamIndex, ctx.signal);
+    if (!params) return { fallback: `the picture of source "${clip.src}" could not be described` };
+    if (params.fieldOrder && params.fieldOrder !== 'progressive') return { fallback: `source "${clip.src}" is interlaced (${params.fieldOrder})` };
+    if (!canFindIdrs(params.codec)) return { fallback: `${params.codec} sources are not smart-cut` };
+    first ??= params;
+    const differs = parameterDifference(first, params);
+    if (differs) return { fallback: `sources differ in ${differs}` };
+    sources.set(clip.src, { src: clip.src, input: resolved.input, streamIndex, params, offsetS: (resolved.probe.videoStartHns ?? 0) / HNS });
+  }
+  const params = first!;
+  const probeEncoder = pieceEncoder(params, 1);
+  if ('unsupported' in probeEncoder) return { fallback: probeEncoder.unsupported };
+
+  const frameS = params.frameRate.den / params.frameRate.num;
+  const clips: ClipFrames[] = [];
+  for (const clip of track.clips) {
+    const source = sources.get(clip.src)!;
+    const window = clipWindow(clip, ctx.sources.get(clip.src)!.probe, ctx.settings);
+    const from = Math.round((window.inS - source.offsetS) / frameS);
+    const to = from + (window.endFrame - window.startFrame);
+    if (source.params.frameCount !== undefined && to > source.params.frameCount) {
+      return { fallback: `the clip at line ${clip.line} runs past the last frame of its source` };
+    }
+    clips.push({ source: clip.src, from, to });
+  }
+
+  // Read each source around its cut points, then once more across clips whose cut points
+  // were too far from an IDR frame for the first look.
+  const timeOf = (source: SmartSource, frame: number) => source.offsetS + frame * frameS;
+  // Each window is an input of its own (the file opened once more): a few dozen per run.
+  const scan = async (source: SmartSource, windows: ScanWindow[]) => {
+    const merged = mergeWindows(windows);
+    let map: GopMap | undefined;
+    for (let i = 0; i < merged.length; i += WINDOWS_PER_SCAN) {
+      const part = await scanGops(source.input, source.streamIndex, source.params, merged.slice(i, i + WINDOWS_PER_SCAN), { signal: ctx.signal, ffmpegPath: ctx.ffmpegPath });
+      map = map ? mergeGops(map, part) : part;
+    }
+    return map!;
+  };
+  const gops = new Map<string, GopMap>();
+  for (const source of sources.values()) {
+    const windows = clips
+      .filter((c) => c.source === source.src)
+      .flatMap((c): ScanWindow[] => {
+        const fromS = timeOf(source, c.from);
+        const toS = timeOf(source, c.to);
+        if (toS - fromS <= 2 * SCAN_WINDOW_S) return [{ fromS, toS: toS + SCAN_MARGIN_S }];
+        return [
+          { fromS, toS: fromS + SCAN_WINDOW_S },
+          { fromS: toS - SCAN_WINDOW_S, toS: toS + SCAN_MARGIN_S },
+        ];
+      });
+    gops.set(source.src, await scan(source, windows));
+  }
+  const pass1 = planPieces(clips, (src) => gops.get(src)!);
+  const windowFrames = SCAN_WINDOW_S / frameS;
+  const unsure = clips.filter((c) => {
+    if (c.to - c.from <= 2 * windowFrames) return false;
+    const copy = pass1.pieces.find((p) => p.kind === 'copy' && p.source === c.source && p.from >= c.from && p.to <= c.to);
+    return !copy || copy.kind !== 'copy' || copy.from - c.from >= windowFrames || c.to - copy.to >= windowFrames;
+  });
+  for (const source of sources.values()) {
+    const wider = unsure.filter((c) => c.source === source.src).map((c) => ({ fromS: timeOf(source, c.from), toS: timeOf(source, c.to) + SCAN_MARGIN_S }));
+    if (wider.length > 0) gops.set(source.src, mergeGops(gops.get(source.src)!, await scan(source, wider)));
+  }
+  for (const [src, map] of gops) {
+    if (map.offGrid.length > 0) return { fallback: `source "${src}" has a variable frame rate (frame ${map.offGrid[0]} is off the ${params.frameRate.num}/${params.frameRate.den} grid)` };
+    const count = map.frameCount ?? sources.get(src)!.params.frameCount;
+    const past = clips.find((c) => c.source === src && count !== undefined && c.to > count);
+    if (past) return { fallback: `a clip runs past the last frame of source "${src}"` };
+    if (count !== undefined) map.frameCount = count;
+  }
+  const encoder = pieceEncoder(params, typicalGop(gops.values(), params));
+  if ('unsupported' in encoder) return { fallback: encoder.unsupported };
+  return { sources, clips, encoder, gops, params };
+}
+
+async function planSmartCut(ctx: PlanContext): Promise<GroupPlan> {
+  let prepared: Preparation;
+  try {
+    prepared = await prepare(ctx);
+  } catch (error) {
+    if (error instanceof RenderError) throw error;
+    if (ctx.signal?.aborted || error instanceof FfmpegAbortedError) throw new RenderError('aborted', 'the render was aborted');
+    if (error instanceof FfmpegUnavailableError) throw new RenderError('ffmpeg_unavailable', error.message, { cause: error });
+    throw new RenderError('source_unreadable', `the sources could not be read for smart cutting: ${(error as Error).message}`, { cause: error });
+  }
+  if ('fallback' in prepared) return fallback(ctx, prepared.fallback);
+  const { sources, clips, encoder, gops, params } = prepared;
+  const pieces = planPieces(clips, (src) => gops.get(src)!);
+  if (pieces.copiedFrames === 0) return fallback(ctx, 'no whole GOP that starts on an IDR frame lies inside the cuts');
+  const reorderDepth = Math.max(encoder.reorderDepth, ...[...gops.values()].map((g) => g.reorderDepth));
+  const { steps, tempPaths, withSound } = smartSteps(ctx, { pieces: pieces.pieces, sources, encoder, params, reorderDepth });
+  const encodes = pieces.pieces.filter((p) => p.kind === 'encode').length;
+  const copies = pieces.pieces.length - encodes;
+  const percent = Math.floor((100 * pieces.copiedFrames) / pieces.totalFrames);
+  return {
+    groupIndex: ctx.group.index,
+    strategy: 'smart-cut',
+    reason: `smart: ${percent}% of frames copied (${copies} run(s) of whole GOPs copied, ${encodes} stretch(es) re-encoded with ${encoder.name}${withSound ? ', sound re-encoded' : ''})`,
+    settings: { ...ctx.settings, videoCodec: params.codec === 'hevc' ? 'hevc' : 'h264', width: params.width, height: params.height, frameRate: params.frameRate },
+    outputPath: ctx.outputPath,
+    partialPath: ctx.partialPath,
+    tempPaths,
+    steps,
+  };
+}

@@ -1,0 +1,195 @@
+import path from 'node:path';
+import { audioEncoderArgs, muxerArgs } from '../encoder-args.js';
+import { GraphBuilder } from '../full-render.js';
+import type { FfmpegStep, PlanContext, PlanStep } from '../plan.js';
+import { INPUT_PROTOCOLS } from '../sources.js';
+import { sampleAt, secondsArg } from '../timing.js';
+import type { CodecParameters } from './codec-parameters.js';
+import type { FrameRange, Piece } from './cut-pieces.js';
+import type { PieceEncoder } from './piece-encoder.js';
+
+/**
+ * The ffmpeg runs of a smart cut. Every piece becomes an MPEG-TS file of Annex B video, where
+ * parameter sets travel in the stream, so that copied GOPs carry the source's SPS/PPS (VPS) and
+ * re-encoded ones their encoder's, each valid from the IDR picture that starts it. The pieces
+ * (and the sound, rendered alongside them) are then read in order by ffmpeg's concat demuxer and
+ * written to MP4/MOV by copying:
+ *
+ * - copied pieces start on an IDR picture (seeking to it, not decoding); in HEVC they drop the
+ *   pictures that display before it (RADL), so no frame appears twice at a join;
+ * - every timestamp is put back on one frame grid: presentation times are snapped to whole
+ *   frames, and decoding times are the packet's position in the stream less the deepest
+ *   reordering of any piece, so they rise by exactly one frame per packet across every join
+ *   whatever the time bases and B-frame depths of the pieces were;
+ * - the access unit delimiters MPEG-TS adds are removed again.
+ */
+
+export interface SmartSource {
+  src: string;
+  input: string;
+  streamIndex: number;
+  params: CodecParameters;
+  /** File time of frame 0 (seconds from the start of the file, as `-ss` counts). */
+  offsetS: number;
+}
+
+export interface SmartStepsInput {
+  pieces: Piece[];
+  sources: Map<string, SmartSource>;
+  encoder: PieceEncoder;
+  params: CodecParameters;
+  /** Frames the decoding times run ahead of the presentation times. */
+  reorderDepth: number;
+}
+
+/** ffconcat quoting: single quotes, with a quote written as '\''. */
+function quoteConcatPath(file: string): string {
+  return `'${file.replace(/'/g, "'\\''")}'`;
+}
+
+export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: PlanStep[]; tempPaths: string[]; withSound: boolean } {
+  const { pieces, sources, encoder, params, reorderDepth } = input;
+  const { group, settings } = ctx;
+  const rate = params.frameRate;
+  const frameS = rate.den / rate.num;
+  const fileTime = (source: SmartSource, frame: number) => source.offsetS + frame * frameS;
+  const steps: PlanStep[] = [];
+  const tempPaths: string[] = [];
+  const entries: { file: string; frames: number }[] = [];
+
+  for (const [i, piece] of pieces.entries()) {
+    const file = path.join(ctx.workDir, `.smart-${group.index}-${i}.ts`);
+    tempPaths.push(file);
+    if (piece.kind === 'copy') {
+      const source = sources.get(piece.source)!;
+      const frames = piece.to - piece.from;
+      entries.push({ file, frames });
+      // A quarter frame past the IDR picture: the seek lands on it, whatever the rounding.
+      const seekS = fileTime(source, piece.from) + frameS / 4;
+      steps.push({
+        kind: 'ffmpeg',
+        description: `copy frames ${piece.from}-${piece.to - 1} of "${piece.source}"`,
+        args: [
+          ...(seekS > 0 ? ['-ss', secondsArg(seekS)] : []),
+          '-protocol_whitelist', INPUT_PROTOCOLS,
+          '-i', source.input,
+          '-map', `0:${source.streamIndex}`,
+          '-c', 'copy',
+          '-bsf:v', [...encoder.dropLeading, encoder.annexB].join(','),
+          '-frames:v', String(frames),
+          '-map_metadata', '-1',
+          '-f', 'mpegts', '-y', file,
+        ],
+        expectedDurationS: frames * frameS,
+        weight: frames * frameS * 0.02,
+        concurrent: true,
+      });
+      continue;
+    }
+    const frames = piece.ranges.reduce((n, r) => n + r.to - r.from, 0);
+    entries.push({ file, frames });
+    steps.push(encodeStep(piece.ranges, frames, file));
+  }
+
+  function encodeStep(ranges: FrameRange[], frames: number, file: string): FfmpegStep {
+    const inputArgs: string[] = [];
+    const chains: string[] = [];
+    for (const [r, range] of ranges.entries()) {
+      const source = sources.get(range.source)!;
+      const count = range.to - range.from;
+      // Half a frame before the first wanted frame: decoding starts at the keyframe before it
+      // and the frames before the seek point are dropped, so the first one kept is `from`.
+      const seekS = fileTime(source, range.from) - frameS / 2;
+      const seek = range.from > 0 && seekS > 0;
+      if (seek) inputArgs.push('-ss', secondsArg(seekS));
+      inputArgs.push('-t', secondsArg((seek ? frameS / 2 : fileTime(source, range.from)) + (count + 2) * frameS), '-protocol_whitelist', INPUT_PROTOCOLS, '-i', source.input);
+      const trim = seek ? `trim=end_frame=${count}` : `trim=start_frame=${range.from}:end_frame=${range.to}`;
+      chains.push(`[${r}:${source.streamIndex}]${trim},setpts=PTS-STARTPTS[r${r}]`);
+    }
+    const sar = `${params.sampleAspect.num}/${params.sampleAspect.den}`;
+    const joined = ranges.length > 1 ? `${ranges.map((_, r) => `[r${r}]`).join('')}concat=n=${ranges.length}:v=1:a=0,` : '[r0]';
+    // One tick per frame from 0: the piece's frames, and nothing else, in order.
+    chains.push(`${joined}settb=expr=${rate.den}/${rate.num},setpts=N,setsar=${sar},format=${params.pixelFormat}[v]`);
+    const from = ranges.map((r) => `${r.source}:${r.from}-${r.to - 1}`).join(', ');
+    return {
+      kind: 'ffmpeg',
+      description: `re-encode frames ${from} with ${encoder.name}`,
+      args: [
+        ...inputArgs,
+        '-filter_complex', chains.join(';'),
+        '-map', '[v]',
+        ...encoder.args,
+        '-frames:v', String(frames),
+        '-map_metadata', '-1',
+        '-f', 'mpegts', '-y', file,
+      ],
+      expectedDurationS: frames * frameS,
+      weight: frames * frameS,
+      concurrent: true,
+    };
+  }
+
+  const listPath = path.join(ctx.workDir, `.smart-${group.index}.ffconcat`);
+  tempPaths.push(listPath);
+  const writes: PlanStep[] = [
+    {
+      kind: 'write-file',
+      description: 'concat list',
+      path: listPath,
+      contents: ['ffconcat version 1.0', ...entries.flatMap((e) => [`file ${quoteConcatPath(e.file)}`, `duration ${secondsArg(e.frames * frameS)}`])].join('\n') + '\n',
+    },
+  ];
+  const totalFrames = entries.reduce((n, e) => n + e.frames, 0);
+  const totalS = totalFrames * frameS;
+
+  // The sound, exactly as the full render makes it: each clip cut sample-exactly at its
+  // frame boundaries, joined and encoded once, alongside the picture's pieces.
+  const builder = new GraphBuilder(ctx);
+  const track = group.tracks[0]!;
+  const sound = settings.hasAudio && track.audio ? builder.trackSound(builder.placeClips(track)) : undefined;
+  const soundPath = path.join(ctx.workDir, `.smart-${group.index}-sound.${settings.container}`);
+  if (sound) {
+    const scriptPath = path.join(ctx.workDir, `.smart-${group.index}-sound.txt`);
+    const totalSamples = sampleAt(settings.durationHns, settings.sampleRate);
+    builder.graph.chain([sound.label], [`apad=whole_len=${totalSamples}`, `atrim=end_sample=${totalSamples}`], 'aout', 'audio');
+    tempPaths.push(scriptPath, soundPath);
+    writes.push({ kind: 'write-file', description: 'sound filtergraph', path: scriptPath, contents: builder.graph.toString() });
+    steps.push({
+      kind: 'ffmpeg',
+      description: 'render the sound',
+      args: [
+        ...builder.inputArgs.flat(),
+        '-filter_complex_script', scriptPath,
+        '-map', '[aout]',
+        ...audioEncoderArgs(settings),
+        '-map_metadata', '-1',
+        '-f', settings.container, '-y', soundPath,
+      ],
+      expectedDurationS: totalS,
+      weight: totalS * 0.05,
+      concurrent: true,
+    });
+  }
+  const tick = `(${rate.den}/(${rate.num}*TB))`;
+  steps.unshift(...writes);
+  steps.push({
+    kind: 'ffmpeg',
+    description: `join ${pieces.length} piece(s)${sound ? ' and the sound' : ''}`,
+    args: [
+      '-f', 'concat', '-safe', '0', '-i', listPath,
+      ...(sound ? ['-i', soundPath] : []),
+      '-map', '0:v:0',
+      ...(sound ? ['-map', '1:a:0'] : []),
+      '-c', 'copy',
+      '-bsf:v', `filter_units=remove_types=${encoder.audType},setts=pts=STARTPTS+round((PTS-STARTPTS)/${tick})*${tick}:dts=STARTPTS+(N-${reorderDepth})*${tick}`,
+      ...(params.codec === 'hevc' ? ['-tag:v', 'hvc1'] : []),
+      '-map_metadata', '-1',
+      '-map_chapters', '-1',
+      ...muxerArgs(settings),
+      '-y', ctx.partialPath,
+    ],
+    expectedDurationS: totalS,
+    weight: totalS * 0.02,
+  });
+  return { steps, tempPaths, withSound: sound !== undefined };
+}
