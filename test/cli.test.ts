@@ -60,6 +60,12 @@ describe('the cutroom CLI on a real database', () => {
     expect(failure.code).toBe(2);
     expect(failure.stderr).toMatch(/callBackUrl: must be an http\(s\) URL/);
 
+    // Ids may begin with '-': they are ids, not flags.
+    const dashed = await run('node', [cli, 'developers', 'show', '-zMaNFXh4cEcA5K0niWvGQ'], {
+      env: { ...process.env, DATABASE_URL: database.url!, LOG_LEVEL: 'silent' },
+    }).catch((e) => e);
+    expect(dashed.stderr).toMatch(/no developer -zMaNFXh4cEcA5K0niWvGQ/);
+
     const { id } = await cutroom('developers', 'create', '--name', 'Y');
     const badBucket = await run('node', [cli, 'developers', 'update', id, '--s3-bucket', 'missing', '--s3-endpoint', s3.endpoint, '--s3-access-key', S3RVER_CREDENTIALS.accessKey, '--s3-secret-key', 'x'], {
       env: { ...process.env, DATABASE_URL: database.url!, LOG_LEVEL: 'silent' },

@@ -131,12 +131,16 @@ const settingFlags = {
 
 async function developersCommand(config: Config, argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const [action, ...rest] = argv;
+  // The ID comes first. Ids may begin with '-', which option parsing would take for a flag.
+  const takesId = ['show', 'update', 'rotate-key', 'delete'].includes(action ?? '');
+  const givenId = takesId && rest[0] !== undefined && !rest[0].startsWith('--') ? rest.shift() : undefined;
   const { values, positionals } = parseArgs({ args: rest, options: settingFlags, allowPositionals: true });
   const database = await openConfiguredDatabase(config);
   const developers = new DevelopersService(database.db);
   const id = () => {
-    if (!positionals[0]) throw new UsageError(`developers ${action} needs an ID`);
-    return positionals[0];
+    const value = givenId ?? positionals[0];
+    if (!value) throw new UsageError(`developers ${action} needs an ID`);
+    return value;
   };
   const print = (value: unknown) => out.write(`${JSON.stringify(value, null, 2)}\n`);
   try {

@@ -168,12 +168,14 @@ export class RenderTaskKind {
     } else {
       const message = task.state === 'aborted' ? 'the render was aborted' : (task.error?.message ?? 'the render failed');
       if (task.state === 'error') {
+        // Entries a failed completion had already marked ready go back too: their bytes are
+        // removed next (onFailed), and no entry may point at missing bytes.
         const error: MediaError = { type: task.error?.type ?? 'engine_error', message, title: 'Render failed' };
         await trx
           .updateTable('media')
-          .set({ error: JSON.stringify(error), updated_at: new Date() })
+          .set({ status: 'render', error: JSON.stringify(error), original_key: null, size_bytes: 0, updated_at: new Date() })
           .where('id', 'in', spec.outputs.map((o) => o.mediaId))
-          .where('status', '=', 'render')
+          .where('status', 'in', ['render', 'ready'])
           .execute();
       }
       payload = { projectId: spec.projectId, downloadUrl: null, error: message };
