@@ -9,6 +9,10 @@ import { MediaServer } from '../support/media-server.js';
 import { smallMp4 } from '../support/media.js';
 import { startStandInCluster, type StandInCluster } from './stand-in/cluster.js';
 import { eventually } from './eventually.js';
+import fs from 'node:fs/promises';
+import { signedInUser } from '../support/media-factory.js';
+import { upload } from '../support/uploader.js';
+import { clip, downloadUrl, followEditing, probeOutput, xtl } from '../support/editing.js';
 
 /**
  * Cutroom with DISPATCHER=kubernetes and the operator, on the cluster stand-in whose kubelet
@@ -95,6 +99,39 @@ describe('Cutroom on Kubernetes, end to end on the stand-in', () => {
     const [job] = (await kube.batch.listNamespacedJob({ namespace, labelSelector: `cutroom.io/task-resource=${succeeded.metadata.name}` })).items;
     expect(job!.spec!.template.spec!.containers[0]!.command).toEqual(['node', '/app/render-node/dist/main.js']);
     expect((await task(id)).state).toBe('completed');
+  });
+
+  it('renders a timeline posted to the editing API as a RenderTask Job: progress, a finished output, Succeeded', async () => {
+    const user = await signedInUser(server, 'editor');
+    try {
+      const { id: mediaId } = await upload(user.api, 'source.mp4', await fs.readFile(await smallMp4(3)));
+      await eventually(async () => expect((await user.api.get(`/api/mediafiles/${mediaId}`)).body).toMatchObject({ status: 'ready', progress: 100 }), {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      });
+      const document = xtl(`<group output="cut.mp4"><track video="1" audio="1" accuracy="frame">${clip(mediaId, '00:00:00:40', '00:00:02:00')}</track></group>`);
+      const posted = await user.api.post('/api/task/editing', { xtl_task: document });
+      expect(posted.status).toBe(200);
+      const taskId = posted.body.taskId as string;
+
+      const followed = await followEditing(user.api, taskId, { timeoutMs: 90_000 });
+      expect(followed.last).toMatchObject({ status: 'completed', progress: 100, error: null });
+      const output = await probeOutput(await downloadUrl(followed.last.outputUrls[0]!, 'cut.mp4'));
+      expect(output.frames).toBe(40); // 1.6 s at 25 fps
+      expect(output.hasAudio).toBe(true);
+
+      const succeeded = await eventually(async () => {
+        const r = await resource(taskId, 'rendertasks');
+        expect(r.status?.phase).toBe('Succeeded');
+        return r;
+      });
+      expect(succeeded.kind).toBe('RenderTask');
+      expect(succeeded.spec).toMatchObject({ taskId, kind: 'render', attempt: 1 });
+      expect(succeeded.status).toMatchObject({ progress: 100, node: 'cpu-1' });
+      expect((await user.api.get(`/api/mediafiles/${posted.body.fileId}`)).body).toMatchObject({ type: 'output', taskId });
+    } finally {
+      await user.editor.close();
+    }
   });
 
   it('fails the attempt of a render node whose pod dies, and retries the task to completion', async () => {

@@ -26,7 +26,7 @@ export function shuffled<T>(items: T[]): T[] {
 
 export function putChunk(api: ApiClient, id: string, bytes: Buffer, chunk: ChunkPlan): Promise<ApiResponse> {
   return api.request('PUT', `/api/upload/media?id=${id}`, {
-    raw: bytes.subarray(chunk.start, chunk.end + 1),
+    raw: new Uint8Array(bytes.subarray(chunk.start, chunk.end + 1)),
     headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes ${chunk.start}-${chunk.end}/${bytes.length}` },
   });
 }
