@@ -17,6 +17,7 @@ run: build
 
 test: build
 	scripts/ensure-test-deps.sh
+	npx tsc -p tsconfig.tests.json
 	npx vitest run
 	$(MAKE) --no-print-directory bench-smoke
 

@@ -79,7 +79,7 @@ const bench: Benchmark = async ({ size, log }) => {
   const { controlPlane, stop } = await startBenchControlPlane();
   const editors: EditorConnection[] = [];
   try {
-    const sessions: Array<{ token: string; projectId: string; bodies: Buffer[] }> = [];
+    const sessions: Array<{ token: string; projectId: string; bodies: Buffer<ArrayBuffer>[] }> = [];
     for (let e = 0; e < editorsCount; e++) {
       const editor = await connectEditor(`${controlPlane.url.replace(/^http/, 'ws')}/websocket`);
       editors.push(editor);

@@ -268,7 +268,7 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
       const beyond = await fetch(previewUrl, { headers: { range: 'bytes=5000-6000' } });
       expect(beyond.status).toBe(416);
       expect(beyond.headers.get('content-range')).toBe('bytes */1000');
-      expect((await beyond.json()).error.type).toBe('range_not_satisfiable');
+      expect(((await beyond.json()) as { error: { type: string } }).error.type).toBe('range_not_satisfiable');
 
       const whole = await fetch(previewUrl, { method: 'HEAD' });
       expect(whole.status).toBe(200);
@@ -290,7 +290,7 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
       tampered.searchParams.set('sig', 'A'.repeat(43));
       const refused = await fetch(tampered);
       expect(refused.status).toBe(403);
-      expect((await refused.json()).error.type).toBe('forbidden');
+      expect(((await refused.json()) as { error: { type: string } }).error.type).toBe('forbidden');
     });
 
     it('gives the same URLs to repeated calls, so browsers can cache them', async () => {

@@ -50,7 +50,7 @@ describe.runIf(chromiumAvailable)('the editor in Chromium', () => {
         const userId = await bound;
         const headers = { Authorization: authToken };
         const file = new Uint8Array(bytes);
-        const created = await (
+        const created: { id: string } = await (
           await fetch(`${api}/api/upload/media`, {
             method: 'POST',
             headers: { ...headers, 'Content-Type': 'application/json' },

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPublicAddress } from './address-policy.js';
-import { OutboundRefused, safeGet } from './safe-fetch.js';
+import { OutboundRefused, safeGet, type OutboundPolicy } from './safe-fetch.js';
 
 describe('isPublicAddress', () => {
   it.each([
@@ -52,8 +52,8 @@ describe('safeGet', () => {
   });
   afterAll(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
 
-  const trusted = { allowPrivate: false, trustedAddresses: ['127.0.0.1'] };
-  const read = async (url: string, policy = trusted) => {
+  const trusted: OutboundPolicy = { allowPrivate: false, trustedAddresses: ['127.0.0.1'] };
+  const read = async (url: string, policy: OutboundPolicy = trusted) => {
     const res = await safeGet(url, { policy });
     let text = '';
     for await (const chunk of res.body) text += chunk;
