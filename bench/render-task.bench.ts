@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import type { Benchmark } from './support/types.js';
+import { startBenchControlPlane } from './support/control-plane.js';
+import { benchUser } from './support/bench-user.js';
+
+const run = promisify(execFile);
+
+/**
+ * A render task through the whole system, from `POST /api/task/editing` to `completed` (claim,
+ * render node start, smart cut, upload of the output, completion): three frame-accurate cuts
+ * of a 2-minute 720p H.264 source with a 2 s GOP, beside a full libx264 re-encode of the same
+ * cut and a keyframe stream copy of the same segments, both as single ffmpeg commands.
+ */
+const bench: Benchmark = async ({ size, log }) => {
+  const [width, height, seconds] = size === 'smoke' ? [320, 180, 20] : [1280, 720, 120];
+  const cuts: Array<[number, number]> = size === 'smoke' ? [[1.3, 4.7], [6.1, 9.9], [12.2, 15.5]] : [[3.3, 25.7], [41.1, 70.9], [88.2, 111.5]];
+  const source = path.join(os.tmpdir(), `cutroom-bench-task-${width}x${height}-${seconds}s.mp4`);
+  if (!existsSync(source)) {
+    log(`making a ${width}x${height} ${seconds} s H.264 source (2 s GOP)`);
+    await run('ffmpeg', [
+      '-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=25:d=${seconds}`, '-f', 'lavfi', '-i', `sine=f=440:r=48000:d=${seconds}`,
+      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
+      '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', '-y', `${source}.partial.mp4`,
+    ]);
+    await fs.rename(`${source}.partial.mp4`, source);
+  }
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-task-bench-'));
+  const { controlPlane, stop } = await startBenchControlPlane({ DATA_DIR: dir, DISPATCH_INTERVAL_MS: '50', WORKERS: '1' });
+  try {
+    const { token } = await benchUser(controlPlane);
+    const api = (p: string, init: RequestInit = {}) => fetch(`${controlPlane.url}${p}`, { ...init, headers: { authorization: token, 'content-type': 'application/json', ...init.headers } });
+    const bytes = await fs.readFile(source);
+    const { id } = (await (await api('/api/upload/media', { method: 'POST', body: JSON.stringify({ size: bytes.length, name: 'source.mp4' }) })).json()) as { id: string };
+    await api(`/api/upload/media?id=${id}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}` }, body: bytes });
+    log('ingesting the source');
+    for (;;) {
+      const entry = (await (await api(`/api/mediafiles/${id}`)).json()) as { status: string; progress: number; error: unknown };
+      if (entry.error) throw new Error(`ingest failed: ${JSON.stringify(entry.error)}`);
+      if (entry.status === 'ready' && entry.progress === 100) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    const clips = cuts.map(([a, b]) => `<clip src="${id}" start="${Math.round(a * 1e7)}" stop="${Math.round(b * 1e7)}" timeFormat="100ns_units"/>`).join('');
+    const document = `<timelines version="2"><timeline><group output="cut.mp4"><track video="1" audio="1" accuracy="frame">${clips}</track></group></timeline></timelines>`;
+    const t = performance.now();
+    const posted = (await (await api('/api/task/editing', { method: 'POST', body: JSON.stringify({ xtl_task: document }) })).json()) as { taskId: string };
+    let status: { status: string; error: unknown };
+    for (;;) {
+      status = (await (await api(`/api/task/editing?id=${posted.taskId}`)).json()) as typeof status;
+      if (['completed', 'error', 'aborted'].includes(status.status)) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const taskS = (performance.now() - t) / 1000;
+    if (status.status !== 'completed') throw new Error(`render ended ${status.status}: ${JSON.stringify(status.error)}`);
+    const task = await controlPlane.services.work.store.get(posted.taskId);
+    const strategy = task?.log.find((line) => line.includes('smart') || line.includes('full render')) ?? '';
+
+    const filter = cuts.map(([a, b], i) => `[0:v]trim=${a}:${b},setpts=PTS-STARTPTS[v${i}];[0:a]atrim=${a}:${b},asetpts=PTS-STARTPTS[a${i}]`).join(';');
+    const concat = `${filter};${cuts.map((_, i) => `[v${i}][a${i}]`).join('')}concat=n=${cuts.length}:v=1:a=1[v][a]`;
+    let s = performance.now();
+    await run('ffmpeg', ['-v', 'error', '-i', source, '-filter_complex', concat, '-map', '[v]', '-map', '[a]', '-c:v', 'libx264', '-preset', 'fast', '-crf', '22', '-c:a', 'aac', '-y', path.join(dir, 'reencode.mp4')]);
+    const reencodeS = (performance.now() - s) / 1000;
+
+    s = performance.now();
+    const parts = await Promise.all(
+      cuts.map(async ([a, b], i) => {
+        const part = path.join(dir, `part${i}.mp4`);
+        await run('ffmpeg', ['-v', 'error', '-ss', String(a), '-to', String(b), '-i', source, '-c', 'copy', '-y', part]);
+        return part;
+      }),
+    );
+    await fs.writeFile(path.join(dir, 'parts.txt'), parts.map((p) => `file '${p}'`).join('\n'));
+    await run('ffmpeg', ['-v', 'error', '-f', 'concat', '-safe', '0', '-i', path.join(dir, 'parts.txt'), '-c', 'copy', '-y', path.join(dir, 'copy.mp4')]);
+    const copyS = (performance.now() - s) / 1000;
+    const outS = cuts.reduce((n, [a, b]) => n + b - a, 0);
+    return [
+      { benchmark: 'render-task', metric: `3 cuts ${height}p: POST to completed`, value: taskS, unit: 's', note: `${outS.toFixed(1)} s out; ${strategy.slice(0, 80)}` },
+      { benchmark: 'render-task', metric: 'full libx264 re-encode (one ffmpeg)', value: reencodeS, unit: 's', note: 'trim+concat, preset fast crf 22' },
+      { benchmark: 'render-task', metric: 'keyframe stream copy (ffmpeg)', value: copyS, unit: 's', note: 'not frame-accurate' },
+      { benchmark: 'render-task', metric: 'task/re-encode', value: taskS / reencodeS, unit: 'ratio', note: 'target <= 0.2' },
+      { benchmark: 'render-task', metric: 'task/copy', value: taskS / copyS, unit: 'ratio', note: 'as close to 1 as possible' },
+    ];
+  } finally {
+    await stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+};
+export default bench;
