@@ -74,7 +74,8 @@ export class PresenceServer {
     const releases: Promise<void>[] = [];
     for (const [ws, state] of this.sockets) {
       ws.close(1001, 'server shutting down');
-      releases.push(this.forget(ws, state));
+      // After the messages already queued for this socket, so none reaches a closed database.
+      releases.push(state.queue.then(() => this.forget(ws, state)));
     }
     await Promise.allSettled(releases);
     this.wss.close();
