@@ -10,6 +10,7 @@ import { clip, downloadUrl, followEditing, probeOutput, xtl } from '../support/e
 import type { MediaRow } from '../../control-plane/src/db/media-repository.js';
 import type { LocalDispatcher } from '../../control-plane/src/work/local-dispatcher.js';
 import { renderOverlayPins } from '../../control-plane/src/services/render-task-kind.js';
+import { processAlive } from '../support/processes.js';
 
 const fastWork = {
   WORKERS: '2',
@@ -22,14 +23,6 @@ const fastWork = {
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const processAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A user's uploaded video whose stored bytes are a real file (4 s, 320x240, 25 fps, with a tone). */
 async function uploadedVideo(server: TestServer, ownerId: string | null, file: string, durationS: number): Promise<MediaRow> {

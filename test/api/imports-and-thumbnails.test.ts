@@ -7,22 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { signedInUser, type TestUser } from '../support/media-factory.js';
+import { settledMedia, signedInUser, type TestUser } from '../support/media-factory.js';
 import { makeMedia, smallMp4 } from '../support/media.js';
 import { MediaServer } from '../support/media-server.js';
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
 import { upload } from '../support/uploader.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function settled(user: TestUser, id: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const entry = (await user.api.get(`/api/mediafiles/${id}`)).body;
-    if ((entry.status === 'ready' && entry.progress === 100) || entry.error || Date.now() > deadline) return entry;
-    await sleep(100);
-  }
-}
 
 const png = (base64: string) => Buffer.from(base64, 'base64');
 const exec = promisify(execFile);
@@ -70,14 +61,14 @@ describe.each(drivers)('imports (%s)', (driver) => {
     expect(answer.status).toBe(200);
     const entry = (await alice.api.get(`/api/mediafiles/${answer.body.id}`)).body;
     expect(entry).toMatchObject({ name: 'clip.mp4', type: 'url', status: 'import' });
-    const ready = await settled(alice, answer.body.id);
+    const ready = await settledMedia(alice, answer.body.id);
     expect(ready).toMatchObject({ status: 'ready', error: null, mediaType: 'video', width: 320 });
     expect(ready.size).toBe((await fs.stat(await smallMp4(2))).size);
   });
 
   it('records a download that fails (404) on the entry', async () => {
     const answer = await alice.api.post('/api/import/media/url', { url: `${media.url}/file/nothing.mp4` });
-    const entry = await settled(alice, answer.body.id);
+    const entry = await settledMedia(alice, answer.body.id);
     expect(entry.status).toBe('ready');
     expect(entry.error).toMatchObject({ type: 'not_found' });
   });
@@ -108,7 +99,7 @@ describe.each(drivers)('imports (%s)', (driver) => {
     expect(folder.name).toBe(bucket);
     const listed = (await alice.api.get(`/api/mediafiles?folder=${answer.body.id}&sort_field=name&sort_order=asc`)).body;
     expect(listed.entries.map((e: { name: string }) => e.name)).toEqual(['a.mp4', 'b.mp3']);
-    const ready = await Promise.all(listed.entries.map((e: { id: string }) => settled(alice, e.id)));
+    const ready = await Promise.all(listed.entries.map((e: { id: string }) => settledMedia(alice, e.id)));
     expect(ready.map((e) => [e.mediaType, e.status, e.error])).toEqual([
       ['video', 'ready', null],
       ['audio', 'ready', null],
@@ -160,7 +151,7 @@ describe('imports under the outbound rule', () => {
     expect((await alice.api.post('/api/import/media/url', { url: 'ftp://example.com/x.mp4' })).status).toBe(400);
     const byName = await alice.api.post('/api/import/media/url', { url: `http://localhost:${new URL(media.url).port}/file/clip.mp4` });
     expect(byName.status).toBe(200);
-    const entry = await settled(alice, byName.body.id);
+    const entry = await settledMedia(alice, byName.body.id);
     expect(entry.status).toBe('ready');
     expect(entry.error.message).toMatch(/localhost resolves to/);
     expect(media.requests).toEqual([]);
@@ -187,7 +178,7 @@ describe.each(drivers)('timeline thumbnails (%s)', (driver) => {
     alice = await signedInUser(server, 'alice');
     bob = await signedInUser(server, 'bob');
     videoId = (await upload(alice.api, 'thumbs.mp4', await fs.readFile(await smallMp4(4)))).id;
-    await settled(alice, videoId);
+    await settledMedia(alice, videoId);
   });
   afterAll(async () => {
     await alice?.editor.close();

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { signedInUser, type TestUser } from '../support/media-factory.js';
+import { settledMedia, signedInUser, type TestUser } from '../support/media-factory.js';
 import { makeMedia, smallMp4 } from '../support/media.js';
 import { askState, chunks, dropMidChunk, putChunk, shuffled, upload } from '../support/uploader.js';
 import { ffprobe } from '../../render-node/src/ffmpeg/index.js';
@@ -10,14 +10,6 @@ import { ffprobe } from '../../render-node/src/ffmpeg/index.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fastWork = { DISPATCH_INTERVAL_MS: '100', WORKERS: '2' };
 
-async function settled(user: TestUser, id: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const entry = (await user.api.get(`/api/mediafiles/${id}`)).body;
-    if ((entry.status === 'ready' && entry.progress === 100) || entry.error || Date.now() > deadline) return entry;
-    await sleep(100);
-  }
-}
 
 describe.each(drivers)('uploads and ingest (%s)', (driver) => {
   let server: TestServer;
@@ -63,7 +55,7 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
     expect(done.status).toBe(200);
     expect(done.headers.get('range')).toBe(`bytes=0-${bytes.length - 1}`);
 
-    const ready = await settled(alice, id);
+    const ready = await settledMedia(alice, id);
     expect(ready).toMatchObject({ status: 'ready', progress: 100, error: null, filetype: 'mp4', mediaType: 'video', width: 320, height: 240, size: bytes.length });
     expect(ready.duration).toBeGreaterThan(2.9e7);
     expect(ready.audioTracks).toEqual(['Track 1']);
@@ -81,7 +73,7 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
     const answers = await Promise.all(chunks(bytes.length, 8 * 1024).map((chunk) => putChunk(alice.api, body.id, bytes, chunk)));
     expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(1);
     expect(answers.every((a) => a.status === 200 || a.status === 206)).toBe(true);
-    expect((await settled(alice, body.id)).status).toBe('ready');
+    expect((await settledMedia(alice, body.id)).status).toBe('ready');
   });
 
   it('keeps nothing of a chunk whose connection dropped, and resumes from the Range it reports', async () => {
@@ -94,7 +86,7 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
     expect(state.headers.get('range')).toBe(`bytes=0-${plan[0]!.end}`);
     await putChunk(alice.api, body.id, bytes, plan[1]!);
     expect((await putChunk(alice.api, body.id, bytes, plan[2]!)).status).toBe(200);
-    const ready = await settled(alice, body.id);
+    const ready = await settledMedia(alice, body.id);
     expect(ready.status).toBe('ready');
     expect(Buffer.from(await (await fetch(ready.originalUrl)).arrayBuffer()).equals(bytes)).toBe(true);
   });
@@ -103,7 +95,7 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
     const file = await makeMedia('prores.mov', ['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-f', 'lavfi', '-i', 'sine=d=2', '-c:v', 'prores_ks', '-c:a', 'pcm_s16le', '-shortest']);
     const { id, last } = await upload(alice.api, 'master.mov', await fs.readFile(file));
     expect(last.status).toBe(200);
-    const ready = await settled(alice, id);
+    const ready = await settledMedia(alice, id);
     expect(ready).toMatchObject({ status: 'ready', filetype: 'mov', mediaType: 'video', error: null });
     expect(ready.previewUrl).not.toBe(ready.originalUrl);
     const probe = await ffprobe(ready.previewUrl);
@@ -113,10 +105,10 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
 
   it('ingests images and audio', async () => {
     const png = await makeMedia('still.png', ['-f', 'lavfi', '-i', 'testsrc2=s=640x360', '-frames:v', '1']);
-    const image = await settled(alice, (await upload(alice.api, 'still.png', await fs.readFile(png))).id);
+    const image = await settledMedia(alice, (await upload(alice.api, 'still.png', await fs.readFile(png))).id);
     expect(image).toMatchObject({ status: 'ready', mediaType: 'image', filetype: 'png', width: 640, height: 360, duration: 0 });
     const mp3 = await makeMedia('tone.mp3', ['-f', 'lavfi', '-i', 'sine=d=2']);
-    const audio = await settled(alice, (await upload(alice.api, 'tone.mp3', await fs.readFile(mp3))).id);
+    const audio = await settledMedia(alice, (await upload(alice.api, 'tone.mp3', await fs.readFile(mp3))).id);
     expect(audio).toMatchObject({ status: 'ready', mediaType: 'audio', filetype: 'mp3' });
     expect(audio.thumbnail).toBeTruthy();
   });
@@ -124,7 +116,7 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
   it('ends a file that is not media with unsupported_media, never stuck in a working status', async () => {
     const text = Buffer.from('not a video\n'.repeat(500));
     const { id } = await upload(alice.api, 'notes.mp4', text);
-    const entry = await settled(alice, id);
+    const entry = await settledMedia(alice, id);
     expect(entry.status).toBe('ready');
     expect(entry.error).toMatchObject({ type: 'unsupported_media' });
   });
@@ -189,7 +181,7 @@ describe('upload sessions over time and across replicas', () => {
       const plan = chunks(bytes.length, 8 * 1024);
       const viaSecond = second.api(user.token);
       await Promise.all(plan.map((chunk, i) => putChunk(i % 2 ? viaSecond : user.api, body.id, bytes, chunk)));
-      const ready = await settled(user, body.id);
+      const ready = await settledMedia(user, body.id);
       expect(ready.status).toBe('ready');
       const tasks = await first.controlPlane.database.db.selectFrom('tasks').select(['kind']).where('owner_id', '=', user.id).execute();
       expect(tasks.map((t) => t.kind)).toEqual(['ingest']);

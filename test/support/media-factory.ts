@@ -86,3 +86,13 @@ export function patternBytes(length: number): Buffer {
   for (let i = 0; i < length; i++) bytes[i] = (i * 7 + 3) % 251;
   return bytes;
 }
+
+/** Polls a media entry until ingest is done with it (ready at 100 %, or an error); answers the entry. */
+export async function settledMedia(user: TestUser, id: string, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const entry = (await user.api.get(`/api/mediafiles/${id}`)).body;
+    if ((entry.status === 'ready' && entry.progress === 100) || entry.error || Date.now() > deadline) return entry;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

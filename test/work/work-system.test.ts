@@ -6,6 +6,7 @@ import { smallMp4 } from '../support/media.js';
 import { connectEditor } from '../support/editor-client.js';
 import type { TaskRow } from '../../control-plane/src/work/task-store.js';
 import type { LocalDispatcher } from '../../control-plane/src/work/local-dispatcher.js';
+import { processAlive } from '../support/processes.js';
 
 const fastWork = {
   WORKERS: '2',
@@ -29,14 +30,6 @@ async function waitForTask(server: TestServer, id: string, accept: (task: TaskRo
 }
 
 const dispatcherOf = (server: TestServer) => server.controlPlane.services.dispatcher as LocalDispatcher;
-const processAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe.each(drivers)('the work system (%s)', (driver) => {
   let server: TestServer;
