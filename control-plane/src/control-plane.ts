@@ -270,7 +270,7 @@ export async function startControlPlane(
     if (task.owner_id) presence.pushToUser(task.owner_id, taskProgressMessage(task));
   });
   projects = new ProjectsService(
-    new ProjectsRepository(db),
+    new ProjectsRepository(db, database.utf8Param),
     collaborators.mediaCatalog ?? { describe: (ownerId, ids) => media.describeMany(ownerId, ids) },
   );
   const actions = new ActionHistoryService(new ActionsRepository(db), { depth: config.actionHistoryDepth });

@@ -33,6 +33,26 @@ describe('the HTTP error model', () => {
     expect(await userCount()).toBe(before);
   });
 
+  it('refuses bodies that are not UTF-8 JSON, saying where they go wrong', async () => {
+    const before = await userCount();
+    const post = (raw: string | Uint8Array<ArrayBuffer>, contentType = 'application/json') =>
+      server.api().request('POST', '/api/users', { raw, headers: { 'content-type': contentType } });
+
+    const notUtf8 = await post(new Uint8Array(Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])));
+    expect(notUtf8.status).toBe(400);
+    expect(notUtf8.body.error.message).toMatch(/not valid UTF-8/);
+
+    const latin1 = await post('{"name":"x"}', 'application/json; charset=latin1');
+    expect(latin1.status).toBe(400);
+    expect(latin1.body.error.message).toMatch(/charset "LATIN1"/);
+
+    const controlCharacter = await post('{"name":"a\u0001b"}');
+    expect(controlCharacter.status).toBe(400);
+    expect(controlCharacter.body.error.message).toMatch(/control character in a string .* at byte 10/);
+
+    expect(await userCount()).toBe(before);
+  });
+
   it('names the field of a wrong type', async () => {
     const before = await userCount();
     const res = await server.api().post('/api/users', { name: 42 });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { RawJson, sendJson } from '../http/json-with-raw.js';
-import { rawMemberText } from '../http/raw-json-body.js';
 import type { ActionHistoryService } from '../services/action-history.js';
 import { anyJson, objectId, storedText, unixMs } from './project-schemas.js';
 
@@ -48,13 +47,14 @@ export function mountActions(api: ApiRouter, history: ActionHistoryService): voi
       'Concurrent posts to one project are given one order.',
     auth: 'user',
     body: postBody,
+    verbatimMembers: ['data'],
     responses: { 200: { description: "The action's id", schema: z.object({ id: z.string() }) } },
-    handler: ({ req, auth, body }) =>
+    handler: ({ auth, body, verbatim }) =>
       history.post(auth.id, {
         projectId: (body.project ?? body.projectId)!,
         id: body.id,
         name: body.name,
-        dataJson: rawMemberText(req, 'data'),
+        dataJson: verbatim.get('data')?.toString('utf8'),
         createTimeMs: body.createTime,
       }),
   });

@@ -3,7 +3,6 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { RawJson, sendJson, stringifyWithRaw } from '../http/json-with-raw.js';
-import { rawMemberText } from '../http/raw-json-body.js';
 import type { ProjectsService, ProjectSummary } from '../services/projects.js';
 import { anyJson, objectId, storedText, unixMs } from './project-schemas.js';
 
@@ -84,11 +83,12 @@ export function mountProjects(api: ApiRouter, projects: ProjectsService): void {
       'Left out, `data` is `null`. `createTime` defaults to the server time; `modifTime` starts equal to it.',
     auth: 'user',
     body: createBody,
+    verbatimMembers: ['data'],
     responses: { 200: { description: 'The new project id', schema: idAnswer } },
-    handler: ({ req, auth, body }) =>
+    handler: ({ auth, body, verbatim }) =>
       projects.create(auth.id, {
         name: body.name,
-        dataJson: rawMemberText(req, 'data'),
+        data: verbatim.get('data'),
         thumbnail: body.thumbnail,
         createTimeMs: body.createTime,
       }),
@@ -102,11 +102,12 @@ export function mountProjects(api: ApiRouter, projects: ProjectsService): void {
     auth: 'user',
     params: idParam,
     body: updateBody,
+    verbatimMembers: ['data'],
     responses: { 200: { description: 'Saved', schema: z.object({}) } },
-    handler: async ({ req, auth, params, body }) => {
+    handler: async ({ auth, params, body, verbatim }) => {
       await projects.update(auth.id, params.id, {
         name: body.name,
-        dataJson: rawMemberText(req, 'data'),
+        data: verbatim.get('data'),
         thumbnail: body.thumbnail,
         modifTimeMs: body.modifTime,
       });

@@ -1,4 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { JsonBytes } from '../http/json-body.js';
+import type { Utf8Param } from './database.js';
 import type { DB } from './schema.js';
 
 /**
@@ -12,7 +14,7 @@ export interface NewProjectRow {
   id: string;
   ownerId: string;
   name: string;
-  dataJson: string;
+  data: JsonBytes;
   thumbnail: string;
   createMs: number;
   mediaIds: string[];
@@ -23,7 +25,7 @@ export interface NewProjectRow {
 export interface ProjectChanges {
   name?: string | undefined;
   /** With `mediaIds` and `mediaDigest`: the index follows the new data. */
-  data?: { json: string; mediaIds: string[]; mediaDigest: string } | undefined;
+  data?: { json: JsonBytes; mediaIds: string[]; mediaDigest: string } | undefined;
   thumbnail?: string | undefined;
   modifMs: number;
 }
@@ -41,13 +43,16 @@ export type SaveOutcome = 'saved' | 'missing' | 'raced';
 export type ProjectSortColumn = 'name' | 'create_ms' | 'modif_ms';
 
 export class ProjectsRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly utf8: Utf8Param,
+  ) {}
 
   async insert(row: NewProjectRow): Promise<void> {
     await sql`
       with p as (
         insert into projects (id, owner_id, name, data_json, thumbnail, create_ms, modif_ms, media_digest)
-        values (${row.id}, ${row.ownerId}, ${row.name}, ${row.dataJson}, ${row.thumbnail},
+        values (${row.id}, ${row.ownerId}, ${row.name}, ${this.utf8(row.data)}::text, ${row.thumbnail},
                 ${row.createMs}, ${row.createMs}, ${row.mediaDigest})
         returning id, owner_id, thumbnail
       ), history as (
@@ -82,7 +87,7 @@ export class ProjectsRepository {
     if (changes.name !== undefined) set.push(sql`name = ${changes.name}`);
     if (changes.thumbnail !== undefined) set.push(sql`thumbnail = ${changes.thumbnail}`);
     const data = changes.data;
-    if (data) set.push(sql`data_json = ${data.json}`, sql`media_digest = ${data.mediaDigest}`);
+    if (data) set.push(sql`data_json = ${this.utf8(data.json)}::text`, sql`media_digest = ${data.mediaDigest}`);
 
     // The index is rewritten only when the set of mentioned ids changed: autosaves of the same
     // timeline touch nothing there. Only the difference is deleted and inserted.

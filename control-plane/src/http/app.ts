@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
-import { keepRawBody } from './raw-json-body.js';
+import { jsonBodies } from './json-body.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -56,8 +56,7 @@ export function createHttpApp(
     }),
   );
   mountStreaming?.(app);
-  // The raw bytes are kept so that members stored as sent (project data) stay byte for byte.
-  app.use(express.json({ limit: options.bodyLimitBytes, strict: false, verify: keepRawBody }));
+  app.use(jsonBodies(options.bodyLimitBytes));
 
   mount(app);
 

@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { badRequest } from './errors.js';
+import { verbatimBody, type JsonBytes } from './json-body.js';
 import type { OpenApiRegistry, ResponseSpec } from './openapi.js';
 
 /**
@@ -26,6 +27,8 @@ export interface RouteContext<P, Q, B, A extends AuthKind> {
   params: P;
   query: Q;
   body: B;
+  /** The body members named in `verbatimMembers`, as the exact bytes the client sent. */
+  verbatim: Map<string, JsonBytes>;
   auth: Principal[A];
 }
 
@@ -51,6 +54,11 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * Top-level body members stored as sent (megabytes of project data): checked as JSON but
+   * never parsed, handed over in `verbatim`. The body schema sees them as their bytes.
+   */
+  verbatimMembers?: readonly string[];
   /** For bodies that are not JSON (uploads): their media type, documented only. */
   rawBody?: string;
   responses: Record<number, ResponseSpec>;
@@ -116,8 +124,12 @@ export class ApiRouter {
       const auth = await this.authenticate(spec.auth, req);
       const params = parse(spec.params, req.params, 'path');
       const query = parse(spec.query, req.query, 'query');
-      const body = parse(spec.body, spec.body ? (req.body ?? {}) : undefined, 'body');
-      const result = await spec.handler({ req, res, params, query, body, auth } as RouteContext<
+      const given = spec.verbatimMembers
+        ? verbatimBody(req, spec.verbatimMembers)
+        : { body: spec.body ? req.body : undefined, verbatim: new Map<string, JsonBytes>() };
+      const body = parse(spec.body, spec.body ? (given.body ?? {}) : undefined, 'body');
+      const verbatim = given.verbatim;
+      const result = await spec.handler({ req, res, params, query, body, verbatim, auth } as RouteContext<
         Out<P>,
         Out<Q>,
         Out<B>,

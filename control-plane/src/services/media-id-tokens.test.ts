@@ -12,14 +12,14 @@ describe('mediaIdTokens', () => {
       again: a,
       tail: `${e}`,
     });
-    expect(mediaIdTokens(data)).toEqual([a, b, c, d, e].sort());
+    expect(mediaIdTokens(Buffer.from(data))).toEqual([a, b, c, d, e].sort());
   });
 
   it('ignores runs of id characters that are longer or shorter, or cannot end an id', () => {
     const id = newId();
     const notEnding = `${id.slice(0, 21)}B`;
-    expect(mediaIdTokens(`"${id}x" "x${id}" "${id.slice(1)}" "${notEnding}"`)).toEqual([]);
-    expect(mediaIdTokens('')).toEqual([]);
+    expect(mediaIdTokens(Buffer.from(`"${id}x" "x${id}" "${id.slice(1)}" "${notEnding}"`))).toEqual([]);
+    expect(mediaIdTokens(Buffer.alloc(0))).toEqual([]);
   });
 
   it('digests the set, not the order of mention', () => {
@@ -50,7 +50,7 @@ describe('mediaIdTokens on generated text', () => {
         else if (roll < 0.4) text += newId().slice(0, 1 + Math.floor(next() * 21)) + newId().slice(0, Math.floor(next() * 3));
         else text += pieces[Math.floor(next() * pieces.length)];
       }
-      expect(mediaIdTokens(text)).toEqual(reference(text));
+      expect(mediaIdTokens(Buffer.from(text))).toEqual(reference(text));
     }
   });
 });

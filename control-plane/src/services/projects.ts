@@ -1,4 +1,5 @@
 import type { ProjectRow, ProjectSortColumn, ProjectsRepository } from '../db/projects-repository.js';
+import type { JsonBytes } from '../http/json-body.js';
 import { internalError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import type { MediaCatalog } from './media-catalog.js';
@@ -14,15 +15,15 @@ import type { MediaUsage } from './media-usage.js';
 
 export interface NewProject {
   name?: string | undefined;
-  /** The JSON text of `data`; absent means `null`. */
-  dataJson?: string | undefined;
+  /** The JSON text of `data`, as the client's bytes; absent means `null`. */
+  data?: JsonBytes | undefined;
   thumbnail?: string | undefined;
   createTimeMs?: number | undefined;
 }
 
 export interface ProjectUpdate {
   name?: string | undefined;
-  dataJson?: string | undefined;
+  data?: JsonBytes | undefined;
   thumbnail?: string | undefined;
   modifTimeMs?: number | undefined;
 }
@@ -39,6 +40,8 @@ export interface ProjectListQuery {
 
 export type ProjectSummary = ProjectRow;
 
+const NULL_JSON: JsonBytes = Buffer.from('null');
+
 const sortColumns: Record<ProjectSortField, ProjectSortColumn> = {
   name: 'name',
   createTime: 'create_ms',
@@ -54,13 +57,13 @@ export class ProjectsService implements MediaUsage {
 
   async create(ownerId: string, input: NewProject): Promise<{ id: string }> {
     const id = newId();
-    const dataJson = input.dataJson ?? 'null';
-    const mediaIds = mediaIdTokens(dataJson);
+    const data = input.data ?? NULL_JSON;
+    const mediaIds = mediaIdTokens(data);
     await this.projects.insert({
       id,
       ownerId,
       name: input.name ?? '',
-      dataJson,
+      data,
       thumbnail: input.thumbnail ?? '',
       createMs: input.createTimeMs ?? this.nowMs(),
       mediaIds,
@@ -72,9 +75,9 @@ export class ProjectsService implements MediaUsage {
 
   async update(ownerId: string, id: string, input: ProjectUpdate): Promise<void> {
     let data;
-    if (input.dataJson !== undefined) {
-      const mediaIds = mediaIdTokens(input.dataJson);
-      data = { json: input.dataJson, mediaIds, mediaDigest: mediaIdsDigest(mediaIds) };
+    if (input.data !== undefined) {
+      const mediaIds = mediaIdTokens(input.data);
+      data = { json: input.data, mediaIds, mediaDigest: mediaIdsDigest(mediaIds) };
     }
     const changes = { name: input.name, thumbnail: input.thumbnail, data, modifMs: input.modifTimeMs ?? this.nowMs() };
     const eventId = newId();

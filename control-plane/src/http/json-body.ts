@@ -1,0 +1,91 @@
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { badRequest } from './errors.js';
+import { scanJson, type ByteSpan } from './json-scan.js';
+
+/**
+ * JSON request bodies. The bytes are read (size-limited, decompressed), checked once (UTF-8,
+ * JSON syntax) and parsed only when `req.body` is first read. Routes that store members as the
+ * client wrote them (a project's `data`, megabytes per autosave) take those members as their
+ * bytes instead, never parsed: see `verbatimBody`.
+ */
+
+/** JSON text in UTF-8 bytes, already checked. */
+export type JsonBytes = Buffer;
+
+interface CheckedBody {
+  bytes: Buffer;
+  members: Map<string, ByteSpan> | undefined;
+}
+
+const checkedBodies = new WeakMap<IncomingMessage, CheckedBody>();
+
+export function jsonBodies(limitBytes: number): RequestHandler[] {
+  return [express.raw({ type: 'application/json', limit: limitBytes }), checkJsonBody];
+}
+
+function checkJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  if (!Buffer.isBuffer(req.body)) {
+    next();
+    return;
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw badRequest(`unsupported charset "${charset.toUpperCase()}": JSON bodies are UTF-8`);
+  }
+  let bytes = req.body;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3); // byte order mark
+  if (bytes.length === 0) {
+    req.body = {};
+    next();
+    return;
+  }
+  if (!isUtf8(bytes)) throw badRequest('malformed JSON body: it is not valid UTF-8');
+  const scan = scanJson(bytes);
+  if (!scan.ok) throw badRequest(`malformed JSON body: ${scan.reason} at byte ${scan.offset}`);
+  checkedBodies.set(req, { bytes, members: scan.members });
+  // Parsed on first read: a route taking members verbatim never pays for the whole parse.
+  let parsed: unknown;
+  let isParsed = false;
+  Object.defineProperty(req, 'body', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      if (!isParsed) {
+        parsed = JSON.parse(bytes.toString('utf8'));
+        isParsed = true;
+      }
+      return parsed;
+    },
+    set(value: unknown) {
+      parsed = value;
+      isParsed = true;
+    },
+  });
+  next();
+}
+
+/**
+ * The body with the named top-level members taken out as their exact bytes; the other members
+ * are parsed. Bodies that are not JSON objects come back whole, with nothing taken out.
+ */
+export function verbatimBody(req: Request, names: readonly string[]): { body: unknown; verbatim: Map<string, JsonBytes> } {
+  const verbatim = new Map<string, JsonBytes>();
+  const checked = checkedBodies.get(req);
+  if (!checked?.members) return { body: req.body, verbatim };
+  const body: Record<string, unknown> = {};
+  for (const [name, span] of checked.members) {
+    const bytes = checked.bytes.subarray(span.start, span.end);
+    let value: unknown;
+    if (names.includes(name)) {
+      verbatim.set(name, bytes);
+      value = bytes;
+    } else {
+      value = JSON.parse(bytes.toString('utf8'));
+    }
+    // Defined, not assigned: a member named "__proto__" stays a plain member, as with JSON.parse.
+    Object.defineProperty(body, name, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return { body, verbatim };
+}
