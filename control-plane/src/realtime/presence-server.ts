@@ -36,6 +36,8 @@ export class PresenceServer {
   private readonly sockets = new Map<WebSocket, SocketState>();
   private readonly byUser = new Map<string, Set<WebSocket>>();
   private timer: NodeJS.Timeout | undefined;
+  /** Set once `close` starts: no socket is accepted and no message handled after it. */
+  private closing = false;
 
   constructor(
     private readonly identity: IdentityService,
@@ -49,6 +51,10 @@ export class PresenceServer {
       const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (pathname !== '/websocket') {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      if (this.closing) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
@@ -70,6 +76,7 @@ export class PresenceServer {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.timer) clearInterval(this.timer);
     const releases: Promise<void>[] = [];
     for (const [ws, state] of this.sockets) {
@@ -82,16 +89,23 @@ export class PresenceServer {
   }
 
   private accept(ws: WebSocket): void {
+    if (this.closing) {
+      ws.close(1001, 'server shutting down');
+      return;
+    }
     const state: SocketState = { awaitingPong: false, openedAtMs: Date.now(), queue: Promise.resolve() };
     this.sockets.set(ws, state);
     this.onCountChange(this.sockets.size);
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (this.closing) return;
       state.queue = state.queue.then(() => this.handle(ws, state, data, isBinary)).catch((error: unknown) => {
         this.log.error({ err: error }, 'websocket message failed');
       });
     });
     ws.on('close', () => {
-      state.queue = state.queue.then(() => this.forget(ws, state));
+      state.queue = state.queue.then(() => this.forget(ws, state)).catch((error: unknown) => {
+        this.log.warn({ err: error }, 'releasing a closed socket failed');
+      });
     });
     ws.on('error', (error) => this.log.debug({ err: error }, 'websocket error'));
   }
