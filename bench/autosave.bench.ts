@@ -7,7 +7,9 @@ import { connectEditor, type EditorConnection } from '../test/support/editor-cli
 
 /**
  * Autosave, the editor's hot path, on Postgres: editors PATCH their project's whole data (2 MB
- * of timeline JSON) and POST actions. Three views:
+ * of timeline JSON) and POST actions. An autosave follows an edit, so successive saves of a
+ * project differ in one clip, as in an editor; one figure gives a save that changes every
+ * clip. Three views:
  *   - alone: one editor, one request at a time (the service time);
  *   - paced: every editor autosaves every few seconds and posts an action every second, as
  *     editors do, all at once;
@@ -18,8 +20,11 @@ import { connectEditor, type EditorConnection } from '../test/support/editor-cli
 
 const mediaId = () => randomBytes(16).toString('base64url');
 
-/** Timeline JSON of about `bytes` bytes mentioning a few dozen media ids. */
-function timeline(bytes: number, revision: number, mediaIds: string[]): string {
+/**
+ * Timeline JSON of about `bytes` bytes mentioning a few dozen media ids; `take` is in every
+ * clip's title, and the clip `moved` (if any) starts later.
+ */
+function timeline(bytes: number, take: number, mediaIds: string[], moved = -1): string {
   const clips: string[] = [];
   let size = 0;
   for (let i = 0; size < bytes; i++) {
@@ -27,15 +32,15 @@ function timeline(bytes: number, revision: number, mediaIds: string[]): string {
       id: `clip-${i}`,
       media: mediaIds[i % mediaIds.length],
       track: i % 6,
-      start: i * 40_000_000,
+      start: i * 40_000_000 + (i === moved ? 1_000_000 : 0),
       duration: 40_000_000,
       effects: [{ type: 'fade', durationHns: 5_000_000 }],
-      title: `Shot ${i} — take ${revision}`,
+      title: `Shot ${i} — take ${take}`,
     });
     clips.push(clip);
     size += clip.length + 1;
   }
-  return `{"version":3,"revision":${revision},"clips":[${clips.join(',')}]}`;
+  return `{"version":3,"take":${take},"clips":[${clips.join(',')}]}`;
 }
 
 interface Latencies {
@@ -84,8 +89,9 @@ const bench: Benchmark = async ({ size, log }) => {
       const editor = await connectEditor(`${controlPlane.url.replace(/^http/, 'ws')}/websocket`);
       editors.push(editor);
       const ids = Array.from({ length: 30 }, mediaId);
-      // Two revisions alternate, so every save changes the data (the media set stays).
-      const bodies = [0, 1].map((revision) => Buffer.from(`{"data":${timeline(dataBytes, revision, ids)}}`));
+      // Two versions alternate, one clip apart, so every save changes the data (the media set stays).
+      const moved = 1000 + e * 97;
+      const bodies = [-1, moved].map((clip) => Buffer.from(`{"data":${timeline(dataBytes, 0, ids, clip)}}`));
       const created = await fetch(`${controlPlane.url}/api/projects`, {
         method: 'POST',
         headers: { authorization: editor.authToken, 'content-type': 'application/json' },
@@ -120,9 +126,22 @@ const bench: Benchmark = async ({ size, log }) => {
 
     log(`alone: one editor, ${mb} MB PATCHes and action POSTs one at a time`);
     const alonePatch = await load((i) => patch(0, i), smoke ? 4 : 60, 1);
+    // Saves that rewrite every clip: each of these differs from the last everywhere.
+    const rewrites = [1, 2].map((take) => Buffer.from(`{"data":${timeline(dataBytes, take, [mediaId()])}}`));
+    const aloneRewrite = await load(async (i) => {
+      const session = sessions[0]!;
+      const response = await fetch(`${controlPlane.url}/api/projects/${session.projectId}`, {
+        method: 'PATCH',
+        headers: { authorization: session.token, 'content-type': 'application/json' },
+        body: rewrites[i % 2],
+      });
+      await expectOk(response);
+    }, smoke ? 4 : 40, 1);
     const alonePost = await load((i) => post(0, i), smoke ? 10 : 500, 1);
     row(`PATCH ${mb} MB p50`, alonePatch.p50Ms, 'ms', 'alone');
     row(`PATCH ${mb} MB p99`, alonePatch.p99Ms, 'ms', 'alone');
+    row(`PATCH ${mb} MB p50`, aloneRewrite.p50Ms, 'ms', 'alone, every clip changed');
+    row(`PATCH ${mb} MB p99`, aloneRewrite.p99Ms, 'ms', 'alone, every clip changed');
     row('POST action p50', alonePost.p50Ms, 'ms', 'alone');
     row('POST action p99', alonePost.p99Ms, 'ms', 'alone');
 

@@ -254,6 +254,60 @@ describe.each(drivers)('projects (%s)', (driver) => {
     expect(rows[0]!.n).toBe(saves.length);
   });
 
+  it('stores an autosave that changes one clip as a few new chunks, keeping only the current ones', async () => {
+    const { db } = server.controlPlane.database;
+    const chunkRows = async (projectId: string) =>
+      (
+        await sql<{ hash: string; bytes: number }>`
+          select hash, octet_length(content) as bytes from project_data_chunks where project_id = ${projectId}
+        `.execute(db)
+      ).rows;
+    const manifest = async (projectId: string) =>
+      (await sql<{ data_chunks: string[] }>`select data_chunks from projects where id = ${projectId}`.execute(db)).rows[0]!.data_chunks;
+
+    const original = timelineText(2 * 2 ** 20, [newId(), newId()]);
+    const id = (await postRaw(api, '/api/projects', `{"name":"Chunked","data":${original}}`)).body.id as string;
+    const before = await chunkRows(id);
+    expect(before.length).toBeGreaterThan(20);
+
+    // The editor moves one clip in the middle of the timeline and autosaves the whole project.
+    const edited = original.replace('"clip-5000",\n  "media"', '"clip-5000",\n  "moved": true, "media"');
+    expect(edited).not.toBe(original);
+    expect((await postRaw(api, `/api/projects/${id}`, `{"data":${edited}}`, 'PATCH')).status).toBe(200);
+    const after = await chunkRows(id);
+    const known = new Set(before.map((c) => c.hash));
+    const added = after.filter((c) => !known.has(c.hash));
+    expect(added.length).toBeGreaterThanOrEqual(1);
+    expect(added.length).toBeLessThanOrEqual(3);
+    expect(added.reduce((sum, c) => sum + c.bytes, 0)).toBeLessThan(200 * 1024);
+    // Chunks no longer named by the project are gone; those it names are all there.
+    expect(new Set(after.map((c) => c.hash))).toEqual(new Set(await manifest(id)));
+    expect((await api.get(`/api/projects/${id}`)).text).toContain(`"data":${edited},"name":"Chunked"`);
+
+    // Back to the first version: its chunks are written again, and nothing else is left.
+    expect((await postRaw(api, `/api/projects/${id}`, `{"data":${original}}`, 'PATCH')).status).toBe(200);
+    expect(new Set((await chunkRows(id)).map((c) => c.hash))).toEqual(new Set(before.map((c) => c.hash)));
+    expect((await api.get(`/api/projects/${id}`)).text).toContain(`"data":${original},"name":"Chunked"`);
+  });
+
+  it('answers one whole version, byte for byte, after two tabs autosave large data at once', async () => {
+    const base = timelineText(512 * 1024, [newId()]);
+    const id = (await postRaw(api, '/api/projects', `{"data":${base}}`)).body.id as string;
+    const secondTab = server.api(editor.authToken);
+    // Versions share most chunks and differ in a few, as successive autosaves do.
+    const versions = Array.from({ length: 16 }, (_, i) => base.replace(`"clip-${100 * i}",`, `"clip-${100 * i}", "edit": ${i},`));
+    const results = await Promise.all(versions.map((text, i) => postRaw(i % 2 ? secondTab : api, `/api/projects/${id}`, `{"data":${text}}`, 'PATCH')));
+    expect(results.map((r) => r.status)).toEqual(versions.map(() => 200));
+    const read = await api.get(`/api/projects/${id}`);
+    const data = read.text.slice(read.text.indexOf('"data":') + 7, read.text.lastIndexOf(',"name":'));
+    expect(versions.includes(data)).toBe(true);
+    const { rows } = await sql<{ stored: number; named: number }>`
+      select (select count(*)::int from project_data_chunks where project_id = ${id}) as stored,
+        (select count(distinct h)::int from projects, unnest(data_chunks) h where id = ${id}) as named
+    `.execute(server.controlPlane.database.db);
+    expect(rows[0]!.stored).toBe(rows[0]!.named);
+  });
+
   it('documents the routes in the OpenAPI document', async () => {
     const { paths } = (await server.api().get('/api/openapi.json')).body;
     expect(paths['/api/projects'].get.parameters.map((p: any) => p.name)).toEqual(

@@ -4,28 +4,36 @@ import type { Utf8Param } from './database.js';
 import type { DB } from './schema.js';
 
 /**
- * Queries of projects and of the index of the media their data mentions. A save writes the
- * project, its index and its domain event in one statement (one round trip): the statement
- * compares the project's `revision` with the one it read, and when a concurrent save slipped
- * in between it changes nothing and says so; the caller then repeats it under a row lock.
+ * Queries of projects, of the chunks of their data and of the index of the media their data
+ * mentions. A save first reads the project's `revision` and which of the new data's chunks it
+ * already has, then writes the project, the chunks it lacks, its index and its domain event
+ * in one statement, on condition that `revision` is still the one read. Chunks are deleted
+ * only by a save or a delete of their project, both holding its row lock; so when a concurrent
+ * save slipped in between, the statement changes nothing and says so, and the caller repeats
+ * the save under the row lock.
  */
+
+/** A project's data, cut into chunks (services/data-chunks.ts), with the media ids it mentions. */
+export interface ChunkedData {
+  bytes: JsonBytes;
+  chunks: ReadonlyArray<{ hash: string; start: number; end: number }>;
+  mediaIds: string[];
+  mediaDigest: string;
+}
 
 export interface NewProjectRow {
   id: string;
   ownerId: string;
   name: string;
-  data: JsonBytes;
+  data: ChunkedData;
   thumbnail: string;
   createMs: number;
-  mediaIds: string[];
-  mediaDigest: string;
   eventId: string;
 }
 
 export interface ProjectChanges {
   name?: string | undefined;
-  /** With `mediaIds` and `mediaDigest`: the index follows the new data. */
-  data?: { json: JsonBytes; mediaIds: string[]; mediaDigest: string } | undefined;
+  data?: ChunkedData | undefined;
   thumbnail?: string | undefined;
   modifMs: number;
 }
@@ -42,6 +50,13 @@ export type SaveOutcome = 'saved' | 'missing' | 'raced';
 
 export type ProjectSortColumn = 'name' | 'create_ms' | 'modif_ms';
 
+/** The data of the projects `p` of a query, joined from its chunks, with a count to check it whole. */
+const joinedData = sql`lateral (
+  select string_agg(c.content, '' order by m.ord) as text, count(c.hash)::int as pieces
+  from unnest(p.data_chunks) with ordinality as m(hash, ord)
+  join project_data_chunks c on c.project_id = p.id and c.hash = m.hash
+) d`;
+
 export class ProjectsRepository {
   constructor(
     private readonly db: Kysely<DB>,
@@ -49,17 +64,18 @@ export class ProjectsRepository {
   ) {}
 
   async insert(row: NewProjectRow): Promise<void> {
+    const data = row.data;
     await sql`
       with p as (
-        insert into projects (id, owner_id, name, data_json, thumbnail, create_ms, modif_ms, media_digest)
-        values (${row.id}, ${row.ownerId}, ${row.name}, ${this.utf8(row.data)}::text, ${row.thumbnail},
-                ${row.createMs}, ${row.createMs}, ${row.mediaDigest})
+        insert into projects (id, owner_id, name, data_chunks, thumbnail, create_ms, modif_ms, media_digest)
+        values (${row.id}, ${row.ownerId}, ${row.name}, ${data.chunks.map((c) => c.hash)}::text[], ${row.thumbnail},
+                ${row.createMs}, ${row.createMs}, ${data.mediaDigest})
         returning id, owner_id, thumbnail
-      ), history as (
+      ), chunks as (${this.insertChunks(data, data.chunks)}), history as (
         insert into action_histories (project_id, owner_id) select id, owner_id from p
       ), media as (
         insert into project_media (project_id, owner_id, media_id)
-        select p.id, p.owner_id, m from p, unnest(${row.mediaIds}::text[]) as m
+        select p.id, p.owner_id, m from p, unnest(${data.mediaIds}::text[]) as m
       ), event as (
         insert into domain_events (id, user_id, type, payload)
         select ${row.eventId}, owner_id, 'project_create', jsonb_build_object('projectId', id, 'thumbnail', thumbnail) from p
@@ -69,8 +85,8 @@ export class ProjectsRepository {
   }
 
   /**
-   * Saves changes with an optimistic check of `revision`; 'raced' when a concurrent save came
-   * first (nothing was changed). Within `lockedSave` the same statement cannot race.
+   * Saves changes if no concurrent save comes between this one's read and its write; 'raced'
+   * when one did (nothing was changed). Within `withRowLock` it cannot race.
    */
   async save(
     id: string,
@@ -79,6 +95,16 @@ export class ProjectsRepository {
     eventId: string,
     db: Kysely<DB> = this.db,
   ): Promise<SaveOutcome> {
+    const data = changes.data;
+    const hashes = data?.chunks.map((c) => c.hash) ?? [];
+    const { rows: found } = await sql<{ revision: number; media_digest: string; held: string[] }>`
+      select revision, media_digest,
+        array(select hash from project_data_chunks where project_id = ${id} and hash = any(${hashes}::text[])) as held
+      from projects where id = ${id} and owner_id = ${ownerId}
+    `.execute(db);
+    const current = found[0];
+    if (!current) return 'missing';
+
     const set: RawBuilder<unknown>[] = [
       sql`modif_ms = ${changes.modifMs}`,
       sql`revision = revision + 1`,
@@ -86,41 +112,57 @@ export class ProjectsRepository {
     ];
     if (changes.name !== undefined) set.push(sql`name = ${changes.name}`);
     if (changes.thumbnail !== undefined) set.push(sql`thumbnail = ${changes.thumbnail}`);
-    const data = changes.data;
-    if (data) set.push(sql`data_json = ${this.utf8(data.json)}::text`, sql`media_digest = ${data.mediaDigest}`);
+    const writes: RawBuilder<unknown>[] = [];
+    if (data) {
+      set.push(sql`data_chunks = ${hashes}::text[]`, sql`media_digest = ${data.mediaDigest}`);
+      const held = new Set(current.held);
+      const missing = data.chunks.filter((c) => !held.has(c.hash));
+      if (missing.length > 0) writes.push(sql`chunks as (${this.insertChunks(data, missing)})`);
+      writes.push(sql`
+        stale as (
+          delete from project_data_chunks c using p where c.project_id = p.id and c.hash <> all(${hashes}::text[])
+        )`);
+      // The index is rewritten only when the set of mentioned ids changed: autosaves of the
+      // same timeline touch nothing there. Only the difference is deleted and inserted.
+      if (current.media_digest !== data.mediaDigest) {
+        writes.push(sql`
+          gone as (
+            delete from project_media m using p where m.project_id = p.id and m.media_id <> all(${data.mediaIds}::text[])
+          ), added as (
+            insert into project_media (project_id, owner_id, media_id)
+            select p.id, p.owner_id, m from p, unnest(${data.mediaIds}::text[]) as m
+            on conflict do nothing
+          )`);
+      }
+    }
 
-    // The index is rewritten only when the set of mentioned ids changed: autosaves of the same
-    // timeline touch nothing there. Only the difference is deleted and inserted.
-    const reindex = data
-      ? sql`
-        , reindex as (
-          select (select media_digest from cur) is distinct from ${data.mediaDigest} as needed
-        ), gone as (
-          delete from project_media m using p, reindex
-          where reindex.needed and m.project_id = p.id and m.media_id <> all(${data.mediaIds}::text[])
-        ), added as (
-          insert into project_media (project_id, owner_id, media_id)
-          select p.id, p.owner_id, m from p, reindex, unnest(${data.mediaIds}::text[]) as m
-          where reindex.needed
-          on conflict do nothing
-        )`
-      : sql``;
-
-    const { rows } = await sql<{ found: number; saved: number }>`
-      with cur as (
-        select revision, media_digest from projects where id = ${id} and owner_id = ${ownerId}
-      ), p as (
+    const { rows } = await sql<{ saved: number }>`
+      with p as (
         update projects set ${sql.join(set)}
-        where id = ${id} and owner_id = ${ownerId} and revision = (select revision from cur)
+        where id = ${id} and owner_id = ${ownerId} and revision = ${current.revision}
         returning id, owner_id, thumbnail
       ), event as (
         insert into domain_events (id, user_id, type, payload)
         select ${eventId}, owner_id, 'project_update', jsonb_build_object('projectId', id, 'thumbnail', thumbnail) from p
-      ) ${reindex}
-      select (select count(*) from cur)::int as found, (select count(*) from p)::int as saved
+      ) ${writes.length > 0 ? sql`, ${sql.join(writes)}` : sql``}
+      select count(*)::int as saved from p
     `.execute(db);
-    const row = rows[0]!;
-    return row.saved === 1 ? 'saved' : row.found === 0 ? 'missing' : 'raced';
+    return rows[0]!.saved === 1 ? 'saved' : 'raced';
+  }
+
+  /** Inserts chunks of `data` for the project written by the statement's `p`, each once. */
+  private insertChunks(data: ChunkedData, chunks: ChunkedData['chunks']): RawBuilder<unknown> {
+    const seen = new Set<string>();
+    const values: RawBuilder<unknown>[] = [];
+    for (const chunk of chunks) {
+      if (seen.has(chunk.hash)) continue;
+      seen.add(chunk.hash);
+      values.push(sql`(${chunk.hash}, ${this.utf8(data.bytes.subarray(chunk.start, chunk.end))}::text)`);
+    }
+    return sql`
+      insert into project_data_chunks (project_id, hash, content)
+      select p.id, v.hash, v.content from p, (values ${sql.join(values)}) as v(hash, content)
+      on conflict do nothing`;
   }
 
   /** Runs `work` in a transaction holding the project's row lock; false when there is no such project. */
@@ -140,12 +182,16 @@ export class ProjectsRepository {
   }
 
   async find(id: string, ownerId: string): Promise<(ProjectRow & { dataJson: string }) | undefined> {
-    return this.db
-      .selectFrom('projects')
-      .select(['id', 'name', 'thumbnail', 'create_ms as createMs', 'modif_ms as modifMs', 'data_json as dataJson'])
-      .where('id', '=', id)
-      .where('owner_id', '=', ownerId)
-      .executeTakeFirst();
+    const { rows } = await sql<ProjectRow & DataPieces>`
+      select p.id, p.name, p.thumbnail, p.create_ms as "createMs", p.modif_ms as "modifMs",
+        d.text, d.pieces, cardinality(p.data_chunks) as expected
+      from projects p, ${joinedData}
+      where p.id = ${id} and p.owner_id = ${ownerId}
+    `.execute(this.db);
+    const row = rows[0];
+    if (!row) return undefined;
+    const { text, pieces, expected, ...project } = row;
+    return { ...project, dataJson: wholeData(project.id, { text, pieces, expected }) };
   }
 
   async list(
@@ -177,13 +223,12 @@ export class ProjectsRepository {
   /** The data of several of an owner's projects (those still there). */
   async dataOf(ownerId: string, ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('projects')
-      .select(['id', 'data_json'])
-      .where('owner_id', '=', ownerId)
-      .where('id', 'in', ids)
-      .execute();
-    return new Map(rows.map((r) => [r.id, r.data_json]));
+    const { rows } = await sql<{ id: string } & DataPieces>`
+      select p.id, d.text, d.pieces, cardinality(p.data_chunks) as expected
+      from projects p, ${joinedData}
+      where p.owner_id = ${ownerId} and p.id = any(${ids}::text[])
+    `.execute(this.db);
+    return new Map(rows.map((r) => [r.id, wholeData(r.id, r)]));
   }
 
   /** Deletes a project; its actions, history head and index rows go with it (foreign keys). */
@@ -229,4 +274,18 @@ export class ProjectsRepository {
       .orderBy('project_id')
       .execute();
   }
+}
+
+interface DataPieces {
+  text: string | null;
+  pieces: number;
+  expected: number;
+}
+
+/** The joined data, refusing to answer a text with a chunk missing (it would be corrupt). */
+function wholeData(projectId: string, data: DataPieces): string {
+  if (data.pieces !== data.expected || data.text === null) {
+    throw new Error(`project ${projectId}: ${data.expected - data.pieces} of ${data.expected} data chunks are missing`);
+  }
+  return data.text;
 }

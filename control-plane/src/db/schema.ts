@@ -105,8 +105,8 @@ export interface ProjectsTable {
   id: string;
   owner_id: string;
   name: Generated<string>;
-  /** The JSON text of the project's `data` exactly as the client sent it. */
-  data_json: string;
+  /** The hashes of the chunks of the project's `data`, in order: joined, the exact JSON text the client sent. */
+  data_chunks: string[];
   thumbnail: Generated<string>;
   create_ms: number;
   modif_ms: number;
@@ -116,6 +116,13 @@ export interface ProjectsTable {
   media_digest: string;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+/** A piece of a project's data, named by its content (see services/data-chunks.ts). */
+export interface ProjectDataChunksTable {
+  project_id: string;
+  hash: string;
+  content: string;
 }
 
 export type MediaKind = 'test' | 'uploaded' | 'url' | 'output' | 'voiceover';
@@ -292,6 +299,7 @@ export interface DB {
   auth_tokens: AuthTokensTable;
   tasks: TasksTable;
   projects: ProjectsTable;
+  project_data_chunks: ProjectDataChunksTable;
   project_media: ProjectMediaTable;
   action_histories: ActionHistoriesTable;
   actions: ActionsTable;

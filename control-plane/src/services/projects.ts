@@ -1,7 +1,8 @@
-import type { ProjectRow, ProjectSortColumn, ProjectsRepository } from '../db/projects-repository.js';
+import type { ChunkedData, ProjectRow, ProjectSortColumn, ProjectsRepository } from '../db/projects-repository.js';
 import type { JsonBytes } from '../http/json-body.js';
 import { internalError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
+import { chunkData } from './data-chunks.js';
 import type { MediaCatalog } from './media-catalog.js';
 import { mediaIdsDigest, mediaIdTokens } from './media-id-tokens.js';
 import type { MediaUsage } from './media-usage.js';
@@ -42,6 +43,12 @@ export type ProjectSummary = ProjectRow;
 
 const NULL_JSON: JsonBytes = Buffer.from('null');
 
+/** Data as it is stored: its chunks, and the media ids it mentions for the index. */
+function prepareData(bytes: JsonBytes): ChunkedData {
+  const mediaIds = mediaIdTokens(bytes);
+  return { bytes, chunks: chunkData(bytes), mediaIds, mediaDigest: mediaIdsDigest(mediaIds) };
+}
+
 const sortColumns: Record<ProjectSortField, ProjectSortColumn> = {
   name: 'name',
   createTime: 'create_ms',
@@ -57,28 +64,20 @@ export class ProjectsService implements MediaUsage {
 
   async create(ownerId: string, input: NewProject): Promise<{ id: string }> {
     const id = newId();
-    const data = input.data ?? NULL_JSON;
-    const mediaIds = mediaIdTokens(data);
     await this.projects.insert({
       id,
       ownerId,
       name: input.name ?? '',
-      data,
+      data: prepareData(input.data ?? NULL_JSON),
       thumbnail: input.thumbnail ?? '',
       createMs: input.createTimeMs ?? this.nowMs(),
-      mediaIds,
-      mediaDigest: mediaIdsDigest(mediaIds),
       eventId: newId(),
     });
     return { id };
   }
 
   async update(ownerId: string, id: string, input: ProjectUpdate): Promise<void> {
-    let data;
-    if (input.data !== undefined) {
-      const mediaIds = mediaIdTokens(input.data);
-      data = { json: input.data, mediaIds, mediaDigest: mediaIdsDigest(mediaIds) };
-    }
+    const data = input.data === undefined ? undefined : prepareData(input.data);
     const changes = { name: input.name, thumbnail: input.thumbnail, data, modifMs: input.modifTimeMs ?? this.nowMs() };
     const eventId = newId();
     const outcome = await this.projects.save(id, ownerId, changes, eventId);
