@@ -33,6 +33,8 @@ export interface Config {
   allowPrivateUrls: boolean;
   corsOrigins: string[] | '*';
   bodyLimitBytes: number;
+  /** Threads checking large JSON bodies and cutting project data into chunks; 0: on the event loop. */
+  cpuThreads: number;
   /** How long an auth token stays valid after its last WebSocket closes. */
   tokenGraceMs: number;
   wsPingIntervalMs: number;
@@ -344,6 +346,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     allowPrivateUrls: read.bool('ALLOW_PRIVATE_URLS', false),
     corsOrigins: cors === undefined || cors === '*' ? '*' : cors.split(',').map((o) => o.trim()),
     bodyLimitBytes: read.bytes('BODY_LIMIT', 32 * 2 ** 20),
+    cpuThreads: read.int('CPU_THREADS', Math.min(4, Math.max(1, os.availableParallelism() - 1)), 0, 64),
     tokenGraceMs: read.int('TOKEN_GRACE_SECONDS', 300, 0, 7 * 86400) * 1000,
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 20_000, 50, 600_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

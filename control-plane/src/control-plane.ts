@@ -73,6 +73,7 @@ import { RenderSources } from './services/render-sources.js';
 import { RenderDelivery } from './services/render-delivery.js';
 import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.js';
 import { EditingTasks } from './services/editing-tasks.js';
+import { CpuPool } from './cpu/cpu-pool.js';
 import { mountEditingTasks } from './api/editing-tasks.js';
 
 /**
@@ -269,9 +270,11 @@ export async function startControlPlane(
   work.onChange((task) => {
     if (task.owner_id) presence.pushToUser(task.owner_id, taskProgressMessage(task));
   });
+  const cpu = new CpuPool(config.cpuThreads, (error) => logger.error({ err: error }, 'a CPU pool thread failed'));
   projects = new ProjectsService(
     new ProjectsRepository(db, database.utf8Param),
     collaborators.mediaCatalog ?? { describe: (ownerId, ids) => media.describeMany(ownerId, ids) },
+    cpu,
   );
   const actions = new ActionHistoryService(new ActionsRepository(db), { depth: config.actionHistoryDepth });
   const overlays = new OverlayImagesService(
@@ -386,7 +389,7 @@ export async function startControlPlane(
 
   const registry = new OpenApiRegistry();
   const app = createHttpApp(
-    { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes },
+    { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes, cpu },
     (app) => {
       const router = (tag: string) => {
         const expressRouter = express.Router();
@@ -471,6 +474,7 @@ export async function startControlPlane(
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([closed, timeout]);
       server.closeAllConnections();
+      await cpu.close();
       clearInterval(sweepTimer);
       clearInterval(uploadSweepTimer);
       await sweeping;

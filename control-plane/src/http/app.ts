@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import type { CpuPool } from '../cpu/cpu-pool.js';
 import { jsonBodies } from './json-body.js';
 
 export interface HttpAppOptions {
@@ -12,6 +13,7 @@ export interface HttpAppOptions {
   metrics: Metrics;
   corsOrigins: string[] | '*';
   bodyLimitBytes: number;
+  cpu: CpuPool;
 }
 
 /**
@@ -56,7 +58,7 @@ export function createHttpApp(
     }),
   );
   mountStreaming?.(app);
-  app.use(jsonBodies(options.bodyLimitBytes));
+  app.use(jsonBodies(options.bodyLimitBytes, options.cpu));
 
   mount(app);
 

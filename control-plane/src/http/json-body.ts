@@ -1,8 +1,8 @@
-import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { badRequest } from './errors.js';
-import { scanJson, type ByteSpan } from './json-scan.js';
+import type { CpuPool } from '../cpu/cpu-pool.js';
+import type { ByteSpan } from './json-scan.js';
 
 /**
  * JSON request bodies. The bytes are read (size-limited, decompressed), checked once (UTF-8,
@@ -21,11 +21,11 @@ interface CheckedBody {
 
 const checkedBodies = new WeakMap<IncomingMessage, CheckedBody>();
 
-export function jsonBodies(limitBytes: number): RequestHandler[] {
-  return [express.raw({ type: 'application/json', limit: limitBytes }), checkJsonBody];
+export function jsonBodies(limitBytes: number, cpu: CpuPool): RequestHandler[] {
+  return [express.raw({ type: 'application/json', limit: limitBytes }), (req, res, next) => checkJsonBody(cpu, req, res, next)];
 }
 
-function checkJsonBody(req: Request, _res: Response, next: NextFunction): void {
+async function checkJsonBody(cpu: CpuPool, req: Request, _res: Response, next: NextFunction): Promise<void> {
   if (!Buffer.isBuffer(req.body)) {
     next();
     return;
@@ -41,10 +41,9 @@ function checkJsonBody(req: Request, _res: Response, next: NextFunction): void {
     next();
     return;
   }
-  if (!isUtf8(bytes)) throw badRequest('malformed JSON body: it is not valid UTF-8');
-  const scan = scanJson(bytes);
-  if (!scan.ok) throw badRequest(`malformed JSON body: ${scan.reason} at byte ${scan.offset}`);
-  checkedBodies.set(req, { bytes, members: scan.members });
+  const check = await cpu.run('checkJson', bytes);
+  if (!check.ok) throw badRequest(`malformed JSON body: ${check.message}`);
+  checkedBodies.set(req, { bytes, members: check.members });
   // Parsed on first read: a route taking members verbatim never pays for the whole parse.
   let parsed: unknown;
   let isParsed = false;

@@ -1,10 +1,9 @@
-import type { ChunkedData, ProjectRow, ProjectSortColumn, ProjectsRepository } from '../db/projects-repository.js';
+import type { ProjectRow, ProjectSortColumn, ProjectsRepository } from '../db/projects-repository.js';
 import type { JsonBytes } from '../http/json-body.js';
 import { internalError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { chunkData } from './data-chunks.js';
+import type { CpuPool } from '../cpu/cpu-pool.js';
 import type { MediaCatalog } from './media-catalog.js';
-import { mediaIdsDigest, mediaIdTokens } from './media-id-tokens.js';
 import type { MediaUsage } from './media-usage.js';
 
 /**
@@ -43,12 +42,6 @@ export type ProjectSummary = ProjectRow;
 
 const NULL_JSON: JsonBytes = Buffer.from('null');
 
-/** Data as it is stored: its chunks, and the media ids it mentions for the index. */
-function prepareData(bytes: JsonBytes): ChunkedData {
-  const mediaIds = mediaIdTokens(bytes);
-  return { bytes, chunks: chunkData(bytes), mediaIds, mediaDigest: mediaIdsDigest(mediaIds) };
-}
-
 const sortColumns: Record<ProjectSortField, ProjectSortColumn> = {
   name: 'name',
   createTime: 'create_ms',
@@ -59,6 +52,7 @@ export class ProjectsService implements MediaUsage {
   constructor(
     private readonly projects: ProjectsRepository,
     private readonly catalog: MediaCatalog,
+    private readonly cpu: CpuPool,
     private readonly nowMs: () => number = Date.now,
   ) {}
 
@@ -68,7 +62,7 @@ export class ProjectsService implements MediaUsage {
       id,
       ownerId,
       name: input.name ?? '',
-      data: prepareData(input.data ?? NULL_JSON),
+      data: await this.prepareData(input.data ?? NULL_JSON),
       thumbnail: input.thumbnail ?? '',
       createMs: input.createTimeMs ?? this.nowMs(),
       eventId: newId(),
@@ -77,7 +71,7 @@ export class ProjectsService implements MediaUsage {
   }
 
   async update(ownerId: string, id: string, input: ProjectUpdate): Promise<void> {
-    const data = input.data === undefined ? undefined : prepareData(input.data);
+    const data = input.data === undefined ? undefined : await this.prepareData(input.data);
     const changes = { name: input.name, thumbnail: input.thumbnail, data, modifMs: input.modifTimeMs ?? this.nowMs() };
     const eventId = newId();
     const outcome = await this.projects.save(id, ownerId, changes, eventId);
@@ -90,6 +84,11 @@ export class ProjectsService implements MediaUsage {
     });
     if (!found) throw notFound(`no project ${id}`);
     if (lockedOutcome !== 'saved') throw internalError();
+  }
+
+  /** Data as it is stored: its chunks, and the media ids it mentions for the index. */
+  private async prepareData(bytes: JsonBytes) {
+    return { bytes, ...(await this.cpu.run('prepareData', bytes)) };
   }
 
   async get(ownerId: string, id: string): Promise<ProjectSummary & { dataJson: string }> {

@@ -1,0 +1,105 @@
+import { Worker } from 'node:worker_threads';
+import { cpuTasks, type CpuTaskName, type CpuTasks } from './cpu-tasks.js';
+
+/**
+ * Threads for the passes over large request bodies (checking JSON, cutting project data into
+ * chunks). A 2 MB autosave costs some milliseconds of such work; on the event loop it would
+ * hold up every other request meanwhile. Small inputs run inline: for them a thread's round
+ * trip costs more than the work.
+ */
+
+/** Inputs from this size go to a thread. */
+export const OFFLOAD_BYTES = 128 * 1024;
+
+type Result<T extends CpuTaskName> = ReturnType<CpuTasks[T]>;
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  started: boolean;
+}
+
+export class CpuPool {
+  private readonly threads: Thread[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  /** `size` 0 runs everything inline. */
+  constructor(
+    readonly size: number,
+    private readonly onThreadError: (error: Error) => void = () => {},
+  ) {
+    for (let i = 0; i < size; i++) this.threads.push(this.spawn());
+  }
+
+  /** Threads that have started and taken work. */
+  get runningThreads(): number {
+    return this.threads.filter((thread) => thread.started).length;
+  }
+
+  async run<T extends CpuTaskName>(task: T, bytes: Uint8Array): Promise<Result<T>> {
+    if (this.threads.length === 0 || bytes.length < OFFLOAD_BYTES || this.closed) {
+      return cpuTasks[task](bytes) as Result<T>;
+    }
+    // The thread with the fewest tasks in hand.
+    const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    return new Promise<Result<T>>((resolve, reject) => {
+      thread.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      thread.worker.postMessage({ id, task, bytes });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
+  }
+
+  private spawn(): Thread {
+    const worker = startWorker();
+    worker.unref();
+    const thread: Thread = { worker, pending: new Map(), started: false };
+    worker.on('message', (message: { ready?: true; id: number; result?: unknown; error?: string }) => {
+      if (message.ready) {
+        thread.started = true;
+        return;
+      }
+      const pending = thread.pending.get(message.id);
+      if (!pending) return;
+      thread.pending.delete(message.id);
+      if (message.error !== undefined) pending.reject(new Error(`CPU pool task failed: ${message.error}`));
+      else pending.resolve(message.result);
+    });
+    // A thread that dies fails its tasks in hand and is replaced; one that could not even
+    // start is dropped (the work then runs inline) rather than restarted in a loop.
+    worker.on('exit', (code) => {
+      for (const pending of thread.pending.values()) pending.reject(new Error(`a CPU pool thread exited (code ${code})`));
+      thread.pending.clear();
+      const index = this.threads.indexOf(thread);
+      if (index < 0 || this.closed) return;
+      if (thread.started) this.threads[index] = this.spawn();
+      else this.threads.splice(index, 1);
+    });
+    worker.on('error', (error) => this.onThreadError(error)); // followed by 'exit'
+    return thread;
+  }
+}
+
+/**
+ * The thread's script: the built one, or from the sources (tests, benchmarks) the TypeScript
+ * one, loaded through tsx, registered in the thread (a worker does not inherit loader hooks).
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./cpu-worker.js', import.meta.url));
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const script = new URL('./cpu-worker.ts', import.meta.url).href;
+  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); })`, {
+    eval: true,
+  });
+}
+
