@@ -274,7 +274,6 @@ export async function startControlPlane(
   projects = new ProjectsService(
     new ProjectsRepository(db, database.utf8Param),
     collaborators.mediaCatalog ?? { describe: (ownerId, ids) => media.describeMany(ownerId, ids) },
-    cpu,
   );
   const actions = new ActionHistoryService(new ActionsRepository(db), { depth: config.actionHistoryDepth });
   const overlays = new OverlayImagesService(

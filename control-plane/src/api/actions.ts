@@ -54,7 +54,7 @@ export function mountActions(api: ApiRouter, history: ActionHistoryService): voi
         projectId: (body.project ?? body.projectId)!,
         id: body.id,
         name: body.name,
-        dataJson: verbatim.get('data')?.toString('utf8'),
+        dataJson: verbatim.get('data')?.bytes.toString('utf8'),
         createTimeMs: body.createTime,
       }),
   });

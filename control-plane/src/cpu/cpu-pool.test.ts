@@ -13,22 +13,21 @@ describe('CpuPool', () => {
   it('answers on its threads what the work answers inline', async () => {
     const big = body(20_000);
     expect(big.length).toBeGreaterThan(OFFLOAD_BYTES);
-    const [checked, prepared] = await Promise.all([pool.run('checkJson', big), pool.run('prepareData', big)]);
+    const answers = await Promise.all([pool.run('analyzeBody', big), pool.run('analyzeBody', big)]);
     expect(pool.runningThreads).toBe(2);
-    expect(checked).toEqual(cpuTasks.checkJson(big));
-    expect(prepared).toEqual(cpuTasks.prepareData(big));
+    for (const answer of answers) expect(answer).toEqual(cpuTasks.analyzeBody(big));
     expect(errors).toEqual([]);
   });
 
   it('says what is wrong with a large body that is not JSON', async () => {
     const broken = Buffer.concat([body(20_000), Buffer.from('}')]);
-    expect(await pool.run('checkJson', broken)).toEqual({ ok: false, message: `unexpected data after the JSON value at byte ${broken.length - 1}` });
+    expect(await pool.run('analyzeBody', broken)).toEqual({ ok: false, message: `unexpected data after the JSON value at byte ${broken.length - 1}` });
   });
 
   it('runs everything inline with no threads', async () => {
     const inline = new CpuPool(0);
     const big = body(20_000);
-    expect(await inline.run('checkJson', big)).toEqual(cpuTasks.checkJson(big));
+    expect(await inline.run('analyzeBody', big)).toEqual(cpuTasks.analyzeBody(big));
     expect(inline.runningThreads).toBe(0);
     await inline.close();
   });

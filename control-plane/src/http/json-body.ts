@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { badRequest } from './errors.js';
+import type { PreparedJson } from '../cpu/body-analysis.js';
 import type { CpuPool } from '../cpu/cpu-pool.js';
 import type { ByteSpan } from './json-scan.js';
 
@@ -14,9 +15,16 @@ import type { ByteSpan } from './json-scan.js';
 /** JSON text in UTF-8 bytes, already checked. */
 export type JsonBytes = Buffer;
 
+/** A member taken as the client's bytes; a large one comes prepared for storage in chunks. */
+export interface VerbatimJson {
+  bytes: JsonBytes;
+  prepared?: PreparedJson | undefined;
+}
+
 interface CheckedBody {
   bytes: Buffer;
   members: Map<string, ByteSpan> | undefined;
+  prepared: Map<string, PreparedJson>;
 }
 
 const checkedBodies = new WeakMap<IncomingMessage, CheckedBody>();
@@ -41,9 +49,9 @@ async function checkJsonBody(cpu: CpuPool, req: Request, _res: Response, next: N
     next();
     return;
   }
-  const check = await cpu.run('checkJson', bytes);
+  const check = await cpu.run('analyzeBody', bytes);
   if (!check.ok) throw badRequest(`malformed JSON body: ${check.message}`);
-  checkedBodies.set(req, { bytes, members: check.members });
+  checkedBodies.set(req, { bytes, members: check.members, prepared: check.prepared });
   // Parsed on first read: a route taking members verbatim never pays for the whole parse.
   let parsed: unknown;
   let isParsed = false;
@@ -69,8 +77,8 @@ async function checkJsonBody(cpu: CpuPool, req: Request, _res: Response, next: N
  * The body with the named top-level members taken out as their exact bytes; the other members
  * are parsed. Bodies that are not JSON objects come back whole, with nothing taken out.
  */
-export function verbatimBody(req: Request, names: readonly string[]): { body: unknown; verbatim: Map<string, JsonBytes> } {
-  const verbatim = new Map<string, JsonBytes>();
+export function verbatimBody(req: Request, names: readonly string[]): { body: unknown; verbatim: Map<string, VerbatimJson> } {
+  const verbatim = new Map<string, VerbatimJson>();
   const checked = checkedBodies.get(req);
   if (!checked?.members) return { body: req.body, verbatim };
   const body: Record<string, unknown> = {};
@@ -78,7 +86,7 @@ export function verbatimBody(req: Request, names: readonly string[]): { body: un
     const bytes = checked.bytes.subarray(span.start, span.end);
     let value: unknown;
     if (names.includes(name)) {
-      verbatim.set(name, bytes);
+      verbatim.set(name, { bytes, prepared: checked.prepared.get(name) });
       value = bytes;
     } else {
       value = JSON.parse(bytes.toString('utf8'));

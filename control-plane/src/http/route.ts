@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { badRequest } from './errors.js';
-import { verbatimBody, type JsonBytes } from './json-body.js';
+import { verbatimBody, type VerbatimJson } from './json-body.js';
 import type { OpenApiRegistry, ResponseSpec } from './openapi.js';
 
 /**
@@ -28,7 +28,7 @@ export interface RouteContext<P, Q, B, A extends AuthKind> {
   query: Q;
   body: B;
   /** The body members named in `verbatimMembers`, as the exact bytes the client sent. */
-  verbatim: Map<string, JsonBytes>;
+  verbatim: Map<string, VerbatimJson>;
   auth: Principal[A];
 }
 
@@ -126,7 +126,7 @@ export class ApiRouter {
       const query = parse(spec.query, req.query, 'query');
       const given = spec.verbatimMembers
         ? verbatimBody(req, spec.verbatimMembers)
-        : { body: spec.body ? req.body : undefined, verbatim: new Map<string, JsonBytes>() };
+        : { body: spec.body ? req.body : undefined, verbatim: new Map<string, VerbatimJson>() };
       const body = parse(spec.body, spec.body ? (given.body ?? {}) : undefined, 'body');
       const verbatim = given.verbatim;
       const result = await spec.handler({ req, res, params, query, body, verbatim, auth } as RouteContext<

@@ -1,12 +1,13 @@
-import type { ChunkedData } from '../db/projects-repository.js';
-import type { JsonBytes } from '../http/json-body.js';
+import type { PreparedJson } from '../cpu/body-analysis.js';
 import { chunkData } from './data-chunks.js';
 import { mediaIdsDigest, mediaIdTokens } from './media-id-tokens.js';
 
-/** A project's data as it is stored, without its bytes: its chunks, and the media ids it mentions for the index. */
-export type PreparedData = Omit<ChunkedData, 'bytes'>;
-
-export function prepareData(bytes: JsonBytes | Uint8Array): PreparedData {
+/** Data as it is stored, for data that did not come prepared (small bodies): its chunks, and the media ids it mentions. */
+export function prepareData(bytes: Uint8Array): PreparedJson {
   const mediaIds = mediaIdTokens(bytes);
-  return { chunks: chunkData(bytes), mediaIds, mediaDigest: mediaIdsDigest(mediaIds) };
+  return {
+    chunks: chunkData(bytes).map(({ hash, start, end }) => ({ hash, start, end })),
+    mediaIds,
+    mediaDigest: mediaIdsDigest(mediaIds),
+  };
 }

@@ -1,8 +1,9 @@
-import type { ProjectRow, ProjectSortColumn, ProjectsRepository } from '../db/projects-repository.js';
+import type { ChunkedData, ProjectRow, ProjectSortColumn, ProjectsRepository } from '../db/projects-repository.js';
 import type { JsonBytes } from '../http/json-body.js';
 import { internalError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import type { CpuPool } from '../cpu/cpu-pool.js';
+import type { VerbatimJson } from '../http/json-body.js';
+import { prepareData } from './project-data.js';
 import type { MediaCatalog } from './media-catalog.js';
 import type { MediaUsage } from './media-usage.js';
 
@@ -16,14 +17,14 @@ import type { MediaUsage } from './media-usage.js';
 export interface NewProject {
   name?: string | undefined;
   /** The JSON text of `data`, as the client's bytes; absent means `null`. */
-  data?: JsonBytes | undefined;
+  data?: VerbatimJson | undefined;
   thumbnail?: string | undefined;
   createTimeMs?: number | undefined;
 }
 
 export interface ProjectUpdate {
   name?: string | undefined;
-  data?: JsonBytes | undefined;
+  data?: VerbatimJson | undefined;
   thumbnail?: string | undefined;
   modifTimeMs?: number | undefined;
 }
@@ -42,6 +43,9 @@ export type ProjectSummary = ProjectRow;
 
 const NULL_JSON: JsonBytes = Buffer.from('null');
 
+/** Data with its chunks and media ids: as the body analysis prepared them, or found here (small data). */
+const stored = (data: VerbatimJson): ChunkedData => ({ bytes: data.bytes, ...(data.prepared ?? prepareData(data.bytes)) });
+
 const sortColumns: Record<ProjectSortField, ProjectSortColumn> = {
   name: 'name',
   createTime: 'create_ms',
@@ -52,7 +56,6 @@ export class ProjectsService implements MediaUsage {
   constructor(
     private readonly projects: ProjectsRepository,
     private readonly catalog: MediaCatalog,
-    private readonly cpu: CpuPool,
     private readonly nowMs: () => number = Date.now,
   ) {}
 
@@ -62,7 +65,7 @@ export class ProjectsService implements MediaUsage {
       id,
       ownerId,
       name: input.name ?? '',
-      data: await this.prepareData(input.data ?? NULL_JSON),
+      data: stored(input.data ?? { bytes: NULL_JSON }),
       thumbnail: input.thumbnail ?? '',
       createMs: input.createTimeMs ?? this.nowMs(),
       eventId: newId(),
@@ -71,7 +74,7 @@ export class ProjectsService implements MediaUsage {
   }
 
   async update(ownerId: string, id: string, input: ProjectUpdate): Promise<void> {
-    const data = input.data === undefined ? undefined : await this.prepareData(input.data);
+    const data = input.data === undefined ? undefined : stored(input.data);
     const changes = { name: input.name, thumbnail: input.thumbnail, data, modifMs: input.modifTimeMs ?? this.nowMs() };
     const eventId = newId();
     const outcome = await this.projects.save(id, ownerId, changes, eventId);
@@ -84,11 +87,6 @@ export class ProjectsService implements MediaUsage {
     });
     if (!found) throw notFound(`no project ${id}`);
     if (lockedOutcome !== 'saved') throw internalError();
-  }
-
-  /** Data as it is stored: its chunks, and the media ids it mentions for the index. */
-  private async prepareData(bytes: JsonBytes) {
-    return { bytes, ...(await this.cpu.run('prepareData', bytes)) };
   }
 
   async get(ownerId: string, id: string): Promise<ProjectSummary & { dataJson: string }> {
