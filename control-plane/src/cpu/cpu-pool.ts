@@ -14,8 +14,10 @@ export const OFFLOAD_BYTES = 128 * 1024;
 type Result<T extends CpuTaskName> = ReturnType<CpuTasks[T]>;
 
 interface Pending {
-  resolve(value: unknown): void;
+  resolve(value: { result: unknown; bytes: Buffer }): void;
   reject(error: Error): void;
+  /** The bytes, as the caller gave them (to answer when they were copied, not handed over). */
+  bytes: Buffer;
 }
 
 interface Thread {
@@ -42,16 +44,24 @@ export class CpuPool {
     return this.threads.filter((thread) => thread.started).length;
   }
 
-  async run<T extends CpuTaskName>(task: T, bytes: Uint8Array): Promise<Result<T>> {
+  /**
+   * Runs a task on `bytes`. A buffer that holds only these bytes is handed to the thread and
+   * back rather than copied (megabytes, on every autosave): the caller must use the `bytes`
+   * answered, as the ones it gave are emptied meanwhile.
+   */
+  async run<T extends CpuTaskName>(task: T, bytes: Buffer): Promise<{ result: Result<T>; bytes: Buffer }> {
     if (this.threads.length === 0 || bytes.length < OFFLOAD_BYTES || this.closed) {
-      return cpuTasks[task](bytes) as Result<T>;
+      return { result: cpuTasks[task](bytes) as Result<T>, bytes };
     }
     // The thread with the fewest tasks in hand.
     const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
-    return new Promise<Result<T>>((resolve, reject) => {
-      thread.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      thread.worker.postMessage({ id, task, bytes });
+    const buffer = bytes.buffer;
+    const handedOver = buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength;
+    return new Promise((resolve, reject) => {
+      thread.pending.set(id, { resolve: resolve as Pending['resolve'], reject, bytes });
+      const message = { id, task, buffer, offset: bytes.byteOffset, length: bytes.length, handedOver };
+      thread.worker.postMessage(message, handedOver ? [buffer] : []);
     });
   }
 
@@ -64,7 +74,7 @@ export class CpuPool {
     const worker = startWorker();
     worker.unref();
     const thread: Thread = { worker, pending: new Map(), started: false };
-    worker.on('message', (message: { ready?: true; id: number; result?: unknown; error?: string }) => {
+    worker.on('message', (message: { ready?: true; id: number; result?: unknown; error?: string; buffer?: ArrayBuffer }) => {
       if (message.ready) {
         thread.started = true;
         return;
@@ -73,7 +83,7 @@ export class CpuPool {
       if (!pending) return;
       thread.pending.delete(message.id);
       if (message.error !== undefined) pending.reject(new Error(`CPU pool task failed: ${message.error}`));
-      else pending.resolve(message.result);
+      else pending.resolve({ result: message.result, bytes: message.buffer ? Buffer.from(message.buffer) : pending.bytes });
     });
     // A thread that dies fails its tasks in hand and is replaced; one that could not even
     // start is dropped (the work then runs inline) rather than restarted in a loop.

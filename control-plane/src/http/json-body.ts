@@ -49,7 +49,9 @@ async function checkJsonBody(cpu: CpuPool, req: Request, _res: Response, next: N
     next();
     return;
   }
-  const check = await cpu.run('analyzeBody', bytes);
+  const analyzed = await cpu.run('analyzeBody', bytes);
+  const check = analyzed.result;
+  bytes = analyzed.bytes;
   if (!check.ok) throw badRequest(`malformed JSON body: ${check.message}`);
   checkedBodies.set(req, { bytes, members: check.members, prepared: check.prepared });
   // Parsed on first read: a route taking members verbatim never pays for the whole parse.
