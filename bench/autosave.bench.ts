@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Benchmark, BenchRow } from './support/types.js';
 import { expectOk, load } from './support/load.js';
-import { startBenchControlPlane } from './support/control-plane.js';
+import { startControlPlaneProcess } from './support/control-plane.js';
 import { connectEditor, type EditorConnection } from '../test/support/editor-client.js';
 
 /**
@@ -14,8 +14,8 @@ import { connectEditor, type EditorConnection } from '../test/support/editor-cli
  *   - paced: every editor autosaves every few seconds and posts an action every second, as
  *     editors do, all at once;
  *   - saturated: every editor sends its next request as soon as the last one answered.
- * Latencies are as a client sees them, in the same process as the server, so the client's own
- * work (building and sending 2 MB bodies) counts against the same cores.
+ * Latencies are as a client sees them. The control plane runs in a process of its own, as in
+ * production, but on the same cores as the clients and Postgres.
  */
 
 const mediaId = () => randomBytes(16).toString('base64url');
@@ -81,7 +81,8 @@ const bench: Benchmark = async ({ size, log }) => {
   const smoke = size === 'smoke';
   const editorsCount = smoke ? 2 : 50;
   const dataBytes = smoke ? 64 * 1024 : 2 * 2 ** 20;
-  const { controlPlane, stop } = await startBenchControlPlane();
+  const controlPlane = await startControlPlaneProcess();
+  const stop = () => controlPlane.stop();
   const editors: EditorConnection[] = [];
   try {
     const sessions: Array<{ token: string; projectId: string; bodies: Buffer<ArrayBuffer>[] }> = [];
