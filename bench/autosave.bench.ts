@@ -126,7 +126,7 @@ const bench: Benchmark = async ({ size, log }) => {
       rows.push({ benchmark: 'autosave', metric, value, unit, note });
 
     log(`alone: one editor, ${mb} MB PATCHes and action POSTs one at a time`);
-    const alonePatch = await load((i) => patch(0, i), smoke ? 4 : 60, 1);
+    const alonePatch = await load((i) => patch(0, i), smoke ? 4 : 300, 1);
     // Saves that rewrite every clip: each of these differs from the last everywhere.
     const rewrites = [1, 2].map((take) => Buffer.from(`{"data":${timeline(dataBytes, take, [mediaId()])}}`));
     const aloneRewrite = await load(async (i) => {
@@ -137,7 +137,7 @@ const bench: Benchmark = async ({ size, log }) => {
         body: rewrites[i % 2],
       });
       await expectOk(response);
-    }, smoke ? 4 : 40, 1);
+    }, smoke ? 4 : 100, 1);
     const alonePost = await load((i) => post(0, i), smoke ? 10 : 500, 1);
     row(`PATCH ${mb} MB p50`, alonePatch.p50Ms, 'ms', 'alone');
     row(`PATCH ${mb} MB p99`, alonePatch.p99Ms, 'ms', 'alone');

@@ -290,6 +290,20 @@ describe.each(drivers)('projects (%s)', (driver) => {
     expect((await api.get(`/api/projects/${id}`)).text).toContain(`"data":${original},"name":"Chunked"`);
   });
 
+  it('refuses a large autosave with a fault deep inside, saying where, and keeps the saved data', async () => {
+    const saved = timelineText(1024 * 1024, [newId()]);
+    const id = (await postRaw(api, '/api/projects', `{"data":${saved}}`)).body.id as string;
+    // The same timeline with one clip broken near its end, as a buggy editor might send it.
+    const at = saved.lastIndexOf('.0, "gain"');
+    const broken = `${saved.slice(0, at)}., "gain"${saved.slice(at + '.0, "gain"'.length)}`;
+    const response = await postRaw(api, `/api/projects/${id}`, `{"data":${broken}}`, 'PATCH');
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toMatch(/malformed JSON body: invalid number: a digit must follow the point at byte \d+/);
+    const offset = Number(/at byte (\d+)/.exec(response.body.error.message)![1]);
+    expect(offset).toBeGreaterThan(1024 * 1024 * 0.9);
+    expect((await api.get(`/api/projects/${id}`)).text).toContain(`"data":${saved},`);
+  });
+
   it('answers one whole version, byte for byte, after two tabs autosave large data at once', async () => {
     const base = timelineText(512 * 1024, [newId()]);
     const id = (await postRaw(api, '/api/projects', `{"data":${base}}`)).body.id as string;

@@ -100,8 +100,8 @@ const fail = (offset: number, reason: string): never => {
 export interface ScanState {
   mode: number;
   inKey: boolean;
-  /** The open containers, outermost first, one byte each. */
-  stack: Uint8Array;
+  /** The open containers, outermost first, one character each (a string: thousands are remembered). */
+  stack: string;
 }
 
 export class JsonScanner {
@@ -141,12 +141,16 @@ export class JsonScanner {
   }
 
   state(): ScanState {
-    return { mode: this.mode, inKey: this.inKey, stack: this.stack.slice(0, this.depth) };
+    return { mode: this.mode, inKey: this.inKey, stack: this.stackText() };
   }
 
   /** A text naming the state, for remembering scans. */
   stateKey(): string {
-    return `${this.mode}${this.inKey ? 'k' : 'v'}${Buffer.from(this.stack.buffer, 0, this.depth).toString('latin1')}`;
+    return `${this.mode}${this.inKey ? 'k' : 'v'}${this.stackText()}`;
+  }
+
+  private stackText(): string {
+    return Buffer.from(this.stack.buffer, 0, this.depth).toString('latin1');
   }
 
   /**
@@ -158,7 +162,7 @@ export class JsonScanner {
     this.i = offset;
     this.mode = state.mode;
     this.inKey = state.inKey;
-    this.stack.set(state.stack);
+    for (let d = 0; d < state.stack.length; d++) this.stack[d] = state.stack.charCodeAt(d);
     this.depth = state.stack.length;
     this.keyStart = -1;
     if (this.depth < this.lowestDepth) this.lowestDepth = this.depth;
