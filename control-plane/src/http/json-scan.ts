@@ -234,6 +234,8 @@ export class JsonScanner {
         return;
       }
       let b = bytes[i]!;
+      // An empty container ends as any other does, after its last value.
+      if ((mode === FIRST_KEY && b === CLOSE_BRACE) || (mode === FIRST_VALUE && b === CLOSE_BRACKET)) mode = AFTER;
 
       if (mode === AFTER) {
         const container = stack[depth - 1];
@@ -256,14 +258,6 @@ export class JsonScanner {
       if (mode === DONE) fail(i, 'unexpected data after the JSON value');
 
       if (mode === KEY || mode === FIRST_KEY) {
-        if (b === CLOSE_BRACE && mode === FIRST_KEY) {
-          i++;
-          depth--;
-          if (depth < lowest) lowest = depth;
-          mode = depth === 0 ? DONE : AFTER;
-          if (members !== undefined && depth === 1) members.set(this.key, { start: this.valueStart, end: i });
-          continue;
-        }
         if (b !== QUOTE) fail(i, 'expected a member name in double quotes');
         this.keyStart = members !== undefined && depth === 1 ? i : -1;
         this.keyEscaped = false;
@@ -273,15 +267,7 @@ export class JsonScanner {
         continue;
       }
 
-      // A value (or, just after `[`, the end of an empty array).
-      if (b === CLOSE_BRACKET && mode === FIRST_VALUE) {
-        i++;
-        depth--;
-        if (depth < lowest) lowest = depth;
-        mode = depth === 0 ? DONE : AFTER;
-        if (members !== undefined && depth === 1) members.set(this.key, { start: this.valueStart, end: i });
-        continue;
-      }
+      // A value.
       if (members !== undefined && depth === 1) this.valueStart = i;
       if (b === OPEN_BRACE || b === OPEN_BRACKET) {
         if (depth === MAX_DEPTH) fail(i, `nested deeper than ${MAX_DEPTH} levels`);
