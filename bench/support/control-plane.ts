@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import readline from 'node:readline';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../../control-plane/src/config.js';
@@ -40,22 +40,19 @@ export async function startControlPlaneProcess(env: Record<string, string> = {},
   const database = await benchDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-bench-'));
   const main = fileURLToPath(new URL('../../control-plane/dist/main.js', import.meta.url));
+  const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, main], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: database.url, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: database.url, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const lines = readline.createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the control plane exited (${code}) before listening`)));
-    lines.on('line', (line) => {
-      if (!line.startsWith('{')) {
-        process.stderr.write(`${line}\n`);
-        return;
-      }
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'control plane listening' && entry.url) resolve(entry.url);
-    });
-  });
+  const url = `http://127.0.0.1:${port}`;
+  // Ready once /readyz answers; a process that exits first fails the start.
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the control plane exited (${child.exitCode}) before it was ready`);
+    const answer = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (answer?.ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return {
     url,
     async stop() {
@@ -84,4 +81,12 @@ export async function startBenchControlPlane(env: Record<string, string> = {}): 
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  return port;
 }
