@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Benchmark, BenchRow } from './support/types.js';
-import { expectOk, load } from './support/load.js';
+import { load } from './support/load.js';
+import { HttpSender } from './support/http-send.js';
 import { startControlPlaneProcess } from './support/control-plane.js';
 import { connectEditor, type EditorConnection } from '../test/support/editor-client.js';
 
@@ -82,7 +83,11 @@ const bench: Benchmark = async ({ size, log }) => {
   const editorsCount = smoke ? 2 : 50;
   const dataBytes = smoke ? 64 * 1024 : 2 * 2 ** 20;
   const controlPlane = await startControlPlaneProcess();
-  const stop = () => controlPlane.stop();
+  const http = new HttpSender(controlPlane.url);
+  const stop = async () => {
+    http.close();
+    await controlPlane.stop();
+  };
   const editors: EditorConnection[] = [];
   try {
     const sessions: Array<{ token: string; projectId: string; bodies: Buffer<ArrayBuffer>[] }> = [];
@@ -93,31 +98,17 @@ const bench: Benchmark = async ({ size, log }) => {
       // Two versions alternate, one clip apart, so every save changes the data (the media set stays).
       const moved = 1000 + e * 97;
       const bodies = [-1, moved].map((clip) => Buffer.from(`{"data":${timeline(dataBytes, 0, ids, clip)}}`));
-      const created = await fetch(`${controlPlane.url}/api/projects`, {
-        method: 'POST',
-        headers: { authorization: editor.authToken, 'content-type': 'application/json' },
-        body: bodies[0],
-      });
-      const { id } = (await created.json()) as { id: string };
+      const { id } = JSON.parse(await http.send('POST', '/api/projects', editor.authToken, bodies[0]!)) as { id: string };
       sessions.push({ token: editor.authToken, projectId: id, bodies });
     }
     const patch = async (editor: number, k: number) => {
       const session = sessions[editor]!;
-      const response = await fetch(`${controlPlane.url}/api/projects/${session.projectId}`, {
-        method: 'PATCH',
-        headers: { authorization: session.token, 'content-type': 'application/json' },
-        body: session.bodies[k % 2],
-      });
-      await expectOk(response);
+      await http.send('PATCH', `/api/projects/${session.projectId}`, session.token, session.bodies[k % 2]!);
     };
     const post = async (editor: number, k: number) => {
       const session = sessions[editor]!;
-      const response = await fetch(`${controlPlane.url}/api/actions`, {
-        method: 'POST',
-        headers: { authorization: session.token, 'content-type': 'application/json' },
-        body: JSON.stringify({ project: session.projectId, name: 'move', data: { clip: `clip-${k}`, toHns: k * 1000 } }),
-      });
-      await expectOk(response);
+      const action = { project: session.projectId, name: 'move', data: { clip: `clip-${k}`, toHns: k * 1000 } };
+      await http.send('POST', '/api/actions', session.token, JSON.stringify(action));
     };
 
     const mb = (dataBytes / 2 ** 20).toFixed(2);
@@ -129,15 +120,11 @@ const bench: Benchmark = async ({ size, log }) => {
     const alonePatch = await load((i) => patch(0, i), smoke ? 4 : 300, 1);
     // Saves that rewrite every clip: each of these differs from the last everywhere.
     const rewrites = [1, 2].map((take) => Buffer.from(`{"data":${timeline(dataBytes, take, [mediaId()])}}`));
-    const aloneRewrite = await load(async (i) => {
-      const session = sessions[0]!;
-      const response = await fetch(`${controlPlane.url}/api/projects/${session.projectId}`, {
-        method: 'PATCH',
-        headers: { authorization: session.token, 'content-type': 'application/json' },
-        body: rewrites[i % 2],
-      });
-      await expectOk(response);
-    }, smoke ? 4 : 100, 1);
+    const aloneRewrite = await load(
+      (i) => http.send('PATCH', `/api/projects/${sessions[0]!.projectId}`, sessions[0]!.token, rewrites[i % 2]!).then(() => {}),
+      smoke ? 4 : 100,
+      1,
+    );
     const alonePost = await load((i) => post(0, i), smoke ? 10 : 500, 1);
     row(`PATCH ${mb} MB p50`, alonePatch.p50Ms, 'ms', 'alone');
     row(`PATCH ${mb} MB p99`, alonePatch.p99Ms, 'ms', 'alone');

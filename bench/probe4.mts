@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { startControlPlaneProcess } from './support/control-plane.js';
+import { connectEditor } from '../test/support/editor-client.js';
+const cp = await startControlPlaneProcess({}, process.env.FLAGS ? process.env.FLAGS.split(' ') : []);
+const editor = await connectEditor(`${cp.url.replace(/^http/, 'ws')}/websocket`);
+const ids = Array.from({ length: 30 }, () => randomBytes(16).toString('base64url'));
+const mk = (moved: number) => { const clips: string[] = []; let size = 0; for (let i = 0; size < 2 * 2 ** 20; i++) { const clip = JSON.stringify({ id: `clip-${i}`, media: ids[i % 30], track: i % 6, start: i * 40_000_000 + (i === moved ? 1 : 0), duration: 40_000_000, effects: [{ type: 'fade', durationHns: 5_000_000 }], title: `Shot ${i} — take 0` }); clips.push(clip); size += clip.length + 1; } return Buffer.from(`{"data":{"version":3,"clips":[${clips.join(',')}]}}`); };
+const bodies = [mk(-1), mk(1000)];
+const r = await fetch(`${cp.url}/api/projects`, { method: 'POST', headers: { authorization: editor.authToken, 'content-type': 'application/json' }, body: bodies[0] });
+const { id } = (await r.json()) as { id: string };
+const metric = async () => { const t = await (await fetch(`${cp.url}/metrics`)).text(); const line = (n: string) => Number(t.split('\n').find((l) => l.startsWith(n) && l.includes('method="PATCH"'))?.split(' ').at(-1) ?? 0); return { sum: line('cutroom_http_request_duration_seconds_sum'), count: line('cutroom_http_request_duration_seconds_count') }; };
+for (let k = 0; k < 20; k++) await (await fetch(`${cp.url}/api/projects/${id}`, { method: 'PATCH', headers: { authorization: editor.authToken, 'content-type': 'application/json' }, body: bodies[k % 2] })).text();
+const m0 = await metric();
+const { execSync } = await import('node:child_process'); const fs = await import('node:fs');
+const spid = execSync("pgrep -f 'control-plane/dist/main.js'").toString().trim().split('\n')[0];
+const cpuOf = (pid: string) => { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
+const pgCpu = () => execSync("ps -C postgres -o times=").toString().trim().split(/\s+/).reduce((a, b) => a + Number(b), 0) * 1000;
+const c0 = process.cpuUsage(), s0 = cpuOf(spid), p0 = pgCpu(), w0 = performance.now();
+const lat: number[] = [];
+for (let k = 0; k < 300; k++) { const t = performance.now(); await (await fetch(`${cp.url}/api/projects/${id}`, { method: 'PATCH', headers: { authorization: editor.authToken, 'content-type': 'application/json' }, body: bodies[k % 2] })).text(); lat.push(performance.now() - t); }
+const m1 = await metric();
+const cc = process.cpuUsage(c0); const per = (x: number) => (x / 300).toFixed(1);
+console.log('per PATCH ms: client cpu', per((cc.user + cc.system) / 1000), 'server cpu', per(cpuOf(spid) - s0), 'postgres cpu', per(pgCpu() - p0), 'wall', per(performance.now() - w0));
+lat.sort((a, b) => a - b);
+console.log('client p50', lat[150]!.toFixed(1), 'p99', lat[297]!.toFixed(1), 'mean', (lat.reduce((a, b) => a + b) / lat.length).toFixed(1), 'server mean', ((m1.sum - m0.sum) / (m1.count - m0.count) * 1000).toFixed(1));
+await editor.close(); await cp.stop();
