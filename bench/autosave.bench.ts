@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import type { Benchmark, BenchRow } from './support/types.js';
 import { load } from './support/load.js';
@@ -140,11 +141,20 @@ const bench: Benchmark = async ({ size, log }) => {
       paced(editorsCount, autosaveMs, durationMs, patch),
       paced(editorsCount, 1000, durationMs, post),
     ]);
+    // The floor under those figures: the same Postgres committing one small row per action.
+    const floorPool = new pg.Pool({ connectionString: controlPlane.databaseUrl, max: 10 });
+    await floorPool.query('create table bench_floor (id bigserial primary key, note text)');
+    const floor = await paced(editorsCount, 1000, durationMs, async () => {
+      await floorPool.query('insert into bench_floor (note) values ($1)', ['move']);
+    });
+    await floorPool.end();
     const pacedNote = `${editorsCount} editors, paced (${pacedPatch.requests} PATCH, ${pacedPost.requests} POST)`;
     row(`PATCH ${mb} MB p50`, pacedPatch.p50Ms, 'ms', pacedNote);
     row(`PATCH ${mb} MB p99`, pacedPatch.p99Ms, 'ms', pacedNote);
     row('POST action p50', pacedPost.p50Ms, 'ms', pacedNote);
     row('POST action p99', pacedPost.p99Ms, 'ms', pacedNote);
+    row('Postgres insert p50', floor.p50Ms, 'ms', `floor: one row per action, ${editorsCount}/s, nothing else`);
+    row('Postgres insert p99', floor.p99Ms, 'ms', `floor: one row per action, ${editorsCount}/s, nothing else`);
 
     log(`saturated: ${editorsCount} editors back to back`);
     const patches = smoke ? 8 : 600;

@@ -36,7 +36,10 @@ async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> 
  * a fresh Postgres database: the benchmark's clients then spend none of its time, and none of
  * their garbage collection pauses it.
  */
-export async function startControlPlaneProcess(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startControlPlaneProcess(
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<{ url: string; databaseUrl: string; stop(): Promise<void> }> {
   const database = await benchDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-bench-'));
   const main = fileURLToPath(new URL('../../control-plane/dist/main.js', import.meta.url));
@@ -55,6 +58,7 @@ export async function startControlPlaneProcess(env: Record<string, string> = {},
   }
   return {
     url,
+    databaseUrl: database.url,
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
