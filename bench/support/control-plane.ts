@@ -38,13 +38,12 @@ async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> 
  */
 export async function startControlPlaneProcess(
   env: Record<string, string> = {},
-  nodeArgs: string[] = [],
 ): Promise<{ url: string; databaseUrl: string; stop(): Promise<void> }> {
   const database = await benchDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-bench-'));
   const main = fileURLToPath(new URL('../../control-plane/dist/main.js', import.meta.url));
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, main], {
+  const child = spawn(process.execPath, [main], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: database.url, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

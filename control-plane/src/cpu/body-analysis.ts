@@ -27,6 +27,16 @@ export interface PreparedJson {
   mediaDigest: string;
 }
 
+/** JSON that did not come prepared (a small body's): its chunks and the media ids it mentions. */
+export function prepareJson(bytes: Uint8Array): PreparedJson {
+  const mediaIds = mediaIdTokens(bytes);
+  return {
+    chunks: chunkData(bytes).map(({ hash, start, end }) => ({ hash, start, end })),
+    mediaIds,
+    mediaDigest: mediaIdsDigest(mediaIds),
+  };
+}
+
 export type BodyAnalysis =
   | { ok: true; members: Map<string, ByteSpan> | undefined; prepared: Map<string, PreparedJson> }
   | { ok: false; message: string };

@@ -33,7 +33,7 @@ export class CpuPool {
 
   /** `size` 0 runs everything inline. */
   constructor(
-    readonly size: number,
+    size: number,
     private readonly onThreadError: (error: Error) => void = () => {},
   ) {
     for (let i = 0; i < size; i++) this.threads.push(this.spawn());

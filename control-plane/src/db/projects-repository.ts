@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { PreparedJson } from '../cpu/body-analysis.js';
 import type { JsonBytes } from '../http/json-body.js';
 import type { Utf8Param } from './database.js';
 import type { DB } from './schema.js';
@@ -13,12 +14,9 @@ import type { DB } from './schema.js';
  * the save under the row lock.
  */
 
-/** A project's data, cut into chunks (services/data-chunks.ts), with the media ids it mentions. */
-export interface ChunkedData {
+/** A project's data with its chunks (services/data-chunks.ts) and the media ids it mentions. */
+export interface ChunkedData extends PreparedJson {
   bytes: JsonBytes;
-  chunks: ReadonlyArray<{ hash: string; start: number; end: number }>;
-  mediaIds: string[];
-  mediaDigest: string;
 }
 
 export interface NewProjectRow {

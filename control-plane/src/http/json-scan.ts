@@ -127,10 +127,6 @@ export class JsonScanner {
     this.members = bytes[i] === OPEN_BRACE ? new Map() : undefined;
   }
 
-  get depthNow(): number {
-    return this.depth;
-  }
-
   /** Starts watching how shallow the scan gets (`lowestDepthSinceMark`). */
   markDepth(): void {
     this.lowestDepth = this.depth;

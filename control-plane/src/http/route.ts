@@ -128,8 +128,7 @@ export class ApiRouter {
         ? verbatimBody(req, spec.verbatimMembers)
         : { body: spec.body ? req.body : undefined, verbatim: new Map<string, VerbatimJson>() };
       const body = parse(spec.body, spec.body ? (given.body ?? {}) : undefined, 'body');
-      const verbatim = given.verbatim;
-      const result = await spec.handler({ req, res, params, query, body, verbatim, auth } as RouteContext<
+      const result = await spec.handler({ req, res, params, query, body, verbatim: given.verbatim, auth } as RouteContext<
         Out<P>,
         Out<Q>,
         Out<B>,

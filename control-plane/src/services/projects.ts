@@ -1,9 +1,8 @@
 import type { ChunkedData, ProjectRow, ProjectSortColumn, ProjectsRepository } from '../db/projects-repository.js';
-import type { JsonBytes } from '../http/json-body.js';
 import { internalError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import type { VerbatimJson } from '../http/json-body.js';
-import { prepareData } from './project-data.js';
+import type { JsonBytes, VerbatimJson } from '../http/json-body.js';
+import { prepareJson } from '../cpu/body-analysis.js';
 import type { MediaCatalog } from './media-catalog.js';
 import type { MediaUsage } from './media-usage.js';
 
@@ -44,7 +43,7 @@ export type ProjectSummary = ProjectRow;
 const NULL_JSON: JsonBytes = Buffer.from('null');
 
 /** Data with its chunks and media ids: as the body analysis prepared them, or found here (small data). */
-const stored = (data: VerbatimJson): ChunkedData => ({ bytes: data.bytes, ...(data.prepared ?? prepareData(data.bytes)) });
+const stored = (data: VerbatimJson): ChunkedData => ({ bytes: data.bytes, ...(data.prepared ?? prepareJson(data.bytes)) });
 
 const sortColumns: Record<ProjectSortField, ProjectSortColumn> = {
   name: 'name',
