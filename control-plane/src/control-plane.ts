@@ -156,7 +156,7 @@ export async function startControlPlane(
   let opened: Awaited<ReturnType<typeof openObjectStore>>;
   let signer: UrlSigner;
   try {
-    signer = new UrlSigner(await loadSigningSecret(config.signingSecret, config.dataDir));
+    signer = new UrlSigner(await loadSigningSecret(config.signingSecret, config.dataDir, config.profile === 'production' ? db : undefined));
     opened = await openObjectStore(config.storage, signer, baseUrl);
   } catch (error) {
     await database.close();

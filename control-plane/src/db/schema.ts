@@ -293,6 +293,13 @@ export interface ObjectDeletionsTable {
   created_at: Timestamp;
 }
 
+/** Secrets the replicas share and generate themselves when not configured (0012). */
+export interface InstanceSecretsTable {
+  name: string;
+  value: string;
+  created_at: Generated<Timestamp>;
+}
+
 export interface DB {
   developers: DevelopersTable;
   users: UsersTable;
@@ -310,4 +317,5 @@ export interface DB {
   object_deletions: ObjectDeletionsTable;
   upload_sessions: UploadSessionsTable;
   upload_chunks: UploadChunksTable;
+  instance_secrets: InstanceSecretsTable;
 }
