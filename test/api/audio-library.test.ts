@@ -155,7 +155,7 @@ describe.each(drivers)('the audio library (%s)', (driver) => {
       expect(preview.status).toBe(206);
       await preview.arrayBuffer();
     }
-  });
+  }, 180_000);
 
   it('lists by type, category, mood and search, sorted and paged', async () => {
     const categories = (await alice.api.get('/api/audiolib_files/categories')).body.entries;
@@ -245,7 +245,7 @@ describe.each(drivers)('the audio library (%s)', (driver) => {
     expect(output.hasAudio).toBe(true);
     expect(output.frames).toBe(0);
     expect(Math.abs(output.durationS - 0.6)).toBeLessThan(0.1);
-  });
+  }, 180_000);
 
   it('runs again without changing anything when nothing changed', async () => {
     const before = [...(await list(alice)).entries, ...(await list(alice, '?type=sound')).entries];
@@ -310,7 +310,7 @@ describe.each(drivers)('the audio library (%s)', (driver) => {
     expect(newSounds[0]!.categoryId).toBe(soundCategories.find((c: any) => c.name === 'pets').id);
     const soundMoods = (await alice.api.get('/api/audiolib_files/moods?type=sound')).body.entries;
     expect(soundMoods.map((m: any) => [m.name, m.entriesCount])).toEqual([['Funny', 1]]);
-  });
+  }, 180_000);
 
   it('leaves the library as it is when the list cannot be read', async () => {
     const ids = async () => [...(await list(alice)).entries, ...(await list(alice, '?type=sound')).entries].map((e) => e.id);
