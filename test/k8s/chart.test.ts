@@ -216,12 +216,32 @@ describe('the Helm chart', () => {
     expect(withChange((v) => (v.renderNode.gpu.tolerations = [{ key: 'nvidia.com/gpu', effect: 'NoSchedule', value: 'x' }]))).toBe(true);
   });
 
+  it('mounts the audio library volume read-only where AUDIOLIB_FILES_DIR points, and needs a source for it', () => {
+    const docs = renderChart({ values: [{ audioLibrary: { enabled: true, existingClaim: 'audio-library' } }] });
+    const pod = podSpec(find(docs, 'Deployment', '-control-plane'));
+    const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === 'audiolib');
+    expect(mount).toMatchObject({ mountPath: '/audiolib', readOnly: true });
+    const volume = pod.volumes.find((v: any) => v.name === 'audiolib');
+    expect(volume.persistentVolumeClaim.readOnly).toBe(true);
+    expect(configOf(docs).AUDIOLIB_FILES_DIR).toBe(mount.mountPath);
+    expect(configOf(docs).AUDIOLIB_JSON_LIST).toBeDefined();
+    expect(() => renderChart({ values: [{ audioLibrary: { enabled: true } }] })).toThrow(/audioLibrary.enabled needs audioLibrary.existingClaim or audioLibrary.volume/);
+
+    const withLibrary = (library: Record<string, unknown>) => validateValues({ ...structuredClone(values), audioLibrary: { ...values.audioLibrary, ...library } });
+    expect(withLibrary({ enabled: true })).toBe(false);
+    expect(withLibrary({ enabled: true, existingClaim: 'audio-library' })).toBe(true);
+    expect(withLibrary({ enabled: true, volume: { nfs: { server: 'nas', path: '/audio' } } })).toBe(true);
+    expect(withLibrary({ enabled: true, existingClaim: 'audio-library', subPath: '../etc' })).toBe(false);
+    expect(withLibrary({ enabled: true, existingClaim: 'audio-library', listFile: '../audioLib.json' })).toBe(false);
+    expect(withLibrary({ enabled: true, existingClaim: 'audio-library', subPath: 'library/v1.2' })).toBe(true);
+  });
+
   it('sets only variables the Cutroom config reads and the README documents', () => {
     const configSource = fs.readFileSync('control-plane/src/config.ts', 'utf8');
     const read = new Set([...configSource.matchAll(/read\.\w+(?:<[^>]+>)?\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]));
     // For the bundled stores' own containers, not for Cutroom.
     const bundledOnly = new Set(['POSTGRES_PASSWORD', 'MINIO_ROOT_USER', 'MINIO_ROOT_PASSWORD']);
-    const objects = renderChart({ values: [bundled, { secrets: { signingSecret: 'a-configured-signing-secret', adminToken: 'admin' } }], apiVersions: ['security.openshift.io/v1'] });
+    const objects = renderChart({ values: [bundled, { secrets: { signingSecret: 'a-configured-signing-secret', adminToken: 'admin' }, audioLibrary: { enabled: true, existingClaim: 'audio-library' } }], apiVersions: ['security.openshift.io/v1'] });
     const secret = objects.find((o) => o.kind === 'Secret')!;
     const keys = [...Object.keys(configOf(objects)), ...Object.keys(secret.data)];
     const unknown = keys.filter((k) => !read.has(k) && !bundledOnly.has(k));
