@@ -39,6 +39,8 @@ export interface Config {
   /** How long an auth token stays valid after its last WebSocket closes. */
   tokenGraceMs: number;
   wsPingIntervalMs: number;
+  /** Apply pending migrations at start-up (off where a Job applies them before a rollout). */
+  migrateOnStart: boolean;
   shutdownTimeoutMs: number;
   /** Secret for signed URLs and other HMACs; generated and kept under DATA_DIR when unset (embedded only). */
   signingSecret: string | undefined;
@@ -367,6 +369,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     cpuThreads: read.int('CPU_THREADS', Math.min(4, Math.max(1, os.availableParallelism() - 1)), 0, 64),
     tokenGraceMs: read.int('TOKEN_GRACE_SECONDS', 300, 0, 7 * 86400) * 1000,
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 20_000, 50, 600_000),
+    migrateOnStart: read.bool('MIGRATE_ON_START', true),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     signingSecret,
     storage: operatorOnly ? { driver: 'fs', root: path.join(dataDir, 'objects') } : readStorage(read, embedded, dataDir),

@@ -145,7 +145,8 @@ export async function startControlPlane(
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   try {
-    await database.migrate();
+    // Off, the replica serves the schema it finds; /readyz answers 503 until it is current.
+    if (config.migrateOnStart) await database.migrate();
   } catch (error) {
     await database.close();
     throw error;
@@ -414,6 +415,8 @@ export async function startControlPlane(
         openapi: () =>
           registry.document({ title: 'Cutroom API', version: versionString(), serverUrl: publicUrl }),
         ready: async () => {
+          // Leaving: no load balancer that still probes should pick this replica again.
+          if (stopping) throw serviceUnavailable('shutting down');
           await ping(db);
           if (!(await database.isMigrated())) throw serviceUnavailable('migrations are not applied');
         },

@@ -172,6 +172,26 @@ describe('the Helm chart', () => {
     expect(configOf(plain).RENDER_NODE_UID).toBeUndefined();
   });
 
+  it('upgrades cleanly: migrations in a pre-upgrade Job, a drain before stopping, pods rolled by config changes, drains never blocked', () => {
+    const objects = renderChart({ values: [production] });
+    const job = find(objects, 'Job', '-migrate');
+    expect(job.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'pre-upgrade', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' });
+    const migrate = podSpec(job).containers[0];
+    const deployment = find(objects, 'Deployment', '-control-plane');
+    const server = podSpec(deployment).containers[0];
+    expect(migrate.args).toEqual(['migrate']);
+    expect(migrate.image).toBe(server.image);
+    expect(migrate.envFrom).toEqual(server.envFrom);
+    expect(server.lifecycle.preStop.exec.command).toEqual(['sleep', '10']);
+    expect(podSpec(deployment).terminationGracePeriodSeconds).toBeGreaterThan(10 + 10);
+    expect(find(objects, 'PodDisruptionBudget', '-control-plane').spec).toMatchObject({ maxUnavailable: 1 });
+    expect(find(renderChart({ values: [{ controlPlane: { podDisruptionBudget: { minAvailable: 2 } } }] }), 'PodDisruptionBudget', '-control-plane').spec.minAvailable).toBe(2);
+    expect(renderChart({ values: [{ migrations: { job: { enabled: false } } }] }).some((o) => o.kind === 'Job')).toBe(false);
+    const checksum = (v: object) => find(renderChart({ values: [v] }), 'Deployment', '-control-plane').spec.template.metadata.annotations;
+    expect(checksum({ config: { logLevel: 'debug' } })['checksum/config']).not.toBe(checksum({})['checksum/config']);
+    expect(checksum({ secrets: { adminToken: 'new' } })['checksum/secret']).not.toBe(checksum({})['checksum/secret']);
+  });
+
   it('admits every namespace to the control plane by default, and only the configured sources when narrowed', () => {
     const policy = (v: object) => find(renderChart({ values: [v] }), 'NetworkPolicy', '-control-plane').spec.ingress[0].from;
     expect(policy({})[0]).toEqual({ namespaceSelector: {} });

@@ -21,3 +21,11 @@ export const migrations: Record<string, Migration> = {
   '0008_audio_library': m0008,
   '0012_instance_secrets': m0012,
 };
+
+/**
+ * The last migration of the previous release. Every migration after it must only expand the
+ * schema (add tables, nullable or defaulted columns, indexes): the previous release's pods still
+ * serve while it runs and until the rollout ends. Dropping or narrowing what it reads waits for
+ * a later release (test/db/upgrade-under-traffic.test.ts checks). Move it forward at each release.
+ */
+export const PREVIOUS_RELEASE_LAST_MIGRATION = '0007_project_data_chunks';
