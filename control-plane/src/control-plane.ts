@@ -16,6 +16,7 @@ import { DevelopersService } from './services/developers.js';
 import { IdentityService } from './services/identity.js';
 import { StatsService } from './services/stats.js';
 import { PresenceServer } from './realtime/presence-server.js';
+import { LocalBus, PostgresBus, type ReplicaBus } from './realtime/replica-bus.js';
 import { mountOperations } from './api/operations.js';
 import { mountUsers } from './api/users.js';
 import { mountDevelopers } from './api/developers.js';
@@ -178,10 +179,11 @@ export async function startControlPlane(
     liveWindowMs: config.wsPingIntervalMs * 3,
   });
   let url = '';
+  const replicaId = newId();
   const work = new WorkQueue(
     db,
     {
-      replicaId: newId(),
+      replicaId,
       internalUrl: () => config.internalUrl ?? url,
       dispatchIntervalMs: config.dispatchIntervalMs,
       watchdogIntervalMs: config.watchdogIntervalMs,
@@ -273,8 +275,23 @@ export async function startControlPlane(
     maxCount: 1000,
   });
 
+  // A render node reports to whichever replica it reaches; the owner's socket may be on another.
+  let bus: ReplicaBus;
+  try {
+    bus = config.databaseUrl ? await PostgresBus.start(config.databaseUrl, db, replicaId, logger.child({ component: 'replica-bus' })) : new LocalBus();
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  bus.subscribe('task_progress', (payload) => {
+    const { ownerId, message } = payload as { ownerId: string; message: { type: string; payload?: unknown } };
+    presence.pushToUser(ownerId, message);
+  });
   work.onChange((task) => {
-    if (task.owner_id) presence.pushToUser(task.owner_id, taskProgressMessage(task));
+    if (!task.owner_id) return;
+    const message = taskProgressMessage(task);
+    presence.pushToUser(task.owner_id, message);
+    bus.publish('task_progress', { ownerId: task.owner_id, message });
   });
   const cpu = new CpuPool(config.cpuThreads, (error) => logger.error({ err: error }, 'a CPU pool thread failed'));
   projects = new ProjectsService(
@@ -495,6 +512,7 @@ export async function startControlPlane(
       clearInterval(sweepTimer);
       clearInterval(uploadSweepTimer);
       await sweeping;
+      await bus.close();
       await database.close();
       opened.close();
       logger.info('stopped');
