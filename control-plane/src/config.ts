@@ -39,6 +39,10 @@ export interface Config {
   /** How long an auth token stays valid after its last WebSocket closes. */
   tokenGraceMs: number;
   wsPingIntervalMs: number;
+  /** Connections of this replica's database pool. */
+  databasePoolSize: number;
+  /** The installation-wide metrics gauges come from a database snapshot at most this old. */
+  metricsSnapshotIntervalMs: number;
   /** Apply pending migrations at start-up (off where a Job applies them before a rollout). */
   migrateOnStart: boolean;
   shutdownTimeoutMs: number;
@@ -369,6 +373,8 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     cpuThreads: read.int('CPU_THREADS', Math.min(4, Math.max(1, os.availableParallelism() - 1)), 0, 64),
     tokenGraceMs: read.int('TOKEN_GRACE_SECONDS', 300, 0, 7 * 86400) * 1000,
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 20_000, 50, 600_000),
+    databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    metricsSnapshotIntervalMs: read.int('METRICS_SNAPSHOT_INTERVAL_MS', 15_000, 1000, 600_000),
     migrateOnStart: read.bool('MIGRATE_ON_START', true),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     signingSecret,

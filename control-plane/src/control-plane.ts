@@ -5,7 +5,8 @@ import express from 'express';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openDatabase, ping, type Database } from './db/database.js';
-import { Metrics } from './metrics.js';
+import { lostWorkerReason, Metrics } from './metrics.js';
+import { readQueueSnapshot } from './work/queue-snapshot.js';
 import { OpenApiRegistry } from './http/openapi.js';
 import { ApiRouter, type Authenticate, type AuthKind, type Principal } from './http/route.js';
 import { createHttpApp } from './http/app.js';
@@ -142,6 +143,7 @@ export async function startControlPlane(
 ): Promise<ControlPlane> {
   const database = await openDatabase({
     url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
     pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
@@ -160,17 +162,17 @@ export async function startControlPlane(
     if (url === undefined) throw new Error('signed URLs are available once the server listens');
     return url;
   };
+  const metrics = new Metrics();
   let opened: Awaited<ReturnType<typeof openObjectStore>>;
   let signer: UrlSigner;
   try {
     signer = new UrlSigner(await loadSigningSecret(config.signingSecret, config.dataDir, config.profile === 'production' ? db : undefined));
-    opened = await openObjectStore(config.storage, signer, baseUrl);
+    opened = await openObjectStore(config.storage, signer, baseUrl, (operation) => metrics.s3Errors.inc({ operation }));
   } catch (error) {
     await database.close();
     throw error;
   }
   const storage = opened.store;
-  const metrics = new Metrics();
   const developers = new DevelopersService(db);
   const identity = new IdentityService(db, developers, {
     allowAnonymous: config.allowAnonymous,
@@ -231,7 +233,21 @@ export async function startControlPlane(
       if (task.state === 'running') void dispatcher.recordProgress(task.id, task.progress * 100);
     });
   }
-  metrics.observeTasks(() => work.store.counts());
+  metrics.observeQueue(() => readQueueSnapshot(db), config.metricsSnapshotIntervalMs);
+  metrics.observePool(() => database.poolStats());
+  work.observeAttempts({
+    dispatched: (task) => {
+      metrics.attempts.inc({ kind: task.kind });
+      if (task.attempts === 1) metrics.queueWait.observe({ kind: task.kind }, Math.max(0, Date.now() - new Date(task.created_at).getTime()) / 1000);
+    },
+    lost: (task, reason) => metrics.lostWorkers.inc({ kind: task.kind, reason: lostWorkerReason(reason) }),
+  });
+  work.onChange((task) => {
+    const result = task.state === 'completed' ? 'completed' : task.state === 'error' ? 'failed' : task.state === 'aborted' ? 'aborted' : undefined;
+    if (!result) return;
+    metrics.tasksFinished.inc({ kind: task.kind, result });
+    if (task.started_at) metrics.runTime.observe({ kind: task.kind, result }, Math.max(0, Date.now() - new Date(task.started_at).getTime()) / 1000);
+  });
   // Uploads in progress are sessions, not tasks: counted by the upload service (made below).
   let uploads: UploadService | undefined;
   const stats = new StatsService(identity, {
@@ -337,7 +353,7 @@ export async function startControlPlane(
     config.overlaySweepIntervalMs,
     logger.child({ component: 'overlay-sweeper' }),
   );
-  const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }));
+  const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }), (outcome) => metrics.callbacks.inc({ outcome }));
   const audioLibrary = new AudioLibraryService(db, media);
   const audioLibraryImport = new AudioLibraryImport(db, media, storage, objectDeletions, mediaIngest, logger.child({ component: 'audio-library' }), {
     library: config.audioLibrary,
