@@ -22,6 +22,8 @@ export const production = {
   ingress: { enabled: true, className: 'nginx', host: 'cutroom.example.com', tls: { enabled: true, secretName: 'cutroom-tls' } },
   networkPolicy: { httpFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] },
   serviceMonitor: { enabled: true, labels: { release: 'prometheus' } },
+  prometheusRule: { enabled: true, labels: { release: 'prometheus' } },
+  grafanaDashboard: { enabled: true, namespace: 'monitoring' },
   audioLibrary: { enabled: true, existingClaim: 'audio-library' },
   renderNode: { namespace: 'cutroom-tasks', cpu: { priorityClassName: 'batch', tolerations: [{ key: 'pool', operator: 'Equal', value: 'render', effect: 'NoSchedule' }] } },
 };
