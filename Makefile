@@ -37,9 +37,11 @@ bench: build
 bench-smoke: build
 	BENCH_SIZE=smoke node --import tsx bench/run.ts
 
-# The OpenAPI document, written from the running schemas into docs/openapi.json.
+# The OpenAPI document, written from the running schemas into docs/openapi.json, and the chart's
+# values reference (docs/chart-values.md), written from its schema.
 docs: build
 	node --import tsx scripts/write-openapi.ts
+	node --import tsx scripts/values-reference.ts
 
 clean:
 	rm -rf node_modules control-plane/dist render-node/dist */tsconfig.tsbuildinfo
