@@ -5,6 +5,7 @@ import express from 'express';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openDatabase, ping, type Database } from './db/database.js';
+import { countGpuFallbacks } from '@cutroom/render-node';
 import { lostWorkerReason, Metrics } from './metrics.js';
 import { readQueueSnapshot } from './work/queue-snapshot.js';
 import { OpenApiRegistry } from './http/openapi.js';
@@ -246,6 +247,7 @@ export async function startControlPlane(
     const result = task.state === 'completed' ? 'completed' : task.state === 'error' ? 'failed' : task.state === 'aborted' ? 'aborted' : undefined;
     if (!result) return;
     metrics.tasksFinished.inc({ kind: task.kind, result });
+    if (task.gpu) metrics.gpuFallbacks.inc(countGpuFallbacks(task.log));
     if (task.started_at) metrics.runTime.observe({ kind: task.kind, result }, Math.max(0, Date.now() - new Date(task.started_at).getTime()) / 1000);
   });
   // Uploads in progress are sessions, not tasks: counted by the upload service (made below).

@@ -163,6 +163,16 @@ describe('the Helm chart', () => {
     expect(JSON.parse(config.RENDER_NODE_CPU_POD)).toEqual({ annotations: {}, env: [], labels: {}, volumeMounts: [], volumes: [] });
   });
 
+  it('sends GPU tasks only to GPUs with NVENC encoders, by their product label', () => {
+    const gpu = JSON.parse(configOf(renderChart({ values: [{}] })).RENDER_NODE_GPU_POD);
+    const [expression] = gpu.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
+    expect(expression).toMatchObject({ key: 'nvidia.com/gpu.product', operator: 'In' });
+    expect(expression.values).toEqual(expect.arrayContaining(['Tesla-T4', 'NVIDIA-L4', 'NVIDIA-A10G', 'NVIDIA-L40S']));
+    for (const computeOnly of ['NVIDIA-A100-SXM4-80GB', 'NVIDIA-A100-PCIE-40GB', 'NVIDIA-H100-80GB-HBM3', 'NVIDIA-H200', 'NVIDIA-A30']) expect(expression.values).not.toContain(computeOnly);
+    expect(JSON.parse(configOf(renderChart({ values: [{ renderNode: { gpu: { nvencProducts: [] } } }] })).RENDER_NODE_GPU_POD).affinity).toBeUndefined();
+    expect(JSON.parse(configOf(renderChart({ values: [{ renderNode: { cpu: {} } }] })).RENDER_NODE_CPU_POD).affinity).toBeUndefined();
+  });
+
   it('leaves UIDs to OpenShift where it runs, and sets them elsewhere', () => {
     const openshift = renderChart({ values: [{}], apiVersions: ['security.openshift.io/v1'] });
     expect(podSpec(find(openshift, 'Deployment', '-control-plane')).securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
