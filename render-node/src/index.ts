@@ -10,3 +10,4 @@ export { TaskFailure } from './worker/task-handler.js';
 export * from './xtl/index.js';
 export * from './engine/index.js';
 export * from './edit-lists/index.js';
+export type { ProjectImportSpec, ProjectImportResult, ImportedFileProbe } from './project-import/project-import-spec.js';
