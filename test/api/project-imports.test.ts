@@ -238,7 +238,7 @@ describe('project import: an EDL project, rendered to the same cut (postgres)', 
       ['beta.mp4', 0, 20, 30, 50],
       ['alpha.mov', 63, 74, 50, 61],
     ]);
-    expect((await user.api.get(`/api/projects/${id}/mediafiles`)).body.map((m: { name: string }) => m.name).sort()).toEqual(['alpha.mov', 'beta.mp4']);
+    expect((await user.api.get(`/api/projects/${id}/mediafiles`)).body.entries.map((m: { name: string }) => m.name).sort()).toEqual(['alpha.mov', 'beta.mp4']);
   });
 
   it("renders the project's XTL to the same cut, every frame the one the EDL names", async () => {
@@ -278,7 +278,7 @@ describe('project import: an EDL project, rendered to the same cut (postgres)', 
     expect(data.tracks[0].items.at(-1)).toMatchObject({ type: 'gap', event: '006', start: 61, end: 86 });
     // Without createFolder the media are at the root.
     const root = (await user.api.get('/api/mediafiles')).body.entries as Array<{ name: string; type: string }>;
-    expect(root.filter((e) => e.type !== 'folder').map((e) => e.name).sort()).toEqual(['alpha.mov', 'beta.mp4']);
+    expect(root.filter((e) => e.type === 'uploaded').map((e) => e.name).sort()).toEqual(['alpha.mov', 'beta.mp4']);
   });
 
   it('cancels a ready import: the project, its folder, media and bytes go', async () => {
