@@ -77,6 +77,9 @@ import { CpuPool } from './cpu/cpu-pool.js';
 import { mountEditingTasks } from './api/editing-tasks.js';
 import { ProjectImportService } from './services/project-imports.js';
 import { mountProjectImports, mountProjectXtl } from './api/project-imports.js';
+import { AudioLibraryService } from './services/audio-library.js';
+import { AudioLibraryImport } from './services/audio-library-import.js';
+import { mountAudioLibrary } from './api/audio-library.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -117,6 +120,8 @@ export interface Services {
   imports: ImportService;
   thumbnails: ThumbnailService;
   projectImports: ProjectImportService;
+  audioLibrary: AudioLibraryService;
+  audioLibraryImport: AudioLibraryImport;
 }
 
 /** Parts another area provides; each has a default until that area is wired in (and tests may replace them). */
@@ -348,6 +353,12 @@ export async function startControlPlane(
     logger.child({ component: 'overlay-sweeper' }),
   );
   const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }));
+  const audioLibrary = new AudioLibraryService(db, media);
+  const audioLibraryImport = new AudioLibraryImport(db, media, storage, objectDeletions, mediaIngest, logger.child({ component: 'audio-library' }), {
+    library: config.audioLibrary,
+    heartbeatIntervalMs: 10_000,
+    staleAfterS: 60,
+  });
   const services: Services = {
     developers,
     identity,
@@ -372,6 +383,8 @@ export async function startControlPlane(
     imports,
     thumbnails,
     projectImports,
+    audioLibrary,
+    audioLibraryImport,
   };
 
   try {
@@ -458,6 +471,7 @@ export async function startControlPlane(
       mountProjectXtl(router('projects'), projects!);
       mountImports(router('imports'), imports);
       mountThumbnails(router('thumbnails'), thumbnails);
+      mountAudioLibrary(router('audio library'), audioLibrary, audioLibraryImport);
     },
     (app) => {
       if (storage.driver !== 'fs') return;
@@ -502,6 +516,7 @@ export async function startControlPlane(
     (stopping ??= (async () => {
       logger.info('shutting down');
       // Workers first, while the internal API still answers their last reports.
+      await audioLibraryImport.stop();
       await work.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
