@@ -152,11 +152,11 @@ describe.each(drivers)('project import: refusals (%s)', (driver: TestDriver) => 
     expect(state).toMatchObject({ failed: true, stage: 'unpack' });
     expect(state.error).toMatch(message);
     expect(stages.at(-1)).toBe('unpack');
-    // Asked again later, the session still says why; and nothing it made is left.
-    await sleep(300);
-    expect((await user.api.get(`/api/upload/project?id=${id}`)).body).toMatchObject({ failed: true, error: state.error });
+    // Once it says failed, nothing it made is left; asked again later, it still says why.
     expect(await whatUserHas(server, user)).toEqual(before);
     expect((await user.api.get(`/api/projects/${id}`)).status).toBe(404);
+    await sleep(300);
+    expect((await user.api.get(`/api/upload/project?id=${id}`)).body).toMatchObject({ failed: true, error: state.error });
   });
 
   it('fails an EDL without fps, naming what it needs', async () => {
@@ -180,6 +180,28 @@ describe.each(drivers)('project import: refusals (%s)', (driver: TestDriver) => 
     expect((await user.api.get(`/api/upload/project?id=${id}`)).status).toBe(404);
     expect((await whatUserHas(server, user)).stored).toEqual([]);
     expect((await server.api().get('/api/stat')).body.activeImportFromLocalDriveCount).toBe(0);
+  });
+});
+
+describe('project import: over the user quota (pglite)', () => {
+  let server: TestServer;
+  let user: TestUser;
+  beforeAll(async () => {
+    server = await startTestServer('pglite', { ...fastWork, MAX_USER_BYTES: '100k' });
+    user = await signedInUser(server, 'small quota');
+  });
+  afterAll(async () => {
+    await user?.editor.close();
+    await server?.destroy();
+  });
+
+  it('fails with the quota error when the media do not fit, and leaves no folder, media or bytes', async () => {
+    const before = await whatUserHas(server, user);
+    const { id } = await uploadProject(user, 'too-big.zip', await projectZip(FIVE_EVENTS));
+    const { state } = await settledImport(user, id, 60_000);
+    expect(state).toMatchObject({ failed: true, stage: 'unpack' });
+    expect(state.error).toMatch(/^your media take \d+ bytes of the 102400 allowed; this file needs \d+ more$/);
+    expect(await whatUserHas(server, user)).toEqual(before);
   });
 });
 

@@ -194,7 +194,7 @@ export class ProjectImportService {
       const task = await this.work.submit({ kind: 'project_import', ownerId, spec: { importId: id } satisfies ImportTaskSpec }, trx);
       await trx
         .updateTable('project_imports')
-        .set({ stage: 'unpack', progress: 0, task_id: task.id, expires_at: this.expiry(), updated_at: sql`now()` })
+        .set({ stage: 'unpack', progress: 0, task_id: task.id, expires_at: this.expiry(this.options.timeoutS * 1000), updated_at: sql`now()` })
         .where('id', '=', id)
         .execute();
     });
@@ -218,16 +218,15 @@ export class ProjectImportService {
     await this.db.deleteFrom('project_imports').where('id', '=', id).where('owner_id', '=', ownerId).execute();
   }
 
-  /** Sessions past their lifetime: incomplete uploads go with their bytes; ended ones are forgotten. */
+  /**
+   * Sessions past their lifetime: ended ones are forgotten (a ready project stays); any other is
+   * removed with what it made (an upload never finished, or an import a crash left halfway:
+   * working stages get a lifetime longer than the unpack's time limit).
+   */
   async sweepExpired(): Promise<number> {
-    const expired = await this.db
-      .selectFrom('project_imports')
-      .selectAll()
-      .where('expires_at', '<', sql<Date>`now()`)
-      .where((eb) => eb.or([eb('stage', 'in', ['upload', 'ready']), eb('failed', '=', true)]))
-      .execute();
+    const expired = await this.db.selectFrom('project_imports').selectAll().where('expires_at', '<', sql<Date>`now()`).execute();
     for (const row of expired) {
-      if (row.stage === 'upload') await this.removeMade(row, { project: false });
+      if (row.stage !== 'ready' && !row.failed) await this.removeMade(row, { project: false });
       await this.db.deleteFrom('project_imports').where('id', '=', row.id).execute();
     }
     return expired.length;
@@ -393,20 +392,22 @@ export class ProjectImportService {
     }
   }
 
-  /** Records a refusal and removes what the import made; the session stays to tell why. */
+  /**
+   * Removes what the import made, then records the refusal: once `failed` shows, nothing is
+   * left. The session stays to tell why until it expires.
+   */
   private async fail(id: string, message: string): Promise<void> {
+    const row = await this.db.selectFrom('project_imports').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row || row.failed || row.stage === 'ready') return;
+    await this.removeMade(row, { project: false });
     const updated = await this.db
       .updateTable('project_imports')
-      .set({ failed: true, error: message, expires_at: this.expiry(), updated_at: sql`now()` })
+      .set({ failed: true, error: message, media_ids: '[]', folder_id: null, timeline: null, expires_at: this.expiry(), updated_at: sql`now()` })
       .where('id', '=', id)
       .where('failed', '=', false)
       .where('stage', '!=', 'ready')
-      .returningAll()
       .executeTakeFirst();
-    if (!updated) return;
-    this.log.info({ importId: id, userId: updated.owner_id, error: message }, 'project import refused');
-    await this.removeMade(updated, { project: false });
-    await this.db.updateTable('project_imports').set({ media_ids: '[]', folder_id: null, timeline: null }).where('id', '=', id).execute();
+    if (updated.numUpdatedRows > 0n) this.log.info({ importId: id, userId: row.owner_id, error: message }, 'project import refused');
   }
 
   /** Media entries (their ingests stopped), the folder when nothing else is in it, stored bytes, and the project if asked. */
@@ -459,7 +460,9 @@ export class ProjectImportService {
     return Math.min(99, Math.floor(total / mediaIds.length));
   }
 
-  private expiry(): Date {
-    return new Date(Date.now() + this.options.sessionTtlMs);
+  /** The session's end: its lifetime from now, or, for a stage with a time limit, an hour past that limit when longer. */
+  private expiry(stageLimitMs?: number): Date {
+    const lifetimeMs = stageLimitMs === undefined ? this.options.sessionTtlMs : Math.max(this.options.sessionTtlMs, stageLimitMs + 3_600_000);
+    return new Date(Date.now() + lifetimeMs);
   }
 }
