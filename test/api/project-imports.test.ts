@@ -205,6 +205,40 @@ describe('project import: over the user quota (pglite)', () => {
   });
 });
 
+describe('project import: sessions expire (pglite)', () => {
+  let server: TestServer;
+  let user: TestUser;
+  beforeAll(async () => {
+    server = await startTestServer('pglite', { ...fastWork, UPLOAD_SESSION_TTL_S: '2', UPLOAD_SWEEP_INTERVAL_MS: '200' });
+    user = await signedInUser(server, 'expiry');
+  });
+  afterAll(async () => {
+    await user?.editor.close();
+    await server?.destroy();
+  });
+
+  async function goneWithin(id: string, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if ((await user.api.get(`/api/upload/project?id=${id}`)).status === 404) return true;
+      await sleep(100);
+    }
+    return false;
+  }
+
+  it('removes an upload never finished with its bytes, and forgets a refusal once it has expired', async () => {
+    const zip = await projectZip(FIVE_EVENTS);
+    const created = await user.api.post('/api/upload/project', { size: zip.length, name: 'left.zip', fps: 25 });
+    const left = created.body.id as string;
+    expect((await putProjectChunk(user.api, left, zip, 0, 9999)).status).toBe(206);
+    const refused = (await uploadProject(user, 'refused.zip', await makeZip([{ name: 'notes.txt', data: 'no list' }]))).id;
+    expect((await settledImport(user, refused, 60_000)).state.failed).toBe(true);
+    expect(await goneWithin(left, 10_000)).toBe(true);
+    expect(await goneWithin(refused, 10_000)).toBe(true);
+    expect((await whatUserHas(server, user)).stored).toEqual([]);
+  });
+});
+
 describe('project import: an EDL project, rendered to the same cut (postgres)', () => {
   let server: TestServer;
   let user: TestUser;
