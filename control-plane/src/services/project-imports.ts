@@ -345,7 +345,8 @@ export class ProjectImportService {
       });
       if (made) {
         this.ingest.dispatchNow();
-        await this.advance();
+        // An import with no media is ready at once; a hiccup here is retried by the timer, never a failure of the unpack.
+        await this.advance().catch((error: unknown) => this.log.warn({ err: error, importId: current.id }, 'advancing project imports failed'));
       }
     } catch (error) {
       // Over a quota, or media the library refuses: the import fails with the library's reason.
@@ -366,29 +367,62 @@ export class ProjectImportService {
   /**
    * Finishes the imports whose media have all been through ingest: the project is made with the
    * timeline, and media that failed their ingest are named in `error`. Level-based and
-   * idempotent: any replica may run it at any time.
+   * idempotent: any replica may run it at any time; within one, runs do not overlap.
    */
-  async advance(): Promise<void> {
-    const waiting = await this.db.selectFrom('project_imports').selectAll().where('stage', '=', 'import_media').where('failed', '=', false).execute();
-    for (const row of waiting) {
-      const rows = row.media_ids.length === 0 ? [] : await this.db.selectFrom('media').select(['id', 'name', 'status', 'error']).where('id', 'in', row.media_ids).execute();
-      if (rows.some((m) => m.status !== 'ready')) continue;
-      const failedMedia = rows.filter((m) => m.error !== null).map((m) => `${m.name}: ${m.error!.message}`);
-      const missing = row.media_ids.filter((id) => !rows.some((m) => m.id === id)).map((id) => `media ${id} was deleted during the import`);
+  advance(): Promise<void> {
+    if (this.advancing) {
+      this.advanceAgain = true;
+      return this.advancing;
+    }
+    this.advancing = (async () => {
       try {
-        await this.projects.get(row.owner_id, row.id);
-      } catch (error) {
-        if (!(error instanceof HttpError) || error.status !== 404) throw error;
-        await this.projects.create(row.owner_id, { id: row.id, name: row.name, data: { bytes: Buffer.from(row.timeline ?? 'null') } });
+        do {
+          this.advanceAgain = false;
+          const waiting = await this.db.selectFrom('project_imports').selectAll().where('stage', '=', 'import_media').where('failed', '=', false).execute();
+          for (const row of waiting) {
+            await this.finish(row).catch((error: unknown) => this.log.warn({ err: error, importId: row.id }, 'finishing a project import failed; it is tried again'));
+          }
+        } while (this.advanceAgain);
+      } finally {
+        this.advancing = undefined;
       }
-      const error = [row.error, ...failedMedia, ...missing].filter(Boolean).join('; ');
-      const done = await this.db
-        .updateTable('project_imports')
-        .set({ stage: 'ready', progress: 100, error, timeline: null, expires_at: this.expiry(), updated_at: sql`now()` })
-        .where('id', '=', row.id)
-        .where('stage', '=', 'import_media')
-        .executeTakeFirst();
-      if (done.numUpdatedRows > 0n) await this.store.deletePrefix(prefixOf(row));
+    })();
+    return this.advancing;
+  }
+
+  private advancing: Promise<void> | undefined;
+  private advanceAgain = false;
+
+  private async finish(row: ImportRow): Promise<void> {
+    const rows = row.media_ids.length === 0 ? [] : await this.db.selectFrom('media').select(['id', 'name', 'status', 'error']).where('id', 'in', row.media_ids).execute();
+    if (rows.some((m) => m.status !== 'ready')) return;
+    const failedMedia = rows.filter((m) => m.error !== null).map((m) => `${m.name}: ${m.error!.message}`);
+    const missing = row.media_ids.filter((id) => !rows.some((m) => m.id === id)).map((id) => `media ${id} was deleted during the import`);
+    if (!(await this.projectExists(row))) {
+      try {
+        await this.projects.create(row.owner_id, { id: row.id, name: row.name, data: { bytes: Buffer.from(row.timeline ?? 'null') } });
+      } catch (error) {
+        // Another replica made it first.
+        if (!(await this.projectExists(row))) throw error;
+      }
+    }
+    const error = [row.error, ...failedMedia, ...missing].filter(Boolean).join('; ');
+    const done = await this.db
+      .updateTable('project_imports')
+      .set({ stage: 'ready', progress: 100, error, timeline: null, expires_at: this.expiry(), updated_at: sql`now()` })
+      .where('id', '=', row.id)
+      .where('stage', '=', 'import_media')
+      .executeTakeFirst();
+    if (done.numUpdatedRows > 0n) await this.store.deletePrefix(prefixOf(row));
+  }
+
+  private async projectExists(row: ImportRow): Promise<boolean> {
+    try {
+      await this.projects.get(row.owner_id, row.id);
+      return true;
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 404) return false;
+      throw error;
     }
   }
 
@@ -443,7 +477,14 @@ export class ProjectImportService {
   // ---- helpers ----
 
   private async find(ownerId: string, id: string): Promise<ImportRow> {
-    const row = await this.db.selectFrom('project_imports').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+    // An expired session is gone to its owner at once, as a media upload's is; the sweep removes it later.
+    const row = await this.db
+      .selectFrom('project_imports')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner_id', '=', ownerId)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .executeTakeFirst();
     if (!row) throw notFound(`no project import ${id}`);
     return row;
   }
