@@ -78,6 +78,8 @@ import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.j
 import { EditingTasks } from './services/editing-tasks.js';
 import { CpuPool } from './cpu/cpu-pool.js';
 import { mountEditingTasks } from './api/editing-tasks.js';
+import { ProjectImportService } from './services/project-imports.js';
+import { mountProjectImports, mountProjectXtl } from './api/project-imports.js';
 import { AudioLibraryService } from './services/audio-library.js';
 import { AudioLibraryImport } from './services/audio-library-import.js';
 import { mountAudioLibrary } from './api/audio-library.js';
@@ -120,6 +122,7 @@ export interface Services {
   uploads: UploadService;
   imports: ImportService;
   thumbnails: ThumbnailService;
+  projectImports: ProjectImportService;
   audioLibrary: AudioLibraryService;
   audioLibraryImport: AudioLibraryImport;
 }
@@ -250,10 +253,14 @@ export async function startControlPlane(
     if (task.gpu) metrics.gpuFallbacks.inc(countGpuFallbacks(task.log));
     if (task.started_at) metrics.runTime.observe({ kind: task.kind, result }, Math.max(0, Date.now() - new Date(task.started_at).getTime()) / 1000);
   });
-  // Uploads in progress are sessions, not tasks: counted by the upload service (made below).
+  // Uploads and project imports in progress are sessions, not tasks: counted by their services (made below).
   let uploads: UploadService | undefined;
+  let projectImports: ProjectImportService | undefined;
   const stats = new StatsService(identity, {
-    activeWork: async () => ({ ...(await activeWorkFromTasks(work.store)), activeImportFromLocalDriveCount: (await uploads?.activeCount()) ?? 0 }),
+    activeWork: async () => ({
+      ...(await activeWorkFromTasks(work.store)),
+      activeImportFromLocalDriveCount: ((await uploads?.activeCount()) ?? 0) + ((await projectImports?.activeCount()) ?? 0),
+    }),
   });
   const presence = new PresenceServer(
     identity,
@@ -316,6 +323,32 @@ export async function startControlPlane(
     new ProjectsRepository(db, database.utf8Param),
     collaborators.mediaCatalog ?? { describe: (ownerId, ids) => media.describeMany(ownerId, ids) },
   );
+  projectImports = new ProjectImportService(
+    db,
+    storage,
+    media,
+    folders,
+    projects,
+    ingest,
+    work,
+    {
+      ...kindLimits,
+      sessionTtlMs: config.uploadSessionTtlS * 1000,
+      maxBytes: config.projectImports.maxBytes,
+      maxEntries: config.projectImports.maxEntries,
+      maxRatio: config.projectImports.maxRatio,
+      timeoutS: config.projectImports.timeoutS,
+      maxFileSizeBytes: config.maxFileSizeBytes,
+    },
+    logger.child({ component: 'project-imports' }),
+  );
+  work.register(projectImports.definition());
+  // An ingest that ends may be the last of a project import's media.
+  const advanceImports = () =>
+    projectImports!.advance().catch((error: unknown) => logger.warn({ err: error }, 'advancing project imports failed'));
+  work.onChange((task) => {
+    if (task.kind === 'ingest' && ['completed', 'error', 'aborted'].includes(task.state)) void advanceImports();
+  });
   const actions = new ActionHistoryService(new ActionsRepository(db), { depth: config.actionHistoryDepth });
   const overlays = new OverlayImagesService(
     new OverlayImagesRepository(db),
@@ -385,6 +418,7 @@ export async function startControlPlane(
     uploads,
     imports,
     thumbnails,
+    projectImports,
     audioLibrary,
     audioLibraryImport,
   };
@@ -411,7 +445,10 @@ export async function startControlPlane(
   // Upload sessions past their lifetime go with their bytes.
   const uploadSweepTimer = setInterval(() => {
     uploads!.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired uploads failed'));
+    projectImports!.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired project imports failed'));
   }, config.uploadSweepIntervalMs).unref();
+  // Ingests another replica finished, or that ended while this one was down, are seen here.
+  const importTimer = setInterval(() => void advanceImports(), Math.max(1000, config.dispatchIntervalMs)).unref();
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
     const principal = await resolvePrincipal(kind, req);
@@ -468,6 +505,8 @@ export async function startControlPlane(
       mountFolders(router('folders'), folders);
       mountEditingTasks(router('editing tasks'), editing);
       mountUploads(router('uploads'), uploads!);
+      mountProjectImports(router('project imports'), projectImports!);
+      mountProjectXtl(router('projects'), projects!);
       mountImports(router('imports'), imports);
       mountThumbnails(router('thumbnails'), thumbnails);
       mountAudioLibrary(router('audio library'), audioLibrary, audioLibraryImport);
@@ -529,6 +568,7 @@ export async function startControlPlane(
       await cpu.close();
       clearInterval(sweepTimer);
       clearInterval(uploadSweepTimer);
+      clearInterval(importTimer);
       await sweeping;
       await bus.close();
       await database.close();
