@@ -75,6 +75,10 @@ import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.j
 import { EditingTasks } from './services/editing-tasks.js';
 import { CpuPool } from './cpu/cpu-pool.js';
 import { mountEditingTasks } from './api/editing-tasks.js';
+import { mountVoiceovers } from './api/voiceovers.js';
+import { VoiceoverService } from './services/voiceovers.js';
+import { VoiceoverSessionsRepository } from './db/voiceover-sessions-repository.js';
+import { WeriftMediaServer } from './voiceover/werift-media-server.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -114,6 +118,7 @@ export interface Services {
   uploads: UploadService;
   imports: ImportService;
   thumbnails: ThumbnailService;
+  voiceovers: VoiceoverService;
 }
 
 /** Parts another area provides; each has a default until that area is wired in (and tests may replace them). */
@@ -172,10 +177,12 @@ export async function startControlPlane(
     liveWindowMs: config.wsPingIntervalMs * 3,
   });
   let url = '';
+  // Names this process where rows say which process holds something (claimed tasks, voiceover sessions).
+  const replicaId = newId();
   const work = new WorkQueue(
     db,
     {
-      replicaId: newId(),
+      replicaId,
       internalUrl: () => config.internalUrl ?? url,
       dispatchIntervalMs: config.dispatchIntervalMs,
       watchdogIntervalMs: config.watchdogIntervalMs,
@@ -226,8 +233,13 @@ export async function startControlPlane(
   metrics.observeTasks(() => work.store.counts());
   // Uploads in progress are sessions, not tasks: counted by the upload service (made below).
   let uploads: UploadService | undefined;
+  let voiceovers: VoiceoverService | undefined;
   const stats = new StatsService(identity, {
-    activeWork: async () => ({ ...(await activeWorkFromTasks(work.store)), activeImportFromLocalDriveCount: (await uploads?.activeCount()) ?? 0 }),
+    activeWork: async () => ({
+      ...(await activeWorkFromTasks(work.store)),
+      activeImportFromLocalDriveCount: (await uploads?.activeCount()) ?? 0,
+      activeVoiceoverSessionsCount: (await voiceovers?.liveCount()) ?? 0,
+    }),
   });
   const presence = new PresenceServer(
     identity,
@@ -314,6 +326,33 @@ export async function startControlPlane(
     config.overlaySweepIntervalMs,
     logger.child({ component: 'overlay-sweeper' }),
   );
+  voiceovers = new VoiceoverService(
+    new WeriftMediaServer(
+      {
+        iceServers: config.voiceover.iceServers,
+        publicAddress: config.voiceover.publicAddress,
+        bindAddress: config.voiceover.bindAddress,
+        portRange: config.voiceover.portRange,
+        gatherTimeoutMs: 5000,
+        jitterLatencyMs: 200,
+        lateArrivalGraceMs: 150,
+      },
+      logger.child({ component: 'voiceover-media' }),
+    ),
+    new VoiceoverSessionsRepository(db, replicaId),
+    media,
+    storage,
+    mediaIngest,
+    identity,
+    {
+      maxSessions: config.voiceover.maxSessions,
+      idleTimeoutMs: config.voiceover.idleTimeoutMs,
+      sweepIntervalMs: config.voiceover.sweepIntervalMs,
+      recordingDir: path.join(config.dataDir, 'voiceovers'),
+    },
+    logger.child({ component: 'voiceovers' }),
+  );
+  metrics.observeVoiceoverSessions(() => voiceovers!.localCount);
   const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }));
   const services: Services = {
     developers,
@@ -338,6 +377,7 @@ export async function startControlPlane(
     uploads,
     imports,
     thumbnails,
+    voiceovers,
   };
 
   try {
@@ -419,6 +459,7 @@ export async function startControlPlane(
       mountUploads(router('uploads'), uploads!);
       mountImports(router('imports'), imports);
       mountThumbnails(router('thumbnails'), thumbnails);
+      mountVoiceovers(router('voiceovers'), voiceovers!);
     },
     (app) => {
       if (storage.driver !== 'fs') return;
@@ -456,6 +497,7 @@ export async function startControlPlane(
   work.start(dispatcher);
   logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
   overlaySweeper.start();
+  voiceovers.start();
   callbacks.start();
 
   let stopping: Promise<void> | undefined;
@@ -468,6 +510,8 @@ export async function startControlPlane(
       server.closeIdleConnections();
       await presence.close();
       await overlaySweeper.stop();
+      // Recordings in progress are kept, which needs the database and the object store.
+      await voiceovers!.close();
       await callbacks.stop();
       await operator?.stop();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());

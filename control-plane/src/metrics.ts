@@ -22,6 +22,18 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'cutroom_' });
   }
 
+  /** Voiceover sessions (WebRTC connections) this replica holds, read at each scrape. */
+  observeVoiceoverSessions(count: () => number): void {
+    new Gauge({
+      name: 'cutroom_voiceover_sessions',
+      help: 'Voiceover sessions open on this replica (recording or not)',
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
+  }
+
   /** Active tasks by kind and state, read from the database at each scrape. */
   observeTasks(counts: () => Promise<Array<{ kind: string; state: string; count: number }>>): void {
     new Gauge({

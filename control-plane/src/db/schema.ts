@@ -293,6 +293,18 @@ export interface ObjectDeletionsTable {
   created_at: Timestamp;
 }
 
+/** A voiceover session held by one control-plane process (its WebRTC media live there). */
+export interface VoiceoverSessionsTable {
+  id: string;
+  owner_id: string;
+  /** The process holding the session's connection; requests for it must reach that one. */
+  replica_id: string;
+  recording: Generated<boolean>;
+  created_at: Timestamp;
+  /** Refreshed by the holding process; a stale row is a session of a process that died. */
+  heartbeat_at: Timestamp;
+}
+
 export interface DB {
   developers: DevelopersTable;
   users: UsersTable;
@@ -310,4 +322,5 @@ export interface DB {
   object_deletions: ObjectDeletionsTable;
   upload_sessions: UploadSessionsTable;
   upload_chunks: UploadChunksTable;
+  voiceover_sessions: VoiceoverSessionsTable;
 }
