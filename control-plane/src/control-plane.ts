@@ -334,7 +334,7 @@ export async function startControlPlane(
         bindAddress: config.voiceover.bindAddress,
         portRange: config.voiceover.portRange,
         gatherTimeoutMs: 5000,
-        jitterLatencyMs: 200,
+        reorderLatencyMs: 200,
         lateArrivalGraceMs: 150,
       },
       logger.child({ component: 'voiceover-media' }),

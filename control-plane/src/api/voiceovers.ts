@@ -104,8 +104,8 @@ export function mountVoiceovers(api: ApiRouter, voiceovers: VoiceoverService): v
       200: { description: 'Stopped', schema: z.object({ mediaId: z.string().optional() }) },
       404: { description: 'No such session of this user', schema: errorObject },
     },
-    handler: async ({ auth, params, query }) => {
-      const receivedAtMs = Date.now();
+    handler: async ({ auth, params, query, res }) => {
+      const receivedAtMs = typeof res.locals.receivedAtMs === 'number' ? res.locals.receivedAtMs : Date.now();
       const keep = query.keepRecording === '1' || query.keepRecording === 'true';
       return voiceovers.stop(auth.id, params.id, keep, receivedAtMs);
     },

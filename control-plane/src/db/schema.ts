@@ -299,7 +299,6 @@ export interface VoiceoverSessionsTable {
   owner_id: string;
   /** The process holding the session's connection; requests for it must reach that one. */
   replica_id: string;
-  recording: Generated<boolean>;
   created_at: Timestamp;
   /** Refreshed by the holding process; a stale row is a session of a process that died. */
   heartbeat_at: Timestamp;

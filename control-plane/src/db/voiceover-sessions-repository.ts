@@ -12,10 +12,6 @@ export class VoiceoverSessionsRepository {
     await this.db.insertInto('voiceover_sessions').values({ id, owner_id: ownerId, replica_id: this.replicaId }).execute();
   }
 
-  async markRecording(id: string): Promise<void> {
-    await this.db.updateTable('voiceover_sessions').set({ recording: true }).where('id', '=', id).execute();
-  }
-
   async remove(id: string): Promise<void> {
     await this.db.deleteFrom('voiceover_sessions').where('id', '=', id).execute();
   }

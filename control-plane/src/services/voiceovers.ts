@@ -124,8 +124,7 @@ export class VoiceoverService {
       throw error;
     }
     this.sessions.set(session.id, session);
-    session.idleTimer = setTimeout(() => this.endUnrecorded(session, 'it did not start recording in time'), this.options.idleTimeoutMs);
-    session.idleTimer.unref();
+    this.armIdleTimer(session);
     media.onPeerGone(() => {
       // Before recording there is nothing to keep; a recording runs on until DELETE or the owner leaves.
       if (!session.recording) this.endUnrecorded(session, 'its WebRTC connection closed');
@@ -142,18 +141,21 @@ export class VoiceoverService {
     if (trimmed !== undefined && trimmed.length > MAX_NAME_LENGTH) {
       throw new VoiceoverRefused(400, 'bad_request', `name is longer than ${MAX_NAME_LENGTH} characters`);
     }
-    // A user over the quota learns it before recording, not after.
-    await this.media.checkQuota(ownerId, 0);
-    const startedAtMs = Date.now();
-    session.recording = { name: trimmed || defaultName(startedAtMs), startedAtMs };
-    clearTimeout(session.idleTimer);
+    // Taken before anything is awaited, so that a second PUT at the same moment is refused.
+    const recording = { name: trimmed ?? '', startedAtMs: Date.now() };
+    session.recording = recording;
     try {
-      await session.media.startRecording(this.recordingPath(id), startedAtMs);
-      await this.rows.markRecording(id);
+      // A user over the quota learns it before recording, not after.
+      await this.media.checkQuota(ownerId, 0);
+      const { startedAtMs } = await session.media.startRecording(this.recordingPath(id));
+      recording.startedAtMs = startedAtMs;
+      recording.name ||= defaultName(startedAtMs);
     } catch (error) {
-      session.recording = undefined;
+      if (session.recording === recording) session.recording = undefined;
+      this.armIdleTimer(session);
       throw error;
     }
+    clearTimeout(session.idleTimer);
     this.logger.info({ voiceoverId: id, userId: ownerId }, 'voiceover recording started');
   }
 
@@ -238,6 +240,12 @@ export class VoiceoverService {
     } finally {
       await fsp.rm(recorded.path, { force: true });
     }
+  }
+
+  private armIdleTimer(session: Session): void {
+    clearTimeout(session.idleTimer);
+    session.idleTimer = setTimeout(() => this.endUnrecorded(session, 'it did not start recording in time'), this.options.idleTimeoutMs);
+    session.idleTimer.unref();
   }
 
   private endUnrecorded(session: Session, why: string): void {

@@ -46,8 +46,8 @@ export interface MediaSession {
   readonly answer: MediaAnswer;
   /** Called once if the peer goes away for good (ICE failed, DTLS closed). */
   onPeerGone(listener: () => void): void;
-  /** Starts writing the audio of `startedAtMs` on (our clock) to `path`. */
-  startRecording(path: string, startedAtMs: number): Promise<void>;
+  /** Starts writing the audio from now on to `path`; answers when it started, on our clock. */
+  startRecording(path: string): Promise<{ startedAtMs: number }>;
   /** Ends the recording and the file; undefined when recording never started. */
   stopRecording(options: StopOptions): Promise<RecordingResult | undefined>;
   /** Closes the connection; a recording not stopped is discarded. Idempotent. */

@@ -1,20 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JitterBufferCallback, type RtpPacket } from 'werift/nonstandard';
+import type { RtpPacket } from 'werift/nonstandard';
 import { OPUS_SAMPLE_RATE } from './opus-packets.js';
 import { RecordingTimeline } from './recording-timeline.js';
+import { RtpReorderBuffer } from './rtp-reorder-buffer.js';
 import { unwrapNear, type RtpClock } from './rtp-clock.js';
 import type { WebmOpusFile } from './webm-opus-file.js';
 
 /**
- * Records the Opus RTP packets of one track into a file, as they arrive: werift's jitter buffer
- * puts them back in order (waiting up to `latencyMs` of stream time for a missing one), and the
+ * Records the Opus RTP packets of one track into a file, as they arrive: a reorder buffer puts
+ * them back in sequence (waiting up to `latencyMs` of stream time for a missing one), and the
  * timeline places each where its timestamp says. The recording is the span of our wall clock
  * from `startedAtMs` to the end given to `stop`: the sender's clock is tied to ours by the
  * packets' arrival times, so its length does not depend on how many packets made it.
  */
 
 export interface RecorderOptions {
-  /** Stream time the jitter buffer waits for a missing packet. */
+  /** Stream time the reorder buffer waits for a missing packet. */
   latencyMs: number;
   /** After the end, how long packets still in flight (timestamped before it) may arrive. */
   lateArrivalGraceMs: number;
@@ -24,7 +25,7 @@ const samplesOf = (ms: number) => Math.round((ms * OPUS_SAMPLE_RATE) / 1000);
 
 export class OpusRtpRecorder {
   private timeline: RecordingTimeline | undefined;
-  private readonly jitter: JitterBufferCallback;
+  private readonly reorder: RtpReorderBuffer;
   private stopped = false;
 
   constructor(
@@ -33,10 +34,7 @@ export class OpusRtpRecorder {
     readonly startedAtMs: number,
     private readonly options: RecorderOptions,
   ) {
-    this.jitter = new JitterBufferCallback(OPUS_SAMPLE_RATE, { latency: options.latencyMs });
-    this.jitter.pipe((output) => {
-      if (output.rtp) this.place(output.rtp);
-    });
+    this.reorder = new RtpReorderBuffer(samplesOf(options.latencyMs), (rtp) => this.place(rtp));
     // Packets already flowing tell where the sender's clock stood when recording started.
     const startTimestamp = clock.timestampAt(startedAtMs);
     if (startTimestamp !== undefined) this.timeline = this.newTimeline(startTimestamp);
@@ -47,7 +45,7 @@ export class OpusRtpRecorder {
     if (this.stopped) return;
     // The first packet ever: the recording starts that long before it arrived.
     this.timeline ??= this.newTimeline(timestamp - samplesOf(arrivedAtMs - this.startedAtMs));
-    this.jitter.input({ rtp });
+    this.reorder.push(rtp);
   }
 
   /**
@@ -60,7 +58,7 @@ export class OpusRtpRecorder {
     this.timeline.endAt(spanSamples);
     if (endAtMs !== undefined) await sleep(this.options.lateArrivalGraceMs);
     this.stopped = true;
-    this.jitter.input({ eol: true });
+    this.reorder.flush();
     const samples = this.timeline.finish(endAtMs !== undefined);
     const durationMs = (samples * 1000) / OPUS_SAMPLE_RATE;
     const { sizeBytes } = await this.file.close(durationMs);

@@ -32,8 +32,8 @@ export interface WeriftMediaServerOptions {
   portRange: [number, number] | undefined;
   /** Gathering candidates (STUN, TURN allocations) longer than this answers with those found. */
   gatherTimeoutMs: number;
-  /** Stream time the jitter buffer waits for a packet that is missing. */
-  jitterLatencyMs: number;
+  /** Stream time the reorder buffer waits for a packet that is missing. */
+  reorderLatencyMs: number;
   /** After a recording's end, how long packets still on their way may arrive. */
   lateArrivalGraceMs: number;
 }
@@ -128,14 +128,21 @@ class WeriftSession implements MediaSession {
     else this.goneListeners.push(listener);
   }
 
-  async startRecording(path: string, startedAtMs: number): Promise<void> {
+  async startRecording(path: string): Promise<{ startedAtMs: number }> {
     if (this.recorder) throw new Error('this session is already recording');
     const file = await WebmOpusFile.create(path);
+    if (this.closed) {
+      await file.discard();
+      throw new Error('the session closed while recording started');
+    }
+    // The recording starts now, after the file is open: the caller answers right away.
+    const startedAtMs = Date.now();
     const recorder = new OpusRtpRecorder(file, this.clock, startedAtMs, {
-      latencyMs: this.options.jitterLatencyMs,
+      latencyMs: this.options.reorderLatencyMs,
       lateArrivalGraceMs: this.options.lateArrivalGraceMs,
     });
     this.recorder = { recorder, path };
+    return { startedAtMs };
   }
 
   async stopRecording(options: StopOptions): Promise<RecordingResult | undefined> {
