@@ -296,3 +296,35 @@ describe('voiceover recording', () => {
     expect((await server.api().get('/api/stat')).body.activeVoiceoverSessionsCount).toBe(0);
   });
 });
+
+describe('voiceover sessions that never record', () => {
+  let server: TestServer;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    server = await startTestServer('postgres', { VOICEOVER_BIND_ADDRESS: '127.0.0.1', VOICEOVER_IDLE_TIMEOUT_SECONDS: '1' });
+    user = await signedInUser(server, 'idle');
+  });
+  afterAll(async () => {
+    await server?.destroy();
+    await user?.editor.close();
+  });
+
+  it('are closed after VOICEOVER_IDLE_TIMEOUT_SECONDS, sockets and all', async () => {
+    const socketsBefore = openUdpSockets();
+    const peer = await OpusSender.create();
+    try {
+      const created = await user.api.post('/api/voiceovers', peer.offer);
+      expect(created.status).toBe(200);
+      await peer.accept(created.body);
+      expect(server.controlPlane.services.voiceovers.localCount).toBe(1);
+      await until(async () => (server.controlPlane.services.voiceovers.localCount === 0 ? true : undefined), 'the idle session to close', 10_000);
+      const late = await user.api.put(`/api/voiceovers/${created.body.id}`, {});
+      expect(late.status).toBe(404);
+      expect(late.body.error).toMatch(/no voiceover session/);
+    } finally {
+      await peer.close();
+    }
+    await until(async () => (openUdpSockets() <= socketsBefore ? true : undefined), 'the sockets to close', 5000);
+  });
+});
