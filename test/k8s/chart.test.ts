@@ -60,7 +60,7 @@ describe('the Helm chart and YAML files', () => {
     const kinds = docs.map((d) => d.kind).sort();
     expect(kinds).toEqual(
       [
-        'ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy',
+        'ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Ingress', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy',
         'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Secret', 'Service', 'Service', 'Service',
         'Service', 'ServiceAccount', 'ServiceAccount', 'ServiceAccount', 'ServiceMonitor', 'StatefulSet', 'StatefulSet',
       ].sort(),
@@ -96,6 +96,19 @@ describe('the Helm chart and YAML files', () => {
     expect(withChange((v) => (v.controlPlane.replica = 3))).toBe(false);
     expect(withChange((v) => (v.database.url = 'mysql://db'))).toBe(false);
     expect(withChange((v) => (v.renderNode.gpu.tolerations = [{ key: 'nvidia.com/gpu', effect: 'NoSchedule', value: 'x' }]))).toBe(true);
+    expect(withChange((v) => (v.voiceover.portRange = '40000'))).toBe(false);
+    expect(withChange((v) => (v.voiceover.iceServers = 'http://turn.example.com'))).toBe(false);
+    expect(withChange((v) => (v.voiceover.iceServers = 'turn:u:p@turn.example.com:3478?transport=udp, stun:stun.example.com'))).toBe(true);
+    expect(withChange((v) => (v.voiceover.portRange = '40000-40199'))).toBe(true);
+  });
+
+  it('routes /api/voiceovers through an Ingress that keeps one editor token on one replica', () => {
+    const ingresses = renderedSkeleton().filter((d) => d.kind === 'Ingress');
+    const voiceovers = ingresses.find((d) => String(d.metadata.name).endsWith('-voiceovers'))!;
+    expect(voiceovers.spec.rules[0].http.paths.map((p: any) => p.path)).toEqual(['/api/voiceovers']);
+    // The skeleton leaves toYaml blocks out: the annotations it places are read from these values.
+    expect(fs.readFileSync(path.join(chart, 'templates/ingress.yaml'), 'utf8')).toContain('with .Values.ingress.voiceoverAnnotations');
+    expect(values.ingress.voiceoverAnnotations).toEqual({ 'nginx.ingress.kubernetes.io/upstream-hash-by': '$http_authorization' });
   });
 
   it('sets only variables the Cutroom config reads and the README documents', () => {
