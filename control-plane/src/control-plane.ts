@@ -79,6 +79,9 @@ import { mountVoiceovers } from './api/voiceovers.js';
 import { VoiceoverService } from './services/voiceovers.js';
 import { VoiceoverSessionsRepository } from './db/voiceover-sessions-repository.js';
 import { WeriftMediaServer } from './voiceover/werift-media-server.js';
+import { AudioLibraryService } from './services/audio-library.js';
+import { AudioLibraryImport } from './services/audio-library-import.js';
+import { mountAudioLibrary } from './api/audio-library.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -119,6 +122,8 @@ export interface Services {
   imports: ImportService;
   thumbnails: ThumbnailService;
   voiceovers: VoiceoverService;
+  audioLibrary: AudioLibraryService;
+  audioLibraryImport: AudioLibraryImport;
 }
 
 /** Parts another area provides; each has a default until that area is wired in (and tests may replace them). */
@@ -354,6 +359,12 @@ export async function startControlPlane(
   );
   metrics.observeVoiceoverSessions(() => voiceovers!.localCount);
   const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }));
+  const audioLibrary = new AudioLibraryService(db, media);
+  const audioLibraryImport = new AudioLibraryImport(db, media, storage, objectDeletions, mediaIngest, logger.child({ component: 'audio-library' }), {
+    library: config.audioLibrary,
+    heartbeatIntervalMs: 10_000,
+    staleAfterS: 60,
+  });
   const services: Services = {
     developers,
     identity,
@@ -378,6 +389,8 @@ export async function startControlPlane(
     imports,
     thumbnails,
     voiceovers,
+    audioLibrary,
+    audioLibraryImport,
   };
 
   try {
@@ -460,6 +473,7 @@ export async function startControlPlane(
       mountImports(router('imports'), imports);
       mountThumbnails(router('thumbnails'), thumbnails);
       mountVoiceovers(router('voiceovers'), voiceovers!);
+      mountAudioLibrary(router('audio library'), audioLibrary, audioLibraryImport);
     },
     (app) => {
       if (storage.driver !== 'fs') return;
@@ -505,6 +519,7 @@ export async function startControlPlane(
     (stopping ??= (async () => {
       logger.info('shutting down');
       // Workers first, while the internal API still answers their last reports.
+      await audioLibraryImport.stop();
       await work.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
