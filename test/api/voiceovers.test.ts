@@ -3,9 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { drivers } from '../support/databases.js';
 import { signedInUser, type TestUser } from '../support/media-factory.js';
 import { OpusSender, opusTonePackets, seededLoss } from '../support/voiceover-peer.js';
 import { decodeMono, dominantFrequency, samplesPerSecond, tonePower } from '../support/audio-analysis.js';
+import { clip, downloadUrl, followEditing, xtl } from '../support/editing.js';
 
 /**
  * Voiceover recording through the seed's routes, with a real WebRTC peer (werift) sending a
@@ -128,10 +130,11 @@ describe('voiceover recording', () => {
   /**
    * The recording lasts from the PUT answer to the DELETE: the span this client saw, plus the
    * two requests' way over loopback. The tone itself is 3 s long (3.02 s of 20 ms packets), so
-   * on a machine that keeps time that is 3 s ± 0.1; a loaded one makes the client's span longer.
+   * on a machine that keeps time that is 3 s ± 0.1; on a loaded one the client's span wanders
+   * (its 20 ms clock catches up after a stall), and the recording follows the span.
    */
   function expectRecordedSpan(durationS: number, spanS: number): void {
-    expect(spanS).toBeGreaterThanOrEqual(3);
+    expect(spanS).toBeGreaterThan(2.9);
     expect(durationS).toBeGreaterThan(spanS - 0.02);
     expect(durationS).toBeLessThan(spanS + 0.1);
   }
@@ -163,6 +166,17 @@ describe('voiceover recording', () => {
     // The session is gone: its id answers 404, and nothing of it keeps running.
     expect((await alice.api.put(`/api/voiceovers/${id}`, {})).status).toBe(404);
     expect(server.controlPlane.services.voiceovers.localCount).toBe(0);
+
+    // The recording is a source like any audio file: two seconds of it, rendered.
+    const render = await alice.api.post('/api/task/editing', {
+      xtl_task: xtl(`<group output="narration.m4a"><track video="0">${clip(mediaId, '00:00:00:50', '00:00:02:50')}</track></group>`),
+    });
+    expect(render.status, render.text).toBe(200);
+    const followed = await followEditing(alice.api, render.body.taskId, { timeoutMs: 120_000 });
+    expect(followed.last.status, JSON.stringify(followed.last.error)).toBe('completed');
+    const rendered = await decodeMono(await downloadUrl(followed.last.outputUrls[0]!, 'narration.m4a'));
+    expect(Math.abs(rendered.length / samplesPerSecond - 2)).toBeLessThan(0.1);
+    expect(Math.abs(dominantFrequency(rendered) - TONE_HZ)).toBeLessThanOrEqual(2);
   });
 
   it('records two sessions at once, each with its own tone', async () => {
@@ -297,12 +311,12 @@ describe('voiceover recording', () => {
   });
 });
 
-describe('voiceover sessions that never record', () => {
+describe.each(drivers)('voiceover sessions that never record (%s)', (driver) => {
   let server: TestServer;
   let user: TestUser;
 
   beforeAll(async () => {
-    server = await startTestServer('postgres', { VOICEOVER_BIND_ADDRESS: '127.0.0.1', VOICEOVER_IDLE_TIMEOUT_SECONDS: '1' });
+    server = await startTestServer(driver, { VOICEOVER_BIND_ADDRESS: '127.0.0.1', VOICEOVER_IDLE_TIMEOUT_SECONDS: '1' });
     user = await signedInUser(server, 'idle');
   });
   afterAll(async () => {

@@ -60,6 +60,8 @@ interface Session {
 export class VoiceoverRefused extends HttpError {}
 
 const MAX_NAME_LENGTH = 255;
+/** A recording file not written to for this long belongs to no live session. */
+const ABANDONED_AFTER_MS = 24 * 3600 * 1000;
 
 export class VoiceoverService {
   private readonly sessions = new Map<string, Session>();
@@ -93,6 +95,7 @@ export class VoiceoverService {
 
   start(): void {
     fs.mkdirSync(this.options.recordingDir, { recursive: true });
+    void this.removeAbandonedFiles();
     this.scheduleSweep();
   }
 
@@ -282,6 +285,23 @@ export class VoiceoverService {
     const stored = await this.media.update(row.id, { originalKey: key });
     if (stored) await this.ingest.requestIngest(stored);
     return row.id;
+  }
+
+  /**
+   * Recordings a crashed process left: their sessions are gone with it. Only old files go,
+   * as another process may share the directory (replicas on one DATA_DIR).
+   */
+  private async removeAbandonedFiles(): Promise<void> {
+    try {
+      const cutoff = Date.now() - ABANDONED_AFTER_MS;
+      for (const name of await fsp.readdir(this.options.recordingDir)) {
+        const file = path.join(this.options.recordingDir, name);
+        const stat = await fsp.stat(file).catch(() => undefined);
+        if (stat?.isFile() && stat.mtimeMs < cutoff) await fsp.rm(file, { force: true });
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not clean up abandoned voiceover recordings');
+    }
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
