@@ -60,7 +60,10 @@ export class OpusSender {
       if (c) candidates.push({ candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null });
     });
     const transceiver = pc.addTransceiver('audio', { direction: 'sendonly' });
-    await pc.setLocalDescription(await pc.createOffer());
+    const offer = await pc.createOffer();
+    // werift asks Google's public STUN server when given none: nothing leaves this machine.
+    for (const transport of pc.iceTransports) transport.connection.stunServer = undefined;
+    await pc.setLocalDescription(offer);
     await new Promise<void>((resolve) => {
       if (pc.iceGatheringState === 'complete') return resolve();
       pc.iceGatheringStateChange.subscribe((state) => state === 'complete' && resolve());
@@ -69,7 +72,7 @@ export class OpusSender {
   }
 
   /** Applies the server's answer and waits for the connection. */
-  async accept(answer: { sdpAnswer: string }, timeoutMs = 15_000): Promise<void> {
+  async accept(answer: { sdpAnswer: string }, timeoutMs = 30_000): Promise<void> {
     const connected = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not connected within ${timeoutMs} ms (${this.pc.connectionState})`)), timeoutMs);
       this.pc.connectionStateChange.subscribe((state) => {

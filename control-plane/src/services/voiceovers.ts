@@ -237,7 +237,7 @@ export class VoiceoverService {
       return {};
     }
     try {
-      const mediaId = await this.keepRecording(session.ownerId, session.recording.name, recorded);
+      const mediaId = await this.keepRecording(session.ownerId, session.recording, recorded);
       log.info({ why, mediaId, durationMs: recorded.durationMs }, 'voiceover session ended; recording kept');
       return { mediaId };
     } finally {
@@ -259,11 +259,13 @@ export class VoiceoverService {
   }
 
   /** The recording becomes a `voiceover` entry: stored like an upload's bytes, then ingested. */
-  private async keepRecording(ownerId: string, name: string, recorded: RecordingResult): Promise<string> {
+  private async keepRecording(ownerId: string, recording: { name: string; startedAtMs: number }, recorded: RecordingResult): Promise<string> {
     // Already recorded, so never refused for size: the quota was checked when recording started.
     const row = await this.media.create({
       ownerId,
-      name,
+      name: recording.name,
+      // The file began when recording started: its first sample is that moment.
+      createTimeMs: recording.startedAtMs,
       type: 'voiceover',
       status: 'upload',
       filetype: recorded.filetype,

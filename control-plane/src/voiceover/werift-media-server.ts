@@ -106,6 +106,11 @@ class WeriftSession implements MediaSession {
     } catch (error) {
       throw new OfferRejected(`the offer could not be applied: ${messageOf(error)}`);
     }
+    if (!this.options.iceServers.some((server) => [server.urls].flat().some((url) => /^stuns?:/i.test(url)))) {
+      // Without a STUN server of ours, werift's ICE asks Google's public one (even with
+      // iceServers: []): a request out of the cluster, and a gathering delay where egress is closed.
+      for (const transport of this.pc.iceTransports) transport.connection.stunServer = undefined;
+    }
     const audio = this.pc.getTransceivers().find((t) => t.kind === 'audio' && t.codecs.length > 0);
     if (!audio) throw new OfferRejected('unsupported audio codec: recording takes Opus (opus/48000/2), which the offer does not negotiate');
     for (const [index, candidate] of offer.iceCandidates.entries()) {
@@ -120,7 +125,7 @@ class WeriftSession implements MediaSession {
     await this.gatheringComplete();
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new Error('werift made no answer');
-    this.answer = { sdpAnswer: sdp, iceCandidates: gathered };
+    this.answer = announceable(sdp, gathered, this.options);
   }
 
   onPeerGone(listener: () => void): void {
@@ -196,6 +201,22 @@ class WeriftSession implements MediaSession {
       }
     });
   }
+}
+
+/**
+ * With a bind address, werift still lists the machine's other addresses as host candidates
+ * (their sockets bound to the bind address, so unreachable there): only the bind address, the
+ * public address and candidates from STUN/TURN are announced.
+ */
+function announceable(sdp: string, candidates: IceCandidateInit[], options: WeriftMediaServerOptions): MediaAnswer {
+  const { bindAddress, publicAddress } = options;
+  if (bindAddress === undefined) return { sdpAnswer: sdp, iceCandidates: candidates };
+  const keep = (candidate: string) => {
+    const [, , , , address, , , type] = candidate.replace(/^a=/, '').split(' ');
+    return type !== 'host' || address === bindAddress || address === publicAddress;
+  };
+  const lines = sdp.split('\r\n').filter((line) => !line.startsWith('a=candidate:') || keep(line));
+  return { sdpAnswer: lines.join('\r\n'), iceCandidates: candidates.filter((c) => keep(c.candidate)) };
 }
 
 function plainCandidate(candidate: { candidate: string; sdpMid?: string | undefined; sdpMLineIndex?: number | undefined }): IceCandidateInit {
