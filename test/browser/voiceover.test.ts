@@ -93,13 +93,15 @@ describe.runIf(chromiumAvailable)('voiceover in Chromium', () => {
         for (const candidate of created.body.iceCandidates) await new Promise<void>((r) => peer.addIceCandidate(candidate, () => r()));
         for (let i = 0; i < 200 && pc.connectionState !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
         const connection = pc.connectionState;
+        const putSentAt = Date.now();
         const started = await call('PUT', `/api/voiceovers/${created.body.id}`, { name: 'From the browser' });
-        const answeredAt = performance.now();
+        const putAnsweredAt = Date.now();
         await new Promise((r) => setTimeout(r, 2500));
-        const spanS = (performance.now() - answeredAt) / 1000;
+        const deleteSentAt = Date.now();
         const stopped = await call('DELETE', `/api/voiceovers/${created.body.id}?keepRecording=1`);
+        const deleteAnsweredAt = Date.now();
         peer.dispose();
-        return { step: 'done' as const, connection, offer, started, stopped, spanS };
+        return { step: 'done' as const, connection, offer, started, stopped, putSentAt, putAnsweredAt, deleteSentAt, deleteAnsweredAt };
       },
       { api: server.url, token: user.token },
     );
@@ -119,8 +121,11 @@ describe.runIf(chromiumAvailable)('voiceover in Chromium', () => {
     }
     expect(entry).toMatchObject({ name: 'From the browser', type: 'voiceover', mediaType: 'audio', status: 'ready', error: null });
     expect((await user.api.get('/api/mediafiles?filter=voiceover')).body.entries.map((e: any) => e.id)).toEqual([mediaId]);
-    expect(entry.duration / 1e7).toBeGreaterThan(done.spanS - 0.02);
-    expect(entry.duration / 1e7).toBeLessThan(done.spanS + 0.15);
+    // It starts when PUT was answered and ends when DELETE arrived (the browser shares the clock).
+    expect(entry.createTime).toBeGreaterThanOrEqual(done.putSentAt);
+    expect(entry.createTime).toBeLessThanOrEqual(done.putAnsweredAt);
+    expect(entry.createTime + entry.duration / 1e4).toBeGreaterThanOrEqual(done.deleteSentAt - 20);
+    expect(entry.createTime + entry.duration / 1e4).toBeLessThanOrEqual(done.deleteAnsweredAt + 20);
 
     // Chromium's fake microphone beeps: the recording is not silence.
     const samples = await decodeMono(entry.originalUrl);

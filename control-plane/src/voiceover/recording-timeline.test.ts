@@ -83,14 +83,18 @@ describe('RtpClock', () => {
     expect(clock.observe(0, 1020)).toBe(2 ** 32);
   });
 
-  it("tells the sender's timestamp at a moment of our clock from the latest packet", () => {
+  it("tells the sender's timestamp at a moment of our clock from the least delayed packet", () => {
     const clock = new RtpClock(48_000);
     expect(clock.timestampAt(5000)).toBeUndefined();
     clock.observe(48_000, 1000);
     clock.observe(48_960, 1020);
-    clock.observe(48_000, 1030); // a late packet does not move the reference
+    clock.observe(49_920, 1300); // held up 260 ms (a stall): it does not move the tie
+    clock.observe(48_000, 1310); // a duplicate, late
     expect(clock.timestampAt(1020)).toBe(48_960);
     expect(clock.timestampAt(2020)).toBe(96_960);
+    // Packets older than the window no longer count.
+    clock.observe(48_000 + 48 * 5000, 6000 + 50);
+    expect(clock.timestampAt(6050)).toBe(48_000 + 48 * 5000);
   });
 });
 
