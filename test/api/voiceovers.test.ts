@@ -94,14 +94,22 @@ describe('voiceover recording', () => {
   });
 
   /** A connected peer playing `background` on a loop, and its session id. */
-  async function openSession(user: TestUser, background: Buffer[]): Promise<{ peer: OpusSender; id: string }> {
+  async function openSession(user: TestUser, background: Buffer[], attempts = 3): Promise<{ peer: OpusSender; id: string }> {
     const peer = await OpusSender.create();
     peers.push(peer);
     const created = await user.api.post('/api/voiceovers', peer.offer);
     expect(created.status, created.text).toBe(200);
     expect(created.body.sdpAnswer).toMatch(/^v=0/);
+    expect(created.body.sdpAnswer).toMatch(/a=setup:passive/);
     expect(created.body.iceCandidates.length).toBeGreaterThan(0);
-    await peer.accept(created.body);
+    try {
+      await peer.accept(created.body);
+    } catch (error) {
+      // The test peer's DTLS client can fail on a loaded machine (see OpusSender.accept).
+      await user.api.delete(`/api/voiceovers/${created.body.id}`);
+      if (attempts <= 1) throw error;
+      return openSession(user, background, attempts - 1);
+    }
     peer.start(background);
     return { peer, id: created.body.id };
   }
@@ -353,8 +361,9 @@ describe.each(drivers)('voiceover sessions that never record (%s)', (driver) => 
     try {
       const created = await user.api.post('/api/voiceovers', peer.offer);
       expect(created.status).toBe(200);
-      await peer.accept(created.body);
       expect(server.controlPlane.services.voiceovers.localCount).toBe(1);
+      // Connected or not (see OpusSender.accept), a session that never records is closed.
+      await peer.accept(created.body).catch(() => {});
       await until(async () => (server.controlPlane.services.voiceovers.localCount === 0 ? true : undefined), 'the idle session to close', 20_000);
       const late = await user.api.put(`/api/voiceovers/${created.body.id}`, {});
       expect(late.status).toBe(404);

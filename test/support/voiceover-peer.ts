@@ -71,7 +71,12 @@ export class OpusSender {
     return new OpusSender(pc, transceiver, { sdpOffer: pc.localDescription!.sdp, iceCandidates: candidates });
   }
 
-  /** Applies the server's answer and waits for the connection. */
+  /**
+   * Applies the server's answer and waits for the connection; rejects if it fails. This peer is
+   * the DTLS client, and werift's client (0.24.4) gives up on the handshake when a slow server
+   * makes it retransmit its ClientHello and two HelloVerifyRequests come back: callers on a
+   * loaded machine try again with a new session (browsers' clients do not have that flaw).
+   */
   async accept(answer: { sdpAnswer: string }, timeoutMs = 30_000): Promise<void> {
     const connected = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not connected within ${timeoutMs} ms (${this.pc.connectionState})`)), timeoutMs);
@@ -79,6 +84,9 @@ export class OpusSender {
         if (state === 'connected') {
           clearTimeout(timer);
           resolve();
+        } else if (state === 'failed' || state === 'closed') {
+          clearTimeout(timer);
+          reject(new Error(`the connection ${state}`));
         }
       });
     });

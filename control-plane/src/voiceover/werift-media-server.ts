@@ -106,6 +106,10 @@ class WeriftSession implements MediaSession {
     } catch (error) {
       throw new OfferRejected(`the offer could not be applied: ${messageOf(error)}`);
     }
+    // The browser is the DTLS client (we answer a=setup:passive): werift's DTLS client fails the
+    // handshake when a retransmitted ClientHello brings a second HelloVerifyRequest (0.24.4), which
+    // a slow peer such as Firefox's may well cause; its server side and browsers' clients cope.
+    for (const transport of this.pc.dtlsTransports) transport.role = 'server';
     if (!this.options.iceServers.some((server) => [server.urls].flat().some((url) => /^stuns?:/i.test(url)))) {
       // Without a STUN server of ours, werift's ICE asks Google's public one (even with
       // iceServers: []): a request out of the cluster, and a gathering delay where egress is closed.
