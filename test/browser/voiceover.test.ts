@@ -121,11 +121,12 @@ describe.runIf(chromiumAvailable)('voiceover in Chromium', () => {
     }
     expect(entry).toMatchObject({ name: 'From the browser', type: 'voiceover', mediaType: 'audio', status: 'ready', error: null });
     expect((await user.api.get('/api/mediafiles?filter=voiceover')).body.entries.map((e: any) => e.id)).toEqual([mediaId]);
-    // It starts when PUT was answered and ends when DELETE arrived (the browser shares the clock).
+    // It starts when PUT was answered and ends when DELETE arrived, within 100 ms (the browser
+    // shares the clock with the server).
     expect(entry.createTime).toBeGreaterThanOrEqual(done.putSentAt);
     expect(entry.createTime).toBeLessThanOrEqual(done.putAnsweredAt);
-    expect(entry.createTime + entry.duration / 1e4).toBeGreaterThanOrEqual(done.deleteSentAt - 20);
-    expect(entry.createTime + entry.duration / 1e4).toBeLessThanOrEqual(done.deleteAnsweredAt + 20);
+    expect(entry.createTime + entry.duration / 1e4).toBeGreaterThanOrEqual(done.deleteSentAt - 100);
+    expect(entry.createTime + entry.duration / 1e4).toBeLessThanOrEqual(done.deleteAnsweredAt + 100);
 
     // Chromium's fake microphone beeps: the recording is not silence.
     const samples = await decodeMono(entry.originalUrl);

@@ -12,6 +12,10 @@ import type { WebmOpusFile } from './webm-opus-file.js';
  * timeline places each where its timestamp says. The recording is the span of our wall clock
  * from `startedAtMs` to the end given to `stop`: the sender's clock is tied to ours by the
  * packets' arrival times, so its length does not depend on how many packets made it.
+ *
+ * Where the recording starts in the sender's timestamps is settled once packets have come for
+ * `ANCHOR_AFTER_MS` past the start (held until then): the least delayed packet around the start,
+ * not just the latest one, ties the clocks, so a busy moment at PUT does not shift the whole file.
  */
 
 export interface RecorderOptions {
@@ -22,30 +26,33 @@ export interface RecorderOptions {
 }
 
 const samplesOf = (ms: number) => Math.round((ms * OPUS_SAMPLE_RATE) / 1000);
+const ANCHOR_AFTER_MS = 1000;
 
 export class OpusRtpRecorder {
   private timeline: RecordingTimeline | undefined;
+  /** Packets that came before the start was settled. */
+  private held: RtpPacket[] = [];
   private readonly reorder: RtpReorderBuffer;
   private stopped = false;
 
   constructor(
     private readonly file: WebmOpusFile,
-    clock: RtpClock,
+    private readonly clock: RtpClock,
     readonly startedAtMs: number,
     private readonly options: RecorderOptions,
   ) {
     this.reorder = new RtpReorderBuffer(samplesOf(options.latencyMs), (rtp) => this.place(rtp));
-    // Packets already flowing tell where the sender's clock stood when recording started.
-    const startTimestamp = clock.timestampAt(startedAtMs);
-    if (startTimestamp !== undefined) this.timeline = this.newTimeline(startTimestamp);
   }
 
-  /** A packet that just arrived, with its unwrapped timestamp. */
-  receive(rtp: RtpPacket, timestamp: number, arrivedAtMs: number): void {
+  /** A packet that just arrived (the clock has seen it), with its arrival time. */
+  receive(rtp: RtpPacket, arrivedAtMs: number): void {
     if (this.stopped) return;
-    // The first packet ever: the recording starts that long before it arrived.
-    this.timeline ??= this.newTimeline(timestamp - samplesOf(arrivedAtMs - this.startedAtMs));
-    this.reorder.push(rtp);
+    if (this.timeline) {
+      this.reorder.push(rtp);
+      return;
+    }
+    this.held.push(rtp);
+    if (arrivedAtMs - this.startedAtMs >= ANCHOR_AFTER_MS) this.anchor();
   }
 
   /**
@@ -54,12 +61,12 @@ export class OpusRtpRecorder {
    */
   async stop(endAtMs: number | undefined): Promise<{ durationMs: number; sizeBytes: number }> {
     const spanSamples = samplesOf((endAtMs ?? Date.now()) - this.startedAtMs);
-    this.timeline ??= this.newTimeline(0);
-    this.timeline.endAt(spanSamples);
+    const timeline = this.anchor(spanSamples);
+    timeline.endAt(spanSamples);
     if (endAtMs !== undefined) await sleep(this.options.lateArrivalGraceMs);
     this.stopped = true;
     this.reorder.flush();
-    const samples = this.timeline.finish(endAtMs !== undefined);
+    const samples = timeline.finish(endAtMs !== undefined);
     const durationMs = (samples * 1000) / OPUS_SAMPLE_RATE;
     const { sizeBytes } = await this.file.close(durationMs);
     return { durationMs, sizeBytes };
@@ -68,6 +75,20 @@ export class OpusRtpRecorder {
   async discard(): Promise<void> {
     this.stopped = true;
     await this.file.discard();
+  }
+
+  /**
+   * Settles where the recording starts in the sender's timestamps, and lets held packets on
+   * (none past `endSamples`, when the end is already known).
+   */
+  private anchor(endSamples?: number): RecordingTimeline {
+    if (this.timeline) return this.timeline;
+    // No packet at all yet: the recording is silence until one comes, so any origin will do.
+    const timeline = this.newTimeline(this.clock.timestampAt(this.startedAtMs) ?? 0);
+    if (endSamples !== undefined) timeline.endAt(endSamples);
+    this.timeline = timeline;
+    for (const rtp of this.held.splice(0)) this.reorder.push(rtp);
+    return timeline;
   }
 
   private newTimeline(startTimestamp: number): RecordingTimeline {

@@ -180,8 +180,8 @@ class WeriftSession implements MediaSession {
       const payloadType = track.codec?.payloadType;
       if (payloadType !== undefined && rtp.header.payloadType !== payloadType) return;
       const arrivedAtMs = Date.now();
-      const timestamp = this.clock.observe(rtp.header.timestamp, arrivedAtMs);
-      this.recorder?.recorder.receive(rtp, timestamp, arrivedAtMs);
+      this.clock.observe(rtp.header.timestamp, arrivedAtMs);
+      this.recorder?.recorder.receive(rtp, arrivedAtMs);
     });
   }
 
