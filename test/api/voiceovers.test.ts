@@ -78,10 +78,10 @@ describe('voiceover recording', () => {
       VOICEOVER_BIND_ADDRESS: '127.0.0.1',
       VOICEOVER_MAX_SESSIONS: '3',
       VOICEOVER_SWEEP_INTERVAL_MS: '100',
-      // Short enough for the disconnect test, long enough that a loaded machine's stalls never
-      // let a connected editor's token lapse (it is refreshed every ping round).
+      // A short grace for the disconnect test; pings far apart, so that a loaded machine's stalls
+      // never make a connected editor miss a pong and lose its socket.
       TOKEN_GRACE_SECONDS: '3',
-      WS_PING_INTERVAL_MS: '1000',
+      WS_PING_INTERVAL_MS: '5000',
     });
     [alice, bob] = await Promise.all([signedInUser(server, 'alice'), signedInUser(server, 'bob')]);
     [tone, other] = await Promise.all([opusTonePackets(TONE_HZ, 3), opusTonePackets(OTHER_HZ, 1)]);
