@@ -94,6 +94,7 @@ export interface Config {
   audioLibrary: { listPath: string; filesDir: string } | undefined;
   renders: RenderConfig;
   voiceover: VoiceoverConfig;
+  projectImports: ProjectImportConfig;
 }
 
 /** Voiceover recording (`/api/voiceovers`): WebRTC sessions held by this process. */
@@ -118,6 +119,18 @@ export interface IceServer {
   urls: string;
   username?: string;
   credential?: string;
+}
+
+/** Project imports (`/api/upload/project`): the limits an uploaded zip is unpacked under. */
+export interface ProjectImportConfig {
+  /** Largest zip, and most bytes its files may unpack to together. */
+  maxBytes: number;
+  /** Most entries (files and folders) one zip may hold. */
+  maxEntries: number;
+  /** Largest uncompressed / compressed ratio of one entry past its first MiB. */
+  maxRatio: number;
+  /** Wall-clock limit of the unpack. */
+  timeoutS: number;
 }
 
 /** Editing tasks (`/api/task/editing`). */
@@ -430,6 +443,12 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
       sourceDownloadTimeoutMs: read.int('SOURCE_DOWNLOAD_TIMEOUT_MS', 30_000, 100, 3_600_000),
     },
     voiceover: readVoiceover(read),
+    projectImports: {
+      maxBytes: read.bytes('PROJECT_IMPORT_MAX_BYTES', 20 * 2 ** 30),
+      maxEntries: read.int('PROJECT_IMPORT_MAX_ENTRIES', 1000, 1, 100_000),
+      maxRatio: read.int('PROJECT_IMPORT_MAX_RATIO', 100, 2, 100_000),
+      timeoutS: read.int('PROJECT_IMPORT_TIMEOUT_S', 3600, 10, 7 * 86_400),
+    },
     renderNodeEnv: Object.fromEntries(
       RENDER_NODE_PASSTHROUGH.flatMap((name) => (env[name] !== undefined ? [[name, env[name]!]] : [])),
     ),

@@ -79,6 +79,8 @@ import { mountVoiceovers } from './api/voiceovers.js';
 import { VoiceoverService } from './services/voiceovers.js';
 import { VoiceoverSessionsRepository } from './db/voiceover-sessions-repository.js';
 import { WeriftMediaServer } from './voiceover/werift-media-server.js';
+import { ProjectImportService } from './services/project-imports.js';
+import { mountProjectImports, mountProjectXtl } from './api/project-imports.js';
 import { AudioLibraryService } from './services/audio-library.js';
 import { AudioLibraryImport } from './services/audio-library-import.js';
 import { mountAudioLibrary } from './api/audio-library.js';
@@ -122,6 +124,7 @@ export interface Services {
   imports: ImportService;
   thumbnails: ThumbnailService;
   voiceovers: VoiceoverService;
+  projectImports: ProjectImportService;
   audioLibrary: AudioLibraryService;
   audioLibraryImport: AudioLibraryImport;
 }
@@ -236,13 +239,14 @@ export async function startControlPlane(
     });
   }
   metrics.observeTasks(() => work.store.counts());
-  // Uploads in progress are sessions, not tasks: counted by the upload service (made below).
+  // Uploads and project imports in progress are sessions, not tasks: counted by their services (made below).
   let uploads: UploadService | undefined;
   let voiceovers: VoiceoverService | undefined;
+  let projectImports: ProjectImportService | undefined;
   const stats = new StatsService(identity, {
     activeWork: async () => ({
       ...(await activeWorkFromTasks(work.store)),
-      activeImportFromLocalDriveCount: (await uploads?.activeCount()) ?? 0,
+      activeImportFromLocalDriveCount: ((await uploads?.activeCount()) ?? 0) + ((await projectImports?.activeCount()) ?? 0),
       activeVoiceoverSessionsCount: (await voiceovers?.liveCount()) ?? 0,
     }),
   });
@@ -292,6 +296,32 @@ export async function startControlPlane(
     new ProjectsRepository(db, database.utf8Param),
     collaborators.mediaCatalog ?? { describe: (ownerId, ids) => media.describeMany(ownerId, ids) },
   );
+  projectImports = new ProjectImportService(
+    db,
+    storage,
+    media,
+    folders,
+    projects,
+    ingest,
+    work,
+    {
+      ...kindLimits,
+      sessionTtlMs: config.uploadSessionTtlS * 1000,
+      maxBytes: config.projectImports.maxBytes,
+      maxEntries: config.projectImports.maxEntries,
+      maxRatio: config.projectImports.maxRatio,
+      timeoutS: config.projectImports.timeoutS,
+      maxFileSizeBytes: config.maxFileSizeBytes,
+    },
+    logger.child({ component: 'project-imports' }),
+  );
+  work.register(projectImports.definition());
+  // An ingest that ends may be the last of a project import's media.
+  const advanceImports = () =>
+    projectImports!.advance().catch((error: unknown) => logger.warn({ err: error }, 'advancing project imports failed'));
+  work.onChange((task) => {
+    if (task.kind === 'ingest' && ['completed', 'error', 'aborted'].includes(task.state)) void advanceImports();
+  });
   const actions = new ActionHistoryService(new ActionsRepository(db), { depth: config.actionHistoryDepth });
   const overlays = new OverlayImagesService(
     new OverlayImagesRepository(db),
@@ -389,6 +419,7 @@ export async function startControlPlane(
     imports,
     thumbnails,
     voiceovers,
+    projectImports,
     audioLibrary,
     audioLibraryImport,
   };
@@ -415,7 +446,10 @@ export async function startControlPlane(
   // Upload sessions past their lifetime go with their bytes.
   const uploadSweepTimer = setInterval(() => {
     uploads!.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired uploads failed'));
+    projectImports!.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired project imports failed'));
   }, config.uploadSweepIntervalMs).unref();
+  // Ingests another replica finished, or that ended while this one was down, are seen here.
+  const importTimer = setInterval(() => void advanceImports(), Math.max(1000, config.dispatchIntervalMs)).unref();
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
     const principal = await resolvePrincipal(kind, req);
@@ -470,6 +504,8 @@ export async function startControlPlane(
       mountFolders(router('folders'), folders);
       mountEditingTasks(router('editing tasks'), editing);
       mountUploads(router('uploads'), uploads!);
+      mountProjectImports(router('project imports'), projectImports!);
+      mountProjectXtl(router('projects'), projects!);
       mountImports(router('imports'), imports);
       mountThumbnails(router('thumbnails'), thumbnails);
       mountVoiceovers(router('voiceovers'), voiceovers!);
@@ -535,6 +571,7 @@ export async function startControlPlane(
       await cpu.close();
       clearInterval(sweepTimer);
       clearInterval(uploadSweepTimer);
+      clearInterval(importTimer);
       await sweeping;
       await database.close();
       opened.close();
