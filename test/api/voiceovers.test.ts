@@ -156,6 +156,14 @@ describe('voiceover recording', () => {
     expect(entry.duration / 1e7).toBeGreaterThan(2.9);
   }
 
+  /** Where the tone is, 100 ms a character: what a failed check shows of the file. */
+  function toneMap(samples: Float32Array): string {
+    const window = samplesPerSecond / 10;
+    let map = '';
+    for (let at = 0; at + window <= samples.length; at += window) map += tonePower(samples, TONE_HZ, at, at + window) > 1e-4 ? 'T' : '.';
+    return map;
+  }
+
   /** Decoded, the file is as long as the entry says (less Opus's 6.5 ms pre-skip). */
   function expectDecodedLength(samples: Float32Array, entry: { duration: number }): void {
     expect(Math.abs(samples.length / samplesPerSecond - entry.duration / 1e7)).toBeLessThan(0.03);
@@ -190,7 +198,7 @@ describe('voiceover recording', () => {
     for (let at = 0; at + window <= samples.length; at += window) {
       if (tonePower(samples, TONE_HZ, at, at + window) > 1e-4) toneWindows += 1;
     }
-    expect(toneWindows).toBeGreaterThanOrEqual(29);
+    expect(toneWindows, `tone (T) by 100 ms: ${toneMap(samples)}`).toBeGreaterThanOrEqual(29);
     expect(toneWindows).toBeLessThanOrEqual(31);
     // What was sent before PUT and after DELETE is (nearly) absent: at most a few ms of it.
     expect(tonePower(samples, OTHER_HZ)).toBeLessThan(tonePower(samples, TONE_HZ) / 100);
@@ -243,7 +251,7 @@ describe('voiceover recording', () => {
     for (let at = 0; at + window <= samples.length; at += window) {
       if (tonePower(samples, TONE_HZ, at, at + window) < 1e-4) silent += 1;
     }
-    expect(silent / Math.floor(samples.length / window)).toBeLessThan(0.15);
+    expect(silent / Math.floor(samples.length / window), `tone (T) by 100 ms: ${toneMap(samples)}`).toBeLessThan(0.15);
   });
 
   it('discards the recording without keepRecording', async () => {
