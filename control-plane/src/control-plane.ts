@@ -78,6 +78,10 @@ import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.j
 import { EditingTasks } from './services/editing-tasks.js';
 import { CpuPool } from './cpu/cpu-pool.js';
 import { mountEditingTasks } from './api/editing-tasks.js';
+import { mountVoiceovers } from './api/voiceovers.js';
+import { VoiceoverService } from './services/voiceovers.js';
+import { VoiceoverSessionsRepository } from './db/voiceover-sessions-repository.js';
+import { WeriftMediaServer } from './voiceover/werift-media-server.js';
 import { ProjectImportService } from './services/project-imports.js';
 import { mountProjectImports, mountProjectXtl } from './api/project-imports.js';
 import { AudioLibraryService } from './services/audio-library.js';
@@ -122,6 +126,7 @@ export interface Services {
   uploads: UploadService;
   imports: ImportService;
   thumbnails: ThumbnailService;
+  voiceovers: VoiceoverService;
   projectImports: ProjectImportService;
   audioLibrary: AudioLibraryService;
   audioLibraryImport: AudioLibraryImport;
@@ -185,6 +190,7 @@ export async function startControlPlane(
     liveWindowMs: config.wsPingIntervalMs * 3,
   });
   let url = '';
+  // Names this process where rows say which process holds something (claimed tasks, voiceover sessions).
   const replicaId = newId();
   const work = new WorkQueue(
     db,
@@ -255,11 +261,13 @@ export async function startControlPlane(
   });
   // Uploads and project imports in progress are sessions, not tasks: counted by their services (made below).
   let uploads: UploadService | undefined;
+  let voiceovers: VoiceoverService | undefined;
   let projectImports: ProjectImportService | undefined;
   const stats = new StatsService(identity, {
     activeWork: async () => ({
       ...(await activeWorkFromTasks(work.store)),
       activeImportFromLocalDriveCount: ((await uploads?.activeCount()) ?? 0) + ((await projectImports?.activeCount()) ?? 0),
+      activeVoiceoverSessionsCount: (await voiceovers?.liveCount()) ?? 0,
     }),
   });
   const presence = new PresenceServer(
@@ -388,6 +396,33 @@ export async function startControlPlane(
     config.overlaySweepIntervalMs,
     logger.child({ component: 'overlay-sweeper' }),
   );
+  voiceovers = new VoiceoverService(
+    new WeriftMediaServer(
+      {
+        iceServers: config.voiceover.iceServers,
+        publicAddress: config.voiceover.publicAddress,
+        bindAddress: config.voiceover.bindAddress,
+        portRange: config.voiceover.portRange,
+        gatherTimeoutMs: 5000,
+        reorderLatencyMs: 200,
+        lateArrivalGraceMs: 150,
+      },
+      logger.child({ component: 'voiceover-media' }),
+    ),
+    new VoiceoverSessionsRepository(db, replicaId),
+    media,
+    storage,
+    mediaIngest,
+    identity,
+    {
+      maxSessions: config.voiceover.maxSessions,
+      idleTimeoutMs: config.voiceover.idleTimeoutMs,
+      sweepIntervalMs: config.voiceover.sweepIntervalMs,
+      recordingDir: path.join(config.dataDir, 'voiceovers'),
+    },
+    logger.child({ component: 'voiceovers' }),
+  );
+  metrics.observeVoiceoverSessions(() => voiceovers!.localCount);
   const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }), (outcome) => metrics.callbacks.inc({ outcome }));
   const audioLibrary = new AudioLibraryService(db, media);
   const audioLibraryImport = new AudioLibraryImport(db, media, storage, objectDeletions, mediaIngest, logger.child({ component: 'audio-library' }), {
@@ -418,6 +453,7 @@ export async function startControlPlane(
     uploads,
     imports,
     thumbnails,
+    voiceovers,
     projectImports,
     audioLibrary,
     audioLibraryImport,
@@ -509,6 +545,7 @@ export async function startControlPlane(
       mountProjectXtl(router('projects'), projects!);
       mountImports(router('imports'), imports);
       mountThumbnails(router('thumbnails'), thumbnails);
+      mountVoiceovers(router('voiceovers'), voiceovers!);
       mountAudioLibrary(router('audio library'), audioLibrary, audioLibraryImport);
     },
     (app) => {
@@ -547,6 +584,7 @@ export async function startControlPlane(
   work.start(dispatcher);
   logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
   overlaySweeper.start();
+  voiceovers.start();
   callbacks.start();
 
   let stopping: Promise<void> | undefined;
@@ -560,6 +598,8 @@ export async function startControlPlane(
       server.closeIdleConnections();
       await presence.close();
       await overlaySweeper.stop();
+      // Recordings in progress are kept, which needs the database and the object store.
+      await voiceovers!.close();
       await callbacks.stop();
       await operator?.stop();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());

@@ -204,6 +204,18 @@ export class Metrics {
     void refresh();
   }
 
+  /** Voiceover sessions (WebRTC connections) this replica holds, read at each scrape. */
+  observeVoiceoverSessions(count: () => number): void {
+    new Gauge({
+      name: 'cutroom_voiceover_sessions',
+      help: 'Voiceover sessions open on this replica (recording or not)',
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
+  }
+
   /** The database pool of this replica, read from the pool itself (no query). */
   observePool(stats: () => PoolStats | undefined): void {
     new Gauge({

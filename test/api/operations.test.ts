@@ -16,7 +16,7 @@ describe.each(drivers)('operations endpoints (%s)', (driver) => {
     expect(res.body.version).toMatch(/^\d+\.\d+\.\d{4}\.\d{2}$/);
   });
 
-  it('reports live statistics with the seed fields', async () => {
+  it('reports live statistics with the seed fields, and voiceover sessions as an extension', async () => {
     const res = await server.api().get('/api/stat');
     expect(Object.keys(res.body).sort()).toEqual(
       [
@@ -25,6 +25,7 @@ describe.each(drivers)('operations endpoints (%s)', (driver) => {
         'activeImportFromURLTasksCount',
         'activeRenderTasksCount',
         'activeUsersCount',
+        'activeVoiceoverSessionsCount',
       ].sort(),
     );
   });

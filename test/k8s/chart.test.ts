@@ -210,6 +210,24 @@ describe('the Helm chart', () => {
     expect(narrowed).toHaveLength(2); // and render nodes
   });
 
+  it('routes /api/voiceovers through an Ingress that keeps one editor token on one replica', () => {
+    const objects = renderChart({ values: [{ ingress: { enabled: true } }] });
+    const voiceovers = find(objects, 'Ingress', '-voiceovers');
+    expect(voiceovers.spec.rules[0].http.paths.map((p: any) => p.path)).toEqual(['/api/voiceovers']);
+    expect(voiceovers.metadata.annotations).toMatchObject({ 'nginx.ingress.kubernetes.io/upstream-hash-by': '$http_authorization' });
+  });
+
+  it('opens the voiceover UDP range only for direct media, and keeps TURN credentials in the Secret', () => {
+    const objects = renderChart({ values: [{ voiceover: { directMedia: true, portRange: '40000-40199', iceServers: 'turn:u:p@turn.example.com:3478' } }] });
+    const udp = find(objects, 'NetworkPolicy', '-control-plane').spec.ingress.find((rule: any) => rule.ports?.[0]?.protocol === 'UDP');
+    expect(udp.ports[0]).toMatchObject({ port: 40000, endPort: 40199 });
+    const secret = objects.find((o) => o.kind === 'Secret')!;
+    expect(Buffer.from(secret.data.VOICEOVER_ICE_SERVERS, 'base64').toString()).toBe('turn:u:p@turn.example.com:3478');
+    expect(configOf(objects).VOICEOVER_ICE_SERVERS).toBeUndefined();
+    const closed = find(renderChart({ values: [{}] }), 'NetworkPolicy', '-control-plane').spec.ingress;
+    expect(closed.some((rule: any) => rule.ports?.some((p: any) => p.protocol === 'UDP'))).toBe(false);
+  });
+
   it('probes the control plane on /healthz and /readyz and runs every container as non-root on a read-only root', () => {
     const objects = renderChart({ values: [bundled] });
     const controlPlane = find(objects, 'Deployment', '-control-plane');
@@ -244,6 +262,10 @@ describe('the Helm chart', () => {
     expect(withChange((v) => (v.image.digest.renderNode = 'latest'))).toBe(false);
     expect(withChange((v) => (v.global = { imageRegistry: 'x' }))).toBe(true);
     expect(withChange((v) => (v.renderNode.gpu.tolerations = [{ key: 'nvidia.com/gpu', effect: 'NoSchedule', value: 'x' }]))).toBe(true);
+    expect(withChange((v) => (v.voiceover.portRange = '40000'))).toBe(false);
+    expect(withChange((v) => (v.voiceover.iceServers = 'http://turn.example.com'))).toBe(false);
+    expect(withChange((v) => (v.voiceover.iceServers = 'turn:u:p@turn.example.com:3478?transport=udp, stun:stun.example.com'))).toBe(true);
+    expect(withChange((v) => (v.voiceover.portRange = '40000-40199'))).toBe(true);
   });
 
   it('mounts the audio library volume read-only where AUDIOLIB_FILES_DIR points, and needs a source for it', () => {

@@ -367,6 +367,17 @@ export interface InstanceSecretsTable {
   created_at: Generated<Timestamp>;
 }
 
+/** A voiceover session held by one control-plane process (its WebRTC media live there). */
+export interface VoiceoverSessionsTable {
+  id: string;
+  owner_id: string;
+  /** The process holding the session's connection; requests for it must reach that one. */
+  replica_id: string;
+  created_at: Timestamp;
+  /** Refreshed by the holding process; a stale row is a session of a process that died. */
+  heartbeat_at: Timestamp;
+}
+
 export interface DB {
   developers: DevelopersTable;
   users: UsersTable;
@@ -390,4 +401,5 @@ export interface DB {
   audiolib_moods: AudiolibTagsTable;
   audiolib_import: AudiolibImportTable;
   instance_secrets: InstanceSecretsTable;
+  voiceover_sessions: VoiceoverSessionsTable;
 }

@@ -30,6 +30,11 @@ export function createHttpApp(
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', true);
+  // When the request came, before any work on it: what "when DELETE was received" means.
+  app.use((_req, res, next) => {
+    res.locals.receivedAtMs = Date.now();
+    next();
+  });
 
   app.use(
     pinoHttp({

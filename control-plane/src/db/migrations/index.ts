@@ -8,6 +8,7 @@ import * as m0006 from './0006_uploads.js';
 import * as m0007 from './0007_project_data_chunks.js';
 import * as m0008 from './0008_audio_library.js';
 import * as m0009 from './0009_project_imports.js';
+import * as m0010 from './0010_voiceovers.js';
 import * as m0012 from './0012_instance_secrets.js';
 
 /** Every migration, in order. Names sort in the order they apply; never rename or edit a shipped one. */
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0007_project_data_chunks': m0007,
   '0008_audio_library': m0008,
   '0009_project_imports': m0009,
+  '0010_voiceovers': m0010,
   '0012_instance_secrets': m0012,
 };
 
