@@ -389,11 +389,11 @@ export async function startControlPlane(
   const registry = new OpenApiRegistry();
   const app = createHttpApp(
     { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes, cpu },
-    (app) => {
+    (app, jsonBodyReaders) => {
       const router = (tag: string) => {
         const expressRouter = express.Router();
         app.use(expressRouter);
-        return new ApiRouter(expressRouter, registry, authenticate, tag);
+        return new ApiRouter(expressRouter, registry, authenticate, tag, jsonBodyReaders);
       };
       mountOperations(router('operations'), {
         stats,

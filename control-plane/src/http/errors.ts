@@ -10,6 +10,7 @@ export type ErrorType =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'range_not_satisfiable'
   | 'exceeded_file_size'
   | 'exceeded_per_user_size'
@@ -51,6 +52,9 @@ export const notFound = (message = 'not found') => new HttpError(404, 'not_found
 export const conflict = (message: string) => new HttpError(409, 'conflict', message, 'Conflict');
 export const payloadTooLarge = (message: string) =>
   new HttpError(413, 'payload_too_large', message, 'Payload too large');
+/** A request body of a type the route does not read (HTTP 415); not the seed's 514 for media files. */
+export const unsupportedContentType = (message: string) =>
+  new HttpError(415, 'unsupported_media_type', message, 'Unsupported media type');
 export const unsupportedMedia = (message: string) =>
   new HttpError(514, 'unsupported_media', message, 'Unsupported media');
 export const insufficientStorage = (

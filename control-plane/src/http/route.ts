@@ -1,4 +1,4 @@
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import { badRequest } from './errors.js';
 import { verbatimBody, type VerbatimJson } from './json-body.js';
@@ -98,6 +98,8 @@ export class ApiRouter {
     private readonly registry: OpenApiRegistry,
     private readonly authenticate: Authenticate,
     private readonly tag: string,
+    /** Read and check a JSON body; they run only on routes that declare one. */
+    private readonly jsonBodyReaders: RequestHandler[] = [],
   ) {}
 
   route<
@@ -120,7 +122,8 @@ export class ApiRouter {
       responses: spec.responses,
     });
     const successStatus = Number(Object.keys(spec.responses)[0] ?? 200);
-    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
+    const readers = spec.body ? this.jsonBodyReaders : [];
+    this.router[spec.method](spec.path, ...readers, async (req: Request, res: Response) => {
       const auth = await this.authenticate(spec.auth, req);
       const params = parse(spec.params, req.params, 'path');
       const query = parse(spec.query, req.query, 'query');

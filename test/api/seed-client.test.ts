@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { signedInUser, type TestUser } from '../support/media-factory.js';
+
+/**
+ * A client written from the seed alone: it sends what a browser sends by default and reads the
+ * seed's shapes, with no knowledge of our extensions.
+ */
+describe('a client that knows only the seed', () => {
+  let server: TestServer;
+  let alice: TestUser;
+  beforeAll(async () => {
+    server = await startTestServer('postgres');
+    alice = await signedInUser(server, 'alice');
+  });
+  afterAll(async () => {
+    await alice?.editor.close();
+    await server?.destroy();
+  });
+
+  /** `fetch` as an editor calls it: the body a JSON string, no headers but the token. */
+  const browserFetch = (method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}${path}`, { method, headers: { authorization: alice.token, ...headers }, ...(body === undefined ? {} : { body }) });
+
+  describe('JSON bodies', () => {
+    it('reads a body sent as text/plain, the browser default for a string body', async () => {
+      const created = await browserFetch('POST', '/api/projects', JSON.stringify({ name: 'Plain', data: { v: 1 } }));
+      expect(created.status).toBe(200);
+      const { id } = (await created.json()) as { id: string };
+      const saved = await browserFetch('PATCH', `/api/projects/${id}`, JSON.stringify({ data: { v: 2, clips: ['a'] } }));
+      expect(saved.status).toBe(200);
+      const project = (await alice.api.get(`/api/projects/${id}`)).body;
+      expect(project).toMatchObject({ name: 'Plain', data: { v: 2, clips: ['a'] } });
+    });
+
+    it('reads a body sent with no Content-Type at all', async () => {
+      const bytes = new TextEncoder().encode(JSON.stringify({ name: 'Untyped', thumbnail: 'T' }));
+      const created = await browserFetch('POST', '/api/projects', bytes);
+      expect(created.status).toBe(200);
+      const { id } = (await created.json()) as { id: string };
+      expect((await alice.api.get(`/api/projects/${id}`)).body).toMatchObject({ name: 'Untyped', thumbnail: 'T' });
+    });
+
+    it('refuses a body of another type with 415, saving nothing', async () => {
+      const before = (await alice.api.get('/api/projects')).body.total_count;
+      const form = await browserFetch('POST', '/api/projects', new URLSearchParams({ name: 'Form' }));
+      expect(form.status).toBe(415);
+      expect(((await form.json()) as any).error.type).toBe('unsupported_media_type');
+      const { id } = (await alice.api.post('/api/projects', { name: 'Kept', data: { v: 1 } })).body;
+      const binary = await browserFetch('PATCH', `/api/projects/${id}`, JSON.stringify({ data: { v: 2 } }), {
+        'content-type': 'application/octet-stream',
+      });
+      expect(binary.status).toBe(415);
+      expect((await alice.api.get(`/api/projects/${id}`)).body.data).toEqual({ v: 1 });
+      expect((await alice.api.get('/api/projects')).body.total_count).toBe(before + 1);
+    });
+
+    it('keeps upload chunks as bytes whatever their type says', async () => {
+      const bytes = Buffer.from('{"not":"json, just the first bytes of a file"}');
+      const { id } = (await alice.api.post('/api/upload/media', { size: bytes.length * 2, name: 'a.mp4' })).body;
+      for (const [start, type] of [
+        [0, 'application/json'],
+        [bytes.length, undefined],
+      ] as const) {
+        const answer = await browserFetch('PUT', `/api/upload/media?id=${id}`, new Uint8Array(bytes), {
+          'content-range': `bytes ${start}-${start + bytes.length - 1}/${bytes.length * 2}`,
+          ...(type ? { 'content-type': type } : {}),
+        });
+        expect(answer.status).toBe(start === 0 ? 206 : 200);
+      }
+      const state = (await alice.api.get(`/api/upload/media?id=${id}`)).body;
+      expect(state).toMatchObject({ receivedBytes: bytes.length * 2, complete: true });
+    });
+  });
+});
