@@ -69,7 +69,7 @@ describe.each(drivers)('imports (%s)', (driver) => {
   it('records a download that fails (404) on the entry', async () => {
     const answer = await alice.api.post('/api/import/media/url', { url: `${media.url}/file/nothing.mp4` });
     const entry = await settledMedia(alice, answer.body.id);
-    expect(entry.status).toBe('ready');
+    expect(entry.status).toBe('import');
     expect(entry.error).toMatchObject({ type: 'not_found' });
   });
 
