@@ -89,6 +89,8 @@ export interface Config {
   minFreeDiskBytes: number;
   /** Files shared with every user as `test` media, copied into the store at start-up. */
   testMediaDir: string | undefined;
+  /** The audio library's JSON list and the folder its relative paths start from; unset: no import. */
+  audioLibrary: { listPath: string; filesDir: string } | undefined;
   renders: RenderConfig;
 }
 
@@ -322,6 +324,11 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
   }
   const dataDir = path.resolve(cwd, read.string('DATA_DIR', './data'));
   const testMediaDir = read.raw('TEST_MEDIA_DIR');
+  const audiolibList = read.raw('AUDIOLIB_JSON_LIST');
+  const audiolibDir = read.raw('AUDIOLIB_FILES_DIR');
+  if (audiolibDir !== undefined && audiolibList === undefined) {
+    throw new ConfigError('AUDIOLIB_JSON_LIST', 'the path of the audio library list (AUDIOLIB_FILES_DIR is set without it)', '');
+  }
 
   const cors = read.raw('CORS_ORIGINS');
   const config: Config = {
@@ -357,6 +364,13 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     maxUserBytes: read.bytes('MAX_USER_BYTES', 0),
     minFreeDiskBytes: read.bytes('MIN_FREE_DISK_BYTES', 2 ** 30),
     testMediaDir: testMediaDir === undefined ? undefined : path.resolve(cwd, testMediaDir),
+    audioLibrary:
+      audiolibList === undefined
+        ? undefined
+        : {
+            listPath: path.resolve(cwd, audiolibList),
+            filesDir: path.resolve(cwd, audiolibDir ?? path.dirname(audiolibList)),
+          },
     dispatcher: read.oneOf('DISPATCHER', ['local', 'kubernetes'], 'local'),
     workers: read.int('WORKERS', os.availableParallelism(), 1, 1024),
     renderNodeCommand: read.raw('RENDER_NODE_COMMAND')?.split(/\s+/),

@@ -75,6 +75,9 @@ import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.j
 import { EditingTasks } from './services/editing-tasks.js';
 import { CpuPool } from './cpu/cpu-pool.js';
 import { mountEditingTasks } from './api/editing-tasks.js';
+import { AudioLibraryService } from './services/audio-library.js';
+import { AudioLibraryImport } from './services/audio-library-import.js';
+import { mountAudioLibrary } from './api/audio-library.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -114,6 +117,8 @@ export interface Services {
   uploads: UploadService;
   imports: ImportService;
   thumbnails: ThumbnailService;
+  audioLibrary: AudioLibraryService;
+  audioLibraryImport: AudioLibraryImport;
 }
 
 /** Parts another area provides; each has a default until that area is wired in (and tests may replace them). */
@@ -315,6 +320,12 @@ export async function startControlPlane(
     logger.child({ component: 'overlay-sweeper' }),
   );
   const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }));
+  const audioLibrary = new AudioLibraryService(db, media);
+  const audioLibraryImport = new AudioLibraryImport(db, media, storage, objectDeletions, mediaIngest, logger.child({ component: 'audio-library' }), {
+    library: config.audioLibrary,
+    heartbeatIntervalMs: 10_000,
+    staleAfterS: 60,
+  });
   const services: Services = {
     developers,
     identity,
@@ -338,6 +349,8 @@ export async function startControlPlane(
     uploads,
     imports,
     thumbnails,
+    audioLibrary,
+    audioLibraryImport,
   };
 
   try {
@@ -419,6 +432,7 @@ export async function startControlPlane(
       mountUploads(router('uploads'), uploads!);
       mountImports(router('imports'), imports);
       mountThumbnails(router('thumbnails'), thumbnails);
+      mountAudioLibrary(router('audio library'), audioLibrary, audioLibraryImport);
     },
     (app) => {
       if (storage.driver !== 'fs') return;
@@ -463,6 +477,7 @@ export async function startControlPlane(
     (stopping ??= (async () => {
       logger.info('shutting down');
       // Workers first, while the internal API still answers their last reports.
+      await audioLibraryImport.stop();
       await work.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

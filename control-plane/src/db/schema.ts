@@ -125,7 +125,8 @@ export interface ProjectDataChunksTable {
   content: string;
 }
 
-export type MediaKind = 'test' | 'uploaded' | 'url' | 'output' | 'voiceover';
+export type MediaKind = 'test' | 'uploaded' | 'url' | 'output' | 'voiceover' | 'audiolib';
+export type AudiolibType = 'music' | 'sound';
 export type MediaType = 'video' | 'audio' | 'image';
 export type MediaStatus = 'render' | 'upload' | 'import' | 'convert' | 'prepare_thumbnails' | 'ready';
 
@@ -212,7 +213,7 @@ export interface DomainEventsTable {
 
 export interface MediaTable {
   id: string;
-  /** Null for shared `test` media. */
+  /** Null for shared media (`test` media, the audio library). */
   owner_id: string | null;
   /** Null: at the root. */
   folder_id: string | null;
@@ -237,8 +238,11 @@ export interface MediaTable {
   /** jsonb: written as JSON text, read as the object. */
   error: ColumnType<MediaError | null, string | null | undefined, string | null>;
   task_id: string | null;
+  /** Audio library files: their category and mood (audiolib_categories / audiolib_moods). */
   category_id: string | null;
   mood_id: string | null;
+  /** Audio library files: music or sound; null for every other entry. */
+  audiolib_type: ColumnType<AudiolibType | null, AudiolibType | null | undefined, AudiolibType | null>;
   original_key: string | null;
   /** A browser-playable copy, when the original is not. */
   proxy_key: string | null;
@@ -293,6 +297,28 @@ export interface ObjectDeletionsTable {
   created_at: Timestamp;
 }
 
+/** A category or a mood of the audio library (one table each, the same shape). */
+export interface AudiolibTagsTable {
+  id: string;
+  audiolib_type: AudiolibType;
+  name: string;
+}
+
+export type AudiolibImportState = 'idle' | 'running' | 'done' | 'failed';
+
+/** The one row (`id = 'current'`) recording the last import of the audio library's list. */
+export interface AudiolibImportTable {
+  id: string;
+  state: ColumnType<AudiolibImportState, AudiolibImportState | undefined, AudiolibImportState>;
+  run_id: string | null;
+  total_count: ColumnType<number, number | undefined, number>;
+  processed_count: ColumnType<number, number | undefined, number>;
+  error: ColumnType<string, string | undefined, string>;
+  started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  heartbeat_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
 export interface DB {
   developers: DevelopersTable;
   users: UsersTable;
@@ -310,4 +336,7 @@ export interface DB {
   object_deletions: ObjectDeletionsTable;
   upload_sessions: UploadSessionsTable;
   upload_chunks: UploadChunksTable;
+  audiolib_categories: AudiolibTagsTable;
+  audiolib_moods: AudiolibTagsTable;
+  audiolib_import: AudiolibImportTable;
 }
