@@ -206,7 +206,9 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
         status: 'ready',
         progress: 100,
         error: null,
-        taskId: null,
+        taskId: '',
+        categoryId: '',
+        moodId: '',
         folder: null,
       });
       // No proxy: the preview is the original.

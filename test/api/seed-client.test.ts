@@ -2,6 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { signedInUser, type TestUser } from '../support/media-factory.js';
 
+/** The media_file_entry_object's fields the seed shows as `<string>` (or a URL, or base64). */
+const SEED_STRINGS = ['id', 'name', 'type', 'filetype', 'mediaType', 'thumbnail', 'previewUrl', 'originalUrl', 'status', 'taskId', 'categoryId', 'moodId'];
+const SEED_NUMBERS = ['duration', 'size', 'width', 'height', 'progress'];
+
+function expectSeedEntry(entry: Record<string, unknown>): void {
+  for (const key of SEED_STRINGS) expect(typeof entry[key], `${key} of ${JSON.stringify(entry)}`).toBe('string');
+  for (const key of SEED_NUMBERS) expect(typeof entry[key], key).toBe('number');
+  expect(Array.isArray(entry.audioTracks)).toBe(true);
+}
+
 /**
  * A client written from the seed alone: it sends what a browser sends by default and reads the
  * seed's shapes, with no knowledge of our extensions.
@@ -70,6 +80,26 @@ describe('a client that knows only the seed', () => {
       }
       const state = (await alice.api.get(`/api/upload/media?id=${id}`)).body;
       expect(state).toMatchObject({ receivedBytes: bytes.length * 2, complete: true });
+    });
+  });
+
+  describe('strings are strings', () => {
+    it('answers "" rather than null in every seed string of a user', async () => {
+      const { id } = (await server.api().post('/api/users', {})).body;
+      expect((await server.api().get(`/api/users/${id}`)).body).toEqual({ name: '', data: '' });
+    });
+
+    it('answers every seed field of a media entry with its seed type, before ingest and for folders', async () => {
+      const folder = (await alice.api.post('/api/folders', { name: 'Rushes' })).body.id;
+      const { id } = (await alice.api.post('/api/upload/media', { size: 1000, name: 'take.mp4', folder })).body;
+      const uploading = (await alice.api.get(`/api/mediafiles/${id}`)).body;
+      expectSeedEntry(uploading);
+      expect(uploading).toMatchObject({ status: 'upload', thumbnail: '', previewUrl: '', originalUrl: '', categoryId: '', moodId: '' });
+      const listed = (await alice.api.get(`/api/mediafiles?folder=${folder}`)).body.entries;
+      expect(listed.map((e: { id: string }) => e.id)).toEqual([id]);
+      const root = (await alice.api.get('/api/mediafiles?filter=folder')).body.entries;
+      expect(root.length).toBeGreaterThan(0);
+      for (const entry of [...listed, ...root]) expectSeedEntry(entry);
     });
   });
 });

@@ -50,7 +50,7 @@ export function mountUsers(api: ApiRouter, identity: IdentityService): void {
     auth: 'none',
     params: idParam,
     responses: {
-      200: { description: 'The user', schema: z.object({ name: z.string().nullable(), data: z.string().nullable() }) },
+      200: { description: 'The user ("" for a field never given)', schema: z.object({ name: z.string(), data: z.string() }) },
     },
     handler: ({ params }) => identity.getUser(params.id),
   });

@@ -82,10 +82,11 @@ export class IdentityService {
     return { id };
   }
 
-  async getUser(id: string): Promise<{ name: string | null; data: string | null }> {
+  /** The seed's user object: `name` and `data` are strings, "" when never given. */
+  async getUser(id: string): Promise<{ name: string; data: string }> {
     const row = await this.db.selectFrom('users').select(['name', 'data']).where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound(`no user ${id}`);
-    return row;
+    return { name: row.name ?? '', data: row.data ?? '' };
   }
 
   /** The user a token is bound to, or a 401/404 the seed's way. */
