@@ -9,6 +9,7 @@ import { Metrics } from './metrics.js';
 import { OpenApiRegistry } from './http/openapi.js';
 import { ApiRouter, type Authenticate, type AuthKind, type Principal } from './http/route.js';
 import { createHttpApp } from './http/app.js';
+import { LIST_MAX } from './api/paging.js';
 import { requestToken } from './http/credentials.js';
 import { serviceUnavailable, unauthorized } from './http/errors.js';
 import { safeEqual } from './ids.js';
@@ -269,7 +270,7 @@ export async function startControlPlane(
     width: config.thumbWidth,
     height: config.thumbHeight,
     parallel: 2,
-    maxCount: 1000,
+    maxCount: LIST_MAX,
   });
 
   work.onChange((task) => {

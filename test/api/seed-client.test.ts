@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { signedInUser, type TestUser } from '../support/media-factory.js';
+import { signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
 
 /** The media_file_entry_object's fields the seed shows as `<string>` (or a URL, or base64). */
 const SEED_STRINGS = ['id', 'name', 'type', 'filetype', 'mediaType', 'thumbnail', 'previewUrl', 'originalUrl', 'status', 'taskId', 'categoryId', 'moodId'];
@@ -100,6 +100,40 @@ describe('a client that knows only the seed', () => {
       const root = (await alice.api.get('/api/mediafiles?filter=folder')).body.entries;
       expect(root.length).toBeGreaterThan(0);
       for (const entry of [...listed, ...root]) expectSeedEntry(entry);
+    });
+  });
+
+  describe('list parameters', () => {
+    const empty = 'start_number=&count=&sort_field=&sort_order=&search=';
+
+    it('takes an empty query value as the parameter left out', async () => {
+      for (let i = 0; i < 3; i++) await alice.api.post('/api/projects', { name: `Listed ${i}` });
+      const image = await storedMedia(server, alice.id, { mediaType: 'image', thumbnail: 'iVBORw0KGgo=' });
+      for (const [path, plain] of [
+        [`/api/mediafiles?${empty}&filter=&folder=`, '/api/mediafiles'],
+        [`/api/projects?${empty}&data=`, '/api/projects'],
+        [`/api/audiolib_files?${empty}&category_id=&mood_id=&type=`, '/api/audiolib_files'],
+        [`/api/clip_thumbnails?id=${image.id}&start_time=&step=&count=&cached=`, `/api/clip_thumbnails?id=${image.id}`],
+      ] as const) {
+        const withEmpty = await alice.api.get(path);
+        expect(withEmpty.status, `${path}: ${withEmpty.text}`).toBe(200);
+        expect(withEmpty.body).toEqual((await alice.api.get(plain)).body);
+      }
+      const media = (await alice.api.get(`/api/mediafiles?${empty}`)).body;
+      expect(media.entries.length).toBe(Math.min(20, media.total_count));
+      expect(media.entries.length).toBeGreaterThan(0);
+    });
+
+    it('caps an over-large count at 1000 on every list, the same way', async () => {
+      const image = await storedMedia(server, alice.id, { mediaType: 'image', thumbnail: 'iVBORw0KGgo=' });
+      const thumbnails = await alice.api.get(`/api/clip_thumbnails?id=${image.id}&count=5000`);
+      expect(thumbnails.status).toBe(200);
+      expect(thumbnails.body.thumbnails).toHaveLength(1000);
+      for (const path of ['/api/mediafiles', '/api/projects', '/api/audiolib_files']) {
+        const page = await alice.api.get(`${path}?count=1000000`);
+        expect(page.status, `${path}: ${page.text}`).toBe(200);
+        expect(page.body.entries).toHaveLength(page.body.total_count);
+      }
     });
   });
 });

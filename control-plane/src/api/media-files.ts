@@ -3,10 +3,10 @@ import type { ApiRouter } from '../http/route.js';
 import type { EntryFilter } from '../db/media-repository.js';
 import type { MediaService } from '../services/media.js';
 import { ROOT_FOLDER } from '../services/folders.js';
+import { countParam, startNumberParam } from './paging.js';
 
 const FILTERS = ['video', 'audio', 'image', 'folder', 'voiceover'] as const;
 const ALL: EntryFilter = { folders: true, mediaTypes: ['video', 'audio', 'image'], voiceover: true };
-export const MAX_PAGE = 1000;
 
 const mediaError = z.object({ type: z.string(), message: z.string(), title: z.string().optional() });
 
@@ -61,14 +61,8 @@ export const folderParam = z
   .transform((value) => (value === undefined || value === null || value === '' || value === ROOT_FOLDER ? null : value));
 
 const listQuery = z.object({
-  start_number: z.coerce.number().int().min(0).max(2 ** 31).default(0).describe('0-based offset of the first entry'),
-  count: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(20)
-    .transform((n) => Math.min(n, MAX_PAGE))
-    .describe(`Entries wanted (default 20, at most ${MAX_PAGE})`),
+  start_number: startNumberParam,
+  count: countParam(),
   filter: filterParam,
   sort_field: z.enum(['name', 'createTime', 'size', 'duration']).default('createTime'),
   sort_order: z.enum(['asc', 'desc']).default('desc'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import type { ThumbnailService } from '../services/thumbnails.js';
+import { countParam } from './paging.js';
 
 const hns = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -17,7 +18,7 @@ export function mountThumbnails(api: ApiRouter, thumbnails: ThumbnailService): v
       id: z.string().min(1).max(200),
       start_time: hns.default(0).describe('100 ns units'),
       step: hns.default(10_000_000).describe('100 ns units'),
-      count: z.coerce.number().int().min(1).max(1000).default(1),
+      count: countParam(1, 1),
       cached: flag.default(true),
     }),
     responses: {

@@ -92,6 +92,14 @@ function parse<S extends z.ZodType | undefined>(schema: S, value: unknown, where
   return result.data as Out<S>;
 }
 
+/**
+ * `?sort_field=&count=` is what a client sends for a value it does not have: an empty query
+ * value means the parameter was left out, so its default applies.
+ */
+function withoutEmptyValues(query: Request['query']): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
+}
+
 export class ApiRouter {
   constructor(
     private readonly router: Router,
@@ -126,7 +134,7 @@ export class ApiRouter {
     this.router[spec.method](spec.path, ...readers, async (req: Request, res: Response) => {
       const auth = await this.authenticate(spec.auth, req);
       const params = parse(spec.params, req.params, 'path');
-      const query = parse(spec.query, req.query, 'query');
+      const query = parse(spec.query, withoutEmptyValues(req.query), 'query');
       const given = spec.verbatimMembers
         ? verbatimBody(req, spec.verbatimMembers)
         : { body: spec.body ? req.body : undefined, verbatim: new Map<string, VerbatimJson>() };
