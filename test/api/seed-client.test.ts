@@ -136,4 +136,25 @@ describe('a client that knows only the seed', () => {
       }
     });
   });
+
+  describe('folders', () => {
+    it('takes folder null, "" and "root" as the root on upload and URL import', async () => {
+      for (const folder of [null, '', 'root']) {
+        const uploaded = await alice.api.post('/api/upload/media', { size: 10, name: 'root.mp4', folder });
+        expect(uploaded.status, JSON.stringify(folder)).toBe(200);
+        expect((await alice.api.get(`/api/mediafiles/${uploaded.body.id}`)).body.folder).toBeNull();
+        const imported = await alice.api.post('/api/import/media/url', { url: 'https://media.invalid/clip.mp4', folder });
+        expect(imported.status, JSON.stringify(folder)).toBe(200);
+        expect((await alice.api.get(`/api/mediafiles/${imported.body.id}`)).body.folder).toBeNull();
+      }
+    });
+  });
+
+  describe('smaller faults', () => {
+    it('imports a URL whose file name has a malformed % escape, naming it as written', async () => {
+      const imported = await alice.api.post('/api/import/media/url', { url: 'https://media.invalid/100%%20off%E9%20sale.mp4' });
+      expect(imported.status).toBe(200);
+      expect((await alice.api.get(`/api/mediafiles/${imported.body.id}`)).body.name).toBe('100% off%E9 sale.mp4');
+    });
+  });
 });

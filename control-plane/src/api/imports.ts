@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Reply, type ApiRouter } from '../http/route.js';
 import { BucketRefused, type ImportService } from '../services/imports.js';
+import { folderParam } from './media-files.js';
 
 export function mountImports(api: ApiRouter, imports: ImportService): void {
   api.route({
@@ -12,7 +13,7 @@ export function mountImports(api: ApiRouter, imports: ImportService): void {
     auth: 'user',
     body: z.object({
       url: z.string().min(1).max(8192),
-      folder: z.string().min(1).max(200).optional(),
+      folder: folderParam.describe('Destination folder id; absent, `null`, `""` or `root`: the root.'),
     }),
     responses: { 200: { description: 'The new media id', schema: z.object({ id: z.string() }) } },
     handler: ({ auth, body }) => imports.importUrl(auth.id, body),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Reply, type ApiRouter } from '../http/route.js';
 import { parseContentRange, receivedRangeHeader } from '../http/content-range.js';
 import type { UploadService, UploadState } from '../services/uploads.js';
+import { folderParam } from './media-files.js';
 
 const idQuery = z.object({ id: z.string().min(1).max(200).describe('The upload session id (the new media id).') });
 const stateSchema = z.object({
@@ -23,7 +24,7 @@ export function mountUploads(api: ApiRouter, uploads: UploadService): void {
     body: z.object({
       size: z.number().int().min(1).describe('Bytes of the whole file.'),
       name: z.string().trim().min(1).max(1000),
-      folder: z.string().min(1).max(200).optional().describe('Destination folder id (`root` or absent: the root).'),
+      folder: folderParam.describe('Destination folder id; absent, `null`, `""` or `root`: the root.'),
     }),
     responses: { 200: { description: 'The session (and media) id', schema: z.object({ id: z.string() }) } },
     handler: ({ auth, body }) => uploads.create(auth.id, body),

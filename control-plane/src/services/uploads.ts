@@ -38,10 +38,11 @@ export class UploadService {
   ) {}
 
   /** A new session and its media entry (`status: upload`); 507 over the quotas, 514 for a name that is not media. */
-  async create(ownerId: string, request: { size: number; name: string; folder?: string | undefined }): Promise<{ id: string }> {
+  /** `folder`: a folder id, or null for the root. */
+  async create(ownerId: string, request: { size: number; name: string; folder: string | null }): Promise<{ id: string }> {
     const row = await this.media.create({
       ownerId,
-      folderId: request.folder === 'root' ? null : request.folder,
+      folderId: request.folder,
       name: request.name,
       type: 'uploaded',
       status: 'upload',
