@@ -157,4 +157,72 @@ describe('a client that knows only the seed', () => {
       expect((await alice.api.get(`/api/mediafiles/${imported.body.id}`)).body.name).toBe('100% off%E9 sale.mp4');
     });
   });
+
+  describe("errors in the seed's own fields", () => {
+    it('answers POST /api/task/editing errors as {taskId, fileId, error} with the message in error', async () => {
+      const bad = await alice.api.post('/api/task/editing', { xtl_task: '<timelines version="2"><timeline>' });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ taskId: '', fileId: '', error: expect.stringMatching(/^XTL error/) });
+      expect(bad.body.errorDetail).toMatchObject({ type: 'bad_request', message: bad.body.error });
+      // Every error of the route, an unread token and a malformed body included.
+      const anonymous = await server.api().post('/api/task/editing', { xtl_task: 'x' });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body).toMatchObject({ taskId: '', fileId: '', error: expect.stringMatching(/Authorization/) });
+      const malformed = await browserFetch('POST', '/api/task/editing', '{"xtl_task": ');
+      expect(malformed.status).toBe(400);
+      expect(await malformed.json()).toMatchObject({ taskId: '', fileId: '', error: expect.stringMatching(/malformed JSON/) });
+    });
+
+    it('answers clip thumbnail, overlay and task stop errors with the message in status', async () => {
+      const thumbnails = await alice.api.get('/api/clip_thumbnails?id=no-such-media&count=2');
+      expect(thumbnails.status).toBe(404);
+      expect(thumbnails.body).toMatchObject({ status: expect.stringMatching(/no-such-media/), thumbnails: [], error: { type: 'not_found' } });
+      const overlay = await server.api().post('/api/overlay_img', { data: 'x' });
+      expect(overlay.status).toBe(401);
+      expect(overlay.body).toMatchObject({ status: expect.any(String), id: '', error: { type: 'unauthorized' } });
+      expect(overlay.body.status).not.toBe('');
+      const stop = await alice.api.delete('/api/task/editing?id=no-such-task');
+      expect(stop.status).toBe(404);
+      expect(stop.body).toMatchObject({ status: expect.stringMatching(/no-such-task/), error: { type: 'not_found' } });
+    });
+
+    it('answers bucket import errors as {id, error} with the message in error', async () => {
+      const bad = await alice.api.post('/api/import/media/awsbucket', { awsAccessKey: 'k', awsSecreteKey: 's' });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ id: '', error: expect.stringMatching(/awsBucketName/), errorDetail: { type: 'bad_request' } });
+    });
+
+    it("refuses deleting used media or folders with the seed's {error: <media error object>} and a 400, and force=1 deletes", async () => {
+      const folder = (await alice.api.post('/api/folders', { name: 'Used' })).body.id;
+      const file = await storedMedia(server, alice.id, { folderId: folder });
+      await alice.api.post('/api/projects', { name: 'User', data: { clips: [file.id] } });
+      for (const path of [`/api/mediafiles/${file.id}`, `/api/folders/${folder}`]) {
+        const refused = await alice.api.delete(path);
+        expect(refused.status, path).toBe(400);
+        expect(refused.body).toEqual({ error: { type: 'used_in_projects', message: expect.any(String), title: 'Used in projects' } });
+      }
+      expect((await alice.api.delete(`/api/folders/${folder}?force=1`)).status).toBe(200);
+      expect((await alice.api.get(`/api/mediafiles/${file.id}`)).status).toBe(404);
+    });
+  });
+
+  describe('action history', () => {
+    it('takes canceled as "true" and "false", keeps a unique client id and answers the id used for a duplicate', async () => {
+      const project = (await alice.api.post('/api/projects', { name: 'Undo' })).body.id;
+      const first = await alice.api.post('/api/actions', { id: '1632798732', project, name: 'cut', data: { at: 1 } });
+      expect(first.body).toEqual({ id: '1632798732' });
+      const duplicate = await alice.api.post('/api/actions', { id: '1632798732', project, name: 'trim' });
+      expect(duplicate.status).toBe(200);
+      expect(duplicate.body.id).not.toBe('1632798732');
+      for (const canceled of ['true', 'false', true] as const) {
+        expect((await alice.api.patch(`/api/actions/${duplicate.body.id}`, { canceled })).status, String(canceled)).toBe(200);
+        const entries = (await alice.api.get(`/api/actions?project=${project}`)).body.entries;
+        expect(entries.map((e: { id: string; canceled: boolean }) => [e.id, e.canceled])).toEqual([
+          ['1632798732', false],
+          [duplicate.body.id, canceled === true || canceled === 'true'],
+        ]);
+      }
+      expect((await alice.api.patch(`/api/actions/${duplicate.body.id}`, { canceled: 'maybe' })).status).toBe(400);
+    });
+  });
 });

@@ -187,9 +187,9 @@ describe('editing tasks for a developer: custom media, output bucket, callbacks'
       const startedMs = Date.now();
       const res = await user.api.post('/api/task/editing', { xtl_task: xtl(`<group><track>${clip(id, '00:00:00:00', '00:00:01:00')}</track></group>`) });
       expect(res.status, id).toBe(status);
-      expect(res.body.error.type, id).toBe(type);
-      expect(res.body.error.message, id).toMatch(/^XTL error at <clip>, attribute "src", line 3: /);
-      expect(res.body.error.message, id).toMatch(message);
+      expect(res.body.errorDetail.type, id).toBe(type);
+      expect(res.body.error, id).toMatch(/^XTL error at <clip>, attribute "src", line 3: /);
+      expect(res.body.error, id).toMatch(message);
       expect(Date.now() - startedMs, id).toBeLessThan(5000);
     }
     expect(await counts()).toEqual(before);

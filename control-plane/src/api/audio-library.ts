@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
+import { messageInError } from '../http/errors.js';
 import type { AudioLibraryImport } from '../services/audio-library-import.js';
 import type { AudioLibraryService } from '../services/audio-library.js';
 import { mediaEntrySchema } from './media-files.js';
@@ -117,6 +118,7 @@ export function mountAudioLibrary(api: ApiRouter, library: AudioLibraryService, 
     path: '/api/import/audiolib_json',
     summary: 'Progress and errors of the audio library import',
     auth: 'admin',
+    errorShape: messageInError({ processedCount: 0, totalCount: 0 }),
     responses: { 200: { description: 'The last run', schema: importStatus } },
     handler: () => importer.status(),
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
+import { messageInError, messageInStatus } from '../http/errors.js';
 import type { EditingTasks } from '../services/editing-tasks.js';
 
 const taskError = z.object({
@@ -31,10 +32,14 @@ export function mountEditingTasks(api: ApiRouter, editing: EditingTasks): void {
       xtl_task: z.string().min(1).max(16 * 2 ** 20).describe('The XTL document'),
       projectId: z.string().min(1).max(200).nullable().optional(),
     }),
+    errorShape: messageInError({ taskId: '', fileId: '' }),
     responses: {
-      200: { description: 'The task and its output entry', schema: z.object({ taskId: z.string(), fileId: z.string() }) },
+      200: {
+        description: 'The task and its output entry',
+        schema: z.object({ taskId: z.string(), fileId: z.string(), error: z.literal('').describe('"" on success') }),
+      },
     },
-    handler: ({ auth, body }) => editing.create({ id: auth.id, developerId: auth.developerId }, body),
+    handler: async ({ auth, body }) => ({ ...(await editing.create({ id: auth.id, developerId: auth.developerId }, body)), error: '' }),
   });
 
   api.route({
@@ -68,6 +73,7 @@ export function mountEditingTasks(api: ApiRouter, editing: EditingTasks): void {
       'The render node is stopped within seconds; the output entries and whatever was stored of them are removed. A finished task is left as it is.',
     auth: 'user',
     query: idQuery,
+    errorShape: messageInStatus(),
     responses: { 200: { description: 'Stopped', schema: z.object({ status: z.literal('') }) } },
     handler: ({ auth, query }) => editing.abort(auth.id, query.id),
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
+import { messageInStatus } from '../http/errors.js';
 import type { ThumbnailService } from '../services/thumbnails.js';
 import { countParam } from './paging.js';
 
@@ -21,6 +22,7 @@ export function mountThumbnails(api: ApiRouter, thumbnails: ThumbnailService): v
       count: countParam(1, 1),
       cached: flag.default(true),
     }),
+    errorShape: messageInStatus({ thumbnails: [] }, { thumbnails: z.array(z.never()).describe('empty on errors') }),
     responses: {
       200: {
         description: 'The thumbnails',

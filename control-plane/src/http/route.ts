@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
-import { badRequest } from './errors.js';
+import { badRequest, type SeedErrorShape } from './errors.js';
+import { SEED_ERROR_SHAPE } from './error-handler.js';
 import { verbatimBody, type VerbatimJson } from './json-body.js';
 import type { OpenApiRegistry, ResponseSpec } from './openapi.js';
 
@@ -59,6 +60,8 @@ export interface RouteSpec<
    * never parsed, handed over in `verbatim`. The body schema sees them as their bytes.
    */
   verbatimMembers?: readonly string[];
+  /** Errors answered in the seed endpoint's own shape (see `SeedErrorShape`) rather than `{error: {...}}`. */
+  errorShape?: SeedErrorShape;
   /** For bodies that are not JSON (uploads): their media type, documented only. */
   rawBody?: string;
   responses: Record<number, ResponseSpec>;
@@ -131,7 +134,15 @@ export class ApiRouter {
     });
     const successStatus = Number(Object.keys(spec.responses)[0] ?? 200);
     const readers = spec.body ? this.jsonBodyReaders : [];
-    this.router[spec.method](spec.path, ...readers, async (req: Request, res: Response) => {
+    const shape: RequestHandler[] = spec.errorShape
+      ? [
+          (_req, res, next) => {
+            res.locals[SEED_ERROR_SHAPE] = spec.errorShape;
+            next();
+          },
+        ]
+      : [];
+    this.router[spec.method](spec.path, ...shape, ...readers, async (req: Request, res: Response) => {
       const auth = await this.authenticate(spec.auth, req);
       const params = parse(spec.params, req.params, 'path');
       const query = parse(spec.query, withoutEmptyValues(req.query), 'query');
