@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
+import fs from 'node:fs/promises';
 import { signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
+import { smallMp4 } from '../support/media.js';
+import { clip, followEditing, xtl } from '../support/editing.js';
 
 /** The media_file_entry_object's fields the seed shows as `<string>` (or a URL, or base64). */
 const SEED_STRINGS = ['id', 'name', 'type', 'filetype', 'mediaType', 'thumbnail', 'previewUrl', 'originalUrl', 'status', 'taskId', 'categoryId', 'moodId'];
@@ -20,7 +23,7 @@ describe('a client that knows only the seed', () => {
   let server: TestServer;
   let alice: TestUser;
   beforeAll(async () => {
-    server = await startTestServer('postgres');
+    server = await startTestServer('postgres', { WORKERS: '1', DISPATCH_INTERVAL_MS: '100', MAX_ATTEMPTS: '1' });
     alice = await signedInUser(server, 'alice');
   });
   afterAll(async () => {
@@ -223,6 +226,99 @@ describe('a client that knows only the seed', () => {
         ]);
       }
       expect((await alice.api.patch(`/api/actions/${duplicate.body.id}`, { canceled: 'maybe' })).status).toBe(400);
+    });
+  });
+
+  describe('renders', () => {
+    /** A real 2 s video of `owner`, stored, in the given ingest state. */
+    const video = async (owner: TestUser, state: { status?: 'upload' | 'prepare_thumbnails' | 'ready'; error?: boolean } = {}) => {
+      const row = await storedMedia(server, owner.id, {
+        original: await fs.readFile(await smallMp4(2)),
+        status: state.status ?? 'ready',
+        durationHns: 2e7,
+        width: 320,
+        height: 240,
+        audioTracks: ['Track 1'],
+      });
+      if (state.error) {
+        await server.controlPlane.services.media.setState(row.id, { status: 'convert', progress: 10, error: { type: 'internal_server_error', message: 'the proxy could not be made' } });
+      }
+      return row;
+    };
+    const oneSecond = (src: string, root = '<timelines version="2">') =>
+      xtl(`<group><track>${clip(src, '00:00:00:00', '00:00:01:00')}</track></group>`).replace('<timelines version="2">', root);
+    const events = async (userId: string) =>
+      server.controlPlane.database.db
+        .selectFrom('domain_events')
+        .select(['type', 'payload'])
+        .where('user_id', '=', userId)
+        .where('type', 'in', ['render_start', 'render_complete'])
+        .orderBy('seq')
+        .execute();
+
+    it('renders a file still preparing thumbnails, and names the project the user saved last', { timeout: 180_000 }, async () => {
+      const editor = await signedInUser(server, 'renderer');
+      try {
+        const source = await video(editor, { status: 'prepare_thumbnails' });
+        const older = (await editor.api.post('/api/projects', { name: 'Older' })).body.id;
+        const current = (await editor.api.post('/api/projects', { name: 'Current' })).body.id;
+        await editor.api.patch(`/api/projects/${older}`, { name: 'Older' });
+        await editor.api.patch(`/api/projects/${current}`, { data: { clips: [source.id] } });
+        const created = await editor.api.post('/api/task/editing', { xtl_task: oneSecond(source.id) });
+        expect(created.status, created.text).toBe(200);
+        expect(created.body).toEqual({ taskId: expect.any(String), fileId: expect.any(String), error: '' });
+        const { last } = await followEditing(editor.api, created.body.taskId, { timeoutMs: 170_000 });
+        expect(last.status, JSON.stringify(last.error)).toBe('completed');
+        const raised = await events(editor.id);
+        expect(raised.map((e) => e.type)).toEqual(['render_start', 'render_complete']);
+        expect(raised[0]!.payload).toEqual({ projectId: current });
+        expect(raised[1]!.payload).toEqual({ projectId: current, downloadUrl: expect.stringMatching(/^http/), error: '' });
+      } finally {
+        await editor.editor.close();
+      }
+    });
+
+    it('takes the project from the request, else from <timelines projectId>, and says "" when there is none', { timeout: 120_000 }, async () => {
+      const editor = await signedInUser(server, 'projectless');
+      try {
+        const source = await video(editor);
+        // No project at all: the callbacks say so with "".
+        const alone = await editor.api.post('/api/task/editing', { xtl_task: oneSecond(source.id) });
+        expect(alone.status, alone.text).toBe(200);
+        await editor.api.delete(`/api/task/editing?id=${alone.body.taskId}`);
+        const [first, second] = [(await editor.api.post('/api/projects', { name: 'A' })).body.id, (await editor.api.post('/api/projects', { name: 'B' })).body.id];
+        const fromDocument = await editor.api.post('/api/task/editing', { xtl_task: oneSecond(source.id, `<timelines version="2" projectId="${first}">`) });
+        await editor.api.delete(`/api/task/editing?id=${fromDocument.body.taskId}`);
+        const fromRequest = await editor.api.post('/api/task/editing', {
+          xtl_task: oneSecond(source.id, `<timelines version="2" projectId="${first}">`),
+          projectId: second,
+        });
+        await editor.api.delete(`/api/task/editing?id=${fromRequest.body.taskId}`);
+        const raised = (await events(editor.id)).map((e) => [e.type, e.payload]);
+        expect(raised).toEqual([
+          ['render_start', { projectId: '' }],
+          ['render_complete', { projectId: '', downloadUrl: '', error: 'the render was aborted' }],
+          ['render_start', { projectId: first }],
+          ['render_complete', { projectId: first, downloadUrl: '', error: 'the render was aborted' }],
+          ['render_start', { projectId: second }],
+          ['render_complete', { projectId: second, downloadUrl: '', error: 'the render was aborted' }],
+        ]);
+        const foreign = await editor.api.post('/api/task/editing', { xtl_task: oneSecond(source.id, '<timelines version="2" projectId="not-mine">') });
+        expect(foreign.status).toBe(404);
+      } finally {
+        await editor.editor.close();
+      }
+    });
+
+    it('refuses a file that failed or has not finished uploading', async () => {
+      const failed = await video(alice, { error: true });
+      const uploading = await video(alice, { status: 'upload' });
+      const refusedFailed = await alice.api.post('/api/task/editing', { xtl_task: oneSecond(failed.id) });
+      expect(refusedFailed.status).toBe(400);
+      expect(refusedFailed.body.error).toMatch(/cannot be rendered: the proxy could not be made/);
+      const refusedUploading = await alice.api.post('/api/task/editing', { xtl_task: oneSecond(uploading.id) });
+      expect(refusedUploading.status).toBe(400);
+      expect(refusedUploading.body.error).toMatch(/not stored yet \(status: upload\)/);
     });
   });
 });

@@ -166,10 +166,10 @@ describe('editing tasks for a developer: custom media, output bucket, callbacks'
     expect(await probeOutput(await downloadUrl(last.outputUrls[0]!, 'dev.mp4'))).toMatchObject({ frames: 50, width: 320, height: 240 });
 
     expect(await until(() => callbacksOf('render_complete').length === 1)).toBe(true);
-    expect(callbacksOf('render_start')[0]!.body).toMatchObject({ apiAuthToken: 'acme-token', payload: { projectId: null } });
+    expect(callbacksOf('render_start')[0]!.body).toMatchObject({ apiAuthToken: 'acme-token', payload: { projectId: '' } });
     const complete = callbacksOf('render_complete')[0]!;
     expect(complete.headers.authorization).toBe(user.id);
-    expect(complete.body.payload).toMatchObject({ projectId: null, error: null });
+    expect(complete.body.payload).toMatchObject({ projectId: '', error: '' });
     expect(await probeOutput(await downloadUrl(complete.body.payload.downloadUrl as string, 'callback.mp4'))).toMatchObject({ frames: 50 });
   });
 

@@ -26,11 +26,17 @@ export function mountEditingTasks(api: ApiRouter, editing: EditingTasks): void {
     description:
       'Every source is resolved and the timeline checked before anything is made: a document that does not parse, a source the user cannot use, or a timeline its sources cannot fill is a 400 naming the element, attribute and line, and creates nothing. ' +
       'Then one output entry (type `output`, status `render`) per group is added to the library, with the task. `fileId` is the first group\'s entry. ' +
-      '`projectId` (optional, one of the user\'s projects) is named in the render_start and render_complete callbacks.',
+      'The render_start and render_complete callbacks name a project: `projectId` when given (one of the user\'s projects, else 404), ' +
+      'else the document\'s `<timelines projectId>`, else the project the user saved last; `""` when the user has none.',
     auth: 'user',
     body: z.object({
       xtl_task: z.string().min(1).max(16 * 2 ** 20).describe('The XTL document'),
-      projectId: z.string().min(1).max(200).nullable().optional(),
+      projectId: z
+        .string()
+        .max(200)
+        .nullable()
+        .optional()
+        .describe('The project rendered (extension); absent, null or "": from the document, else the project saved last'),
     }),
     errorShape: messageInError({ taskId: '', fileId: '' }),
     responses: {
