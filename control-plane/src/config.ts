@@ -37,6 +37,8 @@ export interface Config {
   cpuThreads: number;
   /** How long an auth token stays valid after its last WebSocket closes. */
   tokenGraceMs: number;
+  /** How long an HTTP call with a token not bound yet waits for its `user_event` to be bound, before the 404. */
+  tokenBindWaitMs: number;
   wsPingIntervalMs: number;
   shutdownTimeoutMs: number;
   /** Secret for signed URLs and other HMACs; generated and kept under DATA_DIR when unset (embedded only). */
@@ -355,6 +357,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     bodyLimitBytes: read.bytes('BODY_LIMIT', 32 * 2 ** 20),
     cpuThreads: read.int('CPU_THREADS', Math.min(4, Math.max(1, os.availableParallelism() - 1)), 0, 64),
     tokenGraceMs: read.int('TOKEN_GRACE_SECONDS', 300, 0, 7 * 86400) * 1000,
+    tokenBindWaitMs: read.int('TOKEN_BIND_WAIT_MS', 2000, 0, 30_000),
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 20_000, 50, 600_000),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     signingSecret,

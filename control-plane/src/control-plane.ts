@@ -175,6 +175,7 @@ export async function startControlPlane(
     allowAnonymous: config.allowAnonymous,
     openRegistration: config.openRegistration,
     tokenGraceMs: config.tokenGraceMs,
+    tokenBindWaitMs: config.tokenBindWaitMs,
     liveWindowMs: config.wsPingIntervalMs * 3,
   });
   let url = '';

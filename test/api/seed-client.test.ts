@@ -4,6 +4,8 @@ import fs from 'node:fs/promises';
 import { signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
 import { smallMp4 } from '../support/media.js';
 import { clip, followEditing, xtl } from '../support/editing.js';
+import WebSocket from 'ws';
+import { connectEditor, uniqueToken } from '../support/editor-client.js';
 
 /** The media_file_entry_object's fields the seed shows as `<string>` (or a URL, or base64). */
 const SEED_STRINGS = ['id', 'name', 'type', 'filetype', 'mediaType', 'thumbnail', 'previewUrl', 'originalUrl', 'status', 'taskId', 'categoryId', 'moodId'];
@@ -319,6 +321,39 @@ describe('a client that knows only the seed', () => {
       const refusedUploading = await alice.api.post('/api/task/editing', { xtl_task: oneSecond(uploading.id) });
       expect(refusedUploading.status).toBe(400);
       expect(refusedUploading.body.error).toMatch(/not stored yet \(status: upload\)/);
+    });
+  });
+
+  describe('the presence socket', () => {
+    it('binds the token to the user of /websocket?session_id=<id>, with the seed payload alone', async () => {
+      const { id } = (await server.api().post('/api/users', { name: 'integrated' })).body;
+      const editor = await connectEditor(`${server.wsUrl}?session_id=${id}`);
+      try {
+        expect(editor.userId).toBe(id);
+        expect((await server.api(editor.authToken).get('/api/projects')).status).toBe(200);
+      } finally {
+        await editor.close();
+      }
+    });
+
+    it('answers an HTTP call made before its user_event is bound once the bind commits, not with 404', async () => {
+      const { id } = (await server.api().post('/api/users', { name: 'hasty' })).body;
+      const authToken = uniqueToken();
+      const ws = new WebSocket(`${server.wsUrl}?session_id=${id}`);
+      await new Promise((resolve) => ws.once('open', resolve));
+      try {
+        // The call leaves first; the user_event follows it a moment later.
+        const call = server.api(authToken).get('/api/projects');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        ws.send(JSON.stringify({ type: 'user_event', payload: { authToken } }));
+        const answer = await call;
+        expect(answer.status, answer.text).toBe(200);
+        expect(answer.body).toEqual({ total_count: 0, entries: [] });
+        // A token nobody binds is still the seed's 404, after the wait.
+        expect((await server.api(uniqueToken()).get('/api/projects')).status).toBe(404);
+      } finally {
+        ws.close();
+      }
     });
   });
 });
