@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import fs from 'node:fs/promises';
-import { signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
+import { sql } from 'kysely';
+import { settledMedia, signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
 import { smallMp4 } from '../support/media.js';
 import { clip, followEditing, xtl } from '../support/editing.js';
 import WebSocket from 'ws';
@@ -156,6 +157,43 @@ describe('a client that knows only the seed', () => {
   });
 
   describe('smaller faults', () => {
+    it('takes an empty file as a whole upload at once, which ingest then judges', async () => {
+      const created = await alice.api.post('/api/upload/media', { size: 0, name: 'empty.mp4' });
+      expect(created.status).toBe(200);
+      expect((await alice.api.get(`/api/upload/media?id=${created.body.id}`)).body).toMatchObject({ size: 0, receivedBytes: 0, complete: true });
+      const asked = await alice.api.request('PUT', `/api/upload/media?id=${created.body.id}`, { raw: '', headers: { 'content-range': 'bytes */0' } });
+      expect(asked.status).toBe(200);
+      const entry = await settledMedia(alice, created.body.id, 120_000);
+      expect(entry).toMatchObject({ status: 'upload', error: { type: 'unsupported_media' } });
+    }, 150_000);
+
+    it('answers a folder id on GET /api/mediafiles/<id> and /api/mediafile/status as the folder', async () => {
+      const folder = (await alice.api.post('/api/folders', { name: 'Described' })).body.id;
+      const described = await alice.api.get(`/api/mediafiles/${folder}`);
+      expect(described.status).toBe(200);
+      expect(described.body).toMatchObject({ id: folder, name: 'Described', type: 'folder', filetype: 'folder', status: 'ready' });
+      expectSeedEntry(described.body);
+      expect((await alice.api.get(`/api/mediafile/status?id=${folder}`)).body).toEqual({ status: 'ready', progress: 100, error: null });
+      const stranger = await signedInUser(server, 'stranger');
+      try {
+        expect((await stranger.api.get(`/api/mediafiles/${folder}`)).status).toBe(404);
+        expect((await stranger.api.get(`/api/mediafile/status?id=${folder}`)).status).toBe(404);
+      } finally {
+        await stranger.editor.close();
+      }
+    });
+
+    it('counts as uploading now only the sessions that received bytes recently', async () => {
+      const active = async () => (await server.api().get('/api/stat')).body.activeImportFromLocalDriveCount as number;
+      const { id } = (await alice.api.post('/api/upload/media', { size: 100, name: 'left open.mp4' })).body;
+      const withIt = await active();
+      // The tab was closed ten minutes ago: the session lives on for a day, but nothing is uploading.
+      await sql`update upload_sessions set updated_at = now() - interval '10 minutes' where media_id = ${id}`.execute(server.controlPlane.database.db);
+      expect(await active()).toBe(withIt - 1);
+      await alice.api.request('PUT', `/api/upload/media?id=${id}`, { raw: new Uint8Array(10), headers: { 'content-range': 'bytes 0-9/100' } });
+      expect(await active()).toBe(withIt);
+    });
+
     it('imports a URL whose file name has a malformed % escape, naming it as written', async () => {
       const imported = await alice.api.post('/api/import/media/url', { url: 'https://media.invalid/100%%20off%E9%20sale.mp4' });
       expect(imported.status).toBe(200);

@@ -22,7 +22,7 @@ export function mountUploads(api: ApiRouter, uploads: UploadService): void {
     description: '507 when the size is over MAX_FILE_SIZE, the user quota or the disk floor; 514 when the name is not a media file we support.',
     auth: 'user',
     body: z.object({
-      size: z.number().int().min(1).describe('Bytes of the whole file.'),
+      size: z.number().int().min(0).describe('Bytes of the whole file; 0, an empty file, is complete at once.'),
       name: z.string().trim().min(1).max(1000),
       folder: folderParam.describe('Destination folder id; absent, `null`, `""` or `root`: the root.'),
     }),
