@@ -30,14 +30,16 @@ const patchBody = z.object({
   modifTime: unixMs.optional(),
 });
 
-const actionObject = z.object({
-  id: z.string(),
-  name: z.string(),
-  data: anyJson,
-  canceled: z.boolean(),
-  createTime: z.number(),
-  modifTime: z.number(),
-});
+const actionObject = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    data: anyJson,
+    canceled: z.boolean(),
+    createTime: z.number(),
+    modifTime: z.number(),
+  })
+  .meta({ id: 'Action', description: "The seed's action object" });
 
 export function mountActions(api: ApiRouter, history: ActionHistoryService): void {
   api.route({
@@ -73,6 +75,7 @@ export function mountActions(api: ApiRouter, history: ActionHistoryService): voi
     query: z.object({ project: objectId.optional().describe('The project of the action.') }),
     body: patchBody,
     responses: { 200: { description: 'Changed', schema: z.object({}) } },
+    errors: { 400: 'A bad body, or an id found in several projects without ?project= (`type: "conflict"`)' },
     handler: async ({ auth, params, query, body }) => {
       await history.setCanceled(auth.id, params.id, {
         canceled: body.canceled,

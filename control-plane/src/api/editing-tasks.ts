@@ -39,6 +39,11 @@ export function mountEditingTasks(api: ApiRouter, editing: EditingTasks): void {
         .describe('The project rendered (extension); absent, null or "": from the document, else the project saved last'),
     }),
     errorShape: messageInError({ taskId: '', fileId: '' }),
+    errors: {
+      400: 'The XTL does not parse, a source cannot be used, or the timeline cannot be filled (the message names element, attribute and line); `download_error` when a developer file cannot be looked up',
+      404: 'No user for the token, or no such project',
+      507: 'The user is already over MAX_USER_BYTES',
+    },
     responses: {
       200: {
         description: 'The task and its output entry',

@@ -17,6 +17,7 @@ export function mountImports(api: ApiRouter, imports: ImportService): void {
       folder: folderParam.describe('Destination folder id; absent, `null`, `""` or `root`: the root.'),
     }),
     responses: { 200: { description: 'The new media id', schema: z.object({ id: z.string() }) } },
+    errors: { 404: 'No user for the token, or no such folder', 507: 'The user is already over MAX_USER_BYTES' },
     handler: ({ auth, body }) => imports.importUrl(auth.id, body),
   });
 

@@ -6,6 +6,7 @@ import { RawJson, sendJson, stringifyWithRaw } from '../http/json-with-raw.js';
 import type { ProjectsService, ProjectSummary } from '../services/projects.js';
 import { anyJson, objectId, storedText, unixMs } from './project-schemas.js';
 import { countParam, startNumberParam } from './paging.js';
+import { mediaEntrySchema } from './media-files.js';
 
 const NAME_MAX = 1000;
 /** Thumbnails are base64 images; they ride in every list entry, so they are kept modest. */
@@ -30,14 +31,16 @@ const updateBody = z.object({
   modifTime: unixMs.optional(),
 });
 
-const projectObject = z.object({
-  id: z.string(),
-  data: anyJson.optional(),
-  name: z.string(),
-  createTime: z.number(),
-  modifTime: z.number(),
-  thumbnail: z.string(),
-});
+const projectObject = z
+  .object({
+    id: z.string(),
+    data: anyJson.optional(),
+    name: z.string(),
+    createTime: z.number(),
+    modifTime: z.number(),
+    thumbnail: z.string(),
+  })
+  .meta({ id: 'Project', description: "The seed's project_object; `data` only where asked for" });
 
 const listQuery = z.object({
   start_number: startNumberParam,
@@ -170,7 +173,7 @@ export function mountProjects(api: ApiRouter, projects: ProjectsService): void {
     responses: {
       200: {
         description: 'Media objects',
-        schema: z.object({ total_count: z.number(), entries: z.array(z.object({}).passthrough()) }),
+        schema: z.object({ total_count: z.number(), entries: z.array(mediaEntrySchema) }),
       },
     },
     handler: async ({ auth, params }) => {

@@ -29,6 +29,7 @@ export function mountUsers(api: ApiRouter, identity: IdentityService): void {
     auth: 'none',
     body: userBody,
     responses: { 200: { description: 'The new user id; open the editor with `?session_id=<id>`.', schema: idAnswer } },
+    errors: { 401: 'An apiKey that is not valid', 403: 'No apiKey while open registration is off' },
     handler: ({ body }) => identity.createUser(body),
   });
 

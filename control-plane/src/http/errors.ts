@@ -74,13 +74,15 @@ export const internalError = () =>
 export const usedInProjects = (message: string) => new HttpError(400, 'used_in_projects', message, 'Used in projects');
 
 /** The seed's error object, `{type, message, title}`. */
-export const errorObjectSchema = z.object({
-  type: z.string().describe('bad_request, not_found, used_in_projects, exceeded_file_size, unsupported_media, ...'),
-  message: z.string(),
-  title: z.string().optional(),
-});
+export const errorObjectSchema = z
+  .object({
+    type: z.string().describe('bad_request, not_found, used_in_projects, exceeded_file_size, unsupported_media, ...'),
+    message: z.string(),
+    title: z.string().optional(),
+  })
+  .meta({ id: 'ErrorObject', description: "The seed's media_error_description_object" });
 /** Every error answer but those of routes with a seed shape: `{error: {type, message, title}}`. */
-export const errorBodySchema = z.object({ error: errorObjectSchema });
+export const errorBodySchema = z.object({ error: errorObjectSchema }).meta({ id: 'Error', description: 'Every error answer of a route without a seed shape' });
 
 /**
  * An error answered in a seed endpoint's own shape: where the seed's answer has an `error` or
@@ -104,7 +106,7 @@ export function messageInError(fields: Record<string, string | number>): SeedErr
         Object.entries(fields).map(([name, value]) => [name, typeof value === 'number' ? z.number().describe(`${value} on errors`) : z.string().describe('"" on errors')]),
       ),
       error: z.string().describe('The error message'),
-      errorDetail: errorObjectSchema.describe('The structured error (extension)'),
+      errorDetail: errorObjectSchema,
     }),
   };
 }
