@@ -223,7 +223,7 @@ describe('editing tasks for a developer: custom media, output bucket, callbacks'
     const attempts = async (i: number) => (await server.controlPlane.services.work.store.get(started[i]!.taskId))!.attempts;
     expect(await attempts(0)).toBe(2);
     expect(await attempts(2)).toBe(1);
-    expect(await until(() => callbacksOf('render_complete').filter((c) => c.body.payload.error !== null).length >= cases.length)).toBe(true);
+    expect(await until(() => callbacksOf('render_complete').filter((c) => c.body.payload.error !== '').length >= cases.length)).toBe(true);
   });
 
   it("delivers outputs to the developer's bucket: outputUrls and the callback's downloadUrl point there", async () => {
