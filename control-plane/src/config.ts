@@ -39,6 +39,8 @@ export interface Config {
   cpuThreads: number;
   /** How long an auth token stays valid after its last WebSocket closes. */
   tokenGraceMs: number;
+  /** How long an HTTP call with a token not bound yet waits for its `user_event` to be bound, before the 404. */
+  tokenBindWaitMs: number;
   wsPingIntervalMs: number;
   /** Connections of this replica's database pool. */
   databasePoolSize: number;
@@ -411,6 +413,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     bodyLimitBytes: read.bytes('BODY_LIMIT', 32 * 2 ** 20),
     cpuThreads: read.int('CPU_THREADS', Math.min(4, Math.max(1, os.availableParallelism() - 1)), 0, 64),
     tokenGraceMs: read.int('TOKEN_GRACE_SECONDS', 300, 0, 7 * 86400) * 1000,
+    tokenBindWaitMs: read.int('TOKEN_BIND_WAIT_MS', 2000, 0, 30_000),
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 20_000, 50, 600_000),
     databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 1000),
     metricsSnapshotIntervalMs: read.int('METRICS_SNAPSHOT_INTERVAL_MS', 15_000, 1000, 600_000),

@@ -11,6 +11,7 @@ import { readQueueSnapshot } from './work/queue-snapshot.js';
 import { OpenApiRegistry } from './http/openapi.js';
 import { ApiRouter, type Authenticate, type AuthKind, type Principal } from './http/route.js';
 import { createHttpApp } from './http/app.js';
+import { LIST_MAX } from './api/paging.js';
 import { requestToken } from './http/credentials.js';
 import { serviceUnavailable, unauthorized } from './http/errors.js';
 import { safeEqual } from './ids.js';
@@ -187,6 +188,7 @@ export async function startControlPlane(
     allowAnonymous: config.allowAnonymous,
     openRegistration: config.openRegistration,
     tokenGraceMs: config.tokenGraceMs,
+    tokenBindWaitMs: config.tokenBindWaitMs,
     liveWindowMs: config.wsPingIntervalMs * 3,
   });
   let url = '';
@@ -305,7 +307,7 @@ export async function startControlPlane(
     width: config.thumbWidth,
     height: config.thumbHeight,
     parallel: 2,
-    maxCount: 1000,
+    maxCount: LIST_MAX,
   });
 
   // A render node reports to whichever replica it reaches; the owner's socket may be on another.
@@ -511,11 +513,11 @@ export async function startControlPlane(
   const registry = new OpenApiRegistry();
   const app = createHttpApp(
     { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes, cpu },
-    (app) => {
+    (app, jsonBodyReaders) => {
       const router = (tag: string) => {
         const expressRouter = express.Router();
         app.use(expressRouter);
-        return new ApiRouter(expressRouter, registry, authenticate, tag);
+        return new ApiRouter(expressRouter, registry, authenticate, tag, jsonBodyReaders);
       };
       mountOperations(router('operations'), {
         stats,

@@ -1,7 +1,14 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { HttpError, badRequest, internalError, notFound, payloadTooLarge } from './errors.js';
+import { HttpError, badRequest, internalError, notFound, payloadTooLarge, type SeedErrorShape } from './errors.js';
 
-/** Maps every failure to a JSON error body with the seed's status; never a stack trace or HTML. */
+/** Where a route that answers errors in its seed shape leaves that shape for the error handler. */
+export const SEED_ERROR_SHAPE = 'seedErrorShape';
+
+/**
+ * Maps every failure to a JSON error body with the seed's status; never a stack trace or HTML.
+ * A route may ask for its seed shape (`res.locals.seedErrorShape`), which then holds every
+ * error of that route: its body, its token, its parameters, the service's refusal.
+ */
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
   if (res.headersSent) {
     next(error);
@@ -9,7 +16,8 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   }
   const httpError = toHttpError(error);
   if (httpError.status >= 500) req.log?.error({ err: error }, 'request failed');
-  res.status(httpError.status).json(httpError.toBody());
+  const shape = res.locals[SEED_ERROR_SHAPE] as SeedErrorShape | undefined;
+  res.status(httpError.status).json(shape ? shape.body(httpError) : httpError.toBody());
 };
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
