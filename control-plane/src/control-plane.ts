@@ -75,6 +75,9 @@ import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.j
 import { EditingTasks } from './services/editing-tasks.js';
 import { CpuPool } from './cpu/cpu-pool.js';
 import { mountEditingTasks } from './api/editing-tasks.js';
+import { mountAdmin } from './api/admin.js';
+import { FarmAdmin } from './services/farm-admin.js';
+import { defaultConsoleDir, mediaOriginsOf, mountConsolePages } from './http/console-pages.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -419,6 +422,14 @@ export async function startControlPlane(
       mountUploads(router('uploads'), uploads!);
       mountImports(router('imports'), imports);
       mountThumbnails(router('thumbnails'), thumbnails);
+      mountAdmin(router('admin'), new FarmAdmin(db, work, dispatcher, { finishedWithinS: 86_400, failureLogLines: 20 }));
+      if (config.console) {
+        mountConsolePages(app, {
+          dir: defaultConsoleDir(),
+          mediaOrigins: mediaOriginsOf(config.storage),
+          logger: logger.child({ component: 'console' }),
+        });
+      }
     },
     (app) => {
       if (storage.driver !== 'fs') return;

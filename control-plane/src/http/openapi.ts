@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSeedRoute } from './seed-routes.js';
 
 /**
  * Collects every route's schemas as it is mounted, so the OpenAPI document is produced
@@ -80,9 +81,14 @@ export class OpenApiRegistry {
         description: 'Error',
         content: { 'application/json': { schema: jsonSchema(errorSchema, 'output') } },
       };
+      const extension = !isSeedRoute(op.method, op.path);
+      const description = extension
+        ? `**Cutroom extension**: not part of the seed's API.${op.description ? `\n\n${op.description}` : ''}`
+        : op.description;
       const operation: Record<string, unknown> = {
         summary: op.summary,
-        ...(op.description ? { description: op.description } : {}),
+        ...(description ? { description } : {}),
+        ...(extension ? { 'x-cutroom-extension': true } : {}),
         tags: op.tags,
         parameters,
         responses,
