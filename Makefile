@@ -4,12 +4,14 @@ STAMP := node_modules/.cutroom-installed
 
 .PHONY: run test build bench bench-smoke docs clean
 
-$(STAMP): package-lock.json package.json control-plane/package.json render-node/package.json
+$(STAMP): package-lock.json package.json control-plane/package.json render-node/package.json console/package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# The server (tsc) and the web console (Vite, into console/dist, served by the control plane).
 build: $(STAMP)
 	npx tsc -b
+	npm run build --silent -w @cutroom/console
 
 run: build
 	@scripts/ensure-ffmpeg.sh
@@ -31,6 +33,7 @@ bench-smoke: build
 # The OpenAPI document, written from the running schemas into docs/openapi.json.
 docs: build
 	node --import tsx scripts/write-openapi.ts
+	npm run types --silent -w @cutroom/console
 
 clean:
-	rm -rf node_modules control-plane/dist render-node/dist */tsconfig.tsbuildinfo
+	rm -rf node_modules control-plane/dist render-node/dist console/dist console/src/api/schema.d.ts */tsconfig.tsbuildinfo test-artifacts
