@@ -50,8 +50,7 @@ export function consoleSecurityHeaders(mediaOrigins: string[]) {
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        // The API docs viewer sets style attributes from script; no stylesheet is inline in HTML.
-        styleSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:', 'blob:'],
         mediaSrc: ["'self'", 'blob:', ...mediaOrigins],
         // 'self' covers the same-origin ws:/wss: presence socket.

@@ -80,7 +80,8 @@ export class ResumableUpload {
   /** Sends what the server lacks, until it answers 200. Rejects with `UploadFailed`, or the abort reason. */
   async run(signal?: AbortSignal): Promise<void> {
     let failures = 0;
-    let mustAsk = this.receivedBytes === 0;
+    // A new session holds nothing; a resumed one was asked already (queryState) by whoever resumes it.
+    let mustAsk = false;
     while (!this.complete) {
       signal?.throwIfAborted();
       try {
