@@ -1,6 +1,7 @@
 import SwaggerUIBundle from 'swagger-ui-dist/swagger-ui-es-bundle.js';
 import 'swagger-ui-dist/swagger-ui.css';
 import '../shared/styles.css';
+import './docs-contrast.css';
 import recipes from '../../../docs/recipes.md?raw';
 
 /**

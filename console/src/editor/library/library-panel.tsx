@@ -140,7 +140,7 @@ export function LibraryPanel({ context }: { context: EditorContext }) {
               aria-label={entry.filetype === 'folder' ? `Open folder ${entry.name}` : `Select ${entry.name}`}
             >
               {entry.thumbnail ? <img src={`data:image/png;base64,${entry.thumbnail}`} alt="" /> : <div class="no-thumb" aria-hidden="true" />}
-              <span class="name">{entry.filetype === 'folder' ? `📁 ${entry.name}` : entry.name}</span>
+              <span class="name">{entry.filetype === 'folder' ? `Folder: ${entry.name}` : entry.name}</span>
             </button>
             {entry.filetype !== 'folder' && (
               <div class="muted">

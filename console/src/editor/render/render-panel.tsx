@@ -104,7 +104,7 @@ export function RenderPanel({ context, projectId }: { context: EditorContext; pr
         <div class="row" data-testid="render-status" data-status={status?.status ?? 'running'}>
           <progress max={100} value={progress} aria-label="Render progress" />
           <span>
-            {status?.status ?? 'running'} {progress}%{pushed?.stage ? ` · ${pushed.stage}` : ''}
+            {status?.status ?? 'running'} {progress}%{running && pushed?.stage ? ` · ${pushed.stage}` : ''}
           </span>
         </div>
       )}
