@@ -25,7 +25,7 @@ describe.runIf(chromiumAvailable)('the operations view and the API docs in Chrom
     media = await new MediaServer().start();
     media.add('clip.mp4', await smallMp4());
     // One worker, so a second task has to wait for the first.
-    server = await startTestServer('pglite', { WORKERS: '1', DISPATCH_INTERVAL_MS: '100', ALLOW_PRIVATE_URLS: 'true' });
+    server = await startTestServer('postgres', { WORKERS: '1', DISPATCH_INTERVAL_MS: '100', ALLOW_PRIVATE_URLS: 'true' });
     ownerId = (await server.api().post('/api/users', { name: 'Owner' })).body.id;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
