@@ -21,6 +21,7 @@ async function show(): Promise<void> {
     validatorUrl: 'none',
     tryItOutEnabled: false,
     defaultModelsExpandDepth: 0,
+    onComplete: () => performance.mark('cutroom-interactive'),
   });
 }
 

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, createApiClient, ok, type CutroomClient } from '../api/client.js';
 import { TokenForm } from './token-form.js';
 import { StatPanel } from './stat-panel.js';
@@ -25,6 +25,9 @@ export function OpsApp() {
   const [signedIn, setSignedIn] = useState(tokenRef.current !== undefined);
   const [version, setVersion] = useState(0);
   const [message, setMessage] = useState('');
+  useEffect(() => {
+    requestAnimationFrame(() => performance.mark('cutroom-interactive'));
+  }, []);
 
   async function signIn(token: string): Promise<string | undefined> {
     tokenRef.current = token;
