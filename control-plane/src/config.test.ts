@@ -66,6 +66,19 @@ describe('loadConfig', () => {
     expect(loadConfig({}).maxUserBytes).toBe(0);
   });
 
+  it('reads the audio library list and its folder (by default the list\'s own)', () => {
+    expect(loadConfig({}).audioLibrary).toBeUndefined();
+    expect(loadConfig({ AUDIOLIB_JSON_LIST: 'lib/audioLib.json' }, '/srv').audioLibrary).toEqual({
+      listPath: '/srv/lib/audioLib.json',
+      filesDir: '/srv/lib',
+    });
+    expect(loadConfig({ AUDIOLIB_JSON_LIST: '/etc/audioLib.json', AUDIOLIB_FILES_DIR: 'files' }, '/srv').audioLibrary).toEqual({
+      listPath: '/etc/audioLib.json',
+      filesDir: '/srv/files',
+    });
+    expect(() => loadConfig({ AUDIOLIB_FILES_DIR: '/srv/files' })).toThrow(/AUDIOLIB_JSON_LIST/);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT="eighty" is not valid: PORT accepts an integer from 0 to 65535/],
     [{ PORT: '70000' }, /PORT accepts an integer/],

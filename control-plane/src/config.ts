@@ -91,7 +91,22 @@ export interface Config {
   minFreeDiskBytes: number;
   /** Files shared with every user as `test` media, copied into the store at start-up. */
   testMediaDir: string | undefined;
+  /** The audio library's JSON list and the folder its relative paths start from; unset: no import. */
+  audioLibrary: { listPath: string; filesDir: string } | undefined;
   renders: RenderConfig;
+  projectImports: ProjectImportConfig;
+}
+
+/** Project imports (`/api/upload/project`): the limits an uploaded zip is unpacked under. */
+export interface ProjectImportConfig {
+  /** Largest zip, and most bytes its files may unpack to together. */
+  maxBytes: number;
+  /** Most entries (files and folders) one zip may hold. */
+  maxEntries: number;
+  /** Largest uncompressed / compressed ratio of one entry past its first MiB. */
+  maxRatio: number;
+  /** Wall-clock limit of the unpack. */
+  timeoutS: number;
 }
 
 /** Editing tasks (`/api/task/editing`). */
@@ -324,6 +339,11 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
   }
   const dataDir = path.resolve(cwd, read.string('DATA_DIR', './data'));
   const testMediaDir = read.raw('TEST_MEDIA_DIR');
+  const audiolibList = read.raw('AUDIOLIB_JSON_LIST');
+  const audiolibDir = read.raw('AUDIOLIB_FILES_DIR');
+  if (audiolibDir !== undefined && audiolibList === undefined) {
+    throw new ConfigError('AUDIOLIB_JSON_LIST', 'the path of the audio library list (AUDIOLIB_FILES_DIR is set without it)', '');
+  }
 
   const cors = read.raw('CORS_ORIGINS');
   const config: Config = {
@@ -360,6 +380,13 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     maxUserBytes: read.bytes('MAX_USER_BYTES', 0),
     minFreeDiskBytes: read.bytes('MIN_FREE_DISK_BYTES', 2 ** 30),
     testMediaDir: testMediaDir === undefined ? undefined : path.resolve(cwd, testMediaDir),
+    audioLibrary:
+      audiolibList === undefined
+        ? undefined
+        : {
+            listPath: path.resolve(cwd, audiolibList),
+            filesDir: path.resolve(cwd, audiolibDir ?? path.dirname(audiolibList)),
+          },
     dispatcher: read.oneOf('DISPATCHER', ['local', 'kubernetes'], 'local'),
     workers: read.int('WORKERS', os.availableParallelism(), 1, 1024),
     renderNodeCommand: read.raw('RENDER_NODE_COMMAND')?.split(/\s+/),
@@ -391,6 +418,12 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
       outputUrlTtlS: read.int('OUTPUT_URL_TTL_SECONDS', 86_400, 60, 7 * 86_400),
       fetchFileTimeoutMs: read.int('FETCH_FILE_TIMEOUT_MS', 10_000, 100, 600_000),
       sourceDownloadTimeoutMs: read.int('SOURCE_DOWNLOAD_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    },
+    projectImports: {
+      maxBytes: read.bytes('PROJECT_IMPORT_MAX_BYTES', 20 * 2 ** 30),
+      maxEntries: read.int('PROJECT_IMPORT_MAX_ENTRIES', 1000, 1, 100_000),
+      maxRatio: read.int('PROJECT_IMPORT_MAX_RATIO', 100, 2, 100_000),
+      timeoutS: read.int('PROJECT_IMPORT_TIMEOUT_S', 3600, 10, 7 * 86_400),
     },
     renderNodeEnv: Object.fromEntries(
       RENDER_NODE_PASSTHROUGH.flatMap((name) => (env[name] !== undefined ? [[name, env[name]!]] : [])),

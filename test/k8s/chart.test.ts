@@ -98,6 +98,27 @@ describe('the Helm chart and YAML files', () => {
     expect(withChange((v) => (v.renderNode.gpu.tolerations = [{ key: 'nvidia.com/gpu', effect: 'NoSchedule', value: 'x' }]))).toBe(true);
   });
 
+  it('mounts the audio library volume read-only where AUDIOLIB_FILES_DIR points, and needs a source for it', () => {
+    const docs = renderedSkeleton();
+    const pod = docs.find((d) => d.__file === 'control-plane-deployment.yaml')!.spec.template.spec;
+    const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === 'audiolib');
+    expect(mount).toMatchObject({ mountPath: '/audiolib', readOnly: true });
+    const volume = pod.volumes.find((v: any) => v.name === 'audiolib');
+    expect(volume.persistentVolumeClaim.readOnly).toBe(true);
+    const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
+    expect(configMap.data.AUDIOLIB_FILES_DIR).toBe(mount.mountPath);
+    expect(configMap.data.AUDIOLIB_JSON_LIST).toBeDefined();
+
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    const withLibrary = (library: Record<string, unknown>) => validate({ ...structuredClone(values), audioLibrary: { ...values.audioLibrary, ...library } });
+    expect(withLibrary({ enabled: true })).toBe(false);
+    expect(withLibrary({ enabled: true, existingClaim: 'audio-library' })).toBe(true);
+    expect(withLibrary({ enabled: true, volume: { nfs: { server: 'nas', path: '/audio' } } })).toBe(true);
+    expect(withLibrary({ enabled: true, existingClaim: 'audio-library', subPath: '../etc' })).toBe(false);
+    expect(withLibrary({ enabled: true, existingClaim: 'audio-library', listFile: '../audioLib.json' })).toBe(false);
+    expect(withLibrary({ enabled: true, existingClaim: 'audio-library', subPath: 'library/v1.2' })).toBe(true);
+  });
+
   it('sets only variables the Cutroom config reads and the README documents', () => {
     const configSource = fs.readFileSync('control-plane/src/config.ts', 'utf8');
     const read = new Set([...configSource.matchAll(/read\.\w+(?:<[^>]+>)?\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]));

@@ -13,7 +13,7 @@ const mediaError = z.object({ type: z.string(), message: z.string(), title: z.st
 export const mediaEntrySchema = z.object({
   id: z.string(),
   name: z.string(),
-  type: z.string().describe('test, uploaded, url, output, voiceover; `folder` for folders'),
+  type: z.string().describe('test, uploaded, url, output, voiceover, audiolib; `folder` for folders'),
   filetype: z.string().describe('mp4, mov, mp3, png, m4a, jpg, mxf, webm, ...; `folder` for folders'),
   mediaType: z.string().describe('video, audio, image; `folder` for folders'),
   duration: z.number().describe('100 ns units'),
@@ -28,8 +28,8 @@ export const mediaEntrySchema = z.object({
   progress: z.number().describe('percent of the current stage'),
   error: mediaError.nullable(),
   taskId: z.string().nullable(),
-  categoryId: z.string().nullable(),
-  moodId: z.string().nullable(),
+  categoryId: z.string().describe('audio library files: their category id; "" for other files'),
+  moodId: z.string().describe('audio library files: their mood id; "" for other files'),
   createTime: z.number().describe('unix ms (extension)'),
   folder: z.string().nullable().describe('parent folder id, null at the root (extension)'),
 });
@@ -144,7 +144,7 @@ export function mountMediaFiles(api: ApiRouter, media: MediaService): void {
     path: '/api/mediafiles/:id',
     summary: 'Delete a media file and every stored object of it',
     description:
-      '409 `used_in_projects` when a project mentions the file, unless `force=1`. Shared test media are read-only (403).',
+      '409 `used_in_projects` when a project mentions the file, unless `force=1`. Shared media (test media, the audio library) are read-only (403).',
     auth: 'user',
     params: idParam,
     query: z.object({ force: forceParam }),

@@ -25,7 +25,7 @@ export interface EntryFilter {
 
 export interface ListScope {
   viewerId: string;
-  /** Null: the root, where shared test media are listed too. */
+  /** Null: the root, where shared test media (not the audio library) are listed too. */
   folderId: string | null;
   filter: EntryFilter;
   /** Case-insensitive substring of the name. */
@@ -57,6 +57,8 @@ function mediaConditions(eb: ExpressionBuilder<DB, 'media'>, scope: ListScope, o
     ownerId === null ? eb('owner_id', 'is', null) : eb('owner_id', '=', ownerId),
     scope.folderId === null ? eb('folder_id', 'is', null) : eb('folder_id', '=', scope.folderId),
   ];
+  // Of the shared media, only test media are listed with a user's files; the audio library has its own listing.
+  if (ownerId === null) conditions.push(eb('type', '=', 'test'));
   // Every type wanted: no condition at all, so counts and pages need nothing but the index keys.
   if (!ALL_MEDIA_TYPES.every((type) => scope.filter.mediaTypes.includes(type))) {
     const kinds: Expression<SqlBool>[] = [];

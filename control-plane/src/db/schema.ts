@@ -125,7 +125,8 @@ export interface ProjectDataChunksTable {
   content: string;
 }
 
-export type MediaKind = 'test' | 'uploaded' | 'url' | 'output' | 'voiceover';
+export type MediaKind = 'test' | 'uploaded' | 'url' | 'output' | 'voiceover' | 'audiolib';
+export type AudiolibType = 'music' | 'sound';
 export type MediaType = 'video' | 'audio' | 'image';
 export type MediaStatus = 'render' | 'upload' | 'import' | 'convert' | 'prepare_thumbnails' | 'ready';
 
@@ -212,7 +213,7 @@ export interface DomainEventsTable {
 
 export interface MediaTable {
   id: string;
-  /** Null for shared `test` media. */
+  /** Null for shared media (`test` media, the audio library). */
   owner_id: string | null;
   /** Null: at the root. */
   folder_id: string | null;
@@ -237,8 +238,11 @@ export interface MediaTable {
   /** jsonb: written as JSON text, read as the object. */
   error: ColumnType<MediaError | null, string | null | undefined, string | null>;
   task_id: string | null;
+  /** Audio library files: their category and mood (audiolib_categories / audiolib_moods). */
   category_id: string | null;
   mood_id: string | null;
+  /** Audio library files: music or sound; null for every other entry. */
+  audiolib_type: ColumnType<AudiolibType | null, AudiolibType | null | undefined, AudiolibType | null>;
   original_key: string | null;
   /** A browser-playable copy, when the original is not. */
   proxy_key: string | null;
@@ -285,12 +289,75 @@ export interface UploadChunksTable {
   created_at: Timestamp;
 }
 
+export type ProjectImportStage = 'upload' | 'unpack' | 'import_media' | 'ready';
+
+/** A project import session: a zip received in chunks, unpacked, its media ingested, its project made. */
+export interface ProjectImportsTable {
+  /** Also the id of the project it makes. */
+  id: string;
+  owner_id: string;
+  /** The project's (and folder's) name: the file's name without `.zip`. */
+  name: string;
+  file_name: string;
+  fps_num: number | null;
+  fps_den: number | null;
+  create_folder: ColumnType<boolean, boolean | undefined, boolean>;
+  size_bytes: number;
+  received_bytes: ColumnType<number, number | undefined, number>;
+  stage: ColumnType<ProjectImportStage, ProjectImportStage | undefined, ProjectImportStage>;
+  /** Percent of the current stage. */
+  progress: ColumnType<number, number | undefined, number>;
+  /** Refused or failed for good: `error` says why, and nothing it made is left. */
+  failed: ColumnType<boolean, boolean | undefined, boolean>;
+  error: ColumnType<string, string | undefined, string>;
+  task_id: string | null;
+  folder_id: string | null;
+  /** Media entries the import made. */
+  media_ids: ColumnType<string[], string | undefined, string>;
+  /** The project's timeline (JSON text, kept as written), until the project is made. */
+  timeline: string | null;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A chunk of a project zip, stored as its own object until the unpack joins them. */
+export interface ProjectImportChunksTable {
+  import_id: string;
+  start_byte: number;
+  end_byte: number;
+  object_key: string;
+  created_at: Timestamp;
+}
+
 export interface ObjectDeletionsTable {
   id: string;
   key: string;
   is_prefix: boolean;
   attempts: Generated<number>;
   created_at: Timestamp;
+}
+
+/** A category or a mood of the audio library (one table each, the same shape). */
+export interface AudiolibTagsTable {
+  id: string;
+  audiolib_type: AudiolibType;
+  name: string;
+}
+
+export type AudiolibImportState = 'idle' | 'running' | 'done' | 'failed';
+
+/** The one row (`id = 'current'`) recording the last import of the audio library's list. */
+export interface AudiolibImportTable {
+  id: string;
+  state: ColumnType<AudiolibImportState, AudiolibImportState | undefined, AudiolibImportState>;
+  run_id: string | null;
+  total_count: ColumnType<number, number | undefined, number>;
+  processed_count: ColumnType<number, number | undefined, number>;
+  error: ColumnType<string, string | undefined, string>;
+  started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  heartbeat_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface DB {
@@ -310,4 +377,9 @@ export interface DB {
   object_deletions: ObjectDeletionsTable;
   upload_sessions: UploadSessionsTable;
   upload_chunks: UploadChunksTable;
+  project_imports: ProjectImportsTable;
+  project_import_chunks: ProjectImportChunksTable;
+  audiolib_categories: AudiolibTagsTable;
+  audiolib_moods: AudiolibTagsTable;
+  audiolib_import: AudiolibImportTable;
 }

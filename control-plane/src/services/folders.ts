@@ -3,7 +3,7 @@ import type { DB } from '../db/schema.js';
 import { ancestorsOf, findOwnFolder, subtreeOf } from '../db/media-repository.js';
 import { badRequest, forbidden, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import type { MediaService } from './media.js';
+import { readOnlyReason, type MediaService } from './media.js';
 import type { ObjectDeletionQueue } from './object-deletion-queue.js';
 
 /** The id that names the root folder in paths and bodies. */
@@ -110,12 +110,13 @@ export class FolderService {
       if (files.length > 0) {
         const visible = await trx
           .selectFrom('media')
-          .select(['id', 'owner_id'])
+          .select(['id', 'owner_id', 'type'])
           .where('id', 'in', files)
           .where((eb) => eb.or([eb('owner_id', '=', ownerId), eb('owner_id', 'is', null)]))
           .execute();
         if (visible.length !== files.length) throw notFound(`no media file ${missing(files, visible)}`);
-        if (visible.some((row) => row.owner_id === null)) throw forbidden('shared test media are read-only');
+        const shared = visible.find((row) => row.owner_id === null);
+        if (shared) throw forbidden(readOnlyReason(shared));
         await trx
           .updateTable('media')
           .set({ folder_id: target, updated_at: new Date() })

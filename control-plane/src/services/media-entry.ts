@@ -30,8 +30,9 @@ export interface MediaEntry {
   progress: number;
   error: MediaError | null;
   taskId: string | null;
-  categoryId: string | null;
-  moodId: string | null;
+  /** Audio library files: the ids of their category and mood; "" otherwise. */
+  categoryId: string;
+  moodId: string;
   createTime: number;
   folder: string | null;
 }
@@ -60,8 +61,8 @@ export function mediaEntry(row: MediaRow, urls: PlayableUrls): MediaEntry {
     progress: row.progress,
     error: row.error,
     taskId: row.task_id,
-    categoryId: row.category_id,
-    moodId: row.mood_id,
+    categoryId: row.category_id ?? '',
+    moodId: row.mood_id ?? '',
     createTime: row.create_time_ms,
     folder: row.folder_id,
   };
@@ -86,8 +87,8 @@ export function folderEntry(row: FolderRow): MediaEntry {
     progress: 100,
     error: null,
     taskId: null,
-    categoryId: null,
-    moodId: null,
+    categoryId: '',
+    moodId: '',
     createTime: row.create_time_ms,
     folder: row.parent_id,
   };

@@ -115,7 +115,8 @@ export interface MediaPatch {
  * - `find` (internal, any owner) / `findVisible` (a user's view) / `describe` / `describeMany`
  *   (a project's media: the MediaCatalog of the projects service) / `list`,
  * - `delete` (row and every stored object, refusing `used_in_projects` unless forced).
- * Shared `test` media (owner null) are visible to every user and read-only to them.
+ * Shared media (owner null: `test` media and the audio library) are visible to every user and
+ * read-only to them.
  */
 export class MediaService {
   constructor(
@@ -341,11 +342,11 @@ export class MediaService {
   /**
    * Deletes a user's entry, its row and every stored object (original, proxy, thumbnails).
    * Refuses with `used_in_projects` (409) when a project mentions it, unless `force`.
-   * Shared test media are read-only: 403.
+   * Shared media (test media, the audio library) are read-only: 403.
    */
   async delete(viewerId: string, id: string, force: boolean): Promise<void> {
     const row = await this.findVisible(viewerId, id);
-    if (row.owner_id === null) throw forbidden('shared test media are read-only');
+    if (row.owner_id === null) throw forbidden(readOnlyReason(row));
     if (!force) await this.assertUnused(viewerId, [id]);
     const queued = await this.db.transaction().execute(async (trx) => {
       const locked = await trx
@@ -393,6 +394,11 @@ export class MediaService {
     }
     return this.deletions.enqueue(trx, objects);
   }
+}
+
+/** Why a user cannot change a shared entry (a 403's message). */
+export function readOnlyReason(row: Pick<MediaRow, 'type'>): string {
+  return row.type === 'audiolib' ? 'audio library files are read-only' : 'shared test media are read-only';
 }
 
 function clampProgress(value: number): number {
