@@ -51,7 +51,7 @@ export function CallbacksPanel({ context }: { context: OpsContext }) {
                 </td>
                 <td>
                   {event.delivery === 'failed' && (
-                    <button type="button" onClick={() => void redeliver(event.id)} aria-label={`Send callback ${event.id} again`}>
+                    <button type="button" onClick={() => void redeliver(event.id)} aria-label={`Re-deliver callback ${event.id}`}>
                       Re-deliver
                     </button>
                   )}

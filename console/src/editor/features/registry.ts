@@ -1,5 +1,7 @@
 import type { ComponentType } from 'preact';
 import type { EditorContext } from '../editor-context.js';
+import { audioLibraryFeature } from './audio-library-panel.js';
+import { projectImportFeature } from './project-import-panel.js';
 
 /**
  * Editor features that need API routes not every server has: each is a small module that adds
@@ -17,7 +19,7 @@ export interface EditorFeature {
   Panel: ComponentType<{ context: EditorContext }>;
 }
 
-export const FEATURES: EditorFeature[] = [];
+export const FEATURES: EditorFeature[] = [audioLibraryFeature, projectImportFeature];
 
 /** The features the server supports, judged by its OpenAPI paths. */
 export function availableFeatures(openApiPaths: string[]): EditorFeature[] {

@@ -99,7 +99,7 @@ export function PlayerPanel({ context }: { context: EditorContext }) {
               onClick={() =>
                 context.edit(`sound ${entry.name}`, (t) => ({
                   ...t,
-                  sound: [...t.sound, { ...ref(), id: newClipId(), origin: 'library', startHns: 0, inHns, outHns: Math.min(outHns, inHns + Math.max(timelineDurationHns(t), 10_000_000)), volume: 1 }],
+                  sound: [...t.sound, { ...ref(), id: newClipId(), origin: 'library', startHns: 0, inHns, outHns: Math.min(outHns, inHns + Math.max(timelineDurationHns(t), 100_000_000)), volume: 1 }],
                 }))
               }
             >

@@ -4,6 +4,7 @@ import type { ProjectList } from '../../api/types.js';
 import type { EditorContext } from '../editor-context.js';
 import type { EditHistory } from '../history/edit-history.js';
 import { emptyTimeline, type Timeline } from '../timeline/timeline-model.js';
+import { fromImportedTimeline, isImportedTimeline } from '../features/imported-timeline.js';
 
 export interface OpenProject {
   id: string;
@@ -51,11 +52,13 @@ export function ProjectsPanel({ context, history, project, onProject, onOpen }: 
   async function open(id: string): Promise<void> {
     try {
       const entry = await ok(context.api.GET('/api/projects/{id}', { params: { path: { id } } }));
-      const saved = (entry.data as Timeline | null) ?? emptyTimeline();
+      let dropped: string[] = [];
+      let saved = (entry.data as Timeline | null) ?? emptyTimeline();
+      if (isImportedTimeline(entry.data)) ({ timeline: saved, dropped } = fromImportedTimeline(entry.data));
       const latest = await history.load(id);
       onProject({ id, name: entry.name });
       onOpen(latest ?? saved);
-      setMessage(`Opened ${entry.name}`);
+      setMessage(dropped.length > 0 ? `Opened ${entry.name}; the timeline here leaves out ${dropped.join(', ')}` : `Opened ${entry.name}`);
       context.announce(`Project ${entry.name} opened`);
     } catch (error) {
       setMessage(`Could not open it: ${(error as Error).message}`);

@@ -10,6 +10,8 @@
 export interface UploadTransport {
   /** Base URL of the API ('' in the console). */
   baseUrl: string;
+  /** The upload route: media (the default), or a project import (`/api/upload/project`), which speaks the same protocol. */
+  endpoint?: '/api/upload/media' | '/api/upload/project';
   token: () => string;
   fetch?: typeof fetch;
 }
@@ -116,7 +118,8 @@ export class ResumableUpload {
 
   private async put(body: Blob | Uint8Array, contentRange: string, signal?: AbortSignal): Promise<Response> {
     const doFetch = this.transport.fetch ?? fetch;
-    const response = await doFetch(`${this.transport.baseUrl}/api/upload/media?id=${encodeURIComponent(this.mediaId)}`, {
+    const endpoint = this.transport.endpoint ?? '/api/upload/media';
+    const response = await doFetch(`${this.transport.baseUrl}${endpoint}?id=${encodeURIComponent(this.mediaId)}`, {
       method: 'PUT',
       headers: { Authorization: this.transport.token(), 'Content-Type': 'application/octet-stream', 'Content-Range': contentRange },
       body: body as BodyInit,
