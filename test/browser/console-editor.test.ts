@@ -132,9 +132,9 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
       await expect.poll(() => card(name).getAttribute('data-progress'), { timeout: 90_000 }).toBe('100');
       await expect.poll(() => card(name).locator('img').count()).toBe(1);
     }
-    await page.getByLabel('Search').fill('re');
+    await page.getByLabel('Search media').fill('re');
     await expect.poll(() => page.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name')).sort())).toEqual(['green.mp4', 'red.mp4']);
-    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Search media').fill('');
     await page.getByLabel('Sort by').selectOption('name');
     await page.getByLabel('Order').selectOption('asc');
     await expect.poll(() => page.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name')))).toEqual(['blue.mp4', 'green.mp4', 'noise.mp4', 'red.mp4']);

@@ -93,7 +93,7 @@ function AudioLibraryPanel({ context }: { context: EditorContext }) {
             </option>
           ))}
         </select>
-        <label for="audiolib-search">Search</label>
+        <label for="audiolib-search">Search the audio library</label>
         <input id="audiolib-search" type="search" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
       </div>
       {error && <p class="error">{error}</p>}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, ok } from '../../api/client.js';
 import type { MediaEntry } from '../../api/types.js';
 import { formatBytes, formatHns } from '../../shared/time-format.js';
@@ -15,9 +15,13 @@ export function LibraryPanel({ context }: { context: EditorContext }) {
   const [error, setError] = useState('');
   const [folderName, setFolderName] = useState('');
 
+  // Answers can come back out of order when the query changes quickly: only the newest counts.
+  const latest = useRef(0);
   const load = async () => {
+    const request = ++latest.current;
     try {
       const page = await ok(context.api.GET('/api/mediafiles', { params: { query: toApiQuery(query) } }));
+      if (request !== latest.current) return;
       setEntries(page.entries);
       setTotal(page.total_count);
       setError('');
@@ -89,7 +93,7 @@ export function LibraryPanel({ context }: { context: EditorContext }) {
         ))}
       </nav>
       <div class="row">
-        <label for="library-search">Search</label>
+        <label for="library-search">Search media</label>
         <input id="library-search" type="search" value={query.search} onInput={(e) => change({ search: (e.target as HTMLInputElement).value })} />
         <label for="library-sort">Sort by</label>
         <select id="library-sort" value={query.sortField} onChange={(e) => change({ sortField: (e.target as HTMLSelectElement).value as SortField })}>
