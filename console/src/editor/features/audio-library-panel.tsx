@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ok } from '../../api/client.js';
 import type { MediaEntry } from '../../api/types.js';
 import { formatHns } from '../../shared/time-format.js';
@@ -35,10 +35,13 @@ function AudioLibraryPanel({ context }: { context: EditorContext }) {
   }, [type]);
 
   const [tick, setTick] = useState(0);
+  const latest = useRef(0);
   useEffect(() => {
+    const request = ++latest.current;
     const query = { type, count: 20, ...(category ? { category_id: category } : {}), ...(mood ? { mood_id: mood } : {}), ...(search ? { search } : {}) };
     ok(context.api.GET('/api/audiolib_files', { params: { query } }))
       .then((page) => {
+        if (request !== latest.current) return;
         setEntries(page.entries as MediaEntry[]);
         setTotal(page.total_count);
         setError('');

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ok } from '../../api/client.js';
 import type { ProjectList } from '../../api/types.js';
 import type { EditorContext } from '../editor-context.js';
@@ -23,9 +23,11 @@ export function ProjectsPanel({ context, history, project, onProject, onOpen }: 
   const [message, setMessage] = useState('');
   const [version, setVersion] = useState(0);
 
+  const latest = useRef(0);
   useEffect(() => {
+    const request = ++latest.current;
     ok(context.api.GET('/api/projects', { params: { query: { start_number: '0', count: '20', ...(search ? { search } : {}) } } }))
-      .then(setList)
+      .then((answer) => request === latest.current && setList(answer))
       .catch((error: Error) => setMessage(error.message));
   }, [search, version]);
 
