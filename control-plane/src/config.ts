@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { RELEASE } from './version.js';
+import { NO_POD_OPTIONS, parseRenderPodOptions, RENDER_NODE_UID, type RenderPodOptions } from './operator/render-pod-options.js';
 
 /**
  * The one place that reads the environment. Every variable is parsed and checked at start-up;
@@ -40,6 +41,12 @@ export interface Config {
   /** How long an auth token stays valid after its last WebSocket closes. */
   tokenGraceMs: number;
   wsPingIntervalMs: number;
+  /** Connections of this replica's database pool. */
+  databasePoolSize: number;
+  /** The installation-wide metrics gauges come from a database snapshot at most this old. */
+  metricsSnapshotIntervalMs: number;
+  /** Apply pending migrations at start-up (off where a Job applies them before a rollout). */
+  migrateOnStart: boolean;
   shutdownTimeoutMs: number;
   /** Secret for signed URLs and other HMACs; generated and kept under DATA_DIR when unset (embedded only). */
   signingSecret: string | undefined;
@@ -184,6 +191,11 @@ export interface RenderJobConfig {
   gpuNodeSelector: Record<string, string>;
   gpuTolerations: Toleration[];
   ttlSecondsAfterFinished: number;
+  /** What the platform adds to the pods of software and of GPU tasks. */
+  cpuPod: RenderPodOptions;
+  gpuPod: RenderPodOptions;
+  /** The UID render nodes run as; undefined: the platform's choice (OpenShift's restricted SCC). */
+  runAsUid: number | undefined;
 }
 
 /** What a local render node may see of our environment: where its tools are, and no secrets. */
@@ -297,6 +309,15 @@ class EnvReader {
       });
   }
 
+  /** Render-node pod options as JSON (see render-pod-options.ts); unset: none. */
+  podOptions(name: string): RenderPodOptions {
+    const value = this.raw(name);
+    if (value === undefined) return NO_POD_OPTIONS;
+    const parsed = parseRenderPodOptions(value);
+    if ('error' in parsed) throw new ConfigError(name, `a JSON object of render-node pod options (${parsed.error})`, value);
+    return parsed.options;
+  }
+
   list(name: string): string[] {
     return (this.raw(name) ?? '').split(',').map((v) => v.trim()).filter(Boolean);
   }
@@ -330,10 +351,6 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
 
   const signingSecret = read.raw('SIGNING_SECRET');
   const operatorOnly = options.needsDatabase === false;
-  if (!embedded && signingSecret === undefined && !operatorOnly) {
-    // Replicas must verify each other's signed URLs, so a per-replica generated secret would not do.
-    throw new ConfigError('SIGNING_SECRET', 'a secret string shared by every replica (required when PROFILE=production)', '');
-  }
   if (signingSecret !== undefined && signingSecret.length < 16) {
     throw new ConfigError('SIGNING_SECRET', 'a secret of at least 16 characters', '********');
   }
@@ -372,6 +389,9 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     cpuThreads: read.int('CPU_THREADS', Math.min(4, Math.max(1, os.availableParallelism() - 1)), 0, 64),
     tokenGraceMs: read.int('TOKEN_GRACE_SECONDS', 300, 0, 7 * 86400) * 1000,
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 20_000, 50, 600_000),
+    databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    metricsSnapshotIntervalMs: read.int('METRICS_SNAPSHOT_INTERVAL_MS', 15_000, 1000, 600_000),
+    migrateOnStart: read.bool('MIGRATE_ON_START', true),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     signingSecret,
     storage: operatorOnly ? { driver: 'fs', root: path.join(dataDir, 'objects') } : readStorage(read, embedded, dataDir),
@@ -474,6 +494,9 @@ function loadKubernetesConfig(read: EnvReader): KubernetesConfig {
       gpuNodeSelector: read.labels('RENDER_NODE_GPU_NODE_SELECTOR', 'nvidia.com/gpu.present=true'),
       gpuTolerations: read.tolerations('RENDER_NODE_GPU_TOLERATIONS', 'nvidia.com/gpu:NoSchedule'),
       ttlSecondsAfterFinished: read.int('KUBERNETES_JOB_TTL_SECONDS', 3600, 0, 30 * 86400),
+      cpuPod: read.podOptions('RENDER_NODE_CPU_POD'),
+      gpuPod: read.podOptions('RENDER_NODE_GPU_POD'),
+      runAsUid: read.raw('RENDER_NODE_UID') === 'none' ? undefined : read.int('RENDER_NODE_UID', RENDER_NODE_UID, 1, 2 ** 31 - 1),
     },
   };
 }

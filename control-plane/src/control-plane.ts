@@ -5,7 +5,9 @@ import express from 'express';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openDatabase, ping, type Database } from './db/database.js';
-import { Metrics } from './metrics.js';
+import { countGpuFallbacks } from '@cutroom/render-node';
+import { lostWorkerReason, Metrics } from './metrics.js';
+import { readQueueSnapshot } from './work/queue-snapshot.js';
 import { OpenApiRegistry } from './http/openapi.js';
 import { ApiRouter, type Authenticate, type AuthKind, type Principal } from './http/route.js';
 import { createHttpApp } from './http/app.js';
@@ -16,6 +18,7 @@ import { DevelopersService } from './services/developers.js';
 import { IdentityService } from './services/identity.js';
 import { StatsService } from './services/stats.js';
 import { PresenceServer } from './realtime/presence-server.js';
+import { LocalBus, PostgresBus, type ReplicaBus } from './realtime/replica-bus.js';
 import { mountOperations } from './api/operations.js';
 import { mountUsers } from './api/users.js';
 import { mountDevelopers } from './api/developers.js';
@@ -147,11 +150,13 @@ export async function startControlPlane(
 ): Promise<ControlPlane> {
   const database = await openDatabase({
     url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
     pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   try {
-    await database.migrate();
+    // Off, the replica serves the schema it finds; /readyz answers 503 until it is current.
+    if (config.migrateOnStart) await database.migrate();
   } catch (error) {
     await database.close();
     throw error;
@@ -164,17 +169,17 @@ export async function startControlPlane(
     if (url === undefined) throw new Error('signed URLs are available once the server listens');
     return url;
   };
+  const metrics = new Metrics();
   let opened: Awaited<ReturnType<typeof openObjectStore>>;
   let signer: UrlSigner;
   try {
-    signer = new UrlSigner(await loadSigningSecret(config.signingSecret, config.dataDir));
-    opened = await openObjectStore(config.storage, signer, baseUrl);
+    signer = new UrlSigner(await loadSigningSecret(config.signingSecret, config.dataDir, config.profile === 'production' ? db : undefined));
+    opened = await openObjectStore(config.storage, signer, baseUrl, (operation) => metrics.s3Errors.inc({ operation }));
   } catch (error) {
     await database.close();
     throw error;
   }
   const storage = opened.store;
-  const metrics = new Metrics();
   const developers = new DevelopersService(db);
   const identity = new IdentityService(db, developers, {
     allowAnonymous: config.allowAnonymous,
@@ -183,10 +188,11 @@ export async function startControlPlane(
     liveWindowMs: config.wsPingIntervalMs * 3,
   });
   let url = '';
+  const replicaId = newId();
   const work = new WorkQueue(
     db,
     {
-      replicaId: newId(),
+      replicaId,
       internalUrl: () => config.internalUrl ?? url,
       dispatchIntervalMs: config.dispatchIntervalMs,
       watchdogIntervalMs: config.watchdogIntervalMs,
@@ -234,7 +240,22 @@ export async function startControlPlane(
       if (task.state === 'running') void dispatcher.recordProgress(task.id, task.progress * 100);
     });
   }
-  metrics.observeTasks(() => work.store.counts());
+  metrics.observeQueue(() => readQueueSnapshot(db), config.metricsSnapshotIntervalMs);
+  metrics.observePool(() => database.poolStats());
+  work.observeAttempts({
+    dispatched: (task) => {
+      metrics.attempts.inc({ kind: task.kind });
+      if (task.attempts === 1) metrics.queueWait.observe({ kind: task.kind }, Math.max(0, Date.now() - new Date(task.created_at).getTime()) / 1000);
+    },
+    lost: (task, reason) => metrics.lostWorkers.inc({ kind: task.kind, reason: lostWorkerReason(reason) }),
+  });
+  work.onChange((task) => {
+    const result = task.state === 'completed' ? 'completed' : task.state === 'error' ? 'failed' : task.state === 'aborted' ? 'aborted' : undefined;
+    if (!result) return;
+    metrics.tasksFinished.inc({ kind: task.kind, result });
+    if (task.gpu) metrics.gpuFallbacks.inc(countGpuFallbacks(task.log));
+    if (task.started_at) metrics.runTime.observe({ kind: task.kind, result }, Math.max(0, Date.now() - new Date(task.started_at).getTime()) / 1000);
+  });
   // Uploads and project imports in progress are sessions, not tasks: counted by their services (made below).
   let uploads: UploadService | undefined;
   let projectImports: ProjectImportService | undefined;
@@ -282,8 +303,23 @@ export async function startControlPlane(
     maxCount: 1000,
   });
 
+  // A render node reports to whichever replica it reaches; the owner's socket may be on another.
+  let bus: ReplicaBus;
+  try {
+    bus = config.databaseUrl ? await PostgresBus.start(config.databaseUrl, db, replicaId, logger.child({ component: 'replica-bus' })) : new LocalBus();
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  bus.subscribe('task_progress', (payload) => {
+    const { ownerId, message } = payload as { ownerId: string; message: { type: string; payload?: unknown } };
+    presence.pushToUser(ownerId, message);
+  });
   work.onChange((task) => {
-    if (task.owner_id) presence.pushToUser(task.owner_id, taskProgressMessage(task));
+    if (!task.owner_id) return;
+    const message = taskProgressMessage(task);
+    presence.pushToUser(task.owner_id, message);
+    bus.publish('task_progress', { ownerId: task.owner_id, message });
   });
   const cpu = new CpuPool(config.cpuThreads, (error) => logger.error({ err: error }, 'a CPU pool thread failed'));
   projects = new ProjectsService(
@@ -355,7 +391,7 @@ export async function startControlPlane(
     config.overlaySweepIntervalMs,
     logger.child({ component: 'overlay-sweeper' }),
   );
-  const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }));
+  const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }), (outcome) => metrics.callbacks.inc({ outcome }));
   const audioLibrary = new AudioLibraryService(db, media);
   const audioLibraryImport = new AudioLibraryImport(db, media, storage, objectDeletions, mediaIngest, logger.child({ component: 'audio-library' }), {
     library: config.audioLibrary,
@@ -454,6 +490,8 @@ export async function startControlPlane(
         openapi: () =>
           registry.document({ title: 'Cutroom API', version: versionString(), serverUrl: publicUrl }),
         ready: async () => {
+          // Leaving: no load balancer that still probes should pick this replica again.
+          if (stopping) throw serviceUnavailable('shutting down');
           await ping(db);
           if (!(await database.isMigrated())) throw serviceUnavailable('migrations are not applied');
         },
@@ -543,6 +581,7 @@ export async function startControlPlane(
       clearInterval(uploadSweepTimer);
       clearInterval(importTimer);
       await sweeping;
+      await bus.close();
       await database.close();
       opened.close();
       logger.info('stopped');

@@ -41,7 +41,9 @@ describe.each(drivers)('operations endpoints (%s)', (driver) => {
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     expect(res.text).toMatch(/cutroom_http_request_duration_seconds_count\{method="GET",route="\/api\/users\/:id",status="404"\} 1/);
     expect(res.text).toMatch(/cutroom_websocket_open_sockets 1/);
-    expect(res.text).toMatch(/cutroom_process_resident_memory_bytes/);
+    expect(res.text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(res.text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(res.text).toMatch(/^cutroom_build_info\{version="[^"]+",node_version="\d+\.\d+\.\d+"\} 1/m);
     await editor.close();
   });
 

@@ -308,6 +308,16 @@ describe('editing tasks asking for GPU encoding (RENDER_GPU=nvenc)', () => {
     // Without a usable NVENC (no GPU on this machine) the only warning is the fall-back to software.
     const warnings = task.log.filter((line) => line.startsWith('warning:'));
     expect(warnings.every((line) => line === 'warning: h264_nvenc failed; encoding in software')).toBe(true);
+    // Each fall-back to software is counted for ops.
+    const metrics = (await server.api().get('/metrics')).text;
+    expect(metrics).toContain(`cutroom_render_gpu_fallbacks_total ${warnings.length}`);
+
+    // A VP9 render has no NVENC encoder: it does not ask for a GPU node at all.
+    const webm = await api.post('/api/task/editing', {
+      xtl_task: xtl(`<group container="webm" vcodec="vp9" acodec="opus"><track>${clip(video.id, '00:00:00:00', '00:00:01:00')}</track></group>`),
+    });
+    expect(webm.status, webm.text).toBe(200);
+    expect((await server.controlPlane.services.work.store.get(webm.body.taskId))!.gpu).toBe(false);
     await editor.close();
   });
 });

@@ -360,6 +360,13 @@ export interface AudiolibImportTable {
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+/** Secrets the replicas share and generate themselves when not configured (0012). */
+export interface InstanceSecretsTable {
+  name: string;
+  value: string;
+  created_at: Generated<Timestamp>;
+}
+
 export interface DB {
   developers: DevelopersTable;
   users: UsersTable;
@@ -382,4 +389,5 @@ export interface DB {
   audiolib_categories: AudiolibTagsTable;
   audiolib_moods: AudiolibTagsTable;
   audiolib_import: AudiolibImportTable;
+  instance_secrets: InstanceSecretsTable;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import {
   CONTAINER_MIME_TYPES,
   checkTimeline,
+  hasGpuEncoder,
   parseXtl,
   RenderError,
   XtlError,
@@ -103,6 +104,7 @@ export class EditingTasks {
           bucketKey: bucket ? DeveloperBucket.outputKey(taskId, row.name, index, doc.groups.length) : null,
         });
       }
+      // Only H.264 and HEVC have NVENC encoders: other renders would hold a GPU node for nothing.
       const spec: StoredRenderSpec = {
         xtl: request.xtl_task,
         projectId,
@@ -112,7 +114,7 @@ export class EditingTasks {
         bucket,
       };
       await this.work.submit(
-        { id: taskId, kind: 'render', ownerId: user.id, developerId: user.developerId, spec: spec as unknown as Record<string, unknown>, gpu: this.options.gpu },
+        { id: taskId, kind: 'render', ownerId: user.id, developerId: user.developerId, spec: spec as unknown as Record<string, unknown>, gpu: this.options.gpu && settings.some(hasGpuEncoder) },
         trx,
       );
       await trx
