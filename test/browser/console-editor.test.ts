@@ -10,6 +10,9 @@ import { makeMedia } from '../support/media.js';
 import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { accessibilityViolations, collectConsoleErrors, saveScreenshot } from '../support/console-checks.js';
 
+/** A page on a loaded machine may take seconds to react: polls wait up to 15 s unless told otherwise. */
+const poll: typeof expect.poll = (fn, options) => expect.poll(fn, { timeout: 15_000, ...(typeof options === 'number' ? { timeout: options } : options) });
+
 /**
  * The reference editor at `/`, clicked through as a person would: an upload that loses its
  * connection and then the page, resumed from where the server held it; several files at once;
@@ -86,7 +89,7 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
 
   it('opens a session, and resumes an upload after a dropped connection and a reload', async () => {
     await page.goto(`${server.url}/`);
-    await expect.poll(() => page.getByTestId('session-status').textContent()).toMatch(/^Connected/);
+    await poll(() => page.getByTestId('session-status').textContent()).toMatch(/^Connected/);
     const sessionId = new URL(page.url()).searchParams.get('session_id');
     expect(sessionId).toMatch(/^[\w-]{22}$/);
 
@@ -97,28 +100,28 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
     let puts = 0;
     await page.route('**/api/upload/media?id=*', (route) => (route.request().method() === 'PUT' && ++puts > 1 ? route.abort('connectionreset') : route.continue()));
     await fileInput().setInputFiles(file);
-    await expect.poll(() => page.getByTestId('upload-row').getAttribute('data-state'), { timeout: 20_000 }).toBe('retrying');
-    await page.unroute('**/api/upload/media?id=*');
-
-    // The page goes away mid-upload; the next one lists the upload and resumes it.
+    await poll(() => page.getByTestId('upload-row').getAttribute('data-state'), { timeout: 20_000 }).toBe('retrying');
+    // The page goes away mid-upload (the network still failing, so no retry of the old page
+    // gets through); the next one lists the upload and resumes it.
     await page.reload();
-    await expect.poll(() => page.getByTestId('session-status').textContent()).toMatch(/^Connected/);
+    await page.unroute('**/api/upload/media?id=*');
+    await poll(() => page.getByTestId('session-status').textContent()).toMatch(/^Connected/);
     expect(new URL(page.url()).searchParams.get('session_id')).toBe(sessionId);
-    await expect.poll(() => page.getByTestId('unfinished-upload').textContent()).toMatch(/^noise\.mp4 — 256 KiB of/);
+    await poll(() => page.getByTestId('unfinished-upload').textContent()).toMatch(/^noise\.mp4 — 256 KiB of/);
     errors.length = 0;
     const ranges: string[] = [];
     page.on('request', (request) => {
       if (request.method() === 'PUT' && request.url().includes('/api/upload/media')) ranges.push(request.headers()['content-range']!);
     });
     await fileInput().setInputFiles(file);
-    await expect.poll(() => page.getByTestId('upload-row').getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
+    await poll(() => page.getByTestId('upload-row').getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
     expect(await page.getByTestId('upload-row').textContent()).toContain("(resumed at 256 KiB)");
     // It asked what the server held, then sent only the rest.
     expect(ranges[0]).toBe(`bytes */${size}`);
     expect(ranges[1]).toMatch(new RegExp(`^bytes 262144-\\d+/${size}$`));
     expect(ranges.some((range) => range.startsWith('bytes 0-'))).toBe(false);
-    await expect.poll(() => card('noise.mp4').getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');
-    await expect.poll(() => card('noise.mp4').getAttribute('data-progress'), { timeout: 60_000 }).toBe('100');
+    await poll(() => card('noise.mp4').getAttribute('data-status'), { timeout: 60_000 }).toBe('ready');
+    await poll(() => card('noise.mp4').getAttribute('data-progress'), { timeout: 60_000 }).toBe('100');
     // What arrived is the very file: ingest read its length.
     const entry = (await server.api(await tokenOf(page)).get('/api/mediafiles?search=noise')).body.entries[0];
     expect(entry).toMatchObject({ size, mediaType: 'video', width: W, height: H, duration: 20_000_000 });
@@ -128,34 +131,34 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
   it('uploads several files at once and browses the library', async () => {
     await fileInput().setInputFiles([await solid('red', 'red', 3), await solid('blue', 'blue', 3), await solid('green', 'green', 2)]);
     for (const name of ['red.mp4', 'blue.mp4', 'green.mp4']) {
-      await expect.poll(() => card(name).getAttribute('data-status'), { timeout: 90_000 }).toBe('ready');
-      await expect.poll(() => card(name).getAttribute('data-progress'), { timeout: 90_000 }).toBe('100');
-      await expect.poll(() => card(name).locator('img').count()).toBe(1);
+      await poll(() => card(name).getAttribute('data-status'), { timeout: 90_000 }).toBe('ready');
+      await poll(() => card(name).getAttribute('data-progress'), { timeout: 90_000 }).toBe('100');
+      await poll(() => card(name).locator('img').count()).toBe(1);
     }
     await page.getByLabel('Search media').fill('re');
-    await expect.poll(() => page.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name')).sort())).toEqual(['green.mp4', 'red.mp4']);
+    await poll(() => page.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name')).sort())).toEqual(['green.mp4', 'red.mp4']);
     await page.getByLabel('Search media').fill('');
     await page.getByLabel('Sort by').selectOption('name');
     await page.getByLabel('Order').selectOption('asc');
-    await expect.poll(() => page.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name')))).toEqual(['blue.mp4', 'green.mp4', 'noise.mp4', 'red.mp4']);
+    await poll(() => page.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name')))).toEqual(['blue.mp4', 'green.mp4', 'noise.mp4', 'red.mp4']);
     await page.getByLabel('audio', { exact: true }).check();
-    await expect.poll(() => page.getByTestId('media-card').count()).toBe(0);
+    await poll(() => page.getByTestId('media-card').count()).toBe(0);
     await page.getByLabel('audio', { exact: true }).uncheck();
     await page.getByLabel('New folder').fill('Rushes');
     await page.getByRole('button', { name: 'Create folder' }).click();
     await page.getByRole('button', { name: 'Open folder Rushes' }).click();
-    await expect.poll(() => page.getByTestId('media-card').count()).toBe(0);
+    await poll(() => page.getByTestId('media-card').count()).toBe(0);
     await page.getByRole('button', { name: 'Library', exact: true }).click();
-    await expect.poll(() => page.getByTestId('media-card').count()).toBe(5);
+    await poll(() => page.getByTestId('media-card').count()).toBe(5);
   });
 
   it('plays and seeks a clip, and shows its thumbnail strip', async () => {
     await page.getByRole('button', { name: 'Select red.mp4' }).click();
     const video = page.getByTestId('preview-video');
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState)).toBeGreaterThanOrEqual(1);
+    await poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState)).toBeGreaterThanOrEqual(1);
     await page.getByLabel('Position').fill('15000000');
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeCloseTo(1.5, 1);
-    await expect.poll(() => page.getByTestId('thumbnail-strip').locator('img').count()).toBe(10);
+    await poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeCloseTo(1.5, 1);
+    await poll(() => page.getByTestId('thumbnail-strip').locator('img').count()).toBe(10);
   });
 
   it('builds a timeline with a transition, an overlay and text, renders it, and the frames are right', async () => {
@@ -177,7 +180,7 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
     await page.getByLabel('Starts at (s)').last().fill('2');
     await page.getByLabel('Lasts (s)').last().fill('1');
     await page.getByRole('button', { name: 'Add text' }).click();
-    await expect.poll(() => page.getByTestId('timeline-length').textContent()).toBe('Length 0:03.20');
+    await poll(() => page.getByTestId('timeline-length').textContent()).toBe('Length 0:03.20');
 
     await page.getByText('XTL of this timeline').click();
     const xtl = await page.getByTestId('xtl').textContent();
@@ -185,9 +188,9 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
     expect(xtl).toMatch(/<clip src="[\w-]+" start="4000000" stop="12000000" mstart="0" timeFormat="100ns_units">/);
 
     await page.getByRole('button', { name: 'Render' }).click();
-    await expect.poll(() => page.getByTestId('render-status').getAttribute('data-status'), { timeout: 120_000, interval: 500 }).toBe('completed');
+    await poll(() => page.getByTestId('render-status').getAttribute('data-status'), { timeout: 120_000, interval: 500 }).toBe('completed');
     const output = page.getByTestId('output-video');
-    await expect.poll(() => output.evaluate((v: HTMLVideoElement) => v.readyState)).toBeGreaterThanOrEqual(1);
+    await poll(() => output.evaluate((v: HTMLVideoElement) => v.readyState)).toBeGreaterThanOrEqual(1);
     expect(await output.evaluate((v: HTMLVideoElement) => v.duration)).toBeCloseTo(3.2, 1);
     await saveScreenshot(page, 'console-editor');
 
@@ -230,20 +233,20 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
   it('saves a project, undoes and redoes through the action history, and reopens it after a reload', async () => {
     await page.getByLabel('Name', { exact: true }).fill('Red to blue');
     await page.getByRole('button', { name: 'Save as new project' }).click();
-    await expect.poll(() => page.getByTestId('current-project').textContent()).toBe('Project: Red to blue');
+    await poll(() => page.getByTestId('current-project').textContent()).toBe('Project: Red to blue');
     const xtl = () => page.getByTestId('xtl').textContent();
     const firstOut = async () => /<clip src="[\w-]+" start="0" stop="(\d+)"/.exec((await xtl())!)?.[1];
 
     await commit(page.getByTestId('main-clip').nth(0).getByLabel('Out (s)'), '1.5');
-    await expect.poll(firstOut).toBe('15000000');
+    await poll(firstOut).toBe('15000000');
     await commit(page.getByTestId('overlay-clip').nth(0).getByLabel('X %'), '10');
-    await expect.poll(xtl).toContain('<param name="x" value="10%"/>');
+    await poll(xtl).toContain('<param name="x" value="10%"/>');
     await page.getByRole('button', { name: 'Undo' }).click();
-    await expect.poll(xtl).toContain('<param name="x" value="60%"/>');
+    await poll(xtl).toContain('<param name="x" value="60%"/>');
     await page.getByRole('button', { name: 'Undo' }).click();
-    await expect.poll(firstOut).toBe('20000000');
+    await poll(firstOut).toBe('20000000');
     await page.getByRole('button', { name: 'Redo' }).click();
-    await expect.poll(firstOut).toBe('15000000');
+    await poll(firstOut).toBe('15000000');
 
     // The server holds the same history: two actions, the newest undone.
     const api = server.api(await tokenOf(page));
@@ -254,16 +257,16 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
       ['overlay x', true],
     ]);
     await page.reload();
-    await expect.poll(() => page.getByTestId('session-status').textContent()).toMatch(/^Connected/);
+    await poll(() => page.getByTestId('session-status').textContent()).toMatch(/^Connected/);
     await page.getByRole('button', { name: 'Open project Red to blue' }).click();
-    await expect.poll(() => page.getByTestId('current-project').textContent()).toBe('Project: Red to blue');
+    await poll(() => page.getByTestId('current-project').textContent()).toBe('Project: Red to blue');
     await page.getByText('XTL of this timeline').click();
-    await expect.poll(firstOut).toBe('15000000');
+    await poll(firstOut).toBe('15000000');
     expect(await xtl()).toContain('<param name="x" value="60%"/>');
     expect(await page.getByTestId('main-clip').count()).toBe(2);
     // The redo branch came back with it.
     await page.getByRole('button', { name: 'Redo' }).click();
-    await expect.poll(xtl).toContain('<param name="x" value="10%"/>');
+    await poll(xtl).toContain('<param name="x" value="10%"/>');
 
     expect(await accessibilityViolations(page)).toEqual([]);
     expect(errors).toEqual([]);

@@ -11,6 +11,9 @@ import { accessibilityViolations, collectConsoleErrors } from '../support/consol
 import { makeTestVideo } from '../../render-node/src/test-support/lavfi-media.js';
 import { makeZip } from '../../render-node/src/test-support/zip-files.js';
 
+/** A page on a loaded machine may take seconds to react: polls wait up to 15 s unless told otherwise. */
+const poll: typeof expect.poll = (fn, options) => expect.poll(fn, { timeout: 15_000, ...(typeof options === 'number' ? { timeout: options } : options) });
+
 /**
  * The editor's optional features on a server that has their routes: music from the shared audio
  * library put under the timeline, and an EDL project imported from a zip and opened.
@@ -70,11 +73,11 @@ describe.runIf(chromiumAvailable)('the editor features in Chromium', () => {
   });
 
   it('browses the audio library by category and puts music under the timeline', async () => {
-    await expect.poll(() => page.getByTestId('audiolib-entry').count()).toBe(2);
+    await poll(() => page.getByTestId('audiolib-entry').count()).toBe(2);
     await page.getByLabel('Category').selectOption({ label: 'Calm (1)' });
-    await expect.poll(() => page.getByTestId('audiolib-entry').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')))).toEqual(['Piano.mp3']);
+    await poll(() => page.getByTestId('audiolib-entry').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')))).toEqual(['Piano.mp3']);
     await page.getByRole('button', { name: 'Add to sound: Piano.mp3' }).click();
-    await expect.poll(() => page.getByTestId('sound-clip').count()).toBe(1);
+    await poll(() => page.getByTestId('sound-clip').count()).toBe(1);
     const piano = (await server.api(await tokenOf(page)).get('/api/audiolib_files?search=piano')).body.entries[0];
     await page.getByText('XTL of this timeline').click();
     const xtl = await page.getByTestId('xtl').textContent();
@@ -86,12 +89,12 @@ describe.runIf(chromiumAvailable)('the editor features in Chromium', () => {
 
   it('imports an EDL project from a zip and opens it on the timeline', async () => {
     await page.getByLabel('Project zip (EDL, OTIO or FCP XML with its media)').setInputFiles(path.join(base, 'two cuts.zip'));
-    await expect.poll(() => page.getByTestId('project-import').getAttribute('data-stage'), { timeout: 90_000, interval: 500 }).toBe('ready');
+    await poll(() => page.getByTestId('project-import').getAttribute('data-stage'), { timeout: 90_000, interval: 500 }).toBe('ready');
     expect(await page.getByTestId('project-import').getAttribute('data-failed')).toBe('false');
     await page.getByLabel('Find a project').fill('two');
     await page.getByRole('button', { name: 'Open project two cuts' }).click();
-    await expect.poll(() => page.getByTestId('current-project').textContent()).toBe('Project: two cuts');
-    await expect.poll(() => page.getByTestId('main-clip').count()).toBe(2);
+    await poll(() => page.getByTestId('current-project').textContent()).toBe('Project: two cuts');
+    await poll(() => page.getByTestId('main-clip').count()).toBe(2);
     const xtl = await page.getByTestId('xtl').textContent();
     expect(xtl).toMatch(/<clip src="[\w-]+" start="0" stop="10000000" timeFormat="100ns_units"\/>\s*<clip src="[\w-]+" start="20000000" stop="30000000" timeFormat="100ns_units"\/>/);
     expect(await accessibilityViolations(page)).toEqual([]);

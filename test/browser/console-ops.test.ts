@@ -8,6 +8,9 @@ import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { accessibilityViolations, collectConsoleErrors, saveScreenshot } from '../support/console-checks.js';
 import type { LocalDispatcher } from '../../control-plane/src/work/local-dispatcher.js';
 
+/** A page on a loaded machine may take seconds to react: polls wait up to 15 s unless told otherwise. */
+const poll: typeof expect.poll = (fn, options) => expect.poll(fn, { timeout: 15_000, ...(typeof options === 'number' ? { timeout: options } : options) });
+
 /**
  * The operations view at /console/ops and the API docs at /api/docs, in Chromium: the view asks
  * for the ADMIN_TOKEN, shows a queued task move through its states, and an abort clicked there
@@ -43,22 +46,22 @@ describe.runIf(chromiumAvailable)('the operations view and the API docs in Chrom
     await page.goto(`${server.url}/console/ops`);
     await page.getByLabel('Admin token').fill('not-it');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not the ADMIN_TOKEN');
+    await poll(() => page.getByRole('alert').textContent()).toContain('not the ADMIN_TOKEN');
     errors.length = 0; // the refused sign-in's 401 is logged by the browser, as it should be
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByLabel('Admin token').fill('test-admin-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByTestId('dispatcher').textContent()).toBe('Local render nodes: 0 busy of 1 (1 free)');
+    await poll(() => page.getByTestId('dispatcher').textContent()).toBe('Local render nodes: 0 busy of 1 (1 free)');
 
     const { work } = server.controlPlane.services;
     const stalled = await work.submit({ kind: 'probe', ownerId, spec: { url: `${media.url}/stall/clip.mp4` } });
     const waiting = await work.submit({ kind: 'probe', ownerId, spec: { url: `${media.url}/file/clip.mp4` } });
-    await expect.poll(() => row(stalled.id).getAttribute('data-state'), { timeout: 30_000 }).toBe('running');
+    await poll(() => row(stalled.id).getAttribute('data-state'), { timeout: 30_000 }).toBe('running');
     expect(await row(waiting.id).getAttribute('data-state')).toBe('pending');
     const pid = (server.controlPlane.services.dispatcher as LocalDispatcher).pidOf(stalled.id)!;
-    await expect.poll(() => row(stalled.id).textContent()).toContain(`pid ${pid}`);
-    await expect.poll(() => page.locator('td[data-kind="probe"][data-state="pending"]').textContent()).toBe('1');
-    await expect.poll(() => page.getByTestId('dispatcher').textContent()).toBe('Local render nodes: 1 busy of 1 (0 free)');
+    await poll(() => row(stalled.id).textContent()).toContain(`pid ${pid}`);
+    await poll(() => page.locator('td[data-kind="probe"][data-state="pending"]').textContent()).toBe('1');
+    await poll(() => page.getByTestId('dispatcher').textContent()).toBe('Local render nodes: 1 busy of 1 (0 free)');
     await saveScreenshot(page, 'console-ops');
     expect(await accessibilityViolations(page)).toEqual([]);
 
@@ -75,9 +78,9 @@ describe.runIf(chromiumAvailable)('the operations view and the API docs in Chrom
     })();
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: `Abort task ${stalled.id}` }).click();
-    await expect.poll(() => row(stalled.id).getAttribute('data-state')).toBe('aborted');
+    await poll(() => row(stalled.id).getAttribute('data-state')).toBe('aborted');
     // The render node gets SIGTERM, then SIGKILL after a grace period if it lingers.
-    await expect.poll(() => processAlive(pid), { timeout: 10_000 }).toBe(false);
+    await poll(() => processAlive(pid), { timeout: 10_000 }).toBe(false);
     expect((await work.store.get(stalled.id))!.state).toBe('aborted');
     await watching;
     expect(seen[0]).toBe('pending');
@@ -90,14 +93,14 @@ describe.runIf(chromiumAvailable)('the operations view and the API docs in Chrom
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
     await page.goto(`${server.url}/api/docs`);
-    await expect.poll(() => page.locator('.opblock').count(), { timeout: 20_000 }).toBeGreaterThan(40);
+    await poll(() => page.locator('.opblock').count(), { timeout: 20_000 }).toBeGreaterThan(40);
     expect(await page.getByRole('heading', { name: 'Integration recipes' }).count()).toBe(1);
     const adminQueue = page.locator('.opblock', { hasText: '/api/admin/queue' }).first();
     await adminQueue.locator('.opblock-summary-control').click();
-    await expect.poll(() => adminQueue.textContent()).toContain('Cutroom extension');
+    await poll(() => adminQueue.textContent()).toContain('Cutroom extension');
     const seedRoute = page.locator('.opblock', { hasText: '/api/stat' }).first();
     await seedRoute.locator('.opblock-summary-control').click();
-    await expect.poll(() => seedRoute.locator('.opblock-body').count()).toBe(1);
+    await poll(() => seedRoute.locator('.opblock-body').count()).toBe(1);
     expect(await seedRoute.textContent()).not.toContain('Cutroom extension');
     // Everything came from this server: no CDN, no validator, no fonts from elsewhere.
     expect(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('data:'))).toEqual([]);
