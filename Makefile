@@ -12,13 +12,15 @@ endif
 
 .PHONY: run test build bench bench-smoke docs clean
 
-$(STAMP): package-lock.json package.json control-plane/package.json render-node/package.json
+$(STAMP): package-lock.json package.json control-plane/package.json render-node/package.json console/package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# The server (tsc) and the web console (Vite, into console/dist, served by the control plane).
 build: $(STAMP)
 	@node scripts/check-node-version.mjs
 	npx tsc -b
+	npm run build --silent -w @cutroom/console
 
 run: build
 	@scripts/ensure-ffmpeg.sh
@@ -41,7 +43,8 @@ bench-smoke: build
 # values reference (docs/chart-values.md), written from its schema.
 docs: build
 	node --import tsx scripts/write-openapi.ts
+	npm run types --silent -w @cutroom/console
 	node --import tsx scripts/values-reference.ts
 
 clean:
-	rm -rf node_modules control-plane/dist render-node/dist */tsconfig.tsbuildinfo
+	rm -rf node_modules control-plane/dist render-node/dist console/dist console/src/api/schema.d.ts */tsconfig.tsbuildinfo test-artifacts

@@ -24,6 +24,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   adminToken: string | undefined;
+  /** Serve the web console (the reference editor at `/`, `/console/ops`, `/api/docs`). */
+  console: boolean;
   logLevel: LogLevel;
   allowAnonymous: boolean;
   openRegistration: boolean;
@@ -398,6 +400,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     dataDir,
     databaseUrl,
     adminToken: read.raw('ADMIN_TOKEN'),
+    console: read.bool('CONSOLE', true),
     logLevel: read.oneOf<LogLevel>(
       'LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],

@@ -88,6 +88,9 @@ import { mountProjectImports, mountProjectXtl } from './api/project-imports.js';
 import { AudioLibraryService } from './services/audio-library.js';
 import { AudioLibraryImport } from './services/audio-library-import.js';
 import { mountAudioLibrary } from './api/audio-library.js';
+import { mountAdmin } from './api/admin.js';
+import { FarmAdmin } from './services/farm-admin.js';
+import { defaultConsoleDir, mediaOriginsOf, mountConsolePages } from './http/console-pages.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -549,6 +552,14 @@ export async function startControlPlane(
       mountThumbnails(router('thumbnails'), thumbnails);
       mountVoiceovers(router('voiceovers'), voiceovers!);
       mountAudioLibrary(router('audio library'), audioLibrary, audioLibraryImport);
+      mountAdmin(router('admin'), new FarmAdmin(db, work, dispatcher, { finishedWithinS: 86_400, failureLogLines: 20 }));
+      if (config.console) {
+        mountConsolePages(app, {
+          dir: defaultConsoleDir(),
+          mediaOrigins: mediaOriginsOf(config.storage),
+          logger: logger.child({ component: 'console' }),
+        });
+      }
     },
     (app) => {
       if (storage.driver !== 'fs') return;

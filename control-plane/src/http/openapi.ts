@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errorBodySchema } from './errors.js';
+import { isSeedRoute } from './seed-routes.js';
 
 /**
  * Collects every route's schemas as it is mounted, so the OpenAPI document is produced
@@ -103,9 +104,14 @@ export class OpenApiRegistry {
       for (const [status, description] of Object.entries(op.errors)) {
         responses[status] ??= { description, content: { 'application/json': { schema: errorBody } } };
       }
+      const extension = !isSeedRoute(op.method, op.path);
+      const description = extension
+        ? `**Cutroom extension**: not part of the seed's API.${op.description ? `\n\n${op.description}` : ''}`
+        : op.description;
       const operation: Record<string, unknown> = {
         summary: op.summary,
-        ...(op.description ? { description: op.description } : {}),
+        ...(description ? { description } : {}),
+        ...(extension ? { 'x-cutroom-extension': true } : {}),
         tags: op.tags,
         parameters,
         responses,

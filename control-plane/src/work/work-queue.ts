@@ -251,6 +251,20 @@ export class WorkQueue implements DispatcherEvents {
     return task;
   }
 
+  /** An operator's retry of a task that failed for good: back to pending with one more attempt. */
+  async retry(id: string): Promise<TaskRow> {
+    const task = await this.store.retry(id);
+    if (!task) {
+      const existing = await this.store.get(id);
+      if (!existing) throw notFound(`no task ${id}`);
+      throw conflict(`task ${id} is ${existing.state}: only a task in error can be retried`);
+    }
+    this.log.info({ taskId: id, kind: task.kind }, 'task retried by an operator');
+    this.emit(task);
+    this.kick();
+    return task;
+  }
+
   // ---- the watchdog ----
 
   /** Reclaims attempts that stopped reporting, and finishes completions a dead replica left. */
