@@ -26,7 +26,7 @@ export function ProjectsPanel({ context, history, project, onProject, onOpen }: 
   const latest = useRef(0);
   useEffect(() => {
     const request = ++latest.current;
-    ok(context.api.GET('/api/projects', { params: { query: { start_number: '0', count: '20', ...(search ? { search } : {}) } } }))
+    ok(context.api.GET('/api/projects', { params: { query: { start_number: 0, count: 20, ...(search ? { search } : {}) } } }))
       .then((answer) => request === latest.current && setList(answer))
       .catch((error: Error) => setMessage(error.message));
   }, [search, version]);
