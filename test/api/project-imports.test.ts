@@ -8,13 +8,11 @@ import { chunks } from '../support/uploader.js';
 import { downloadUrl, followEditing } from '../support/editing.js';
 import type { ApiClient, ApiResponse } from '../support/api-client.js';
 import { ffmpegCli, makeTestVideo, tempDir } from '../../render-node/src/test-support/lavfi-media.js';
-import { frameCount, framePsnrs, type ReferenceSegment } from '../../render-node/src/test-support/media-checks.js';
+import { frameCount, framePsnrs, SAME_FRAME_DB, type ReferenceSegment } from '../../render-node/src/test-support/media-checks.js';
 import { makeZip, rename } from '../../render-node/src/test-support/zip-files.js';
 
 const fastWork = { DISPATCH_INTERVAL_MS: '100', WORKERS: '2' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-// A correct frame after one lossy encode scores ~38 dB; a neighbouring frame ~23 dB.
-const SAME_FRAME_DB = 32;
 
 /** Two clips of numbered frames at 25 fps: alpha.mov whose timecode starts at 01:00:00:00, beta.mp4 without one. */
 let work: { dir: string; remove: () => Promise<void> };

@@ -52,7 +52,10 @@ interface Outcome<T> {
   response: Response;
 }
 
-/** The answer's data, or an `ApiError` made from the seed's `{error: {type, message}}` body. */
+/**
+ * The answer's data, or an `ApiError` made from the seed's `{error: {type, message}}` body (or
+ * `{error: "..."}`, the string the seed's voiceover calls answer with).
+ */
 export async function ok<T>(call: Promise<Outcome<T>>): Promise<T> {
   const { data, error, response } = await call;
   if (response.ok) return data as T;
@@ -60,8 +63,10 @@ export async function ok<T>(call: Promise<Outcome<T>>): Promise<T> {
 }
 
 export function apiErrorOf(status: number, body: unknown): ApiError {
-  const error = (body as { error?: { type?: unknown; message?: unknown } } | undefined)?.error;
-  const type = typeof error?.type === 'string' ? error.type : 'http_error';
-  const message = typeof error?.message === 'string' ? error.message : `the server answered ${status}`;
+  const error = (body as { error?: { type?: unknown; message?: unknown } | string } | undefined)?.error;
+  if (typeof error === 'string' && error !== '') return new ApiError(status, 'http_error', error, body);
+  if (typeof error !== 'object' || error === null) return new ApiError(status, 'http_error', `the server answered ${status}`, body);
+  const type = typeof error.type === 'string' ? error.type : 'http_error';
+  const message = typeof error.message === 'string' ? error.message : `the server answered ${status}`;
   return new ApiError(status, type, message, body);
 }

@@ -31,12 +31,14 @@ export function RenderPanel({ context, projectId }: { context: EditorContext; pr
 
   useEffect(() => {
     if (!taskId) return;
+    // An answer about the previous render that arrives after a new one started is not shown.
+    let stopped = false;
     const unsubscribe = context.onPush((push) => {
       if (push.type === 'task_progress' && (push.payload as TaskProgressPayload).id === taskId) setPushed(push.payload as TaskProgressPayload);
     });
     const poll = async () => {
       const answer = await ok(context.api.GET('/api/task/editing', { params: { query: { id: taskId } } })).catch(() => undefined);
-      if (!answer) return;
+      if (!answer || stopped) return;
       setStatus(answer);
       if (FINAL.has(answer.status)) {
         clearInterval(timer.current);
@@ -47,6 +49,7 @@ export function RenderPanel({ context, projectId }: { context: EditorContext; pr
     void poll();
     timer.current = setInterval(() => void poll(), 1000);
     return () => {
+      stopped = true;
       unsubscribe();
       clearInterval(timer.current);
     };
@@ -101,7 +104,7 @@ export function RenderPanel({ context, projectId }: { context: EditorContext; pr
       {problems.length > 0 && <p class="muted">{problems[0]}</p>}
       {message && <p class="muted">{message}</p>}
       {taskId && (
-        <div class="row" data-testid="render-status" data-status={status?.status ?? 'running'}>
+        <div class="row" data-testid="render-status" data-task-id={taskId} data-status={status?.status ?? 'running'}>
           <progress max={100} value={progress} aria-label="Render progress" />
           <span>
             {status?.status ?? 'running'} {progress}%{running && pushed?.stage ? ` · ${pushed.stage}` : ''}
