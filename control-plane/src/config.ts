@@ -58,6 +58,8 @@ export interface Config {
   thumbStepMs: number;
   thumbWidth: number;
   thumbHeight: number;
+  /** Exact frames extracted now (`cached=false`): ffmpeg runs at once in this process, frames waiting, and frames per request. */
+  thumbLive: { concurrency: number; maxQueued: number; maxCount: number };
   /** Media info tasks answer at most this many thumbnails (long files get a wider step). */
   mediaInfoMaxThumbnails: number;
   /** An upload session not complete after this long is removed with its bytes. */
@@ -382,6 +384,11 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     thumbStepMs: read.int('THUMB_STEP_MS', 1000, 40, 600_000),
     thumbWidth: read.int('THUMB_WIDTH', 160, 16, 1920),
     thumbHeight: read.int('THUMB_HEIGHT', 90, 16, 1080),
+    thumbLive: {
+      concurrency: read.int('THUMB_LIVE_CONCURRENCY', Math.max(1, Math.min(4, os.availableParallelism() - 1)), 1, 256),
+      maxQueued: read.int('THUMB_LIVE_QUEUE', 200, 0, 100_000),
+      maxCount: read.int('THUMB_LIVE_MAX_COUNT', 50, 1, 1000),
+    },
     mediaInfoMaxThumbnails: read.int('MEDIAINFO_MAX_THUMBNAILS', 300, 1, 100_000),
     uploadSessionTtlS: read.int('UPLOAD_SESSION_TTL_S', 86_400, 1, 30 * 86_400),
     uploadSweepIntervalMs: read.int('UPLOAD_SWEEP_INTERVAL_MS', 600_000, 10, 86_400_000),

@@ -66,6 +66,7 @@ import { IngestService } from './services/ingest.js';
 import { UploadService } from './services/uploads.js';
 import { ImportService } from './services/imports.js';
 import { ThumbnailService } from './services/thumbnails.js';
+import { ExtractionLimiter } from './services/extraction-limiter.js';
 import { mountUploads } from './api/uploads.js';
 import { mountImports } from './api/imports.js';
 import { mountThumbnails } from './api/thumbnails.js';
@@ -265,12 +266,12 @@ export async function startControlPlane(
     allowPrivateUrls: config.allowPrivateUrls,
     maxBucketObjects: config.maxBucketObjects,
   });
-  const thumbnails = new ThumbnailService(media, storage, {
-    width: config.thumbWidth,
-    height: config.thumbHeight,
-    parallel: 2,
-    maxCount: 1000,
-  });
+  const thumbnails = new ThumbnailService(
+    media,
+    storage,
+    new ExtractionLimiter({ concurrency: config.thumbLive.concurrency, maxQueued: config.thumbLive.maxQueued }),
+    { width: config.thumbWidth, height: config.thumbHeight, maxCount: 1000, maxLiveCount: config.thumbLive.maxCount },
+  );
 
   work.onChange((task) => {
     if (task.owner_id) presence.pushToUser(task.owner_id, taskProgressMessage(task));
@@ -431,7 +432,7 @@ export async function startControlPlane(
       mountEditingTasks(router('editing tasks'), editing);
       mountUploads(router('uploads'), uploads!);
       mountImports(router('imports'), imports);
-      mountThumbnails(router('thumbnails'), thumbnails);
+      mountThumbnails(router('thumbnails'), thumbnails, { maxLiveCount: config.thumbLive.maxCount });
       mountAudioLibrary(router('audio library'), audioLibrary, audioLibraryImport);
     },
     (app) => {

@@ -9,7 +9,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   }
   const httpError = toHttpError(error);
   if (httpError.status >= 500) req.log?.error({ err: error }, 'request failed');
-  res.status(httpError.status).json(httpError.toBody());
+  res.set(httpError.headers).status(httpError.status).json(httpError.toBody());
 };
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {

@@ -27,6 +27,9 @@ export interface ErrorBody {
 }
 
 export class HttpError extends Error {
+  /** Headers sent with the error answer (Retry-After). */
+  headers: Record<string, string> = {};
+
   constructor(
     readonly status: number,
     readonly type: ErrorType,
@@ -35,6 +38,11 @@ export class HttpError extends Error {
   ) {
     super(message);
     this.name = 'HttpError';
+  }
+
+  withHeaders(headers: Record<string, string>): this {
+    this.headers = { ...this.headers, ...headers };
+    return this;
   }
 
   toBody(): { error: ErrorBody } {
