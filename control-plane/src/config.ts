@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { RELEASE } from './version.js';
+import type { TrustProxy } from './http/client-address.js';
 
 /**
  * The one place that reads the environment. Every variable is parsed and checked at start-up;
@@ -32,6 +33,12 @@ export interface Config {
   overlaySweepIntervalMs: number;
   allowPrivateUrls: boolean;
   corsOrigins: string[] | '*';
+  /** Proxies whose X-Forwarded-For names the client (per-address limits, logs). */
+  trustProxy: TrustProxy;
+  /** Editor tokens shorter or more guessable than this are refused (0: any). */
+  tokenPolicy: { minLength: number; minBits: number };
+  /** Failed authentications one client address may make per window before it gets 429 (0: no limit). */
+  authFailures: { limit: number; windowS: number };
   bodyLimitBytes: number;
   /** Threads checking large JSON bodies and cutting project data into chunks; 0: on the event loop. */
   cpuThreads: number;
@@ -284,6 +291,22 @@ class EnvReader {
       });
   }
 
+  /** `true`, `false`, a hop count, or comma-separated addresses, subnets and loopback/linklocal/uniquelocal. */
+  trustProxy(name: string, fallback: string[]): TrustProxy {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+    if (/^\d+$/.test(value)) return Number(value);
+    const list = value.split(',').map((v) => v.trim()).filter(Boolean);
+    const named = ['loopback', 'linklocal', 'uniquelocal'];
+    for (const item of list) {
+      if (!named.includes(item) && !/^[\da-fA-F.:]+(\/\d{1,3})?$/.test(item)) {
+        throw new ConfigError(name, 'true, false, a number of hops, or addresses/subnets and loopback, linklocal, uniquelocal', value);
+      }
+    }
+    return list;
+  }
+
   list(name: string): string[] {
     return (this.raw(name) ?? '').split(',').map((v) => v.trim()).filter(Boolean);
   }
@@ -354,6 +377,15 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     overlaySweepIntervalMs: read.int('OVERLAY_SWEEP_INTERVAL_MS', 60_000, 50, 86_400_000),
     allowPrivateUrls: read.bool('ALLOW_PRIVATE_URLS', false),
     corsOrigins: cors === undefined || cors === '*' ? '*' : cors.split(',').map((o) => o.trim()),
+    trustProxy: read.trustProxy('TRUST_PROXY', ['loopback', 'linklocal', 'uniquelocal']),
+    tokenPolicy: {
+      minLength: read.int('TOKEN_MIN_LENGTH', embedded ? 0 : 20, 0, 512),
+      minBits: read.int('TOKEN_MIN_BITS', embedded ? 0 : 64, 0, 512),
+    },
+    authFailures: {
+      limit: read.int('AUTH_FAILURE_LIMIT', 30, 0, 1_000_000),
+      windowS: read.int('AUTH_FAILURE_WINDOW_S', 60, 1, 86_400),
+    },
     bodyLimitBytes: read.bytes('BODY_LIMIT', 32 * 2 ** 20),
     cpuThreads: read.int('CPU_THREADS', Math.min(4, Math.max(1, os.availableParallelism() - 1)), 0, 64),
     tokenGraceMs: read.int('TOKEN_GRACE_SECONDS', 300, 0, 7 * 86400) * 1000,

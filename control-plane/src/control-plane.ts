@@ -10,7 +10,9 @@ import { OpenApiRegistry } from './http/openapi.js';
 import { ApiRouter, type Authenticate, type AuthKind, type Principal } from './http/route.js';
 import { createHttpApp } from './http/app.js';
 import { requestToken } from './http/credentials.js';
-import { serviceUnavailable, unauthorized } from './http/errors.js';
+import { HttpError, serviceUnavailable, unauthorized } from './http/errors.js';
+import { AuthFailureLimiter } from './http/auth-failures.js';
+import { clientAddress, compileTrust } from './http/client-address.js';
 import { safeEqual } from './ids.js';
 import { DevelopersService } from './services/developers.js';
 import { IdentityService } from './services/identity.js';
@@ -176,7 +178,10 @@ export async function startControlPlane(
     openRegistration: config.openRegistration,
     tokenGraceMs: config.tokenGraceMs,
     liveWindowMs: config.wsPingIntervalMs * 3,
+    tokenPolicy: config.tokenPolicy,
   });
+  const trustProxy = compileTrust(config.trustProxy);
+  const authFailures = new AuthFailureLimiter(config.authFailures, logger.child({ component: 'auth' }));
   let url = '';
   const work = new WorkQueue(
     db,
@@ -237,7 +242,12 @@ export async function startControlPlane(
   });
   const presence = new PresenceServer(
     identity,
-    { pingIntervalMs: config.wsPingIntervalMs, bindTimeoutMs: Math.max(30_000, config.wsPingIntervalMs * 2) },
+    {
+      pingIntervalMs: config.wsPingIntervalMs,
+      bindTimeoutMs: Math.max(30_000, config.wsPingIntervalMs * 2),
+      clientAddress: (req) => clientAddress(req, trustProxy),
+      authFailures,
+    },
     logger.child({ component: 'presence' }),
     (count) => metrics.openSockets.set(count),
   );
@@ -379,7 +389,20 @@ export async function startControlPlane(
   }, config.uploadSweepIntervalMs).unref();
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
-    const principal = await resolvePrincipal(kind, req);
+    if (kind === 'none') return undefined as Principal[A];
+    // An address that failed too often is refused before its credential is even looked at.
+    const address = req.ip ?? 'unknown';
+    await authFailures.check(address);
+    let principal: Principal[AuthKind];
+    try {
+      principal = await resolvePrincipal(kind, req);
+    } catch (error) {
+      // A credential that was sent and refused; a request without one is a client's mistake, not a guess.
+      if (error instanceof HttpError && error.status < 500 && requestToken(req) !== undefined) {
+        await authFailures.record(address, { credential: kind, reason: error.message, method: req.method, path: req.path });
+      }
+      throw error;
+    }
     if (kind === 'user') req.log = req.log.child({ userId: (principal as Principal['user']).id });
     return principal as Principal[A];
   };
@@ -402,7 +425,7 @@ export async function startControlPlane(
 
   const registry = new OpenApiRegistry();
   const app = createHttpApp(
-    { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes, cpu },
+    { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes, cpu, trustProxy },
     (app) => {
       const router = (tag: string) => {
         const expressRouter = express.Router();

@@ -7,6 +7,8 @@ import type { Metrics } from '../metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { CpuPool } from '../cpu/cpu-pool.js';
 import { jsonBodies } from './json-body.js';
+import type { TrustFunction } from './client-address.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -14,10 +16,12 @@ export interface HttpAppOptions {
   corsOrigins: string[] | '*';
   bodyLimitBytes: number;
   cpu: CpuPool;
+  /** Which proxies' X-Forwarded-For is believed (req.ip). */
+  trustProxy: TrustFunction;
 }
 
 /**
- * The Express application around the routers: request ids and logs, metrics, CORS, JSON
+ * The Express application around the routers: request ids and logs, security headers, metrics, CORS, JSON
  * bodies, and the JSON error model at the end. `mount` adds the routes.
  */
 export function createHttpApp(
@@ -29,7 +33,7 @@ export function createHttpApp(
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('trust proxy', true);
+  app.set('trust proxy', options.trustProxy);
 
   app.use(
     pinoHttp({
@@ -49,6 +53,7 @@ export function createHttpApp(
       },
     }),
   );
+  app.use(securityHeaders());
   app.use(recordDuration(options.metrics));
   app.use(
     cors({

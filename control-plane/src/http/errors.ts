@@ -11,6 +11,7 @@ export type ErrorType =
   | 'conflict'
   | 'payload_too_large'
   | 'range_not_satisfiable'
+  | 'too_many_requests'
   | 'exceeded_file_size'
   | 'exceeded_per_user_size'
   | 'low_disk_space'
@@ -59,6 +60,7 @@ export const notFound = (message = 'not found') => new HttpError(404, 'not_found
 export const conflict = (message: string) => new HttpError(409, 'conflict', message, 'Conflict');
 export const payloadTooLarge = (message: string) =>
   new HttpError(413, 'payload_too_large', message, 'Payload too large');
+export const tooManyRequests = (message: string) => new HttpError(429, 'too_many_requests', message, 'Too many requests');
 export const unsupportedMedia = (message: string) =>
   new HttpError(514, 'unsupported_media', message, 'Unsupported media');
 export const insufficientStorage = (

@@ -3,6 +3,7 @@ import type { DB } from '../db/schema.js';
 import { hashSecret, newId } from '../ids.js';
 import { forbidden, notFound, unauthorized } from '../http/errors.js';
 import type { DevelopersService } from './developers.js';
+import { tokenWeakness, type TokenPolicy } from './token-strength.js';
 
 /**
  * Users, and the binding of editor tokens to users. A token is bound when the editor sends
@@ -17,6 +18,8 @@ export interface IdentityOptions {
   tokenGraceMs: number;
   /** A socket whose replica has not refreshed it for this long counts as gone (crashed replica). */
   liveWindowMs: number;
+  /** Tokens shorter or more guessable than this are refused. */
+  tokenPolicy: TokenPolicy;
 }
 
 export interface UserFields {
@@ -34,7 +37,7 @@ export interface AuthenticatedUser {
 /** Why a `user_event` was refused; sent to the editor before the socket closes. */
 export class BindRefused extends Error {
   constructor(
-    readonly reason: 'token_in_use' | 'session_not_found' | 'anonymous_disabled' | 'bad_token',
+    readonly reason: 'token_in_use' | 'session_not_found' | 'anonymous_disabled' | 'bad_token' | 'weak_token' | 'rate_limited',
     message: string,
   ) {
     super(message);
@@ -91,6 +94,9 @@ export class IdentityService {
   /** The user a token is bound to, or a 401/404 the seed's way. */
   async authenticate(token: string | undefined): Promise<AuthenticatedUser> {
     if (!token) throw unauthorized('an Authorization header with the editor token is required');
+    // Tokens bound before the policy was set stop working too.
+    const weakness = tokenWeakness(token, this.options.tokenPolicy);
+    if (weakness) throw unauthorized(weakness);
     const row = await this.db
       .selectFrom('auth_tokens')
       .innerJoin('users', 'users.id', 'auth_tokens.user_id')
@@ -107,6 +113,8 @@ export class IdentityService {
   /** Binds a token to a user for a newly opened socket; returns the user id. */
   async bindToken(token: string, sessionId: string | undefined): Promise<string> {
     if (token.length === 0 || token.length > 512) throw new BindRefused('bad_token', 'authToken must be 1 to 512 characters');
+    const weakness = tokenWeakness(token, this.options.tokenPolicy);
+    if (weakness) throw new BindRefused('weak_token', weakness);
     const tokenHash = hashSecret(token);
     return this.db.transaction().execute(async (trx) => {
       // Serializes binds of one token, including the first, when no row exists to lock yet.
