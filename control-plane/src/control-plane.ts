@@ -22,7 +22,7 @@ import { mountOperations } from './api/operations.js';
 import { mountUsers } from './api/users.js';
 import { mountDevelopers } from './api/developers.js';
 import { mountEditorConfig } from './api/editor-config.js';
-import { mountInternal } from './api/internal.js';
+import { mountInternal, taskToken } from './api/internal.js';
 import { CallbackDelivery } from './integration/callback-delivery.js';
 import { mountProjects } from './api/projects.js';
 import { mountActions } from './api/actions.js';
@@ -414,6 +414,8 @@ export async function startControlPlane(
         return identity.authenticate(requestToken(req));
       case 'apiKey':
         return { developerId: (await developers.authenticate(requestToken(req))).id };
+      case 'task':
+        return { token: taskToken(req) };
       case 'admin': {
         if (!config.adminToken) throw unauthorized('the admin API is disabled: set ADMIN_TOKEN');
         const token = requestToken(req);

@@ -52,7 +52,7 @@ describe('query and path parsers of every GET operation', () => {
   });
 
   it('answers every random query with a documented status below 500', async () => {
-    const gets = operations.filter((op) => op.method === 'GET' && !['/metrics', '/api/openapi.json'].includes(op.path));
+    const gets = operations.filter((op) => op.method === 'GET' && op.security !== 'taskToken' && !['/metrics', '/api/openapi.json'].includes(op.path));
     expect(gets.length).toBeGreaterThan(20);
     for (const op of gets) {
       await fc.assert(

@@ -1,6 +1,6 @@
 /** The operations of the OpenAPI document a started server serves, for tests generated from it. */
 
-export type Security = 'authToken' | 'apiKey' | 'adminToken' | undefined;
+export type Security = 'authToken' | 'apiKey' | 'adminToken' | 'taskToken' | undefined;
 
 export interface Parameter {
   name: string;

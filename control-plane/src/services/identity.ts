@@ -79,8 +79,14 @@ export class IdentityService {
     if (fields.name !== undefined) values.name = fields.name;
     if (fields.data !== undefined) values.data = fields.data;
     if (fields.apiAuthToken !== undefined) values.api_auth_token = fields.apiAuthToken;
-    if (fields.apiKey !== undefined) values.developer_id = (await this.developers.authenticate(fields.apiKey)).id;
-    const result = await this.db.updateTable('users').set(values).where('id', '=', id).executeTakeFirst();
+    let query = this.db.updateTable('users').where('id', '=', id);
+    if (fields.apiKey !== undefined) {
+      // A developer's key may claim a user of no developer, or its own; another developer's user is not there for it.
+      const developerId = (await this.developers.authenticate(fields.apiKey)).id;
+      values.developer_id = developerId;
+      query = query.where((eb) => eb.or([eb('developer_id', 'is', null), eb('developer_id', '=', developerId)]));
+    }
+    const result = await query.set(values).executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw notFound(`no user ${id}`);
     return { id };
   }
