@@ -101,6 +101,19 @@ export interface Config {
   /** The audio library's JSON list and the folder its relative paths start from; unset: no import. */
   audioLibrary: { listPath: string; filesDir: string } | undefined;
   renders: RenderConfig;
+  projectImports: ProjectImportConfig;
+}
+
+/** Project imports (`/api/upload/project`): the limits an uploaded zip is unpacked under. */
+export interface ProjectImportConfig {
+  /** Largest zip, and most bytes its files may unpack to together. */
+  maxBytes: number;
+  /** Most entries (files and folders) one zip may hold. */
+  maxEntries: number;
+  /** Largest uncompressed / compressed ratio of one entry past its first MiB. */
+  maxRatio: number;
+  /** Wall-clock limit of the unpack. */
+  timeoutS: number;
 }
 
 /** Editing tasks (`/api/task/editing`). */
@@ -441,6 +454,12 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
       outputUrlTtlS: read.int('OUTPUT_URL_TTL_SECONDS', 86_400, 60, 7 * 86_400),
       fetchFileTimeoutMs: read.int('FETCH_FILE_TIMEOUT_MS', 10_000, 100, 600_000),
       sourceDownloadTimeoutMs: read.int('SOURCE_DOWNLOAD_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    },
+    projectImports: {
+      maxBytes: read.bytes('PROJECT_IMPORT_MAX_BYTES', 20 * 2 ** 30),
+      maxEntries: read.int('PROJECT_IMPORT_MAX_ENTRIES', 1000, 1, 100_000),
+      maxRatio: read.int('PROJECT_IMPORT_MAX_RATIO', 100, 2, 100_000),
+      timeoutS: read.int('PROJECT_IMPORT_TIMEOUT_S', 3600, 10, 7 * 86_400),
     },
     renderNodeEnv: Object.fromEntries(
       RENDER_NODE_PASSTHROUGH.flatMap((name) => (env[name] !== undefined ? [[name, env[name]!]] : [])),

@@ -78,6 +78,8 @@ import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.j
 import { EditingTasks } from './services/editing-tasks.js';
 import { CpuPool } from './cpu/cpu-pool.js';
 import { mountEditingTasks } from './api/editing-tasks.js';
+import { ProjectImportService } from './services/project-imports.js';
+import { mountProjectImports, mountProjectXtl } from './api/project-imports.js';
 import { AudioLibraryService } from './services/audio-library.js';
 import { AudioLibraryImport } from './services/audio-library-import.js';
 import { mountAudioLibrary } from './api/audio-library.js';
@@ -120,6 +122,7 @@ export interface Services {
   uploads: UploadService;
   imports: ImportService;
   thumbnails: ThumbnailService;
+  projectImports: ProjectImportService;
   audioLibrary: AudioLibraryService;
   audioLibraryImport: AudioLibraryImport;
 }
@@ -235,10 +238,14 @@ export async function startControlPlane(
     });
   }
   metrics.observeTasks(() => work.store.counts());
-  // Uploads in progress are sessions, not tasks: counted by the upload service (made below).
+  // Uploads and project imports in progress are sessions, not tasks: counted by their services (made below).
   let uploads: UploadService | undefined;
+  let projectImports: ProjectImportService | undefined;
   const stats = new StatsService(identity, {
-    activeWork: async () => ({ ...(await activeWorkFromTasks(work.store)), activeImportFromLocalDriveCount: (await uploads?.activeCount()) ?? 0 }),
+    activeWork: async () => ({
+      ...(await activeWorkFromTasks(work.store)),
+      activeImportFromLocalDriveCount: ((await uploads?.activeCount()) ?? 0) + ((await projectImports?.activeCount()) ?? 0),
+    }),
   });
   const presence = new PresenceServer(
     identity,
@@ -291,6 +298,32 @@ export async function startControlPlane(
     new ProjectsRepository(db, database.utf8Param),
     collaborators.mediaCatalog ?? { describe: (ownerId, ids) => media.describeMany(ownerId, ids) },
   );
+  projectImports = new ProjectImportService(
+    db,
+    storage,
+    media,
+    folders,
+    projects,
+    ingest,
+    work,
+    {
+      ...kindLimits,
+      sessionTtlMs: config.uploadSessionTtlS * 1000,
+      maxBytes: config.projectImports.maxBytes,
+      maxEntries: config.projectImports.maxEntries,
+      maxRatio: config.projectImports.maxRatio,
+      timeoutS: config.projectImports.timeoutS,
+      maxFileSizeBytes: config.maxFileSizeBytes,
+    },
+    logger.child({ component: 'project-imports' }),
+  );
+  work.register(projectImports.definition());
+  // An ingest that ends may be the last of a project import's media.
+  const advanceImports = () =>
+    projectImports!.advance().catch((error: unknown) => logger.warn({ err: error }, 'advancing project imports failed'));
+  work.onChange((task) => {
+    if (task.kind === 'ingest' && ['completed', 'error', 'aborted'].includes(task.state)) void advanceImports();
+  });
   const actions = new ActionHistoryService(new ActionsRepository(db), { depth: config.actionHistoryDepth });
   const overlays = new OverlayImagesService(
     new OverlayImagesRepository(db),
@@ -360,6 +393,7 @@ export async function startControlPlane(
     uploads,
     imports,
     thumbnails,
+    projectImports,
     audioLibrary,
     audioLibraryImport,
   };
@@ -386,7 +420,10 @@ export async function startControlPlane(
   // Upload sessions past their lifetime go with their bytes.
   const uploadSweepTimer = setInterval(() => {
     uploads!.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired uploads failed'));
+    projectImports!.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired project imports failed'));
   }, config.uploadSweepIntervalMs).unref();
+  // Ingests another replica finished, or that ended while this one was down, are seen here.
+  const importTimer = setInterval(() => void advanceImports(), Math.max(1000, config.dispatchIntervalMs)).unref();
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
     if (kind === 'none') return undefined as Principal[A];
@@ -456,6 +493,8 @@ export async function startControlPlane(
       mountFolders(router('folders'), folders);
       mountEditingTasks(router('editing tasks'), editing);
       mountUploads(router('uploads'), uploads!);
+      mountProjectImports(router('project imports'), projectImports!);
+      mountProjectXtl(router('projects'), projects!);
       mountImports(router('imports'), imports);
       mountThumbnails(router('thumbnails'), thumbnails, { maxLiveCount: config.thumbLive.maxCount });
       mountAudioLibrary(router('audio library'), audioLibrary, audioLibraryImport);
@@ -517,6 +556,7 @@ export async function startControlPlane(
       await cpu.close();
       clearInterval(sweepTimer);
       clearInterval(uploadSweepTimer);
+      clearInterval(importTimer);
       await sweeping;
       await database.close();
       opened.close();

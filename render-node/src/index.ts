@@ -9,3 +9,5 @@ export { checkOutboundUrl, OutboundRefused, type OutboundPolicy } from './net/sa
 export { TaskFailure } from './worker/task-handler.js';
 export * from './xtl/index.js';
 export * from './engine/index.js';
+export * from './edit-lists/index.js';
+export type { ProjectImportSpec, ProjectImportResult, ImportedFileProbe } from './project-import/project-import-spec.js';

@@ -1,17 +1,10 @@
 import { z } from 'zod';
-import { Reply, type ApiRouter } from '../http/route.js';
-import { parseContentRange, receivedRangeHeader } from '../http/content-range.js';
-import type { UploadService, UploadState } from '../services/uploads.js';
+import type { ApiRouter } from '../http/route.js';
+import { receivedRangeHeader } from '../http/content-range.js';
+import type { UploadService } from '../services/uploads.js';
+import { CHUNK_PUT_DESCRIPTION, chunkOf, chunkReply, uploadStateBody, uploadStateSchema as stateSchema } from './chunked-upload.js';
 
 const idQuery = z.object({ id: z.string().min(1).max(200).describe('The upload session id (the new media id).') });
-const stateSchema = z.object({
-  id: z.string(),
-  size: z.number(),
-  receivedBytes: z.number().describe('The contiguous prefix received from byte 0.'),
-  complete: z.boolean(),
-  expireTime: z.number().describe('Unix ms; an incomplete session is removed, bytes and all, after this.'),
-});
-const stateBody = (s: UploadState) => ({ id: s.id, size: s.size, receivedBytes: s.receivedBytes, complete: s.complete, expireTime: s.expiresAt.getTime() });
 
 export function mountUploads(api: ApiRouter, uploads: UploadService): void {
   api.route({
@@ -33,8 +26,7 @@ export function mountUploads(api: ApiRouter, uploads: UploadService): void {
     method: 'put',
     path: '/api/upload/media',
     summary: 'Send a chunk (Content-Range: bytes a-b/total), or ask the state (bytes */total, empty body)',
-    description:
-      'Chunks may come in any order, repeated or in parallel. 206 with `Range: bytes=0-N` (the contiguous prefix received; no Range header while nothing is) until the file is complete, then 200. A dropped chunk stores nothing: ask the state and send again from there.',
+    description: CHUNK_PUT_DESCRIPTION,
     auth: 'user',
     query: idQuery,
     rawBody: 'application/octet-stream',
@@ -43,10 +35,8 @@ export function mountUploads(api: ApiRouter, uploads: UploadService): void {
       206: { description: 'More data expected', schema: stateSchema },
     },
     handler: async ({ auth, query, req }) => {
-      const range = parseContentRange(req.get('content-range'));
-      const declared = req.get('content-length');
-      const state = await uploads.receive(auth.id, query.id, range, req, declared === undefined ? undefined : Number(declared));
-      return new Reply(state.complete ? 200 : 206, stateBody(state), receivedRangeHeader(state.receivedBytes));
+      const { range, contentLength } = chunkOf(req);
+      return chunkReply(await uploads.receive(auth.id, query.id, range, req, contentLength));
     },
   });
 
@@ -60,7 +50,7 @@ export function mountUploads(api: ApiRouter, uploads: UploadService): void {
     handler: async ({ auth, query, res }) => {
       const state = await uploads.state(auth.id, query.id);
       res.set(receivedRangeHeader(state.receivedBytes));
-      return stateBody(state);
+      return uploadStateBody(state);
     },
   });
 }

@@ -289,6 +289,47 @@ export interface UploadChunksTable {
   created_at: Timestamp;
 }
 
+export type ProjectImportStage = 'upload' | 'unpack' | 'import_media' | 'ready';
+
+/** A project import session: a zip received in chunks, unpacked, its media ingested, its project made. */
+export interface ProjectImportsTable {
+  /** Also the id of the project it makes. */
+  id: string;
+  owner_id: string;
+  /** The project's (and folder's) name: the file's name without `.zip`. */
+  name: string;
+  file_name: string;
+  fps_num: number | null;
+  fps_den: number | null;
+  create_folder: ColumnType<boolean, boolean | undefined, boolean>;
+  size_bytes: number;
+  received_bytes: ColumnType<number, number | undefined, number>;
+  stage: ColumnType<ProjectImportStage, ProjectImportStage | undefined, ProjectImportStage>;
+  /** Percent of the current stage. */
+  progress: ColumnType<number, number | undefined, number>;
+  /** Refused or failed for good: `error` says why, and nothing it made is left. */
+  failed: ColumnType<boolean, boolean | undefined, boolean>;
+  error: ColumnType<string, string | undefined, string>;
+  task_id: string | null;
+  folder_id: string | null;
+  /** Media entries the import made. */
+  media_ids: ColumnType<string[], string | undefined, string>;
+  /** The project's timeline (JSON text, kept as written), until the project is made. */
+  timeline: string | null;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A chunk of a project zip, stored as its own object until the unpack joins them. */
+export interface ProjectImportChunksTable {
+  import_id: string;
+  start_byte: number;
+  end_byte: number;
+  object_key: string;
+  created_at: Timestamp;
+}
+
 export interface ObjectDeletionsTable {
   id: string;
   key: string;
@@ -336,6 +377,8 @@ export interface DB {
   object_deletions: ObjectDeletionsTable;
   upload_sessions: UploadSessionsTable;
   upload_chunks: UploadChunksTable;
+  project_imports: ProjectImportsTable;
+  project_import_chunks: ProjectImportChunksTable;
   audiolib_categories: AudiolibTagsTable;
   audiolib_moods: AudiolibTagsTable;
   audiolib_import: AudiolibImportTable;

@@ -54,3 +54,8 @@ export function mediaFormatOf(fileName: string): MediaFormat | undefined {
   const mediaType = formats[extension];
   return mediaType ? { filetype: canonical[extension] ?? extension, mediaType } : undefined;
 }
+
+/** Every extension the library takes (lower case, no dot). */
+export function mediaExtensions(): string[] {
+  return Object.keys(formats);
+}

@@ -14,6 +14,8 @@ import type { MediaUsage } from './media-usage.js';
  */
 
 export interface NewProject {
+  /** A reserved id (a project import answers its project's id before the project exists); default: a new one. */
+  id?: string | undefined;
   name?: string | undefined;
   /** The JSON text of `data`, as the client's bytes; absent means `null`. */
   data?: VerbatimJson | undefined;
@@ -59,7 +61,7 @@ export class ProjectsService implements MediaUsage {
   ) {}
 
   async create(ownerId: string, input: NewProject): Promise<{ id: string }> {
-    const id = newId();
+    const id = input.id ?? newId();
     await this.projects.insert({
       id,
       ownerId,

@@ -1,20 +1,48 @@
 import type { Readable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { badRequest, notFound } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
 import type { ContentRange } from '../http/content-range.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { IngestService } from './ingest.js';
 import type { MediaService } from './media.js';
 import { mediaObjectPrefix } from './media-object-keys.js';
-import { assemblyParts, contiguousPrefix } from './upload-coverage.js';
+import { assemblyParts } from './upload-coverage.js';
+import { recordChunk, receivedPercent, storeChunk, type ChunkLedger } from './chunked-upload.js';
 
 /**
  * Resumable uploads, the seed's way: a session (whose id is the new media entry's) receives
  * chunks with `Content-Range`, in any order, repeated or in parallel, on any replica. Each chunk
  * is stored as an object and recorded in the database; the `Range` answer is the contiguous
- * prefix received. When the whole file is in, ingest joins the chunks on a render node.
+ * prefix received (see chunked-upload.ts). When the whole file is in, ingest joins the chunks on
+ * a render node.
  */
+
+/** Media upload sessions keep their state in `upload_sessions` and `upload_chunks`. */
+const uploadLedger: ChunkLedger = {
+  async lock(trx, id) {
+    const session = await trx.selectFrom('upload_sessions').select(['size_bytes', 'state']).where('media_id', '=', id).forUpdate().executeTakeFirst();
+    return session && { sizeBytes: session.size_bytes, receiving: session.state === 'receiving' };
+  },
+  async addChunk(trx, id, chunk) {
+    await trx
+      .insertInto('upload_chunks')
+      .values({ media_id: id, start_byte: chunk.start, end_byte: chunk.end, object_key: chunk.key })
+      .onConflict((oc) => oc.columns(['media_id', 'start_byte', 'end_byte']).doUpdateSet({ object_key: chunk.key }))
+      .execute();
+  },
+  async chunks(trx, id) {
+    const rows = await trx.selectFrom('upload_chunks').select(['start_byte', 'end_byte', 'object_key']).where('media_id', '=', id).execute();
+    return rows.map((c) => ({ start: c.start_byte, end: c.end_byte, key: c.object_key }));
+  },
+  async setReceived(trx, id, receivedBytes, complete) {
+    await trx
+      .updateTable('upload_sessions')
+      .set({ received_bytes: receivedBytes, updated_at: sql`now()`, ...(complete ? { state: 'complete' as const } : {}) })
+      .where('media_id', '=', id)
+      .execute();
+  },
+};
 
 export interface UploadOptions {
   sessionTtlMs: number;
@@ -81,57 +109,16 @@ export class UploadService {
   /** Stores one chunk (or answers a state query) and tells where the upload stands. */
   async receive(ownerId: string, id: string, range: ContentRange, body: Readable, contentLength: number | undefined): Promise<UploadState> {
     const state = await this.state(ownerId, id);
-    if (range.total !== state.size) {
-      throw badRequest(`Content-Range says the file has ${range.total} bytes; the session was created for ${state.size}`);
-    }
-    if (range.kind === 'query' || state.complete) {
-      body.resume();
-      return state;
-    }
-    const length = range.end - range.start + 1;
-    if (contentLength !== undefined && contentLength !== length) {
-      throw badRequest(`Content-Length ${contentLength} does not match Content-Range (${length} bytes)`);
-    }
-    // The chunk is its own object, published whole or not at all: a dropped connection leaves nothing.
-    const key = `${mediaObjectPrefix(ownerId, id)}upload/${range.start}-${range.end}.part`;
-    try {
-      await this.store.put(key, body, { sizeBytes: length });
-    } catch (error) {
-      if (body.readableAborted || (body as Readable & { aborted?: boolean }).aborted) throw error;
-      throw badRequest(`the chunk did not carry the ${length} bytes its Content-Range announced`);
-    }
-    const recorded = await this.record(id, range.start, range.end, key);
-    if (recorded.complete) this.ingest.dispatchNow();
-    return recorded;
-  }
-
-  /** Records a stored chunk; the replica that sees the file complete starts its ingest, once. */
-  private async record(id: string, start: number, end: number, key: string): Promise<UploadState> {
-    return this.db.transaction().execute(async (trx) => {
-      const session = await trx.selectFrom('upload_sessions').selectAll().where('media_id', '=', id).forUpdate().executeTakeFirst();
-      if (!session) throw notFound(`no upload session ${id}`);
-      await trx
-        .insertInto('upload_chunks')
-        .values({ media_id: id, start_byte: start, end_byte: end, object_key: key })
-        .onConflict((oc) => oc.columns(['media_id', 'start_byte', 'end_byte']).doUpdateSet({ object_key: key }))
-        .execute();
-      const chunks = (await trx.selectFrom('upload_chunks').select(['start_byte', 'end_byte', 'object_key']).where('media_id', '=', id).execute()).map(
-        (c) => ({ start: c.start_byte, end: c.end_byte, key: c.object_key }),
-      );
-      const received = Math.min(session.size_bytes, contiguousPrefix(chunks));
-      const complete = received >= session.size_bytes;
-      await trx
-        .updateTable('upload_sessions')
-        .set({ received_bytes: received, updated_at: sql`now()`, ...(complete ? { state: 'complete' as const } : {}) })
-        .where('media_id', '=', id)
-        .execute();
-      const progress = session.size_bytes === 0 ? 100 : Math.floor((received / session.size_bytes) * 100);
-      const row = await this.media.update(id, { progress }, ['upload'], trx);
-      if (complete && session.state === 'receiving' && row) {
-        await this.ingest.startUpload(row, assemblyParts(chunks, session.size_bytes)!, trx);
-      }
-      return { id, size: session.size_bytes, receivedBytes: received, complete, expiresAt: new Date(session.expires_at) };
+    const session = { sizeBytes: state.size, receivedBytes: state.receivedBytes, complete: state.complete };
+    const chunk = await storeChunk(this.store, session, range, body, contentLength, (start, end) => `${mediaObjectPrefix(ownerId, id)}upload/${start}-${end}.part`);
+    if (!chunk) return state;
+    // The replica that sees the file complete starts its ingest, once.
+    const recorded = await recordChunk(this.db, uploadLedger, id, chunk, async (trx, r) => {
+      const row = await this.media.update(id, { progress: receivedPercent(r.receivedBytes, r.sizeBytes) }, ['upload'], trx);
+      if (r.justCompleted && row) await this.ingest.startUpload(row, assemblyParts(r.chunks, r.sizeBytes)!, trx);
     });
+    if (recorded.complete) this.ingest.dispatchNow();
+    return { id, size: recorded.sizeBytes, receivedBytes: recorded.receivedBytes, complete: recorded.complete, expiresAt: state.expiresAt };
   }
 
   /** Sessions past their lifetime without every byte: their entry and chunks go. */

@@ -11,7 +11,7 @@ export async function activeWorkFromTasks(store: TaskStore): ReturnType<ActiveWo
     activeBuildThumbsTasksCount: sum('ingest', 'thumbnails'),
     activeRenderTasksCount: sum('render'),
     activeImportFromURLTasksCount: sum('import_url'),
-    // Uploads in progress are not tasks; the upload service will count them.
+    // Uploads and project imports in progress are sessions, not tasks: the composition root adds them.
     activeImportFromLocalDriveCount: 0,
   };
 }

@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { ffprobe, FfmpegError, runFfmpeg } from '../ffmpeg/index.js';
 import { downloadToFile, TransferError, uploadFile } from '../net/transfer.js';
+import { downloadParts } from '../net/join-parts.js';
 import { OutboundRefused } from '../net/safe-fetch.js';
 import { TaskFailure, type TaskContext } from '../worker/task-handler.js';
 import { classify, UnsupportedMedia } from './classify.js';
@@ -121,20 +120,7 @@ async function fetchSource(spec: IngestSpec, file: string, context: TaskContext<
       return sizeBytes;
     }
     // Upload chunks, joined in order into one file.
-    const out = fs.createWriteStream(file);
-    let sizeBytes = 0;
-    for (const [i, part] of spec.source.parts.entries()) {
-      const partFile = `${file}.part`;
-      const { sizeBytes: partBytes } = await downloadToFile(part.url, partFile, { signal: context.signal });
-      // Chunks may overlap (a client re-sent a range): each part says how much of its start is already in.
-      const skip = part.skipBytes ?? 0;
-      if (skip < partBytes) await pipeline(fs.createReadStream(partFile, { start: skip }), out, { end: false, signal: context.signal });
-      await fs.promises.rm(partFile);
-      sizeBytes += Math.max(0, partBytes - skip);
-      report((i + 1) / spec.source.parts.length);
-    }
-    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-    return sizeBytes;
+    return await downloadParts(spec.source.parts, file, { signal: context.signal, onProgress: (done, count) => report(done / count) });
   } catch (error) {
     if (context.signal.aborted) throw error;
     if (error instanceof OutboundRefused) {

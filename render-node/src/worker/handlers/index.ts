@@ -3,6 +3,7 @@ import { probe } from './probe.js';
 import { ingest } from './ingest.js';
 import { mediainfo } from './mediainfo.js';
 import { render } from './render.js';
+import { projectImport } from './project-import.js';
 
 /** One handler per task kind. */
 export const handlers: Record<string, TaskHandler> = {
@@ -11,4 +12,5 @@ export const handlers: Record<string, TaskHandler> = {
   import_url: ingest,
   mediainfo,
   render,
+  project_import: projectImport,
 };
