@@ -147,7 +147,7 @@ describe('parseXtl properties', () => {
   });
 
   it('answers a document or an XtlError whatever is cut, doubled or changed in a valid document', () => {
-    const valid = `<timelines version="2">\n<timeline>\n<group output="out.mp4">\n<track video="1" audio="1" accuracy="frame">\n<clip src="a" start="00:00:01:00" stop="00:00:06:00" timeFormat="time10ms" />\n<clip src="b" start="0" stop="20000000" timeFormat="100ns_units">\n<param name="volume" value="0.5"/>\n</clip>\n</track>\n</group>\n</timeline>\n</timelines>`;
+    const valid = `<?xml version="1.0" encoding="UTF-8"?>\n<timelines version="2">\n<timeline>\n<group output="out.mp4">\n<track video="1" audio="1" accuracy="frame">\n<clip src="a" start="00:00:01:00" stop="00:00:06:00" timeFormat="time10ms" />\n<clip src="b" start="0" stop="20000000" timeFormat="100ns_units">\n<param name="volume" value="0.5"/>\n</clip>\n</track>\n</group>\n</timeline>\n</timelines>`;
     expect(parseOrRefuse(valid)).toBeDefined();
     const edit = fc.tuple(fc.nat(valid.length), fc.nat(20), fc.string({ maxLength: 8 }));
     fc.assert(
@@ -158,6 +158,12 @@ describe('parseXtl properties', () => {
       }),
       runs(1000),
     );
+  });
+
+  it('refuses the broken forms found by these properties with an XtlError', () => {
+    // The XML validator passed an unclosed <?xml ...?> that the parser then threw on: a 500.
+    const broken = '<?xml vers1.0" encoding="UTF-8"?>\n<timelines version="2"><timeline><group><track><clip src="a" start="0" stop="1" timeFormat="100ns_units"/></track></group></timeline></timelines>';
+    expect(() => parseXtl(broken)).toThrow(XtlError);
   });
 
   it('reads every hh:mm:ss:cc time as the 100 ns units it names, and refuses minutes or seconds past 59', () => {
