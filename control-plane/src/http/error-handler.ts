@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { HttpError, badRequest, internalError, notFound, payloadTooLarge } from './errors.js';
+import { HttpError, badRequest, internalError, notFound, payloadTooLarge, serviceUnavailable } from './errors.js';
+import { isDependencyUnavailable } from './dependency-unavailable.js';
 
 /** Maps every failure to a JSON error body with the seed's status; never a stack trace or HTML. */
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
@@ -30,6 +31,9 @@ function toHttpError(error: unknown): HttpError {
     case 'entity.verify.failed':
       return badRequest((error as Error).message);
     default:
+      if (isDependencyUnavailable(error)) {
+        return serviceUnavailable('a service Cutroom depends on (the database or the object store) cannot be reached; retry shortly').withHeaders({ 'Retry-After': '5' });
+      }
       return internalError();
   }
 }
