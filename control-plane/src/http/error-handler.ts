@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { HttpError, badRequest, internalError, notFound, payloadTooLarge, serviceUnavailable } from './errors.js';
+import { HttpError, badRequest, insufficientStorage, internalError, notFound, payloadTooLarge, serviceUnavailable } from './errors.js';
 import { isDependencyUnavailable } from './dependency-unavailable.js';
+import { isDiskFull } from '../storage/disk-full.js';
 
 /** Maps every failure to a JSON error body with the seed's status; never a stack trace or HTML. */
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
@@ -10,6 +11,9 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   }
   const httpError = toHttpError(error);
   if (httpError.status >= 500) req.log?.error({ err: error }, 'request failed');
+  // A refusal before the body was read: the rest of it is still on the connection, which cannot
+  // carry another request; closing it tells the client not to reuse it.
+  if (!req.complete) res.set('Connection', 'close');
   res.set(httpError.headers).status(httpError.status).json(httpError.toBody());
 };
 
@@ -31,6 +35,7 @@ function toHttpError(error: unknown): HttpError {
     case 'entity.verify.failed':
       return badRequest((error as Error).message);
     default:
+      if (isDiskFull(error)) return insufficientStorage('low_disk_space', 'the server is out of disk space; try again later');
       if (isDependencyUnavailable(error)) {
         return serviceUnavailable('a service Cutroom depends on (the database or the object store) cannot be reached; retry shortly').withHeaders({ 'Retry-After': '5' });
       }
