@@ -2,11 +2,16 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { HttpError, badRequest, insufficientStorage, internalError, notFound, payloadTooLarge, serviceUnavailable } from './errors.js';
 import { isDependencyUnavailable } from './dependency-unavailable.js';
 import { isDiskFull } from '../storage/disk-full.js';
+import { ClientGoneError } from './client-gone.js';
 
 /** Maps every failure to a JSON error body with the seed's status; never a stack trace or HTML. */
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
   if (res.headersSent) {
     next(error);
+    return;
+  }
+  if (error instanceof ClientGoneError) {
+    req.log?.debug('the client left before its answer was ready');
     return;
   }
   const httpError = toHttpError(error);
