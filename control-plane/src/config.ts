@@ -1,8 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
+import { isIP, isIPv4 } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { RELEASE } from './version.js';
 import type { TrustProxy } from './http/client-address.js';
+import { NO_POD_OPTIONS, parseRenderPodOptions, RENDER_NODE_UID, type RenderPodOptions } from './operator/render-pod-options.js';
 
 /**
  * The one place that reads the environment. Every variable is parsed and checked at start-up;
@@ -23,6 +25,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   adminToken: string | undefined;
+  /** Serve the web console (the reference editor at `/`, `/console/ops`, `/api/docs`). */
+  console: boolean;
   logLevel: LogLevel;
   allowAnonymous: boolean;
   openRegistration: boolean;
@@ -44,7 +48,15 @@ export interface Config {
   cpuThreads: number;
   /** How long an auth token stays valid after its last WebSocket closes. */
   tokenGraceMs: number;
+  /** How long an HTTP call with a token not bound yet waits for its `user_event` to be bound, before the 404. */
+  tokenBindWaitMs: number;
   wsPingIntervalMs: number;
+  /** Connections of this replica's database pool. */
+  databasePoolSize: number;
+  /** The installation-wide metrics gauges come from a database snapshot at most this old. */
+  metricsSnapshotIntervalMs: number;
+  /** Apply pending migrations at start-up (off where a Job applies them before a rollout). */
+  migrateOnStart: boolean;
   shutdownTimeoutMs: number;
   /** Secret for signed URLs and other HMACs; generated and kept under DATA_DIR when unset (embedded only). */
   signingSecret: string | undefined;
@@ -101,7 +113,32 @@ export interface Config {
   /** The audio library's JSON list and the folder its relative paths start from; unset: no import. */
   audioLibrary: { listPath: string; filesDir: string } | undefined;
   renders: RenderConfig;
+  voiceover: VoiceoverConfig;
   projectImports: ProjectImportConfig;
+}
+
+/** Voiceover recording (`/api/voiceovers`): WebRTC sessions held by this process. */
+export interface VoiceoverConfig {
+  /** STUN/TURN servers the media server gathers candidates through; none by default. */
+  iceServers: IceServer[];
+  /** An address announced in host candidates besides the machine's own (a 1:1 NAT's public IP). */
+  publicAddress: string | undefined;
+  /** The only local IPv4 address media binds and announces; unset: every interface. */
+  bindAddress: string | undefined;
+  /** UDP ports media uses, inclusive; unset: any free port. */
+  portRange: [number, number] | undefined;
+  /** Sessions this process holds at once; one more is a 503. */
+  maxSessions: number;
+  /** A session that has not started recording after this long is closed. */
+  idleTimeoutMs: number;
+  /** How often sessions of owners gone past the token grace period are looked for. */
+  sweepIntervalMs: number;
+}
+
+export interface IceServer {
+  urls: string;
+  username?: string;
+  credential?: string;
 }
 
 /** Project imports (`/api/upload/project`): the limits an uploaded zip is unpacked under. */
@@ -191,6 +228,11 @@ export interface RenderJobConfig {
   gpuNodeSelector: Record<string, string>;
   gpuTolerations: Toleration[];
   ttlSecondsAfterFinished: number;
+  /** What the platform adds to the pods of software and of GPU tasks. */
+  cpuPod: RenderPodOptions;
+  gpuPod: RenderPodOptions;
+  /** The UID render nodes run as; undefined: the platform's choice (OpenShift's restricted SCC). */
+  runAsUid: number | undefined;
 }
 
 /** What a local render node may see of our environment: where its tools are, and no secrets. */
@@ -320,6 +362,15 @@ class EnvReader {
     return list;
   }
 
+  /** Render-node pod options as JSON (see render-pod-options.ts); unset: none. */
+  podOptions(name: string): RenderPodOptions {
+    const value = this.raw(name);
+    if (value === undefined) return NO_POD_OPTIONS;
+    const parsed = parseRenderPodOptions(value);
+    if ('error' in parsed) throw new ConfigError(name, `a JSON object of render-node pod options (${parsed.error})`, value);
+    return parsed.options;
+  }
+
   list(name: string): string[] {
     return (this.raw(name) ?? '').split(',').map((v) => v.trim()).filter(Boolean);
   }
@@ -353,10 +404,6 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
 
   const signingSecret = read.raw('SIGNING_SECRET');
   const operatorOnly = options.needsDatabase === false;
-  if (!embedded && signingSecret === undefined && !operatorOnly) {
-    // Replicas must verify each other's signed URLs, so a per-replica generated secret would not do.
-    throw new ConfigError('SIGNING_SECRET', 'a secret string shared by every replica (required when PROFILE=production)', '');
-  }
   if (signingSecret !== undefined && signingSecret.length < 16) {
     throw new ConfigError('SIGNING_SECRET', 'a secret of at least 16 characters', '********');
   }
@@ -378,6 +425,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     dataDir,
     databaseUrl,
     adminToken: read.raw('ADMIN_TOKEN'),
+    console: read.bool('CONSOLE', true),
     logLevel: read.oneOf<LogLevel>(
       'LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -402,7 +450,11 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     bodyLimitBytes: read.bytes('BODY_LIMIT', 32 * 2 ** 20),
     cpuThreads: read.int('CPU_THREADS', Math.min(4, Math.max(1, os.availableParallelism() - 1)), 0, 64),
     tokenGraceMs: read.int('TOKEN_GRACE_SECONDS', 300, 0, 7 * 86400) * 1000,
+    tokenBindWaitMs: read.int('TOKEN_BIND_WAIT_MS', 2000, 0, 30_000),
     wsPingIntervalMs: read.int('WS_PING_INTERVAL_MS', 20_000, 50, 600_000),
+    databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    metricsSnapshotIntervalMs: read.int('METRICS_SNAPSHOT_INTERVAL_MS', 15_000, 1000, 600_000),
+    migrateOnStart: read.bool('MIGRATE_ON_START', true),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     signingSecret,
     storage: operatorOnly ? { driver: 'fs', root: path.join(dataDir, 'objects') } : readStorage(read, embedded, dataDir),
@@ -455,6 +507,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
       fetchFileTimeoutMs: read.int('FETCH_FILE_TIMEOUT_MS', 10_000, 100, 600_000),
       sourceDownloadTimeoutMs: read.int('SOURCE_DOWNLOAD_TIMEOUT_MS', 30_000, 100, 3_600_000),
     },
+    voiceover: readVoiceover(read),
     projectImports: {
       maxBytes: read.bytes('PROJECT_IMPORT_MAX_BYTES', 20 * 2 ** 30),
       maxEntries: read.int('PROJECT_IMPORT_MAX_ENTRIES', 1000, 1, 100_000),
@@ -510,8 +563,90 @@ function loadKubernetesConfig(read: EnvReader): KubernetesConfig {
       gpuNodeSelector: read.labels('RENDER_NODE_GPU_NODE_SELECTOR', 'nvidia.com/gpu.present=true'),
       gpuTolerations: read.tolerations('RENDER_NODE_GPU_TOLERATIONS', 'nvidia.com/gpu:NoSchedule'),
       ttlSecondsAfterFinished: read.int('KUBERNETES_JOB_TTL_SECONDS', 3600, 0, 30 * 86400),
+      cpuPod: read.podOptions('RENDER_NODE_CPU_POD'),
+      gpuPod: read.podOptions('RENDER_NODE_GPU_POD'),
+      runAsUid: read.raw('RENDER_NODE_UID') === 'none' ? undefined : read.int('RENDER_NODE_UID', RENDER_NODE_UID, 1, 2 ** 31 - 1),
     },
   };
+}
+
+function readVoiceover(read: EnvReader): VoiceoverConfig {
+  const bindAddress = read.raw('VOICEOVER_BIND_ADDRESS');
+  if (bindAddress !== undefined && !isIPv4(bindAddress)) {
+    throw new ConfigError('VOICEOVER_BIND_ADDRESS', 'an IPv4 address of this machine', bindAddress);
+  }
+  const publicAddress = read.raw('VOICEOVER_PUBLIC_ADDRESS');
+  if (publicAddress !== undefined && isIP(publicAddress) === 0) {
+    throw new ConfigError('VOICEOVER_PUBLIC_ADDRESS', 'an IP address (the NAT address browsers reach this machine at)', publicAddress);
+  }
+  const range = read.raw('VOICEOVER_PORT_RANGE');
+  let portRange: [number, number] | undefined;
+  if (range !== undefined) {
+    const match = /^(\d+)-(\d+)$/.exec(range);
+    const [min, max] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+    if (!match || min < 1024 || max > 65535 || min > max) {
+      throw new ConfigError('VOICEOVER_PORT_RANGE', 'MIN-MAX UDP ports from 1024 to 65535 (e.g. 40000-40199)', range);
+    }
+    portRange = [min, max];
+  }
+  return {
+    iceServers: parseIceServers(read.raw('VOICEOVER_ICE_SERVERS')),
+    publicAddress,
+    bindAddress,
+    portRange,
+    maxSessions: read.int('VOICEOVER_MAX_SESSIONS', 50, 0, 100_000),
+    idleTimeoutMs: read.int('VOICEOVER_IDLE_TIMEOUT_SECONDS', 120, 1, 86_400) * 1000,
+    sweepIntervalMs: read.int('VOICEOVER_SWEEP_INTERVAL_MS', 10_000, 50, 3_600_000),
+  };
+}
+
+const ICE_SERVERS_ACCEPTS =
+  'a JSON array of {urls, username?, credential?}, or comma-separated stun:/turn:/turns: URLs, credentials as turn:USER:PASSWORD@HOST:PORT';
+
+/** `VOICEOVER_ICE_SERVERS`: the browser's RTCIceServer JSON, or URLs with credentials in them. */
+export function parseIceServers(value: string | undefined): IceServer[] {
+  if (value === undefined) return [];
+  const fail = (): never => {
+    // The value may hold TURN credentials: never echoed.
+    throw new ConfigError('VOICEOVER_ICE_SERVERS', ICE_SERVERS_ACCEPTS, '********');
+  };
+  const checkUrl = (url: unknown): string => {
+    if (typeof url !== 'string' || !/^(stun|stuns|turn|turns):[^\s]+$/i.test(url)) fail();
+    return url as string;
+  };
+  if (value.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return fail();
+    }
+    if (!Array.isArray(parsed)) return fail();
+    return parsed.flatMap((entry: unknown) => {
+      if (typeof entry !== 'object' || entry === null) return fail();
+      const { urls, username, credential } = entry as Record<string, unknown>;
+      if ((username !== undefined && typeof username !== 'string') || (credential !== undefined && typeof credential !== 'string')) fail();
+      const list = Array.isArray(urls) ? urls : [urls];
+      return list.map((url) => ({
+        urls: checkUrl(url),
+        ...(username !== undefined ? { username: username as string } : {}),
+        ...(credential !== undefined ? { credential: credential as string } : {}),
+      }));
+    });
+  }
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const match = /^(stun|stuns|turn|turns):(?:([^:@]+):([^@]*)@)?(.+)$/i.exec(item);
+      if (!match) return fail();
+      const [, scheme, username, credential, rest] = match;
+      return {
+        urls: checkUrl(`${scheme!.toLowerCase()}:${rest}`),
+        ...(username !== undefined ? { username: decodeURIComponent(username), credential: decodeURIComponent(credential ?? '') } : {}),
+      };
+    });
 }
 
 function readStorage(read: EnvReader, embedded: boolean, dataDir: string): StorageConfig {

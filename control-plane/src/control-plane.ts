@@ -5,10 +5,13 @@ import express from 'express';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openDatabase, ping, type Database } from './db/database.js';
-import { Metrics } from './metrics.js';
+import { countGpuFallbacks } from '@cutroom/render-node';
+import { lostWorkerReason, Metrics } from './metrics.js';
+import { readQueueSnapshot } from './work/queue-snapshot.js';
 import { OpenApiRegistry } from './http/openapi.js';
 import { ApiRouter, type Authenticate, type AuthKind, type Principal } from './http/route.js';
 import { createHttpApp } from './http/app.js';
+import { LIST_MAX } from './api/paging.js';
 import { requestToken } from './http/credentials.js';
 import { HttpError, serviceUnavailable, unauthorized } from './http/errors.js';
 import { AuthFailureLimiter } from './http/auth-failures.js';
@@ -18,6 +21,7 @@ import { DevelopersService } from './services/developers.js';
 import { IdentityService } from './services/identity.js';
 import { StatsService } from './services/stats.js';
 import { PresenceServer } from './realtime/presence-server.js';
+import { LocalBus, PostgresBus, type ReplicaBus } from './realtime/replica-bus.js';
 import { mountOperations } from './api/operations.js';
 import { mountUsers } from './api/users.js';
 import { mountDevelopers } from './api/developers.js';
@@ -78,11 +82,18 @@ import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.j
 import { EditingTasks } from './services/editing-tasks.js';
 import { CpuPool } from './cpu/cpu-pool.js';
 import { mountEditingTasks } from './api/editing-tasks.js';
+import { mountVoiceovers } from './api/voiceovers.js';
+import { VoiceoverService } from './services/voiceovers.js';
+import { VoiceoverSessionsRepository } from './db/voiceover-sessions-repository.js';
+import { WeriftMediaServer } from './voiceover/werift-media-server.js';
 import { ProjectImportService } from './services/project-imports.js';
 import { mountProjectImports, mountProjectXtl } from './api/project-imports.js';
 import { AudioLibraryService } from './services/audio-library.js';
 import { AudioLibraryImport } from './services/audio-library-import.js';
 import { mountAudioLibrary } from './api/audio-library.js';
+import { mountAdmin } from './api/admin.js';
+import { FarmAdmin } from './services/farm-admin.js';
+import { defaultConsoleDir, mediaOriginsOf, mountConsolePages } from './http/console-pages.js';
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
@@ -122,6 +133,7 @@ export interface Services {
   uploads: UploadService;
   imports: ImportService;
   thumbnails: ThumbnailService;
+  voiceovers: VoiceoverService;
   projectImports: ProjectImportService;
   audioLibrary: AudioLibraryService;
   audioLibraryImport: AudioLibraryImport;
@@ -147,11 +159,13 @@ export async function startControlPlane(
 ): Promise<ControlPlane> {
   const database = await openDatabase({
     url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
     pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   try {
-    await database.migrate();
+    // Off, the replica serves the schema it finds; /readyz answers 503 until it is current.
+    if (config.migrateOnStart) await database.migrate();
   } catch (error) {
     await database.close();
     throw error;
@@ -164,32 +178,35 @@ export async function startControlPlane(
     if (url === undefined) throw new Error('signed URLs are available once the server listens');
     return url;
   };
+  const metrics = new Metrics();
   let opened: Awaited<ReturnType<typeof openObjectStore>>;
   let signer: UrlSigner;
   try {
-    signer = new UrlSigner(await loadSigningSecret(config.signingSecret, config.dataDir));
-    opened = await openObjectStore(config.storage, signer, baseUrl);
+    signer = new UrlSigner(await loadSigningSecret(config.signingSecret, config.dataDir, config.profile === 'production' ? db : undefined));
+    opened = await openObjectStore(config.storage, signer, baseUrl, (operation) => metrics.s3Errors.inc({ operation }));
   } catch (error) {
     await database.close();
     throw error;
   }
   const storage = opened.store;
-  const metrics = new Metrics();
   const developers = new DevelopersService(db);
   const identity = new IdentityService(db, developers, {
     allowAnonymous: config.allowAnonymous,
     openRegistration: config.openRegistration,
     tokenGraceMs: config.tokenGraceMs,
+    tokenBindWaitMs: config.tokenBindWaitMs,
     liveWindowMs: config.wsPingIntervalMs * 3,
     tokenPolicy: config.tokenPolicy,
   });
   const trustProxy = compileTrust(config.trustProxy);
   const authFailures = new AuthFailureLimiter(config.authFailures, logger.child({ component: 'auth' }));
   let url = '';
+  // Names this process where rows say which process holds something (claimed tasks, voiceover sessions).
+  const replicaId = newId();
   const work = new WorkQueue(
     db,
     {
-      replicaId: newId(),
+      replicaId,
       internalUrl: () => config.internalUrl ?? url,
       dispatchIntervalMs: config.dispatchIntervalMs,
       watchdogIntervalMs: config.watchdogIntervalMs,
@@ -237,14 +254,31 @@ export async function startControlPlane(
       if (task.state === 'running') void dispatcher.recordProgress(task.id, task.progress * 100);
     });
   }
-  metrics.observeTasks(() => work.store.counts());
+  metrics.observeQueue(() => readQueueSnapshot(db), config.metricsSnapshotIntervalMs);
+  metrics.observePool(() => database.poolStats());
+  work.observeAttempts({
+    dispatched: (task) => {
+      metrics.attempts.inc({ kind: task.kind });
+      if (task.attempts === 1) metrics.queueWait.observe({ kind: task.kind }, Math.max(0, Date.now() - new Date(task.created_at).getTime()) / 1000);
+    },
+    lost: (task, reason) => metrics.lostWorkers.inc({ kind: task.kind, reason: lostWorkerReason(reason) }),
+  });
+  work.onChange((task) => {
+    const result = task.state === 'completed' ? 'completed' : task.state === 'error' ? 'failed' : task.state === 'aborted' ? 'aborted' : undefined;
+    if (!result) return;
+    metrics.tasksFinished.inc({ kind: task.kind, result });
+    if (task.gpu) metrics.gpuFallbacks.inc(countGpuFallbacks(task.log));
+    if (task.started_at) metrics.runTime.observe({ kind: task.kind, result }, Math.max(0, Date.now() - new Date(task.started_at).getTime()) / 1000);
+  });
   // Uploads and project imports in progress are sessions, not tasks: counted by their services (made below).
   let uploads: UploadService | undefined;
+  let voiceovers: VoiceoverService | undefined;
   let projectImports: ProjectImportService | undefined;
   const stats = new StatsService(identity, {
     activeWork: async () => ({
       ...(await activeWorkFromTasks(work.store)),
       activeImportFromLocalDriveCount: ((await uploads?.activeCount()) ?? 0) + ((await projectImports?.activeCount()) ?? 0),
+      activeVoiceoverSessionsCount: (await voiceovers?.liveCount()) ?? 0,
     }),
   });
   const presence = new PresenceServer(
@@ -287,11 +321,26 @@ export async function startControlPlane(
     media,
     storage,
     new ExtractionLimiter({ concurrency: config.thumbLive.concurrency, maxQueued: config.thumbLive.maxQueued }),
-    { width: config.thumbWidth, height: config.thumbHeight, maxCount: 1000, maxLiveCount: config.thumbLive.maxCount },
+    { width: config.thumbWidth, height: config.thumbHeight, maxCount: LIST_MAX, maxLiveCount: config.thumbLive.maxCount },
   );
 
+  // A render node reports to whichever replica it reaches; the owner's socket may be on another.
+  let bus: ReplicaBus;
+  try {
+    bus = config.databaseUrl ? await PostgresBus.start(config.databaseUrl, db, replicaId, logger.child({ component: 'replica-bus' })) : new LocalBus();
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  bus.subscribe('task_progress', (payload) => {
+    const { ownerId, message } = payload as { ownerId: string; message: { type: string; payload?: unknown } };
+    presence.pushToUser(ownerId, message);
+  });
   work.onChange((task) => {
-    if (task.owner_id) presence.pushToUser(task.owner_id, taskProgressMessage(task));
+    if (!task.owner_id) return;
+    const message = taskProgressMessage(task);
+    presence.pushToUser(task.owner_id, message);
+    bus.publish('task_progress', { ownerId: task.owner_id, message });
   });
   const cpu = new CpuPool(config.cpuThreads, (error) => logger.error({ err: error }, 'a CPU pool thread failed'));
   projects = new ProjectsService(
@@ -363,7 +412,34 @@ export async function startControlPlane(
     config.overlaySweepIntervalMs,
     logger.child({ component: 'overlay-sweeper' }),
   );
-  const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }));
+  voiceovers = new VoiceoverService(
+    new WeriftMediaServer(
+      {
+        iceServers: config.voiceover.iceServers,
+        publicAddress: config.voiceover.publicAddress,
+        bindAddress: config.voiceover.bindAddress,
+        portRange: config.voiceover.portRange,
+        gatherTimeoutMs: 5000,
+        reorderLatencyMs: 200,
+        lateArrivalGraceMs: 150,
+      },
+      logger.child({ component: 'voiceover-media' }),
+    ),
+    new VoiceoverSessionsRepository(db, replicaId),
+    media,
+    storage,
+    mediaIngest,
+    identity,
+    {
+      maxSessions: config.voiceover.maxSessions,
+      idleTimeoutMs: config.voiceover.idleTimeoutMs,
+      sweepIntervalMs: config.voiceover.sweepIntervalMs,
+      recordingDir: path.join(config.dataDir, 'voiceovers'),
+    },
+    logger.child({ component: 'voiceovers' }),
+  );
+  metrics.observeVoiceoverSessions(() => voiceovers!.localCount);
+  const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }), (outcome) => metrics.callbacks.inc({ outcome }));
   const audioLibrary = new AudioLibraryService(db, media);
   const audioLibraryImport = new AudioLibraryImport(db, media, storage, objectDeletions, mediaIngest, logger.child({ component: 'audio-library' }), {
     library: config.audioLibrary,
@@ -393,6 +469,7 @@ export async function startControlPlane(
     uploads,
     imports,
     thumbnails,
+    voiceovers,
     projectImports,
     audioLibrary,
     audioLibraryImport,
@@ -465,11 +542,11 @@ export async function startControlPlane(
   const registry = new OpenApiRegistry();
   const app = createHttpApp(
     { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes, cpu, trustProxy },
-    (app) => {
+    (app, jsonBodyReaders) => {
       const router = (tag: string) => {
         const expressRouter = express.Router();
         app.use(expressRouter);
-        return new ApiRouter(expressRouter, registry, authenticate, tag);
+        return new ApiRouter(expressRouter, registry, authenticate, tag, jsonBodyReaders);
       };
       mountOperations(router('operations'), {
         stats,
@@ -477,6 +554,8 @@ export async function startControlPlane(
         openapi: () =>
           registry.document({ title: 'Cutroom API', version: versionString(), serverUrl: publicUrl }),
         ready: async () => {
+          // Leaving: no load balancer that still probes should pick this replica again.
+          if (stopping) throw serviceUnavailable('shutting down');
           await ping(db);
           if (!(await database.isMigrated())) throw serviceUnavailable('migrations are not applied');
         },
@@ -497,7 +576,16 @@ export async function startControlPlane(
       mountProjectXtl(router('projects'), projects!);
       mountImports(router('imports'), imports);
       mountThumbnails(router('thumbnails'), thumbnails, { maxLiveCount: config.thumbLive.maxCount });
+      mountVoiceovers(router('voiceovers'), voiceovers!);
       mountAudioLibrary(router('audio library'), audioLibrary, audioLibraryImport);
+      mountAdmin(router('admin'), new FarmAdmin(db, work, dispatcher, { finishedWithinS: 86_400, failureLogLines: 20 }));
+      if (config.console) {
+        mountConsolePages(app, {
+          dir: defaultConsoleDir(),
+          mediaOrigins: mediaOriginsOf(config.storage),
+          logger: logger.child({ component: 'console' }),
+        });
+      }
     },
     (app) => {
       if (storage.driver !== 'fs') return;
@@ -535,6 +623,7 @@ export async function startControlPlane(
   work.start(dispatcher);
   logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
   overlaySweeper.start();
+  voiceovers.start();
   callbacks.start();
 
   let stopping: Promise<void> | undefined;
@@ -548,6 +637,8 @@ export async function startControlPlane(
       server.closeIdleConnections();
       await presence.close();
       await overlaySweeper.stop();
+      // Recordings in progress are kept, which needs the database and the object store.
+      await voiceovers!.close();
       await callbacks.stop();
       await operator?.stop();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
@@ -558,6 +649,7 @@ export async function startControlPlane(
       clearInterval(uploadSweepTimer);
       clearInterval(importTimer);
       await sweeping;
+      await bus.close();
       await database.close();
       opened.close();
       logger.info('stopped');

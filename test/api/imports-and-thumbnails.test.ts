@@ -69,7 +69,7 @@ describe.each(drivers)('imports (%s)', (driver) => {
   it('records a download that fails (404) on the entry', async () => {
     const answer = await alice.api.post('/api/import/media/url', { url: `${media.url}/file/nothing.mp4` });
     const entry = await settledMedia(alice, answer.body.id);
-    expect(entry.status).toBe('ready');
+    expect(entry.status).toBe('import');
     expect(entry.error).toMatchObject({ type: 'not_found' });
   });
 
@@ -152,7 +152,7 @@ describe('imports under the outbound rule', () => {
     const byName = await alice.api.post('/api/import/media/url', { url: `http://localhost:${new URL(media.url).port}/file/clip.mp4` });
     expect(byName.status).toBe(200);
     const entry = await settledMedia(alice, byName.body.id);
-    expect(entry.status).toBe('ready');
+    expect(entry.status).toBe('import');
     expect(entry.error.message).toMatch(/localhost resolves to/);
     expect(media.requests).toEqual([]);
   });

@@ -206,7 +206,9 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
         status: 'ready',
         progress: 100,
         error: null,
-        taskId: null,
+        taskId: '',
+        categoryId: '',
+        moodId: '',
         folder: null,
       });
       // No proxy: the preview is the original.
@@ -330,11 +332,11 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
       // A real project whose data mentions the file: the projects' media index answers.
       const project = (await alice.api.post('/api/projects', { name: 'Uses it', data: { clips: [{ src: file.id }] } })).body.id;
       const refused = await alice.api.delete(`/api/mediafiles/${file.id}`);
-      expect(refused.status).toBe(409);
+      expect(refused.status).toBe(400);
       expect(refused.body.error).toMatchObject({ type: 'used_in_projects', title: 'Used in projects' });
       expect(refused.body.error.message).toContain(project);
       expect(await stored(file.original_key)).toBeDefined();
-      expect((await alice.api.delete(`/api/mediafiles/${file.id}?force=0`)).status).toBe(409);
+      expect((await alice.api.delete(`/api/mediafiles/${file.id}?force=0`)).status).toBe(400);
       expect((await alice.api.delete(`/api/mediafiles/${file.id}?force=1`)).status).toBe(200);
       expect(await stored(file.original_key)).toBeUndefined();
       expect((await alice.api.delete(`/api/mediafiles/x?force=yes`)).status).toBe(400);
@@ -403,7 +405,7 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
       const outside = await storedMedia(server, alice.id);
       await alice.api.post('/api/projects', { name: 'Deep user', data: `<clip src="${files[2]!.id}"/>` });
       const refused = await alice.api.delete(`/api/folders/${top}`);
-      expect(refused.status).toBe(409);
+      expect(refused.status).toBe(400);
       expect(refused.body.error.type).toBe('used_in_projects');
       expect(await stored(files[0]!.original_key)).toBeDefined();
 

@@ -16,7 +16,7 @@ describe.each(drivers)('operations endpoints (%s)', (driver) => {
     expect(res.body.version).toMatch(/^\d+\.\d+\.\d{4}\.\d{2}$/);
   });
 
-  it('reports live statistics with the seed fields', async () => {
+  it('reports live statistics with the seed fields, and voiceover sessions as an extension', async () => {
     const res = await server.api().get('/api/stat');
     expect(Object.keys(res.body).sort()).toEqual(
       [
@@ -25,6 +25,7 @@ describe.each(drivers)('operations endpoints (%s)', (driver) => {
         'activeImportFromURLTasksCount',
         'activeRenderTasksCount',
         'activeUsersCount',
+        'activeVoiceoverSessionsCount',
       ].sort(),
     );
   });
@@ -41,7 +42,9 @@ describe.each(drivers)('operations endpoints (%s)', (driver) => {
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     expect(res.text).toMatch(/cutroom_http_request_duration_seconds_count\{method="GET",route="\/api\/users\/:id",status="404"\} 1/);
     expect(res.text).toMatch(/cutroom_websocket_open_sockets 1/);
-    expect(res.text).toMatch(/cutroom_process_resident_memory_bytes/);
+    expect(res.text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(res.text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(res.text).toMatch(/^cutroom_build_info\{version="[^"]+",node_version="\d+\.\d+\.\d+"\} 1/m);
     await editor.close();
   });
 

@@ -92,7 +92,7 @@ describe.each(drivers)('overlay images (%s)', (driver) => {
       const response = await api.post('/api/overlay_img', data === undefined ? {} : { data });
       expect(response.status, String(why)).toBe(400);
       expect(response.body.status ?? JSON.stringify(response.body)).toMatch(why);
-      expect(response.body.id).toBeUndefined();
+      expect(response.body.id).toBe('');
       expect(response.body.error.type).toBe('bad_request');
     }
   });

@@ -113,12 +113,27 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
     expect(audio.thumbnail).toBeTruthy();
   });
 
-  it('ends a file that is not media with unsupported_media, never stuck in a working status', async () => {
+  it('ends a file that is not media with unsupported_media, failed and never ready', async () => {
     const text = Buffer.from('not a video\n'.repeat(500));
     const { id } = await upload(alice.api, 'notes.mp4', text);
     const entry = await settledMedia(alice, id);
-    expect(entry.status).toBe('ready');
     expect(entry.error).toMatchObject({ type: 'unsupported_media' });
+    // The stage it failed in: the upload was never accepted as media.
+    expect(entry.status).toBe('upload');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await alice.api.get(`/api/mediafile/status?id=${id}`)).body).toMatchObject({ status: 'upload', error: { type: 'unsupported_media' } });
+  });
+
+  it('ingests an interlaced H.264 MPEG-TS with MP2 sound to ready, with its poster and no error', async () => {
+    const file = await makeMedia('interlaced-mp2.ts', [
+      '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4',
+      '-vf', 'tinterlace=interleave_top', '-c:v', 'libx264', '-flags', '+ildct+ilme', '-c:a', 'mp2', '-f', 'mpegts',
+    ]);
+    const { id } = await upload(alice.api, 'broadcast.ts', await fs.readFile(file));
+    const entry = await settledMedia(alice, id);
+    expect(entry).toMatchObject({ status: 'ready', error: null, filetype: 'ts', mediaType: 'video', width: 320, height: 240 });
+    expect(Buffer.from(entry.thumbnail, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    expect(entry.previewUrl).not.toBe(entry.originalUrl);
   });
 
   it('refuses bad sessions and chunks', async () => {

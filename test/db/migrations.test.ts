@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import { drivers } from '../support/databases.js';
 import { migrations } from '../../control-plane/src/db/migrations/index.js';
 import { ProjectsRepository } from '../../control-plane/src/db/projects-repository.js';

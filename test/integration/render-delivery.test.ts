@@ -166,10 +166,10 @@ describe('editing tasks for a developer: custom media, output bucket, callbacks'
     expect(await probeOutput(await downloadUrl(last.outputUrls[0]!, 'dev.mp4'))).toMatchObject({ frames: 50, width: 320, height: 240 });
 
     expect(await until(() => callbacksOf('render_complete').length === 1)).toBe(true);
-    expect(callbacksOf('render_start')[0]!.body).toMatchObject({ apiAuthToken: 'acme-token', payload: { projectId: null } });
+    expect(callbacksOf('render_start')[0]!.body).toMatchObject({ apiAuthToken: 'acme-token', payload: { projectId: '' } });
     const complete = callbacksOf('render_complete')[0]!;
     expect(complete.headers.authorization).toBe(user.id);
-    expect(complete.body.payload).toMatchObject({ projectId: null, error: null });
+    expect(complete.body.payload).toMatchObject({ projectId: '', error: '' });
     expect(await probeOutput(await downloadUrl(complete.body.payload.downloadUrl as string, 'callback.mp4'))).toMatchObject({ frames: 50 });
   });
 
@@ -187,9 +187,9 @@ describe('editing tasks for a developer: custom media, output bucket, callbacks'
       const startedMs = Date.now();
       const res = await user.api.post('/api/task/editing', { xtl_task: xtl(`<group><track>${clip(id, '00:00:00:00', '00:00:01:00')}</track></group>`) });
       expect(res.status, id).toBe(status);
-      expect(res.body.error.type, id).toBe(type);
-      expect(res.body.error.message, id).toMatch(/^XTL error at <clip>, attribute "src", line 3: /);
-      expect(res.body.error.message, id).toMatch(message);
+      expect(res.body.errorDetail.type, id).toBe(type);
+      expect(res.body.error, id).toMatch(/^XTL error at <clip>, attribute "src", line 3: /);
+      expect(res.body.error, id).toMatch(message);
       expect(Date.now() - startedMs, id).toBeLessThan(5000);
     }
     expect(await counts()).toEqual(before);
@@ -223,7 +223,7 @@ describe('editing tasks for a developer: custom media, output bucket, callbacks'
     const attempts = async (i: number) => (await server.controlPlane.services.work.store.get(started[i]!.taskId))!.attempts;
     expect(await attempts(0)).toBe(2);
     expect(await attempts(2)).toBe(1);
-    expect(await until(() => callbacksOf('render_complete').filter((c) => c.body.payload.error !== null).length >= cases.length)).toBe(true);
+    expect(await until(() => callbacksOf('render_complete').filter((c) => c.body.payload.error !== '').length >= cases.length)).toBe(true);
   });
 
   it("delivers outputs to the developer's bucket: outputUrls and the callback's downloadUrl point there", async () => {
@@ -308,6 +308,16 @@ describe('editing tasks asking for GPU encoding (RENDER_GPU=nvenc)', () => {
     // Without a usable NVENC (no GPU on this machine) the only warning is the fall-back to software.
     const warnings = task.log.filter((line) => line.startsWith('warning:'));
     expect(warnings.every((line) => line === 'warning: h264_nvenc failed; encoding in software')).toBe(true);
+    // Each fall-back to software is counted for ops.
+    const metrics = (await server.api().get('/metrics')).text;
+    expect(metrics).toContain(`cutroom_render_gpu_fallbacks_total ${warnings.length}`);
+
+    // A VP9 render has no NVENC encoder: it does not ask for a GPU node at all.
+    const webm = await api.post('/api/task/editing', {
+      xtl_task: xtl(`<group container="webm" vcodec="vp9" acodec="opus"><track>${clip(video.id, '00:00:00:00', '00:00:01:00')}</track></group>`),
+    });
+    expect(webm.status, webm.text).toBe(200);
+    expect((await server.controlPlane.services.work.store.get(webm.body.taskId))!.gpu).toBe(false);
     await editor.close();
   });
 });

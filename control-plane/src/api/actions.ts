@@ -24,18 +24,22 @@ const postBody = z
   });
 
 const patchBody = z.object({
-  canceled: z.boolean().describe('true: the action is undone; false: it is active (redo).'),
+  canceled: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
+    .describe('true: the action is undone; false: it is active (redo). The strings "true" and "false" are taken too, as the seed writes them.'),
   modifTime: unixMs.optional(),
 });
 
-const actionObject = z.object({
-  id: z.string(),
-  name: z.string(),
-  data: anyJson,
-  canceled: z.boolean(),
-  createTime: z.number(),
-  modifTime: z.number(),
-});
+const actionObject = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    data: anyJson,
+    canceled: z.boolean(),
+    createTime: z.number(),
+    modifTime: z.number(),
+  })
+  .meta({ id: 'Action', description: "The seed's action object" });
 
 export function mountActions(api: ApiRouter, history: ActionHistoryService): void {
   api.route({
@@ -44,7 +48,8 @@ export function mountActions(api: ApiRouter, history: ActionHistoryService): voi
     summary: "Append an action to a project's history",
     description:
       "First removes the project's canceled actions (the redo branch); keeps at most ACTION_HISTORY_DEPTH actions, dropping the oldest. " +
-      'Concurrent posts to one project are given one order.',
+      'Concurrent posts to one project are given one order. The client\'s `id` is kept when no action of the project has it (canceled ones included); ' +
+      'a duplicate gets a new id. The answer is always the id that was used: PATCH with it.',
     auth: 'user',
     body: postBody,
     verbatimMembers: ['data'],
@@ -64,12 +69,13 @@ export function mountActions(api: ApiRouter, history: ActionHistoryService): voi
     path: '/api/actions/:id',
     summary: 'Undo or redo an action',
     description:
-      'When client ids repeat across projects, name the project with `?project=`; an id found in several projects without it is a 409.',
+      'When client ids repeat across projects, name the project with `?project=`; an id found in several projects without it is a 400 (`conflict`) that changes nothing.',
     auth: 'user',
     params: z.object({ id: objectId }),
     query: z.object({ project: objectId.optional().describe('The project of the action.') }),
     body: patchBody,
     responses: { 200: { description: 'Changed', schema: z.object({}) } },
+    errors: { 400: 'A bad body, or an id found in several projects without ?project= (`type: "conflict"`)' },
     handler: async ({ auth, params, query, body }) => {
       await history.setCanceled(auth.id, params.id, {
         canceled: body.canceled,

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
+import { messageInError } from '../http/errors.js';
 import type { AudioLibraryImport } from '../services/audio-library-import.js';
 import type { AudioLibraryService } from '../services/audio-library.js';
-import { MAX_PAGE, mediaEntrySchema } from './media-files.js';
+import { mediaEntrySchema } from './media-files.js';
+import { countParam, startNumberParam } from './paging.js';
 
 const typeParam = z
   .enum(['music', 'sound'])
@@ -23,14 +25,8 @@ const listQuery = z.object({
   search: z.string().max(200).optional().describe('Case-insensitive substring of the name'),
   sort_field: z.enum(['name', 'createTime']).default('name'),
   sort_order: z.enum(['asc', 'desc']).default('asc'),
-  start_number: z.coerce.number().int().min(0).max(2 ** 31).default(0).describe('0-based offset of the first entry'),
-  count: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(20)
-    .transform((n) => Math.min(n, MAX_PAGE))
-    .describe(`Entries wanted (default 20, at most ${MAX_PAGE})`),
+  start_number: startNumberParam,
+  count: countParam(),
 });
 
 const tagList = z.object({
@@ -122,6 +118,7 @@ export function mountAudioLibrary(api: ApiRouter, library: AudioLibraryService, 
     path: '/api/import/audiolib_json',
     summary: 'Progress and errors of the audio library import',
     auth: 'admin',
+    errorShape: messageInError({ processedCount: 0, totalCount: 0 }),
     responses: { 200: { description: 'The last run', schema: importStatus } },
     handler: () => importer.status(),
   });

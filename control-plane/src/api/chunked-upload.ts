@@ -17,13 +17,28 @@ export interface ChunkedUploadState {
   expiresAt: Date;
 }
 
-export const uploadStateSchema = z.object({
-  id: z.string(),
-  size: z.number(),
-  receivedBytes: z.number().describe('The contiguous prefix received from byte 0.'),
-  complete: z.boolean(),
-  expireTime: z.number().describe('Unix ms; an incomplete session is removed, bytes and all, after this.'),
-});
+export const uploadStateSchema = z
+  .object({
+    id: z.string(),
+    size: z.number(),
+    receivedBytes: z.number().describe('The contiguous prefix received from byte 0.'),
+    complete: z.boolean(),
+    expireTime: z.number().describe('Unix ms; an incomplete session is removed, bytes and all, after this.'),
+  })
+  .meta({ id: 'UploadState', description: 'An upload session (extension)' });
+
+/** `Content-Range`, which a chunk PUT must carry. */
+export const CHUNK_REQUEST_HEADERS = {
+  'Content-Range': {
+    description: '`bytes <start>-<end>/<total>` for a chunk (end inclusive), or `bytes */<total>` with an empty body to ask the state',
+    required: true,
+  },
+};
+
+/** `Range`, the contiguous prefix the server holds, on every answer about a session. */
+export const RANGE_RESPONSE_HEADERS = {
+  Range: { description: '`bytes=0-<N>`: the bytes received from byte 0 (absent while none are); the truth to resume from' },
+};
 
 export const uploadStateBody = (s: ChunkedUploadState) => ({ id: s.id, size: s.size, receivedBytes: s.receivedBytes, complete: s.complete, expireTime: s.expiresAt.getTime() });
 

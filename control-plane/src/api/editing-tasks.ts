@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
+import { messageInError, messageInStatus } from '../http/errors.js';
 import type { EditingTasks } from '../services/editing-tasks.js';
 
 const taskError = z.object({
@@ -25,16 +26,31 @@ export function mountEditingTasks(api: ApiRouter, editing: EditingTasks): void {
     description:
       'Every source is resolved and the timeline checked before anything is made: a document that does not parse, a source the user cannot use, or a timeline its sources cannot fill is a 400 naming the element, attribute and line, and creates nothing. ' +
       'Then one output entry (type `output`, status `render`) per group is added to the library, with the task. `fileId` is the first group\'s entry. ' +
-      '`projectId` (optional, one of the user\'s projects) is named in the render_start and render_complete callbacks.',
+      'The render_start and render_complete callbacks name a project: `projectId` when given (one of the user\'s projects, else 404), ' +
+      'else the document\'s `<timelines projectId>`, else the project the user saved last; `""` when the user has none.',
     auth: 'user',
     body: z.object({
       xtl_task: z.string().min(1).max(16 * 2 ** 20).describe('The XTL document'),
-      projectId: z.string().min(1).max(200).nullable().optional(),
+      projectId: z
+        .string()
+        .max(200)
+        .nullable()
+        .optional()
+        .describe('The project rendered (extension); absent, null or "": from the document, else the project saved last'),
     }),
-    responses: {
-      200: { description: 'The task and its output entry', schema: z.object({ taskId: z.string(), fileId: z.string() }) },
+    errorShape: messageInError({ taskId: '', fileId: '' }),
+    errors: {
+      400: 'The XTL does not parse, a source cannot be used, or the timeline cannot be filled (the message names element, attribute and line); `download_error` when a developer file cannot be looked up',
+      404: 'No user for the token, or no such project',
+      507: 'The user is already over MAX_USER_BYTES',
     },
-    handler: ({ auth, body }) => editing.create({ id: auth.id, developerId: auth.developerId }, body),
+    responses: {
+      200: {
+        description: 'The task and its output entry',
+        schema: z.object({ taskId: z.string(), fileId: z.string(), error: z.literal('').describe('"" on success') }),
+      },
+    },
+    handler: async ({ auth, body }) => ({ ...(await editing.create({ id: auth.id, developerId: auth.developerId }, body)), error: '' }),
   });
 
   api.route({
@@ -68,6 +84,7 @@ export function mountEditingTasks(api: ApiRouter, editing: EditingTasks): void {
       'The render node is stopped within seconds; the output entries and whatever was stored of them are removed. A finished task is left as it is.',
     auth: 'user',
     query: idQuery,
+    errorShape: messageInStatus(),
     responses: { 200: { description: 'Stopped', schema: z.object({ status: z.literal('') }) } },
     handler: ({ auth, query }) => editing.abort(auth.id, query.id),
   });

@@ -47,6 +47,7 @@ export function mountFolders(api: ApiRouter, folders: FolderService): void {
     params: idParam,
     query: z.object({ force: forceParam }),
     responses: { 200: { description: 'Deleted', schema: z.object({}) } },
+    errors: { 400: 'A project uses a file inside: `{error: {type: "used_in_projects"}}`, unless force=1; the root; or a bad parameter' },
     handler: async ({ auth, params, query }) => {
       if (params.id === ROOT_FOLDER) throw badRequest('the root folder cannot be deleted');
       await folders.delete(auth.id, params.id, query.force);
@@ -64,6 +65,7 @@ export function mountFolders(api: ApiRouter, folders: FolderService): void {
     params: idParam,
     body: z.object({ files: idList.optional(), folders: idList.optional() }),
     responses: { 200: { description: 'Moved', schema: z.object({}) } },
+    errors: { 403: 'Shared media cannot move' },
     handler: async ({ auth, params, body }) => {
       const target = params.id === ROOT_FOLDER ? null : params.id;
       await folders.move(auth.id, target, body.files ?? [], body.folders ?? []);

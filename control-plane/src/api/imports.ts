@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { Reply, type ApiRouter } from '../http/route.js';
+import type { ApiRouter } from '../http/route.js';
+import { badRequest, messageInError } from '../http/errors.js';
 import { BucketRefused, type ImportService } from '../services/imports.js';
+import { folderParam } from './media-files.js';
 
 export function mountImports(api: ApiRouter, imports: ImportService): void {
   api.route({
@@ -12,9 +14,10 @@ export function mountImports(api: ApiRouter, imports: ImportService): void {
     auth: 'user',
     body: z.object({
       url: z.string().min(1).max(8192),
-      folder: z.string().min(1).max(200).optional(),
+      folder: folderParam.describe('Destination folder id; absent, `null`, `""` or `root`: the root.'),
     }),
     responses: { 200: { description: 'The new media id', schema: z.object({ id: z.string() }) } },
+    errors: { 404: 'No user for the token, or no such folder', 507: 'The user is already over MAX_USER_BYTES' },
     handler: ({ auth, body }) => imports.importUrl(auth.id, body),
   });
 
@@ -23,7 +26,7 @@ export function mountImports(api: ApiRouter, imports: ImportService): void {
     path: '/api/import/media/awsbucket',
     summary: 'Import every media file of an S3 bucket',
     description:
-      'Lists the bucket with the given keys (`awsEndPoint` and `awsRegion` are extensions for S3-compatible stores) and imports each media object into a new folder named after the bucket; `id` is that folder. A bucket that cannot be listed answers 400 `{id: "", error}` at once.',
+      'Lists the bucket with the given keys (`awsEndPoint` and `awsRegion` are extensions for S3-compatible stores) and imports each media object into a new folder named after the bucket; `id` is that folder. A bucket that cannot be listed answers 400 `{id: "", error, errorDetail}` at once, as does every error.',
     auth: 'user',
     body: z.object({
       awsAccessKey: z.string().min(1).max(256),
@@ -32,15 +35,15 @@ export function mountImports(api: ApiRouter, imports: ImportService): void {
       awsEndPoint: z.string().min(1).max(2048).optional(),
       awsRegion: z.string().min(1).max(64).optional(),
     }),
+    errorShape: messageInError({ id: '' }),
     responses: {
-      200: { description: 'The folder the objects go to', schema: z.object({ id: z.string(), error: z.string() }) },
-      400: { description: 'The bucket could not be listed', schema: z.object({ id: z.string(), error: z.string() }) },
+      200: { description: 'The folder the objects go to; `error` is ""', schema: z.object({ id: z.string(), error: z.string() }) },
     },
     handler: async ({ auth, body }) => {
       try {
         return await imports.importBucket(auth.id, body);
       } catch (error) {
-        if (error instanceof BucketRefused) return new Reply(400, { id: '', error: error.message });
+        if (error instanceof BucketRefused) throw badRequest(error.message);
         throw error;
       }
     },

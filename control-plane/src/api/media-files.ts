@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
+import { errorObjectSchema } from '../http/errors.js';
 import type { EntryFilter } from '../db/media-repository.js';
 import type { MediaService } from '../services/media.js';
 import { ROOT_FOLDER } from '../services/folders.js';
+import { countParam, startNumberParam } from './paging.js';
 
 const FILTERS = ['video', 'audio', 'image', 'folder', 'voiceover'] as const;
 const ALL: EntryFilter = { folders: true, mediaTypes: ['video', 'audio', 'image'], voiceover: true };
-export const MAX_PAGE = 1000;
 
-const mediaError = z.object({ type: z.string(), message: z.string(), title: z.string().optional() });
 
 export const mediaEntrySchema = z.object({
   id: z.string(),
@@ -20,19 +20,19 @@ export const mediaEntrySchema = z.object({
   size: z.number().describe('bytes'),
   width: z.number(),
   height: z.number(),
-  thumbnail: z.string().nullable().describe('PNG, base64'),
-  previewUrl: z.string().nullable().describe('Signed, expiring URL the browser plays and seeks (HTTP Range)'),
-  originalUrl: z.string().nullable().describe('Signed, expiring URL of the original (differs from previewUrl when a proxy was made)'),
+  thumbnail: z.string().describe('PNG, base64; "" until ingest has made it'),
+  previewUrl: z.string().describe('Signed, expiring URL the browser plays and seeks (HTTP Range); "" while nothing is stored'),
+  originalUrl: z.string().describe('Signed, expiring URL of the original (differs from previewUrl when a proxy was made); "" while nothing is stored'),
   audioTracks: z.array(z.string()),
   status: z.enum(['render', 'upload', 'import', 'convert', 'prepare_thumbnails', 'ready']),
   progress: z.number().describe('percent of the current stage'),
-  error: mediaError.nullable(),
-  taskId: z.string().nullable(),
+  error: errorObjectSchema.nullable(),
+  taskId: z.string().describe('the render task of an output, else the ingest task; "" when none'),
   categoryId: z.string().describe('audio library files: their category id; "" for other files'),
   moodId: z.string().describe('audio library files: their mood id; "" for other files'),
   createTime: z.number().describe('unix ms (extension)'),
   folder: z.string().nullable().describe('parent folder id, null at the root (extension)'),
-});
+}).meta({ id: 'MediaEntry', description: "The seed's media_file_entry_object, with two extensions (createTime, folder)" });
 
 const filterParam = z
   .string()
@@ -61,14 +61,8 @@ export const folderParam = z
   .transform((value) => (value === undefined || value === null || value === '' || value === ROOT_FOLDER ? null : value));
 
 const listQuery = z.object({
-  start_number: z.coerce.number().int().min(0).max(2 ** 31).default(0).describe('0-based offset of the first entry'),
-  count: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(20)
-    .transform((n) => Math.min(n, MAX_PAGE))
-    .describe(`Entries wanted (default 20, at most ${MAX_PAGE})`),
+  start_number: startNumberParam,
+  count: countParam(),
   filter: filterParam,
   sort_field: z.enum(['name', 'createTime', 'size', 'duration']).default('createTime'),
   sort_order: z.enum(['asc', 'desc']).default('desc'),
@@ -133,7 +127,7 @@ export function mountMediaFiles(api: ApiRouter, media: MediaService): void {
     responses: {
       200: {
         description: 'The status',
-        schema: z.object({ status: mediaEntrySchema.shape.status, progress: z.number(), error: mediaError.nullable() }),
+        schema: z.object({ status: mediaEntrySchema.shape.status, progress: z.number(), error: errorObjectSchema.nullable() }),
       },
     },
     handler: ({ auth, query }) => media.state(auth.id, query.id),
@@ -149,6 +143,10 @@ export function mountMediaFiles(api: ApiRouter, media: MediaService): void {
     params: idParam,
     query: z.object({ force: forceParam }),
     responses: { 200: { description: 'Deleted', schema: z.object({}) } },
+    errors: {
+      400: 'A project uses the file: `{error: {type: "used_in_projects"}}`, unless force=1; or a bad parameter',
+      403: 'Shared media (test media, the audio library) are read-only',
+    },
     handler: async ({ auth, params, query }) => {
       await media.delete(auth.id, params.id, query.force);
       return {};

@@ -19,6 +19,7 @@ const statSchema = z.object({
   activeRenderTasksCount: z.number().int(),
   activeImportFromURLTasksCount: z.number().int(),
   activeImportFromLocalDriveCount: z.number().int(),
+  activeVoiceoverSessionsCount: z.number().int().describe('Extension: voiceover sessions open on every replica.'),
 });
 
 export function mountOperations(api: ApiRouter, deps: OperationsDeps): void {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { badRequest } from '../http/errors.js';
-import { Reply, type ApiRouter } from '../http/route.js';
+import { badRequest, messageInStatus } from '../http/errors.js';
+import type { ApiRouter } from '../http/route.js';
 import { OverlayRejected, type OverlayImagesService } from '../services/overlay-images.js';
 
 const body = z.object({
@@ -18,24 +18,21 @@ export function mountOverlayImages(api: ApiRouter, overlays: OverlayImagesServic
     summary: 'Upload an overlay image (rendered text or a picture) for use in renders',
     description:
       'The image must be a PNG of at most OVERLAY_MAX_BYTES, each side at most 8192 pixels. It is deleted once its owner ' +
-      'has been disconnected past TOKEN_GRACE_SECONDS, unless a running render still uses it. A refused image is a 400 ' +
-      'whose `status` says why (and the usual `error` object).',
+      'has been disconnected past TOKEN_GRACE_SECONDS, unless a running render still uses it. Every error (a refused image is a 400) ' +
+      'answers `{status, id: "", error}`: `status` says why, beside the usual `error` object.',
     auth: 'user',
     body,
+    errorShape: messageInStatus({ id: '' }, { id: z.string().describe('"" on errors') }),
     responses: {
       200: { description: '`status` is empty on success', schema: z.object({ status: z.string(), id: z.string() }) },
-      400: {
-        description: 'Not an acceptable PNG: `status` says why',
-        schema: z.object({ status: z.string(), error: z.object({ type: z.string(), message: z.string() }) }),
-      },
     },
     handler: async ({ auth, body }) => {
       try {
         const { id } = await overlays.create(auth.id, body.data);
         return { status: '', id };
       } catch (error) {
-        if (!(error instanceof OverlayRejected)) throw error;
-        return new Reply(400, { status: error.message, ...badRequest(error.message).toBody() });
+        if (error instanceof OverlayRejected) throw badRequest(error.message);
+        throw error;
       }
     },
   });

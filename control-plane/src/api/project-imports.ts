@@ -6,7 +6,7 @@ import { receivedRangeHeader } from '../http/content-range.js';
 import type { ProjectImportService, ProjectImportState } from '../services/project-imports.js';
 import type { ProjectsService } from '../services/projects.js';
 import { readTimeline } from '../services/timeline-schema.js';
-import { CHUNK_PUT_DESCRIPTION, chunkOf, chunkReply } from './chunked-upload.js';
+import { CHUNK_PUT_DESCRIPTION, chunkOf, chunkReply, CHUNK_REQUEST_HEADERS, RANGE_RESPONSE_HEADERS, uploadStateSchema } from './chunked-upload.js';
 import { objectId } from './project-schemas.js';
 
 const idQuery = z.object({ id: z.string().min(1).max(200).describe('The import session id: the id the new project will have.') });
@@ -48,9 +48,10 @@ export function mountProjectImports(api: ApiRouter, imports: ProjectImportServic
     auth: 'user',
     query: idQuery,
     rawBody: 'application/octet-stream',
+    requestHeaders: CHUNK_REQUEST_HEADERS,
     responses: {
-      200: { description: 'The whole zip is in', schema: z.object({ id: z.string(), size: z.number(), receivedBytes: z.number(), complete: z.boolean(), expireTime: z.number() }) },
-      206: { description: 'More data expected', schema: z.object({ id: z.string(), size: z.number(), receivedBytes: z.number(), complete: z.boolean(), expireTime: z.number() }) },
+      200: { description: 'The whole zip is in', schema: uploadStateSchema, headers: RANGE_RESPONSE_HEADERS },
+      206: { description: 'More data expected', schema: uploadStateSchema, headers: RANGE_RESPONSE_HEADERS },
     },
     handler: async ({ auth, query, req }) => {
       const { range, contentLength } = chunkOf(req);

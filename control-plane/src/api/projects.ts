@@ -5,11 +5,12 @@ import type { ApiRouter } from '../http/route.js';
 import { RawJson, sendJson, stringifyWithRaw } from '../http/json-with-raw.js';
 import type { ProjectsService, ProjectSummary } from '../services/projects.js';
 import { anyJson, objectId, storedText, unixMs } from './project-schemas.js';
+import { countParam, startNumberParam } from './paging.js';
+import { mediaEntrySchema } from './media-files.js';
 
 const NAME_MAX = 1000;
 /** Thumbnails are base64 images; they ride in every list entry, so they are kept modest. */
 const THUMBNAIL_MAX = 4 * 2 ** 20;
-const LIST_MAX = 1000;
 /** Projects whose data is read per query when a list includes data, bounding memory. */
 const DATA_BATCH = 8;
 
@@ -30,27 +31,20 @@ const updateBody = z.object({
   modifTime: unixMs.optional(),
 });
 
-const projectObject = z.object({
-  id: z.string(),
-  data: anyJson.optional(),
-  name: z.string(),
-  createTime: z.number(),
-  modifTime: z.number(),
-  thumbnail: z.string(),
-});
-
-const intParam = (name: string, fallback: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `${name} must be a non-negative integer`)
-    .transform(Number)
-    .refine((n) => n <= max, `${name} must be at most ${max}`)
-    .optional()
-    .transform((n) => n ?? fallback);
+const projectObject = z
+  .object({
+    id: z.string(),
+    data: anyJson.optional(),
+    name: z.string(),
+    createTime: z.number(),
+    modifTime: z.number(),
+    thumbnail: z.string(),
+  })
+  .meta({ id: 'Project', description: "The seed's project_object; `data` only where asked for" });
 
 const listQuery = z.object({
-  start_number: intParam('start_number', 0, Number.MAX_SAFE_INTEGER).describe('Offset of the first entry (0-based).'),
-  count: intParam('count', 20, LIST_MAX).describe(`How many entries at most (default 20, at most ${LIST_MAX}).`),
+  start_number: startNumberParam,
+  count: countParam(),
   data: z
     .string()
     .regex(/^(-?\d+|true|false)$/, 'data must be 0 or 1')
@@ -179,7 +173,7 @@ export function mountProjects(api: ApiRouter, projects: ProjectsService): void {
     responses: {
       200: {
         description: 'Media objects',
-        schema: z.object({ total_count: z.number(), entries: z.array(z.object({}).passthrough()) }),
+        schema: z.object({ total_count: z.number(), entries: z.array(mediaEntrySchema) }),
       },
     },
     handler: async ({ auth, params }) => {

@@ -44,10 +44,15 @@ export function mountSignedFiles(api: ApiRouter, deps: SignedFilesDeps): void {
     query: signedQuery,
     responses: {
       200: { description: 'The object', contentType: 'application/octet-stream' },
-      206: { description: 'One byte range of the object', contentType: 'application/octet-stream' },
+      206: {
+        description: 'One byte range of the object',
+        contentType: 'application/octet-stream',
+        headers: { 'Content-Range': { description: '`bytes <start>-<end>/<size>`', required: true } },
+      },
       304: { description: 'Not modified' },
-      416: { description: 'Range not satisfiable' },
+      416: { description: 'Range not satisfiable', headers: { 'Content-Range': { description: '`bytes */<size>`' } } },
     },
+    errors: { 403: 'The signature is wrong or the URL has expired' },
     handler: async ({ req, res, query }) => {
       const { key, expiresAtS, contentType, downloadName } = verified(deps.signer, 'GET', req, query);
       await sendObject(req, res, deps.store, key, {
@@ -68,7 +73,8 @@ export function mountSignedFiles(api: ApiRouter, deps: SignedFilesDeps): void {
     params: keyParam,
     query: signedQuery,
     rawBody: 'application/octet-stream',
-    responses: { 200: { description: 'Stored' }, 413: { description: 'Larger than MAX_FILE_SIZE' } },
+    responses: { 200: { description: 'Stored' } },
+    errors: { 403: 'The signature is wrong or the URL has expired', 413: 'Larger than MAX_FILE_SIZE' },
     handler: async ({ req, query }) => {
       const { key, contentType } = verified(deps.signer, 'PUT', req, query);
       if (contentType !== undefined && mediaType(req.get('content-type')) !== mediaType(contentType)) {

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
+import { messageInStatus } from '../http/errors.js';
 import { clientGone } from '../http/client-gone.js';
 import type { ThumbnailService } from '../services/thumbnails.js';
+import { countParam } from './paging.js';
 
 const hns = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const flag = z.enum(['true', 'false', '1', '0']);
+const isSet = (value: z.infer<typeof flag>) => value === 'true' || value === '1';
 
 export function mountThumbnails(api: ApiRouter, thumbnails: ThumbnailService, limits: { maxLiveCount: number }): void {
   api.route({
@@ -18,9 +21,10 @@ export function mountThumbnails(api: ApiRouter, thumbnails: ThumbnailService, li
       id: z.string().min(1).max(200),
       start_time: hns.default(0).describe('100 ns units'),
       step: hns.default(10_000_000).describe('100 ns units'),
-      count: z.coerce.number().int().min(1).max(1000).default(1),
-      cached: flag.default(true),
+      count: countParam(1, 1),
+      cached: flag.default('true').describe('`true` (default): from the thumbnails prepared at ingest; `false`: the exact frames, extracted now'),
     }),
+    errorShape: messageInStatus({ thumbnails: [] }, { thumbnails: z.array(z.never()).describe('empty on errors') }),
     responses: {
       200: {
         description: 'The thumbnails',
@@ -30,7 +34,7 @@ export function mountThumbnails(api: ApiRouter, thumbnails: ThumbnailService, li
     },
     handler: async ({ res, auth, query }) => {
       const times = thumbnails.times(query.start_time, query.step, query.count);
-      return { status: '', thumbnails: await thumbnails.thumbnails(auth.id, query.id, times, query.cached, clientGone(res)) };
+      return { status: '', thumbnails: await thumbnails.thumbnails(auth.id, query.id, times, isSet(query.cached), clientGone(res)) };
     },
   });
 

@@ -29,6 +29,7 @@ export function mountUsers(api: ApiRouter, identity: IdentityService): void {
     auth: 'none',
     body: userBody,
     responses: { 200: { description: 'The new user id; open the editor with `?session_id=<id>`.', schema: idAnswer } },
+    errors: { 401: 'An apiKey that is not valid', 403: 'No apiKey while open registration is off' },
     handler: ({ body }) => identity.createUser(body),
   });
 
@@ -50,7 +51,7 @@ export function mountUsers(api: ApiRouter, identity: IdentityService): void {
     auth: 'none',
     params: idParam,
     responses: {
-      200: { description: 'The user', schema: z.object({ name: z.string().nullable(), data: z.string().nullable() }) },
+      200: { description: 'The user ("" for a field never given)', schema: z.object({ name: z.string(), data: z.string() }) },
     },
     handler: ({ params }) => identity.getUser(params.id),
   });

@@ -95,7 +95,7 @@ export class CpuPool {
       if (thread.started) this.threads[index] = this.spawn();
       else this.threads.splice(index, 1);
     });
-    worker.on('error', (error) => this.onThreadError(error)); // followed by 'exit'
+    worker.on('error', (error: unknown) => this.onThreadError(error instanceof Error ? error : new Error(String(error)))); // followed by 'exit'
     return thread;
   }
 }

@@ -1,11 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, sql, type Dialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { DB } from './schema.js';
 import { migrations } from './migrations/index.js';
+import type { PoolStats } from '../metrics.js';
 
 export type DriverName = 'postgres' | 'pglite';
 
@@ -33,6 +35,8 @@ export interface Database {
   migrate(): Promise<void>;
   /** True when every migration this build knows of has been applied. */
   isMigrated(): Promise<boolean>;
+  /** The Postgres pool's connections right now (undefined for PGlite). */
+  poolStats(): PoolStats | undefined;
   close(): Promise<void>;
 }
 
@@ -51,6 +55,7 @@ const pgTypes = {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let dialect: Dialect;
   let driver: DriverName;
+  let poolStats: () => PoolStats | undefined = () => undefined;
   if (options.url) {
     driver = 'postgres';
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: pgTypes });
@@ -62,6 +67,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       client.on('error', (error) => options.onIdleError?.(error));
     });
     dialect = new PostgresDialect({ pool });
+    const size = options.poolSize ?? 10;
+    poolStats = () => ({ size, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   } else {
     driver = 'pglite';
     const client = options.pgliteDir ? await openPgliteDir(options.pgliteDir) : new PGlite();
@@ -88,6 +95,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       const all = await migrator.getMigrations();
       return all.every((m) => m.executedAt !== undefined);
     },
+    poolStats: () => poolStats(),
     async close() {
       await db.destroy();
     },

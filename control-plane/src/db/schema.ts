@@ -360,6 +360,24 @@ export interface AudiolibImportTable {
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+/** Secrets the replicas share and generate themselves when not configured (0012). */
+export interface InstanceSecretsTable {
+  name: string;
+  value: string;
+  created_at: Generated<Timestamp>;
+}
+
+/** A voiceover session held by one control-plane process (its WebRTC media live there). */
+export interface VoiceoverSessionsTable {
+  id: string;
+  owner_id: string;
+  /** The process holding the session's connection; requests for it must reach that one. */
+  replica_id: string;
+  created_at: Timestamp;
+  /** Refreshed by the holding process; a stale row is a session of a process that died. */
+  heartbeat_at: Timestamp;
+}
+
 export interface DB {
   developers: DevelopersTable;
   users: UsersTable;
@@ -382,4 +400,6 @@ export interface DB {
   audiolib_categories: AudiolibTagsTable;
   audiolib_moods: AudiolibTagsTable;
   audiolib_import: AudiolibImportTable;
+  instance_secrets: InstanceSecretsTable;
+  voiceover_sessions: VoiceoverSessionsTable;
 }

@@ -1,4 +1,4 @@
-import express, { type Express, type Request, type Response, type NextFunction } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response, type NextFunction } from 'express';
 import cors from 'cors';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
@@ -21,12 +21,13 @@ export interface HttpAppOptions {
 }
 
 /**
- * The Express application around the routers: request ids and logs, security headers, metrics, CORS, JSON
- * bodies, and the JSON error model at the end. `mount` adds the routes.
+ * The Express application around the routers: request ids and logs, security headers, metrics,
+ * CORS, and the JSON error model at the end. `mount` adds the routes, with the JSON body readers
+ * that the routes taking a JSON body run (only those: an upload's bytes are never read as JSON).
  */
 export function createHttpApp(
   options: HttpAppOptions,
-  mount: (app: Express) => void,
+  mount: (app: Express, jsonBodyReaders: RequestHandler[]) => void,
   /** Routes that read their request body as a stream, whatever its Content-Type (signed object uploads). */
   mountStreaming?: (app: Express) => void,
 ): Express {
@@ -34,6 +35,11 @@ export function createHttpApp(
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', options.trustProxy);
+  // When the request came, before any work on it: what "when DELETE was received" means.
+  app.use((_req, res, next) => {
+    res.locals.receivedAtMs = Date.now();
+    next();
+  });
 
   app.use(
     pinoHttp({
@@ -63,9 +69,7 @@ export function createHttpApp(
     }),
   );
   mountStreaming?.(app);
-  app.use(jsonBodies(options.bodyLimitBytes, options.cpu));
-
-  mount(app);
+  mount(app, jsonBodies(options.bodyLimitBytes, options.cpu));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

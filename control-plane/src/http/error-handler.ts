@@ -1,10 +1,17 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { HttpError, badRequest, insufficientStorage, internalError, notFound, payloadTooLarge, serviceUnavailable } from './errors.js';
+import { HttpError, badRequest, insufficientStorage, internalError, notFound, payloadTooLarge, serviceUnavailable, type SeedErrorShape } from './errors.js';
 import { isDependencyUnavailable } from './dependency-unavailable.js';
 import { isDiskFull } from '../storage/disk-full.js';
 import { ClientGoneError } from './client-gone.js';
 
-/** Maps every failure to a JSON error body with the seed's status; never a stack trace or HTML. */
+/** Where a route that answers errors in its seed shape leaves that shape for the error handler. */
+export const SEED_ERROR_SHAPE = 'seedErrorShape';
+
+/**
+ * Maps every failure to a JSON error body with the seed's status; never a stack trace or HTML.
+ * A route may ask for its seed shape (`res.locals.seedErrorShape`), which then holds every
+ * error of that route: its body, its token, its parameters, the service's refusal.
+ */
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
   if (res.headersSent) {
     next(error);
@@ -19,7 +26,8 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   // A refusal before the body was read: the rest of it is still on the connection, which cannot
   // carry another request; closing it tells the client not to reuse it.
   if (!req.complete) res.set('Connection', 'close');
-  res.set(httpError.headers).status(httpError.status).json(httpError.toBody());
+  const shape = res.locals[SEED_ERROR_SHAPE] as SeedErrorShape | undefined;
+  res.set(httpError.headers).status(httpError.status).json(shape ? shape.body(httpError) : httpError.toBody());
 };
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { badRequest, payloadTooLarge } from './errors.js';
+import { badRequest, payloadTooLarge, unsupportedContentType } from './errors.js';
 import type { PreparedJson } from '../cpu/body-analysis.js';
 import { OFFLOAD_BYTES, type CpuPool } from '../cpu/cpu-pool.js';
 import type { ByteSpan } from './json-scan.js';
@@ -10,6 +10,11 @@ import type { ByteSpan } from './json-scan.js';
  * JSON syntax) and parsed only when `req.body` is first read. Routes that store members as the
  * client wrote them (a project's `data`, megabytes per autosave) take those members as their
  * bytes instead, never parsed: see `verbatimBody`.
+ *
+ * The readers run on routes that take a JSON body, and read it whatever the client called it
+ * among the types a browser sends by default: `fetch(url, {body: JSON.stringify(x)})` says
+ * `text/plain`, a Blob or a Buffer says nothing. A body of any other type is refused with 415:
+ * answering success for a body that was never read would lose what the client sent.
  */
 
 /** JSON text in UTF-8 bytes, already checked. */
@@ -29,12 +34,32 @@ interface CheckedBody {
 
 const checkedBodies = new WeakMap<IncomingMessage, CheckedBody>();
 
+/** Media types read as JSON; any other type of a non-empty body is a 415. */
+const JSON_TYPES = ['application/json', '+json', 'text/json', 'text/plain'];
+
 export function jsonBodies(limitBytes: number, cpu: CpuPool): RequestHandler[] {
   return [
+    (req, _res, next) => {
+      refuseOtherTypes(req);
+      next();
+    },
     (req, _res, next) => readShared(req, limitBytes, next),
-    express.raw({ type: 'application/json', limit: limitBytes }),
+    express.raw({ type: () => true, limit: limitBytes }),
     (req, res, next) => checkJsonBody(cpu, req, res, next),
   ];
+}
+
+/** Whether the body, if any, is to be read as JSON: no Content-Type at all, or a JSON or text type. */
+function readsAsJson(req: Request): boolean {
+  if (req.headers['content-type'] === undefined) return true;
+  return req.is(JSON_TYPES) !== false;
+}
+
+function refuseOtherTypes(req: Request): void {
+  if (readsAsJson(req) || req.headers['content-length'] === '0') return;
+  throw unsupportedContentType(
+    `the body is ${req.headers['content-type']}: this route takes JSON (sent as application/json, text/plain or with no Content-Type)`,
+  );
 }
 
 /**
@@ -46,7 +71,7 @@ export function jsonBodies(limitBytes: number, cpu: CpuPool): RequestHandler[] {
 async function readShared(req: Request, limitBytes: number, next: NextFunction): Promise<void> {
   const length = Number(req.headers['content-length']);
   const encoding = req.headers['content-encoding'];
-  if (!Number.isSafeInteger(length) || length < OFFLOAD_BYTES || (encoding !== undefined && encoding !== 'identity') || !req.is('application/json')) {
+  if (!Number.isSafeInteger(length) || length < OFFLOAD_BYTES || (encoding !== undefined && encoding !== 'identity')) {
     next();
     return;
   }

@@ -1,9 +1,19 @@
 import { z } from 'zod';
+import { errorBodySchema } from './errors.js';
+import { isSeedRoute } from './seed-routes.js';
 
 /**
  * Collects every route's schemas as it is mounted, so the OpenAPI document is produced
- * from the very schemas that validate requests.
+ * from the very schemas that validate requests. Schemas given an id (`.meta({ id })`) become
+ * shared component schemas, written once and referenced wherever they are used.
  */
+
+export interface HeaderSpec {
+  description: string;
+  required?: boolean;
+  /** A JSON schema; a string when left out. */
+  schema?: Record<string, unknown>;
+}
 
 export interface OpenApiOperation {
   method: string;
@@ -17,7 +27,12 @@ export interface OpenApiOperation {
   body?: z.ZodType | undefined;
   /** Media type of a body that is not JSON (uploads). */
   rawBody?: string | undefined;
+  requestHeaders?: Record<string, HeaderSpec> | undefined;
   responses: Record<number, ResponseSpec>;
+  /** Every error status the route can answer, with when. */
+  errors: Record<number, string>;
+  /** The error answer's body, when the route answers errors in its seed shape. */
+  errorSchema?: z.ZodType | undefined;
 }
 
 export interface ResponseSpec {
@@ -25,17 +40,10 @@ export interface ResponseSpec {
   schema?: z.ZodType | undefined;
   /** Media type when the answer is not JSON. */
   contentType?: string | undefined;
+  headers?: Record<string, HeaderSpec> | undefined;
 }
 
-const errorSchema = z.object({
-  error: z.object({ type: z.string(), message: z.string(), title: z.string().optional() }),
-});
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete out.$schema;
-  return out;
-}
+const COMPONENTS = '#/components/schemas/';
 
 export class OpenApiRegistry {
   private readonly operations: OpenApiOperation[] = [];
@@ -45,6 +53,18 @@ export class OpenApiRegistry {
   }
 
   document(info: { title: string; version: string; serverUrl?: string }): Record<string, unknown> {
+    const components: Record<string, unknown> = {};
+    /** A JSON schema with every schema that has an id moved into the components and referenced. */
+    const jsonSchema = (schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> => {
+      const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+      delete out.$schema;
+      // A schema's input and output differ where it transforms: inputs get components of their own.
+      const name = (id: string) => (io === 'input' ? `${id}Input` : id);
+      const defs = (out.$defs ?? {}) as Record<string, unknown>;
+      delete out.$defs;
+      for (const [id, def] of Object.entries(defs)) components[name(id)] ??= rewriteRefs(def, name);
+      return rewriteRefs(out, name) as Record<string, unknown>;
+    };
     const paths: Record<string, Record<string, unknown>> = {};
     for (const op of this.operations) {
       const openApiPath = op.path.replace(/[:*]([A-Za-z_]+)/g, '{$1}');
@@ -65,10 +85,14 @@ export class OpenApiRegistry {
           });
         }
       }
+      for (const [name, header] of Object.entries(op.requestHeaders ?? {})) {
+        parameters.push({ name, in: 'header', required: header.required ?? false, description: header.description, schema: header.schema ?? { type: 'string' } });
+      }
       const responses: Record<string, unknown> = {};
       for (const [status, spec] of Object.entries(op.responses)) {
         responses[status] = {
           description: spec.description,
+          ...(spec.headers ? { headers: headersObject(spec.headers) } : {}),
           ...(spec.schema
             ? { content: { [spec.contentType ?? 'application/json']: { schema: jsonSchema(spec.schema, 'output') } } }
             : spec.contentType
@@ -76,13 +100,18 @@ export class OpenApiRegistry {
               : {}),
         };
       }
-      responses.default = {
-        description: 'Error',
-        content: { 'application/json': { schema: jsonSchema(errorSchema, 'output') } },
-      };
+      const errorBody = jsonSchema(op.errorSchema ?? errorBodySchema, 'output');
+      for (const [status, description] of Object.entries(op.errors)) {
+        responses[status] ??= { description, content: { 'application/json': { schema: errorBody } } };
+      }
+      const extension = !isSeedRoute(op.method, op.path);
+      const description = extension
+        ? `**Cutroom extension**: not part of the seed's API.${op.description ? `\n\n${op.description}` : ''}`
+        : op.description;
       const operation: Record<string, unknown> = {
         summary: op.summary,
-        ...(op.description ? { description: op.description } : {}),
+        ...(description ? { description } : {}),
+        ...(extension ? { 'x-cutroom-extension': true } : {}),
         tags: op.tags,
         parameters,
         responses,
@@ -91,6 +120,7 @@ export class OpenApiRegistry {
       if (op.body) {
         operation.requestBody = {
           required: !op.body.safeParse(undefined).success,
+          description: 'JSON, sent as application/json, text/plain or with no Content-Type (any other type is a 415).',
           content: { 'application/json': { schema: jsonSchema(op.body, 'input') } },
         };
       } else if (op.rawBody) {
@@ -104,6 +134,7 @@ export class OpenApiRegistry {
       ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
       paths,
       components: {
+        schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
         securitySchemes: {
           authToken: {
             type: 'apiKey',
@@ -119,4 +150,21 @@ export class OpenApiRegistry {
       },
     };
   }
+}
+
+function headersObject(headers: Record<string, HeaderSpec>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, header]) => [name, { description: header.description, required: header.required ?? false, schema: header.schema ?? { type: 'string' } }]),
+  );
+}
+
+/** `#/$defs/X` (zod's local references) become references to the component X. */
+function rewriteRefs(value: unknown, name: (id: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((item) => rewriteRefs(item, name));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = key === '$ref' && typeof item === 'string' && item.startsWith('#/$defs/') ? COMPONENTS + name(item.slice('#/$defs/'.length)) : rewriteRefs(item, name);
+  }
+  return out;
 }

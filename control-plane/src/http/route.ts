@@ -1,8 +1,9 @@
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
-import { badRequest } from './errors.js';
+import { badRequest, type SeedErrorShape } from './errors.js';
+import { SEED_ERROR_SHAPE } from './error-handler.js';
 import { verbatimBody, type VerbatimJson } from './json-body.js';
-import type { OpenApiRegistry, ResponseSpec } from './openapi.js';
+import type { HeaderSpec, OpenApiRegistry, ResponseSpec } from './openapi.js';
 
 /**
  * A typed route: the request's params, query and body are validated by zod schemas, which the
@@ -61,9 +62,19 @@ export interface RouteSpec<
    * never parsed, handed over in `verbatim`. The body schema sees them as their bytes.
    */
   verbatimMembers?: readonly string[];
+  /** Errors answered in the seed endpoint's own shape (see `SeedErrorShape`) rather than `{error: {...}}`. */
+  errorShape?: SeedErrorShape;
   /** For bodies that are not JSON (uploads): their media type, documented only. */
   rawBody?: string;
+  /** Request headers the route reads, documented. */
+  requestHeaders?: Record<string, HeaderSpec>;
   responses: Record<number, ResponseSpec>;
+  /**
+   * Error statuses particular to the route, with when (403, 507, 514...). Those every route of
+   * its kind can answer (400 for a bad parameter, 401/404 for credentials, 413/415 for a body,
+   * 500) are added to the document by themselves.
+   */
+  errors?: Record<number, string>;
   handler: (
     ctx: RouteContext<Out<P>, Out<Q>, Out<B>, A>,
   ) => Promise<unknown>;
@@ -95,12 +106,37 @@ function parse<S extends z.ZodType | undefined>(schema: S, value: unknown, where
   return result.data as Out<S>;
 }
 
+/** Every error status a route can answer: those of its kind, then its own. */
+function errorStatuses(spec: Pick<RouteSpec<undefined, undefined, undefined, AuthKind>, 'auth' | 'errors'> & { params?: unknown; query?: unknown; body?: unknown }): Record<number, string> {
+  const errors: Record<number, string> = {};
+  if (spec.params || spec.query || spec.body) errors[400] = 'A parameter or the body is not valid; the message names it';
+  if (spec.auth !== 'none') errors[401] = spec.auth === 'user' ? 'No token was sent' : spec.auth === 'apiKey' ? 'No apiKey, or not a valid one' : 'No ADMIN_TOKEN, or not the right one';
+  if (spec.auth === 'user') errors[404] = spec.params ? 'No user for the token, or no such object of the user' : 'No user for the token';
+  else if (spec.params) errors[404] = 'No such object';
+  if (spec.body) {
+    errors[413] = 'The body is larger than BODY_LIMIT';
+    errors[415] = 'The body is not JSON (application/json, text/plain or no Content-Type)';
+  }
+  errors[500] = 'Internal error';
+  return { ...errors, ...spec.errors };
+}
+
+/**
+ * `?sort_field=&count=` is what a client sends for a value it does not have: an empty query
+ * value means the parameter was left out, so its default applies.
+ */
+function withoutEmptyValues(query: Request['query']): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
+}
+
 export class ApiRouter {
   constructor(
     private readonly router: Router,
     private readonly registry: OpenApiRegistry,
     private readonly authenticate: Authenticate,
     private readonly tag: string,
+    /** Read and check a JSON body; they run only on routes that declare one. */
+    private readonly jsonBodyReaders: RequestHandler[] = [],
   ) {}
 
   route<
@@ -120,13 +156,25 @@ export class ApiRouter {
       query: spec.query,
       body: spec.body,
       rawBody: spec.rawBody,
+      requestHeaders: spec.requestHeaders,
       responses: spec.responses,
+      errors: errorStatuses(spec),
+      errorSchema: spec.errorShape?.schema,
     });
     const successStatus = Number(Object.keys(spec.responses)[0] ?? 200);
-    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
+    const readers = spec.body ? this.jsonBodyReaders : [];
+    const shape: RequestHandler[] = spec.errorShape
+      ? [
+          (_req, res, next) => {
+            res.locals[SEED_ERROR_SHAPE] = spec.errorShape;
+            next();
+          },
+        ]
+      : [];
+    this.router[spec.method](spec.path, ...shape, ...readers, async (req: Request, res: Response) => {
       const auth = await this.authenticate(spec.auth, req);
       const params = parse(spec.params, req.params, 'path');
-      const query = parse(spec.query, req.query, 'query');
+      const query = parse(spec.query, withoutEmptyValues(req.query), 'query');
       const given = spec.verbatimMembers
         ? verbatimBody(req, spec.verbatimMembers)
         : { body: spec.body ? req.body : undefined, verbatim: new Map<string, VerbatimJson>() };

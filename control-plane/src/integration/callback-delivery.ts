@@ -44,6 +44,8 @@ export class CallbackDelivery {
     private readonly db: Kysely<DB>,
     private readonly options: CallbackDeliveryOptions,
     private readonly log: Logger,
+    /** Told of each delivery attempt's outcome (metrics). */
+    private readonly onOutcome: (outcome: 'delivered' | 'retry' | 'failed' | 'skipped') => void = () => {},
   ) {}
 
   start(): void {
@@ -145,6 +147,7 @@ export class CallbackDelivery {
     values: Partial<{ delivery: 'delivered' | 'failed' | 'skipped'; attempts: number; last_error: string | null; next_attempt_at: Date; delivered_at: Date }>,
   ): Promise<void> {
     await this.db.updateTable('domain_events').set({ ...values, lease_until: null }).where('seq', '=', seq).execute();
+    this.onOutcome(values.delivery ?? 'retry');
   }
 }
 

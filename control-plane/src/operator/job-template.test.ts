@@ -39,4 +39,40 @@ describe('desiredJob', () => {
     expect(pod.serviceAccountName).toBe('render');
     expect(pod.automountServiceAccountToken).toBe(false);
   });
+
+  it("adds each pool's placement, metadata, proxy and volumes to its own pods only, under the Job's own", () => {
+    const gpuPod = {
+      runtimeClassName: 'nvidia',
+      priorityClassName: 'gpu-batch',
+      annotations: { 'example.com/cost-centre': 'video', 'cutroom.io/task-id': 'forged' },
+      labels: { team: 'video', 'app.kubernetes.io/component': 'forged' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }],
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-L4'] }] }] } } },
+      env: [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }, { name: 'CUTROOM_TASK_ID', value: 'forged' }],
+      volumes: [{ name: 'ca', configMap: { name: 'ca-bundle' } }],
+      volumeMounts: [{ name: 'ca', mountPath: '/etc/ca', readOnly: true }],
+    };
+    const config = loadConfig({ RENDER_NODE_GPU_POD: JSON.stringify(gpuPod), RENDER_NODE_CPU_POD: '{"priorityClassName":"batch"}' }).kubernetes.job;
+    const gpu = desiredJob(resource({ gpu: true }), config).spec!.template;
+    expect(gpu.spec).toMatchObject({ runtimeClassName: 'nvidia', priorityClassName: 'gpu-batch', affinity: gpuPod.affinity });
+    expect(gpu.spec!.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }, gpuPod.tolerations[0]]);
+    expect(gpu.metadata!.labels).toMatchObject({ team: 'video', 'app.kubernetes.io/component': 'render-node' });
+    expect(gpu.metadata!.annotations).toEqual({ 'example.com/cost-centre': 'video', 'cutroom.io/task-id': 'hi' });
+    const container = gpu.spec!.containers[0]!;
+    expect(container.env!.filter((e) => e.name === 'CUTROOM_TASK_ID')).toEqual([{ name: 'CUTROOM_TASK_ID', value: 'hi' }]);
+    expect(container.env).toContainEqual({ name: 'HTTPS_PROXY', value: 'http://proxy:3128' });
+    expect(container.volumeMounts).toEqual([{ name: 'scratch', mountPath: '/scratch' }, gpuPod.volumeMounts[0]]);
+    const cpu = desiredJob(resource(), config).spec!.template.spec!;
+    expect(cpu).toMatchObject({ priorityClassName: 'batch' });
+    expect(cpu.runtimeClassName).toBeUndefined();
+    expect(cpu.affinity).toBeUndefined();
+  });
+
+  it('leaves the UID to the platform with RENDER_NODE_UID=none, and refuses pod options that are not', () => {
+    expect(desiredJob(resource(), loadConfig({}).kubernetes.job).spec!.template.spec!.securityContext).toMatchObject({ runAsUser: 10001, fsGroup: 10001 });
+    const openshift = desiredJob(resource(), loadConfig({ RENDER_NODE_UID: 'none' }).kubernetes.job).spec!.template.spec!.securityContext;
+    expect(openshift).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(() => loadConfig({ RENDER_NODE_CPU_POD: '{"tolerations":"all"}' })).toThrow(/RENDER_NODE_CPU_POD accepts a JSON object of render-node pod options \(tolerations: /);
+    expect(() => loadConfig({ RENDER_NODE_GPU_POD: '{"hostNetwork":true}' })).toThrow(/RENDER_NODE_GPU_POD accepts/);
+  });
 });

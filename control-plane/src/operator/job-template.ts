@@ -1,5 +1,6 @@
 import type { V1Job, V1ResourceRequirements } from '@kubernetes/client-node';
 import type { RenderJobConfig } from '../config.js';
+import type { RenderPodOptions } from './render-pod-options.js';
 import { WORKER_ENV } from '../work/dispatcher.js';
 import {
   ANNOTATIONS,
@@ -20,8 +21,7 @@ import {
 export const RENDER_NODE_COMMAND = ['node', '/app/render-node/dist/main.js'];
 export const CONTAINER_NAME = 'render-node';
 export const SCRATCH_MOUNT = '/scratch';
-/** The non-root user of the render-node images. */
-export const RENDER_NODE_UID = 10001;
+export { RENDER_NODE_UID } from './render-pod-options.js';
 
 export function desiredJob(resource: TaskResource, config: RenderJobConfig): V1Job {
   const { spec, metadata } = resource;
@@ -33,6 +33,7 @@ export function desiredJob(resource: TaskResource, config: RenderJobConfig): V1J
     [LABELS.resourceKind]: resource.kind,
     [LABELS.attempt]: String(spec.attempt),
   };
+  const pool: RenderPodOptions = spec.gpu ? config.gpuPod : config.cpuPod;
   const annotations = { [ANNOTATIONS.taskId]: spec.taskId };
   return {
     apiVersion: 'batch/v1',
@@ -50,7 +51,8 @@ export function desiredJob(resource: TaskResource, config: RenderJobConfig): V1J
       activeDeadlineSeconds: spec.deadlineSeconds,
       ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
       template: {
-        metadata: { labels, annotations },
+        // The platform's pod labels and annotations, under ours: selectors and task ids stay exact.
+        metadata: { labels: { ...pool.labels, ...labels }, annotations: { ...pool.annotations, ...annotations } },
         spec: {
           restartPolicy: 'Never',
           // The render node holds no cluster credentials: it only speaks to the control plane.
@@ -60,12 +62,12 @@ export function desiredJob(resource: TaskResource, config: RenderJobConfig): V1J
           ...(config.imagePullSecrets.length ? { imagePullSecrets: config.imagePullSecrets.map((s) => ({ name: s })) } : {}),
           securityContext: {
             runAsNonRoot: true,
-            runAsUser: RENDER_NODE_UID,
-            runAsGroup: RENDER_NODE_UID,
-            fsGroup: RENDER_NODE_UID,
+            ...(config.runAsUid !== undefined ? { runAsUser: config.runAsUid, runAsGroup: config.runAsUid, fsGroup: config.runAsUid } : {}),
             seccompProfile: { type: 'RuntimeDefault' },
           },
-          ...nodePlacement(spec.gpu, config),
+          ...(pool.runtimeClassName ? { runtimeClassName: pool.runtimeClassName } : {}),
+          ...(pool.priorityClassName ? { priorityClassName: pool.priorityClassName } : {}),
+          ...nodePlacement(spec.gpu, config, pool),
           containers: [
             {
               name: CONTAINER_NAME,
@@ -73,6 +75,7 @@ export function desiredJob(resource: TaskResource, config: RenderJobConfig): V1J
               imagePullPolicy: config.imagePullPolicy,
               command: RENDER_NODE_COMMAND,
               env: [
+                ...pool.env.filter((v) => !(Object.values(WORKER_ENV) as string[]).includes(v.name)),
                 { name: WORKER_ENV.taskId, value: spec.taskId },
                 { name: WORKER_ENV.internalUrl, value: spec.internalUrl },
                 { name: WORKER_ENV.attempt, value: String(spec.attempt) },
@@ -85,21 +88,23 @@ export function desiredJob(resource: TaskResource, config: RenderJobConfig): V1J
                 runAsNonRoot: true,
                 capabilities: { drop: ['ALL'] },
               },
-              volumeMounts: [{ name: 'scratch', mountPath: SCRATCH_MOUNT }],
+              volumeMounts: [{ name: 'scratch', mountPath: SCRATCH_MOUNT }, ...pool.volumeMounts.filter((m) => m.name !== 'scratch')],
             },
           ],
-          volumes: [{ name: 'scratch', emptyDir: { sizeLimit: config.scratchSize } }],
+          volumes: [{ name: 'scratch', emptyDir: { sizeLimit: config.scratchSize } }, ...pool.volumes.filter((v) => v.name !== 'scratch')],
         },
       },
     },
   };
 }
 
-function nodePlacement(gpu: boolean, config: RenderJobConfig) {
+function nodePlacement(gpu: boolean, config: RenderJobConfig, pool: RenderPodOptions) {
   const nodeSelector = { ...config.nodeSelector, ...(gpu ? config.gpuNodeSelector : {}) };
+  const tolerations = [...(gpu ? config.gpuTolerations : []), ...pool.tolerations];
   return {
     ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
-    ...(gpu && config.gpuTolerations.length ? { tolerations: config.gpuTolerations } : {}),
+    ...(tolerations.length ? { tolerations } : {}),
+    ...(pool.affinity ? { affinity: pool.affinity } : {}),
   };
 }
 

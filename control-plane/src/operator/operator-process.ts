@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { registerProcessMetrics } from '../metrics.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { loadKubeConfig, makeClients } from '../kubernetes/kube-client.js';
@@ -18,7 +19,7 @@ export interface OperatorProcess {
 
 export async function startOperatorProcess(config: Config, logger: Logger): Promise<OperatorProcess> {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'cutroom_operator_process_' });
+  registerProcessMetrics(registry);
   const clients = makeClients(loadKubeConfig(config.kubernetes));
   const operator = new Operator(clients, config.kubernetes, registry, logger.child({ component: 'operator' }));
 

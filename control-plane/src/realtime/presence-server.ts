@@ -7,7 +7,8 @@ import type { AuthFailureLimiter } from '../http/auth-failures.js';
 
 /**
  * `/websocket`: the seed's presence protocol. The editor sends
- * `{"type":"user_event","payload":{"authToken","sessionId"?}}`; the server sends
+ * `{"type":"user_event","payload":{"authToken","sessionId"?}}` (the session may instead come
+ * in the socket's URL, `/websocket?session_id=<id>`, as the editor page was opened); the server sends
  * `{"type":"ping"}` every interval and expects `{"type":"pong"}` before the next one, or the
  * socket is dropped. Extensions the seed's client ignores: `user_bound`, `error`, and pushes
  * such as `task_progress`.
@@ -16,6 +17,8 @@ import type { AuthFailureLimiter } from '../http/auth-failures.js';
 interface SocketState {
   /** The client's address, for the limit on failed binds. */
   address: string;
+  /** `?session_id=` of the socket's URL: the user a `user_event` without `sessionId` binds to. */
+  urlSessionId?: string;
   token?: string;
   userId?: string;
   awaitingPong: boolean;
@@ -64,7 +67,8 @@ export class PresenceServer {
         return;
       }
       const address = this.options.clientAddress(req);
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, address));
+      const urlSessionId = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session_id') || undefined;
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, address, urlSessionId));
     });
     this.timer = setInterval(() => void this.pingRound(), this.options.pingIntervalMs);
     this.timer.unref();
@@ -95,12 +99,12 @@ export class PresenceServer {
     this.wss.close();
   }
 
-  private accept(ws: WebSocket, address: string): void {
+  private accept(ws: WebSocket, address: string, urlSessionId: string | undefined): void {
     if (this.closing) {
       ws.close(1001, 'server shutting down');
       return;
     }
-    const state: SocketState = { address, awaitingPong: false, openedAtMs: Date.now(), queue: Promise.resolve() };
+    const state: SocketState = { address, awaitingPong: false, openedAtMs: Date.now(), queue: Promise.resolve(), ...(urlSessionId ? { urlSessionId } : {}) };
     this.sockets.set(ws, state);
     this.onCountChange(this.sockets.size);
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -131,7 +135,7 @@ export class PresenceServer {
       return;
     }
     if (message?.type !== 'user_event') return;
-    const { authToken, sessionId } = message.payload ?? {};
+    const { authToken, sessionId = state.urlSessionId } = message.payload ?? {};
     if (typeof authToken !== 'string' || (sessionId !== undefined && typeof sessionId !== 'string')) {
       await this.refuse(ws, state, new BindRefused('bad_token', 'payload.authToken must be a string and payload.sessionId a string'));
       return;

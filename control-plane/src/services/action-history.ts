@@ -1,5 +1,5 @@
 import type { ActionRow, ActionsRepository, NewActionRow } from '../db/actions-repository.js';
-import { conflict, internalError, notFound } from '../http/errors.js';
+import { HttpError, internalError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 
 /**
@@ -66,7 +66,8 @@ export class ActionHistoryService {
       input.modifTimeMs ?? this.nowMs(),
     );
     if (matches > 1) {
-      throw conflict(`actions of several projects have the id ${actionId}: name the project with ?project=<id>`);
+      // A 400, as the seed lists its statuses for this route; the type says why.
+      throw new HttpError(400, 'conflict', `actions of several projects have the id ${actionId}: name the project with ?project=<id>`, 'Ambiguous action id');
     }
     if (changed === 0) throw notFound(`no action ${actionId}`);
   }

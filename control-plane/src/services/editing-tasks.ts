@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import {
   CONTAINER_MIME_TYPES,
   checkTimeline,
+  hasGpuEncoder,
   parseXtl,
   RenderError,
   XtlError,
@@ -55,11 +56,7 @@ export class EditingTasks {
 
   async create(user: RenderUser, request: { xtl_task: string; projectId?: string | null | undefined }): Promise<{ taskId: string; fileId: string }> {
     const doc = parse(request.xtl_task);
-    const projectId = request.projectId ?? null;
-    if (projectId !== null) {
-      const project = await this.db.selectFrom('projects').select('id').where('id', '=', projectId).where('owner_id', '=', user.id).executeTakeFirst();
-      if (!project) throw notFound(`no project ${projectId}`);
-    }
+    const projectId = await this.projectOf(user.id, request.projectId || doc.projectId);
     const sources = await this.sources.resolve(user, doc);
     let settings: OutputSettings[];
     try {
@@ -103,6 +100,7 @@ export class EditingTasks {
           bucketKey: bucket ? DeveloperBucket.outputKey(taskId, row.name, index, doc.groups.length) : null,
         });
       }
+      // Only H.264 and HEVC have NVENC encoders: other renders would hold a GPU node for nothing.
       const spec: StoredRenderSpec = {
         xtl: request.xtl_task,
         projectId,
@@ -112,12 +110,12 @@ export class EditingTasks {
         bucket,
       };
       await this.work.submit(
-        { id: taskId, kind: 'render', ownerId: user.id, developerId: user.developerId, spec: spec as unknown as Record<string, unknown>, gpu: this.options.gpu },
+        { id: taskId, kind: 'render', ownerId: user.id, developerId: user.developerId, spec: spec as unknown as Record<string, unknown>, gpu: this.options.gpu && settings.some(hasGpuEncoder) },
         trx,
       );
       await trx
         .insertInto('domain_events')
-        .values({ id: newId(), user_id: user.id, type: 'render_start', payload: JSON.stringify({ projectId }) })
+        .values({ id: newId(), user_id: user.id, type: 'render_start', payload: JSON.stringify({ projectId: projectId ?? '' }) })
         .execute();
       return outputs[0]!.mediaId;
     });
@@ -145,6 +143,22 @@ export class EditingTasks {
     await this.own(userId, id);
     await this.work.abort(id, userId);
     return { status: '' };
+  }
+
+  /**
+   * The project the render callbacks name: the one the request names (its `projectId`, else the
+   * document's `<timelines projectId>`), which must be the user's; else the project the user
+   * saved last (the editor autosaves the project it renders); null when the user has none.
+   */
+  private async projectOf(userId: string, named: string | undefined | null): Promise<string | null> {
+    const own = this.db.selectFrom('projects').select('id').where('owner_id', '=', userId);
+    if (named) {
+      const project = await own.where('id', '=', named).executeTakeFirst();
+      if (!project) throw notFound(`no project ${named}`);
+      return project.id;
+    }
+    const last = await own.orderBy('updated_at', 'desc').orderBy('id').limit(1).executeTakeFirst();
+    return last?.id ?? null;
   }
 
   private async own(userId: string, id: string): Promise<TaskRow> {

@@ -16,6 +16,12 @@ export interface IdentityOptions {
   allowAnonymous: boolean;
   openRegistration: boolean;
   tokenGraceMs: number;
+  /**
+   * An HTTP call with a token no user holds yet waits this long for it to be bound: the editor
+   * sends `user_event` and calls the API at once, and the bind may not have committed yet (on
+   * this replica or another). Only then is the token unknown (404).
+   */
+  tokenBindWaitMs: number;
   /** A socket whose replica has not refreshed it for this long counts as gone (crashed replica). */
   liveWindowMs: number;
   /** Tokens shorter or more guessable than this are refused. */
@@ -91,29 +97,34 @@ export class IdentityService {
     return { id };
   }
 
-  async getUser(id: string): Promise<{ name: string | null; data: string | null }> {
+  /** The seed's user object: `name` and `data` are strings, "" when never given. */
+  async getUser(id: string): Promise<{ name: string; data: string }> {
     const row = await this.db.selectFrom('users').select(['name', 'data']).where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound(`no user ${id}`);
-    return row;
+    return { name: row.name ?? '', data: row.data ?? '' };
   }
 
-  /** The user a token is bound to, or a 401/404 the seed's way. */
+  /** The user a token is bound to, or a 401/404 the seed's way; a token being bound is waited for. */
   async authenticate(token: string | undefined): Promise<AuthenticatedUser> {
     if (!token) throw unauthorized('an Authorization header with the editor token is required');
     // Tokens bound before the policy was set stop working too.
     const weakness = tokenWeakness(token, this.options.tokenPolicy);
     if (weakness) throw unauthorized(weakness);
-    const row = await this.db
-      .selectFrom('auth_tokens')
-      .innerJoin('users', 'users.id', 'auth_tokens.user_id')
-      .select(['users.id as id', 'users.developer_id as developerId'])
-      .where('auth_tokens.token_hash', '=', hashSecret(token))
-      .where('auth_tokens.expires_at', '>', sql<Date>`now()`)
-      .executeTakeFirst();
-    if (!row) {
-      throw notFound('no user for this token: bind it with a user_event on /websocket first, or it has expired');
+    const tokenHash = hashSecret(token);
+    const deadline = Date.now() + this.options.tokenBindWaitMs;
+    for (let pause = 25; ; pause = Math.min(pause * 2, 250)) {
+      const row = await this.db
+        .selectFrom('auth_tokens')
+        .innerJoin('users', 'users.id', 'auth_tokens.user_id')
+        .select(['users.id as id', 'users.developer_id as developerId'])
+        .where('auth_tokens.token_hash', '=', tokenHash)
+        .where('auth_tokens.expires_at', '>', sql<Date>`now()`)
+        .executeTakeFirst();
+      if (row) return row;
+      if (Date.now() + pause > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
-    return row;
+    throw notFound('no user for this token: bind it with a user_event on /websocket first, or it has expired');
   }
 
   /** Binds a token to a user for a newly opened socket; returns the user id. */

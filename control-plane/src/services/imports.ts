@@ -38,13 +38,14 @@ export class ImportService {
     private readonly options: ImportOptions,
   ) {}
 
-  async importUrl(ownerId: string, request: { url: string; folder?: string | undefined }): Promise<{ id: string }> {
+  /** `folder`: a folder id, or null for the root. */
+  async importUrl(ownerId: string, request: { url: string; folder: string | null }): Promise<{ id: string }> {
     const url = this.checked('url', request.url);
     const name = nameFromUrl(url);
     const format = mediaFormatOf(name);
     const row = await this.media.create({
       ownerId,
-      folderId: request.folder === 'root' ? null : request.folder,
+      folderId: request.folder,
       name,
       type: 'url',
       status: 'import',
@@ -109,7 +110,19 @@ export class ImportService {
 /** A bucket that cannot be listed: answered in the seed's `{id, error}` shape. */
 export class BucketRefused extends Error {}
 
+/**
+ * The file name the URL ends with, decoded. Escapes are decoded run by run, so that a `%` that
+ * escapes nothing (`100%%20off.mp4`) stays a `%` instead of failing the whole name.
+ */
 function nameFromUrl(url: URL): string {
-  const last = decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '');
+  const raw = url.pathname.split('/').filter(Boolean).pop() ?? '';
+  const last = raw.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      // Not UTF-8 as a whole: ASCII escapes are decoded, the others left as written.
+      return run.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    }
+  });
   return last.trim() || url.hostname;
 }

@@ -14,7 +14,8 @@ import type { MediaService } from './media.js';
  * Ingest on render nodes: the bytes of a media entry (stored, uploaded in chunks, or at an
  * outside URL) are probed, given a proxy when browsers cannot play them, and thumbnails. The
  * entry's status follows the task (`upload`/`import` → `convert` → `prepare_thumbnails` →
- * `ready`); a failure leaves it `ready` with its error object, never stuck in a working status.
+ * `ready`). A file is ready or failed, never both: a failure leaves the status of the stage that
+ * failed, with the error object, and `ready` always comes with no error.
  */
 
 export interface IngestOptions {
@@ -179,13 +180,22 @@ export class IngestService implements MediaIngestHook {
     const { mediaId, source } = task.spec as IngestTaskSpec;
     const row = await this.media.find(mediaId);
     if (!row) return;
-    await this.media.update(mediaId, { status: 'ready', error: mediaErrorOf(task.error, task.state) });
+    await this.media.update(mediaId, { status: failedStatus(row.status), error: mediaErrorOf(task.error, task.state) });
     if (source.kind === 'upload' && task.state !== 'aborted') await this.removeChunks(row);
   }
 
   private async removeChunks(row: MediaRow): Promise<void> {
     await this.store.deletePrefix(`${mediaObjectPrefix(row.owner_id, row.id)}upload/`);
   }
+}
+
+/**
+ * The status a failed entry keeps: the working status it showed when it failed (progress reports
+ * keep it current). A file that was already stored and listed as ready (a render output, shared
+ * test media) failed while its thumbnails were prepared.
+ */
+function failedStatus(current: MediaStatus): MediaStatus {
+  return current === 'ready' ? 'prepare_thumbnails' : current;
 }
 
 /** The seed's media error object for a failed ingest. */

@@ -3,8 +3,9 @@ import type { MediaError, MediaStatus } from '../db/schema.js';
 
 /**
  * The seed's media_file_entry_object, as every media endpoint answers it. Numbers the library
- * does not know yet are 0; strings it does not have are null. `createTime` (unix ms) and
- * `folder` (the parent folder id, null at the root) are additions the seed's client ignores.
+ * does not know yet are 0; strings it does not have are "" (the seed's fields are never null);
+ * `error` is null when there is none. `createTime` (unix ms) and `folder` (the parent folder id,
+ * null at the root) are additions the seed's client ignores.
  */
 export interface MediaEntry {
   id: string;
@@ -21,15 +22,17 @@ export interface MediaEntry {
   size: number;
   width: number;
   height: number;
-  /** PNG, base64. */
-  thumbnail: string | null;
-  previewUrl: string | null;
-  originalUrl: string | null;
+  /** PNG, base64; "" until ingest has made it. */
+  thumbnail: string;
+  /** "" while there are no stored bytes to play. */
+  previewUrl: string;
+  originalUrl: string;
   audioTracks: string[];
   status: MediaStatus;
   progress: number;
   error: MediaError | null;
-  taskId: string | null;
+  /** The render task of an output, else the ingest task; "" when none. */
+  taskId: string;
   /** Audio library files: the ids of their category and mood; "" otherwise. */
   categoryId: string;
   moodId: string;
@@ -53,14 +56,14 @@ export function mediaEntry(row: MediaRow, urls: PlayableUrls): MediaEntry {
     size: row.size_bytes,
     width: row.width,
     height: row.height,
-    thumbnail: row.thumbnail,
-    previewUrl: urls.previewUrl,
-    originalUrl: urls.originalUrl,
+    thumbnail: row.thumbnail ?? '',
+    previewUrl: urls.previewUrl ?? '',
+    originalUrl: urls.originalUrl ?? '',
     audioTracks: row.audio_tracks,
     status: row.status,
     progress: row.progress,
     error: row.error,
-    taskId: row.task_id,
+    taskId: row.task_id ?? '',
     categoryId: row.category_id ?? '',
     moodId: row.mood_id ?? '',
     createTime: row.create_time_ms,
@@ -79,14 +82,14 @@ export function folderEntry(row: FolderRow): MediaEntry {
     size: 0,
     width: 0,
     height: 0,
-    thumbnail: null,
-    previewUrl: null,
-    originalUrl: null,
+    thumbnail: '',
+    previewUrl: '',
+    originalUrl: '',
     audioTracks: [],
     status: 'ready',
     progress: 100,
     error: null,
-    taskId: null,
+    taskId: '',
     categoryId: '',
     moodId: '',
     createTime: row.create_time_ms,

@@ -153,9 +153,13 @@ export class MediaService {
     return { total_count: folderCount + mediaCount, entries };
   }
 
-  /** One entry a user may see (theirs or shared); 404 otherwise. */
+  /** One entry a user may see (theirs or shared), a file or one of their folders (as listed); 404 otherwise. */
   async describe(viewerId: string, id: string): Promise<MediaEntry> {
-    return this.entryOf(await this.findVisible(viewerId, id));
+    const row = await findVisibleMedia(this.db, viewerId, id);
+    if (row) return this.entryOf(row);
+    const folder = await findOwnFolder(this.db, viewerId, id);
+    if (folder) return folderEntry(folder);
+    throw notFound(`no media file ${id}`);
   }
 
   /**
@@ -181,9 +185,12 @@ export class MediaService {
     return Promise.all(visible.map((row) => this.entryOf(row)));
   }
 
+  /** The status of a file, or of one of the user's folders (always ready); 404 otherwise. */
   async state(viewerId: string, id: string): Promise<MediaState> {
-    const row = await this.findVisible(viewerId, id);
-    return { status: row.status, progress: row.progress, error: row.error };
+    const row = await findVisibleMedia(this.db, viewerId, id);
+    if (row) return { status: row.status, progress: row.progress, error: row.error };
+    if (await findOwnFolder(this.db, viewerId, id)) return { status: 'ready', progress: 100, error: null };
+    throw notFound(`no media file ${id}`);
   }
 
   /** The row of an entry a user may see (their own or shared); 404 otherwise. */

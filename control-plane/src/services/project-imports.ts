@@ -395,7 +395,8 @@ export class ProjectImportService {
 
   private async finish(row: ImportRow): Promise<void> {
     const rows = row.media_ids.length === 0 ? [] : await this.db.selectFrom('media').select(['id', 'name', 'status', 'error']).where('id', 'in', row.media_ids).execute();
-    if (rows.some((m) => m.status !== 'ready')) return;
+    // Settled: ready, or failed (a failed file keeps the status of the stage that failed, with its error).
+    if (rows.some((m) => m.status !== 'ready' && m.error === null)) return;
     const failedMedia = rows.filter((m) => m.error !== null).map((m) => `${m.name}: ${m.error!.message}`);
     const missing = row.media_ids.filter((id) => !rows.some((m) => m.id === id)).map((id) => `media ${id} was deleted during the import`);
     if (!(await this.projectExists(row))) {
@@ -496,8 +497,8 @@ export class ProjectImportService {
   /** During import_media: the media's ingest progress, each ready one counting 100. */
   private async mediaProgress(mediaIds: string[]): Promise<number> {
     if (mediaIds.length === 0) return 100;
-    const rows = await this.db.selectFrom('media').select(['status', 'progress']).where('id', 'in', mediaIds).execute();
-    const total = rows.reduce((n, m) => n + (m.status === 'ready' ? 100 : m.progress), 0) + (mediaIds.length - rows.length) * 100;
+    const rows = await this.db.selectFrom('media').select(['status', 'progress', 'error']).where('id', 'in', mediaIds).execute();
+    const total = rows.reduce((n, m) => n + (m.status === 'ready' || m.error !== null ? 100 : m.progress), 0) + (mediaIds.length - rows.length) * 100;
     return Math.min(99, Math.floor(total / mediaIds.length));
   }
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { checkOutboundUrl, OutboundRefused, XtlError, type MediaInfo, type ResolvedSource, type XtlDocument } from '@cutroom/render-node';
-import type { DB } from '../db/schema.js';
+import type { DB, MediaStatus } from '../db/schema.js';
 import { findVisibleMedia, type MediaRow } from '../db/media-repository.js';
 import { HttpError, badRequest } from '../http/errors.js';
 import { DeveloperMediaError, fetchDeveloperFile, type DevMediaFileEntry } from '../integration/developer-media.js';
@@ -64,8 +64,11 @@ export class RenderSources {
     const refuse = (reason: string) => badRequest(new XtlError(reason, 'clip', 'src', line).message);
     const media = await findVisibleMedia(this.db, user.id, src);
     if (media) {
-      if (media.status !== 'ready' || media.original_key === null) {
-        throw refuse(`media file "${src}" is not ready to render (status: ${media.status}); wait until it is "ready"`);
+      if (media.error !== null) {
+        throw refuse(`media file "${src}" cannot be rendered: ${media.error.message}`);
+      }
+      if (!RENDERABLE.has(media.status) || media.original_key === null) {
+        throw refuse(`media file "${src}" is not stored yet (status: ${media.status}); render it once its upload or import is done`);
       }
       return { ref: { kind: 'media', mediaId: media.id }, input: src, probe: estimateFromMedia(media) };
     }
@@ -133,6 +136,12 @@ function sameHost(a: string, b: string): boolean {
  * its duration is 0 (unknown: no end check) and its sound unknown (assumed present); the render
  * node checks the real file again.
  */
+/**
+ * A file may be rendered once its original is stored and probed: ingest reports `convert` and
+ * `prepare_thumbnails` only after both, and the proxy and thumbnails are not needed to render.
+ */
+const RENDERABLE = new Set<MediaStatus>(['convert', 'prepare_thumbnails', 'ready']);
+
 export function estimateFromMedia(row: Pick<MediaRow, 'media_type' | 'duration_hns' | 'width' | 'height' | 'audio_tracks'>): MediaInfo {
   if (row.media_type === 'image') return stillImage(row.width, row.height);
   const probed = row.duration_hns > 0;

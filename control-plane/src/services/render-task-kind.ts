@@ -161,10 +161,11 @@ export class RenderTaskKind {
   /** Rows written atomically with the task's end: the output entries' error and the callback event. */
   private async final(task: TaskRow, trx: Kysely<DB>): Promise<void> {
     const spec = storedRenderSpec(task.spec);
-    let payload: { projectId: string | null; downloadUrl: string | null; error: string | null };
+    // The seed's strings: "" for a project, link or error there is none of.
+    let payload: { projectId: string; downloadUrl: string; error: string };
     if (task.state === 'completed') {
       const [downloadUrl] = await this.delivery.outputUrls(spec, trx);
-      payload = { projectId: spec.projectId, downloadUrl: downloadUrl ?? null, error: null };
+      payload = { projectId: spec.projectId ?? '', downloadUrl: downloadUrl ?? '', error: '' };
     } else {
       const message = task.state === 'aborted' ? 'the render was aborted' : (task.error?.message ?? 'the render failed');
       if (task.state === 'error') {
@@ -178,7 +179,7 @@ export class RenderTaskKind {
           .where('status', 'in', ['render', 'ready'])
           .execute();
       }
-      payload = { projectId: spec.projectId, downloadUrl: null, error: message };
+      payload = { projectId: spec.projectId ?? '', downloadUrl: '', error: message };
     }
     if (task.owner_id === null) return;
     await trx

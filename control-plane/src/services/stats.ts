@@ -6,6 +6,8 @@ export interface StatAnswer {
   activeRenderTasksCount: number;
   activeImportFromURLTasksCount: number;
   activeImportFromLocalDriveCount: number;
+  /** Extension: voiceover sessions open on every replica. */
+  activeVoiceoverSessionsCount: number;
 }
 
 /** Counts of work in flight, by the seed's categories. */

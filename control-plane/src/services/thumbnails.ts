@@ -41,9 +41,9 @@ export class ThumbnailService {
     private readonly options: ThumbnailOptions,
   ) {}
 
+  /** The times asked for; a count over `maxCount` is capped, as every list's count is. */
   times(startHns: number, stepHns: number, count: number): number[] {
-    if (count > this.options.maxCount) throw badRequest(`count: at most ${this.options.maxCount} thumbnails per request`);
-    return Array.from({ length: count }, (_, i) => startHns + i * stepHns);
+    return Array.from({ length: Math.min(count, this.options.maxCount) }, (_, i) => startHns + i * stepHns);
   }
 
   /**

@@ -44,6 +44,9 @@ const uploadLedger: ChunkLedger = {
   },
 };
 
+/** An upload session counts as uploading now while its last chunk (or its creation) is this recent. */
+export const ACTIVE_UPLOAD_WINDOW_S = 120;
+
 export interface UploadOptions {
   sessionTtlMs: number;
 }
@@ -65,26 +68,36 @@ export class UploadService {
     private readonly options: UploadOptions,
   ) {}
 
-  /** A new session and its media entry (`status: upload`); 507 over the quotas, 514 for a name that is not media. */
-  async create(ownerId: string, request: { size: number; name: string; folder?: string | undefined }): Promise<{ id: string }> {
+  /**
+   * A new session and its media entry (`status: upload`); 507 over the quotas, 514 for a name
+   * that is not media. `folder`: a folder id, or null for the root. An empty file (`size` 0) is
+   * a whole upload at once: its session is complete as it is made, and ingest judges the file.
+   */
+  async create(ownerId: string, request: { size: number; name: string; folder: string | null }): Promise<{ id: string }> {
     const row = await this.media.create({
       ownerId,
-      folderId: request.folder === 'root' ? null : request.folder,
+      folderId: request.folder,
       name: request.name,
       type: 'uploaded',
       status: 'upload',
       progress: 0,
       sizeBytes: request.size,
     });
-    await this.db
-      .insertInto('upload_sessions')
-      .values({
-        media_id: row.id,
-        owner_id: ownerId,
-        size_bytes: request.size,
-        expires_at: new Date(Date.now() + this.options.sessionTtlMs),
-      })
-      .execute();
+    const empty = request.size === 0;
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('upload_sessions')
+        .values({
+          media_id: row.id,
+          owner_id: ownerId,
+          size_bytes: request.size,
+          expires_at: new Date(Date.now() + this.options.sessionTtlMs),
+          ...(empty ? { state: 'complete' as const } : {}),
+        })
+        .execute();
+      if (empty) await this.ingest.startUpload(row, [], trx);
+    });
+    if (empty) this.ingest.dispatchNow();
     return { id: row.id };
   }
 
@@ -136,13 +149,18 @@ export class UploadService {
     return expired.length;
   }
 
-  /** Files being uploaded now (sessions still receiving), for `/api/stat`. */
+  /**
+   * Files being uploaded now, for `/api/stat`: sessions still receiving that were made or got a
+   * chunk within ACTIVE_UPLOAD_WINDOW_S. A session left idle (a closed tab) lives 24 hours, but
+   * is not uploading.
+   */
   async activeCount(): Promise<number> {
     const row = await this.db
       .selectFrom('upload_sessions')
       .select(sql<number>`count(*)::int`.as('count'))
       .where('state', '=', 'receiving')
       .where('expires_at', '>', sql<Date>`now()`)
+      .where('updated_at', '>', sql<Date>`now() - make_interval(secs => ${ACTIVE_UPLOAD_WINDOW_S})`)
       .executeTakeFirstOrThrow();
     return row.count;
   }

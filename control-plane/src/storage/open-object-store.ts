@@ -16,6 +16,7 @@ export async function openObjectStore(
   config: StorageConfig,
   signer: UrlSigner,
   baseUrl: (audience: 'browser' | 'internal') => string,
+  onS3Error?: (operation: string) => void,
 ): Promise<OpenedObjectStore> {
   if (config.driver === 'fs') {
     const store = new FsObjectStore({ root: config.root, signer, baseUrl });
@@ -29,6 +30,7 @@ export async function openObjectStore(
     accessKey: config.accessKey,
     secretKey: config.secretKey,
     forcePathStyle: config.forcePathStyle,
+    onError: onS3Error,
   });
   await store.ensureBucket();
   return { store, fsRoot: undefined, close: () => store.destroy() };

@@ -29,6 +29,8 @@ export interface S3ObjectStoreOptions {
   forcePathStyle: boolean;
   /** Parts of multipart uploads of streams; S3's minimum is 5 MiB. */
   partSizeBytes?: number;
+  /** Told of every request the store failed (not of "no such object" answers), by operation. */
+  onError?: (operation: string) => void;
 }
 
 /** Largest validity of a SigV4 presigned URL. */
@@ -47,6 +49,21 @@ export class S3ObjectStore implements ObjectStore {
 
   constructor(private readonly options: S3ObjectStoreOptions) {
     this.client = new S3Client(clientConfig(options, options.endpoint));
+    const onError = options.onError;
+    if (onError) {
+      this.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          try {
+            return await next(args);
+          } catch (error) {
+            const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+            if (status !== 404) onError(String(context.commandName ?? 'unknown').replace(/Command$/, ''));
+            throw error;
+          }
+        },
+        { step: 'initialize', name: 'cutroomErrorCount' },
+      );
+    }
     this.publicClient = options.publicEndpoint ? new S3Client(clientConfig(options, options.publicEndpoint)) : this.client;
   }
 

@@ -1,5 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
 import { newSecret } from '../ids.js';
 
 /** The file under DATA_DIR that keeps the generated signing secret of an embedded install. */
@@ -7,11 +9,12 @@ export const SIGNING_SECRET_FILE = 'signing-secret';
 
 /**
  * The secret signed URLs are made with: SIGNING_SECRET when set; otherwise one generated on the
- * first start and kept in DATA_DIR (mode 0600), so URLs handed out stay valid across restarts.
- * (Production requires SIGNING_SECRET: the configuration refuses to start without it.)
+ * first start and kept, so URLs handed out stay valid across restarts: in the database when
+ * `shared` is given (production, where every replica must sign alike), else in DATA_DIR (mode 0600).
  */
-export async function loadSigningSecret(configured: string | undefined, dataDir: string): Promise<string> {
+export async function loadSigningSecret(configured: string | undefined, dataDir: string, shared?: Kysely<DB>): Promise<string> {
   if (configured !== undefined) return configured;
+  if (shared) return sharedSecret(shared, 'signing');
   const file = path.join(dataDir, SIGNING_SECRET_FILE);
   await fs.mkdir(dataDir, { recursive: true });
   // Written aside, then linked into place: link never replaces an existing file, so when two
@@ -30,4 +33,11 @@ export async function loadSigningSecret(configured: string | undefined, dataDir:
   const secret = (await fs.readFile(file, 'utf8')).trim();
   if (secret.length < 16) throw new Error(`${file} holds no usable secret; delete it to have a new one generated`);
   return secret;
+}
+
+/** The named secret all replicas share: the first to start generates it, the others read it. */
+async function sharedSecret(db: Kysely<DB>, name: string): Promise<string> {
+  await db.insertInto('instance_secrets').values({ name, value: newSecret() }).onConflict((c) => c.column('name').doNothing()).execute();
+  const row = await db.selectFrom('instance_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+  return row.value;
 }

@@ -47,8 +47,31 @@ export interface DispatcherEvents {
   workerLost(taskId: string, attempt: number, reason: string): void;
 }
 
+/** One worker as its dispatcher sees it, for operators. */
+export interface WorkerView {
+  taskId: string;
+  attempt: number;
+  /** Where it runs: `pid 1234 on host`, or the Kubernetes node and Job. */
+  node: string;
+  /** The dispatcher's own word on it (a resource's phase and message). */
+  detail: string | null;
+  startedAtMs: number | null;
+}
+
+/** What a dispatcher holds now: its capacity and its workers (this replica's only). */
+export interface DispatcherView {
+  name: 'local' | 'kubernetes';
+  /** Workers it may run at once. */
+  limit: number;
+  /** How many more it can launch now. */
+  capacity: number;
+  workers: WorkerView[];
+}
+
 export interface Dispatcher {
   readonly name: 'local' | 'kubernetes';
+  /** Its workers and capacity now, for the operations view. */
+  describe(): DispatcherView;
   /** How many more workers can be launched now. */
   capacity(): number;
   launch(launch: WorkerLaunch): Promise<void>;

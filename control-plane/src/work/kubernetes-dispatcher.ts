@@ -19,7 +19,7 @@ import {
   type TaskResourceSpec,
 } from '../kubernetes/task-resource.js';
 import { ResourceInformer } from '../operator/informer.js';
-import type { Dispatcher, DispatcherEvents, WorkerLaunch } from './dispatcher.js';
+import type { Dispatcher, DispatcherEvents, DispatcherView, WorkerLaunch } from './dispatcher.js';
 
 /**
  * DISPATCHER=kubernetes: a claimed task becomes a task custom resource named after it, with
@@ -100,6 +100,33 @@ export class KubernetesDispatcher implements Dispatcher {
       }
     }
     return Math.max(0, this.options.maxActiveTasks - active - this.launching.size);
+  }
+
+  /** The task resources in the cluster as the watch caches hold them, unfinished first. */
+  describe(): DispatcherView {
+    const workers: Array<DispatcherView['workers'][number] & { finished: boolean }> = [];
+    for (const informer of this.informers.values()) {
+      for (const resource of informer.list()) {
+        const status = resource.status ?? {};
+        const where = [status.node ? `node ${status.node}` : undefined, status.job ? `Job ${status.job}` : undefined].filter(Boolean);
+        const started = status.startTime ?? resource.metadata.creationTimestamp;
+        workers.push({
+          taskId: resource.spec.taskId,
+          attempt: status.attempt ?? resource.spec.attempt,
+          node: `${resource.kind}/${resource.metadata.name}${where.length > 0 ? ` (${where.join(', ')})` : ''}`,
+          detail: [status.phase ?? 'Pending', status.reason, status.message].filter(Boolean).join(': ') || null,
+          startedAtMs: started ? new Date(started).getTime() : null,
+          finished: isFinished(status.phase),
+        });
+      }
+    }
+    workers.sort((a, b) => Number(a.finished) - Number(b.finished));
+    return {
+      name: this.name,
+      limit: this.options.maxActiveTasks,
+      capacity: this.capacity(),
+      workers: workers.map(({ finished: _finished, ...worker }) => worker),
+    };
   }
 
   async launch(launch: WorkerLaunch): Promise<void> {
@@ -331,3 +358,4 @@ export class KubernetesDispatcher implements Dispatcher {
     return deleted;
   }
 }
+

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
-import { WORKER_ENV, type Dispatcher, type DispatcherEvents, type WorkerLaunch } from './dispatcher.js';
+import os from 'node:os';
+import { WORKER_ENV, type Dispatcher, type DispatcherEvents, type DispatcherView, type WorkerLaunch } from './dispatcher.js';
 import { forwardBoundedLines } from './bounded-lines.js';
 
 /**
@@ -22,6 +23,7 @@ export interface LocalDispatcherOptions {
 interface Worker {
   child: ChildProcess;
   attempt: number;
+  startedAtMs: number;
   exited: Promise<void>;
   deadline: NodeJS.Timeout;
 }
@@ -43,6 +45,22 @@ export class LocalDispatcher implements Dispatcher {
 
   capacity(): number {
     return Math.max(0, this.options.workers - this.workers.size);
+  }
+
+  describe(): DispatcherView {
+    const host = os.hostname();
+    return {
+      name: this.name,
+      limit: this.options.workers,
+      capacity: this.capacity(),
+      workers: [...this.workers].map(([taskId, worker]) => ({
+        taskId,
+        attempt: worker.attempt,
+        node: `pid ${worker.child.pid ?? '?'} on ${host}`,
+        detail: null,
+        startedAtMs: worker.startedAtMs,
+      })),
+    };
   }
 
   async launch(launch: WorkerLaunch): Promise<void> {
@@ -74,6 +92,7 @@ export class LocalDispatcher implements Dispatcher {
     const worker: Worker = {
       child,
       attempt: launch.attempt,
+      startedAtMs: Date.now(),
       exited,
       deadline: setTimeout(() => {
         log.warn({ deadlineS: launch.deadlineS }, 'render node passed its deadline');

@@ -247,6 +247,30 @@ export class TaskStore {
     return query.returningAll().executeTakeFirst();
   }
 
+  /**
+   * error → pending, by an operator: one more attempt than it has had, error cleared, due now.
+   * Undefined when the task is not in `error`.
+   */
+  async retry(id: string): Promise<TaskRow | undefined> {
+    return this.db
+      .updateTable('tasks')
+      .set({
+        state: 'pending',
+        max_attempts: sql`greatest(max_attempts, attempts + 1)`,
+        error: null,
+        progress: 0,
+        stage: null,
+        not_before: null,
+        finished_at: null,
+        log: sql`log || jsonb_build_array('retried by an operator after attempt ' || attempts)`,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .where('state', '=', 'error')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
   /** Working tasks whose last heartbeat is older than their kind allows. */
   async stale(timeoutsS: Record<string, number>, defaultTimeoutS: number): Promise<TaskRow[]> {
     const perKind = Object.entries(timeoutsS).map(([kind, seconds]) => sql`when ${kind} then ${seconds}::int`);

@@ -13,6 +13,8 @@ export async function activeWorkFromTasks(store: TaskStore): ReturnType<ActiveWo
     activeImportFromURLTasksCount: sum('import_url'),
     // Uploads and project imports in progress are sessions, not tasks: the composition root adds them.
     activeImportFromLocalDriveCount: 0,
+    // Voiceover sessions are not tasks either; the voiceover service counts them.
+    activeVoiceoverSessionsCount: 0,
   };
 }
 

@@ -26,6 +26,14 @@ export interface WorkQueueOptions {
 
 export type TaskListener = (task: TaskRow) => void;
 
+/** What metrics need of attempts beyond state changes (all optional). */
+export interface AttemptObserver {
+  /** An attempt was handed to a render node (`task` as claimed). */
+  dispatched?(task: TaskRow): void;
+  /** An attempt failed because its render node was lost (killed, evicted, silent...). */
+  lost?(task: TaskRow, reason: string): void;
+}
+
 export class WorkQueue implements DispatcherEvents {
   readonly store: TaskStore;
   private readonly kinds = new Map<string, TaskKindDefinition>();
@@ -35,6 +43,7 @@ export class WorkQueue implements DispatcherEvents {
   private redispatch = false;
   private closed = false;
   private readonly listeners: TaskListener[] = [];
+  private readonly observers: AttemptObserver[] = [];
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -51,6 +60,10 @@ export class WorkQueue implements DispatcherEvents {
   /** Called with every task whose state or progress changed (pushes to the editor, metrics). */
   onChange(listener: TaskListener): void {
     this.listeners.push(listener);
+  }
+
+  observeAttempts(observer: AttemptObserver): void {
+    this.observers.push(observer);
   }
 
   start(dispatcher: Dispatcher): void {
@@ -93,6 +106,7 @@ export class WorkQueue implements DispatcherEvents {
     for (const { task, token } of claimed) {
       const definition = this.definition(task.kind);
       this.emit(task);
+      for (const observer of this.observers) observer.dispatched?.(task);
       try {
         await dispatcher.launch({
           taskId: task.id,
@@ -169,9 +183,12 @@ export class WorkQueue implements DispatcherEvents {
 
   /** DispatcherEvents: the worker of an attempt is gone; harmless when it had reported its end. */
   workerLost(taskId: string, attempt: number, reason: string): void {
-    void this.attemptFailed(taskId, { attempt }, internalError('worker_lost', reason), true).catch((error: unknown) =>
-      this.log.error({ err: error, taskId }, 'recording a lost worker failed'),
-    );
+    void this.attemptFailed(taskId, { attempt }, internalError('worker_lost', reason), true)
+      .then((task) => {
+        // Only a loss that ended a live attempt: a node that exits after its last report lost nothing.
+        if (task) for (const observer of this.observers) observer.lost?.(task, reason);
+      })
+      .catch((error: unknown) => this.log.error({ err: error, taskId }, 'recording a lost worker failed'));
   }
 
   private async attemptFailed(
@@ -234,6 +251,20 @@ export class WorkQueue implements DispatcherEvents {
     return task;
   }
 
+  /** An operator's retry of a task that failed for good: back to pending with one more attempt. */
+  async retry(id: string): Promise<TaskRow> {
+    const task = await this.store.retry(id);
+    if (!task) {
+      const existing = await this.store.get(id);
+      if (!existing) throw notFound(`no task ${id}`);
+      throw conflict(`task ${id} is ${existing.state}: only a task in error can be retried`);
+    }
+    this.log.info({ taskId: id, kind: task.kind }, 'task retried by an operator');
+    this.emit(task);
+    this.kick();
+    return task;
+  }
+
   // ---- the watchdog ----
 
   /** Reclaims attempts that stopped reporting, and finishes completions a dead replica left. */
@@ -248,6 +279,7 @@ export class WorkQueue implements DispatcherEvents {
           internalError('heartbeat_timeout', `no report from the render node for ${limits[task.kind] ?? 60} s`),
           true,
         );
+        if (failed) for (const observer of this.observers) observer.lost?.(failed, 'heartbeat timeout');
         if (failed) await this.dispatcher?.stop(task.id);
       }
       const stuckAfterS = 30;

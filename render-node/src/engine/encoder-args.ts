@@ -34,6 +34,21 @@ const audioBitrates: Record<Quality, { aac: string; opus: string; mp3: string }>
   lossless: { aac: '320k', opus: '256k', mp3: '320k' },
 };
 
+/** What the task's log says when NVENC failed and the render was encoded in software (counted as a metric). */
+export function gpuFallbackNote(encoder: string): string {
+  return `${encoder} failed; encoding in software`;
+}
+
+/** How many GPU fallbacks a task's log records. */
+export function countGpuFallbacks(log: readonly string[]): number {
+  return log.filter((line) => /\b\w+_nvenc failed; encoding in software$/.test(line)).length;
+}
+
+/** Whether an output's codec has an NVENC encoder: only those renders are worth a GPU node. */
+export function hasGpuEncoder(settings: Pick<OutputSettings, 'hasVideo' | 'videoCodec'>): boolean {
+  return settings.hasVideo && (settings.videoCodec === 'h264' || settings.videoCodec === 'hevc');
+}
+
 /** The GPU encoder for the output's codec, if NVENC has one. */
 export function gpuEncoderFor(settings: OutputSettings): string | undefined {
   if (settings.videoCodec === 'h264') return 'h264_nvenc';

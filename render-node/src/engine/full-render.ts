@@ -3,7 +3,7 @@ import type { MediaInfo } from '../ffmpeg/media-info.js';
 import type { XtlClip, XtlTrack, XtlTransition } from '../xtl/model.js';
 import { clipWindow, type ClipWindow } from './clip-window.js';
 import { effectFilters } from './effects.js';
-import { audioEncoderArgs, gpuEncoderFor, muxerArgs, videoEncoderArgs } from './encoder-args.js';
+import { audioEncoderArgs, gpuEncoderFor, gpuFallbackNote, muxerArgs, videoEncoderArgs } from './encoder-args.js';
 import { FilterGraph } from './filter-graph.js';
 import { fillsFrame, placePicture, samePlacement, visiblePart, type Placement } from './geometry.js';
 import type { FfmpegStep, GroupPlan, PlanContext, RenderStrategy, WriteFileStep } from './plan.js';
@@ -454,7 +454,7 @@ async function planFullRender(ctx: PlanContext): Promise<GroupPlan> {
     args: useGpu ? [...base, ...videoEncoderArgs(settings, true), ...tail] : software,
     expectedDurationS: durationS,
     weight: durationS,
-    fallback: useGpu ? { reason: `${gpuEncoder} failed; encoding in software`, args: software } : undefined,
+    fallback: useGpu ? { reason: gpuFallbackNote(gpuEncoder!), args: software } : undefined,
   };
   let reason = 'frame-accurate render of the whole timeline';
   if (ctx.gpu && settings.hasVideo && !useGpu) {

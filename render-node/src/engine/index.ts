@@ -10,3 +10,4 @@ export { streamCopy } from './stream-copy.js';
 export { smartCut } from './smart-cut/smart-cut.js';
 export { clipWindow, type ClipWindow } from './clip-window.js';
 export { checkTimeline } from './check-timeline.js';
+export { countGpuFallbacks, hasGpuEncoder } from './encoder-args.js';

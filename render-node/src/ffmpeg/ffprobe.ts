@@ -49,6 +49,8 @@ export interface FfprobeStream {
   nb_read_packets?: string;
   disposition?: Record<string, number>;
   tags?: Record<string, string>;
+  /** A display matrix comes as `{side_data_type: 'Display Matrix', rotation}` (degrees). */
+  side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
 }
 
 export interface FfprobeFormat {

@@ -58,15 +58,23 @@ export function classify(probe: FfprobeResult, fileName: string): Classification
     }
   }
 
+  // The size as shown: players, ffmpeg's decoder and so the proxy and thumbnails all apply a display rotation.
+  const quarterTurned = video !== undefined && Math.abs(rotationOf(video)) % 180 === 90;
   return {
     filetype: container,
     mediaType: info.kind,
     durationHns: info.durationHns ?? 0,
-    width: info.width ?? 0,
-    height: info.height ?? 0,
+    width: (quarterTurned ? info.height : info.width) ?? 0,
+    height: (quarterTurned ? info.width : info.height) ?? 0,
     audioTracks: audioStreams.map(trackName),
     proxyReasons: [...new Set(proxyReasons)],
   };
+}
+
+/** Degrees of the display rotation: the display matrix, or the `rotate` tag older ffprobes report. */
+function rotationOf(stream: FfprobeStream): number {
+  const matrix = stream.side_data_list?.find((side) => typeof side.rotation === 'number');
+  return Math.round(matrix?.rotation ?? Number(stream.tags?.rotate ?? 0)) || 0;
 }
 
 function trackName(stream: FfprobeStream, index: number): string {

@@ -199,6 +199,132 @@ describe('ingest', () => {
     expect(truncated.report.code).toBe('unsupported_media');
   });
 
+  /** Width and height of a PNG, from its IHDR. */
+  const pngSize = (png: Buffer) => ({ width: png.readUInt32BE(16), height: png.readUInt32BE(20) });
+  const lavfi = (seconds: number, size = '320x240') => [
+    '-f', 'lavfi', '-i', `testsrc2=s=${size}:r=25:d=${seconds}`, '-f', 'lavfi', '-i', `sine=d=${seconds}:r=48000`,
+  ];
+
+  /**
+   * Shapes that cameras, phones, broadcast and editing tools really write. Each must end with a
+   * poster, a thumbnail per second of video, and a proxy the browser plays when one is needed.
+   */
+  const shapes: Array<{
+    name: string;
+    make: (file: string) => Promise<unknown>;
+    expected: { mediaType: string; filetype: string; width: number; height: number; seconds: number };
+    proxyReason?: RegExp;
+    poster?: 'portrait' | 'landscape' | 'waveform';
+  }> = [
+    {
+      name: 'interlaced-mp2.ts',
+      make: (file) =>
+        ffmpegCli([...lavfi(8), '-vf', 'tinterlace=interleave_top', '-t', '4', '-c:v', 'libx264', '-flags', '+ildct+ilme', '-c:a', 'mp2', '-f', 'mpegts', '-y', file]),
+      expected: { mediaType: 'video', filetype: 'ts', width: 320, height: 240, seconds: 4 },
+      proxyReason: /interlaced video; mp2 audio/,
+    },
+    {
+      name: 'odd-size.mp4',
+      make: (file) => ffmpegCli([...lavfi(2), '-vf', 'scale=321:241', '-c:v', 'libx264', '-pix_fmt', 'yuv444p', '-c:a', 'aac', '-y', file]),
+      expected: { mediaType: 'video', filetype: 'mp4', width: 321, height: 241, seconds: 2 },
+      proxyReason: /yuv444p/,
+    },
+    {
+      name: 'odd-size.webm',
+      make: (file) =>
+        ffmpegCli(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-vf', 'scale=321:241', '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-y', file]),
+      expected: { mediaType: 'video', filetype: 'webm', width: 321, height: 241, seconds: 2 },
+    },
+    {
+      name: 'rotated.mp4',
+      make: async (file) => {
+        await ffmpegCli([...lavfi(2), '-c:v', 'libx264', '-c:a', 'aac', '-y', `${file}.plain.mp4`]);
+        // A phone held upright: landscape pixels, a display matrix turning them a quarter.
+        await ffmpegCli(['-i', `${file}.plain.mp4`, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', '-y', file]);
+      },
+      expected: { mediaType: 'video', filetype: 'mp4', width: 240, height: 320, seconds: 2 },
+      poster: 'portrait',
+    },
+    {
+      name: 'vfr.mkv',
+      make: (file) =>
+        ffmpegCli([
+          '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=3', '-vf', "setpts='if(lt(N,25),N/25,1+(N-25)/10)/TB'",
+          '-fps_mode', 'vfr', '-c:v', 'libx264', '-y', file,
+        ]),
+      expected: { mediaType: 'video', filetype: 'mkv', width: 320, height: 240, seconds: 6 },
+      proxyReason: /mkv does not play/,
+    },
+    {
+      name: 'cover-art.mp3',
+      make: async (file) => {
+        await ffmpegCli(['-f', 'lavfi', '-i', 'testsrc2=s=200x200', '-frames:v', '1', '-y', `${file}.png`]);
+        await ffmpegCli([
+          '-f', 'lavfi', '-i', 'sine=d=3', '-i', `${file}.png`, '-map', '0', '-map', '1', '-c:a', 'libmp3lame', '-c:v', 'png',
+          '-disposition:v', 'attached_pic', '-id3v2_version', '3', '-y', file,
+        ]);
+      },
+      expected: { mediaType: 'audio', filetype: 'mp3', width: 0, height: 0, seconds: 3 },
+      poster: 'waveform',
+    },
+    {
+      name: '10-bit.mp4',
+      make: (file) => ffmpegCli([...lavfi(2), '-c:v', 'libx264', '-pix_fmt', 'yuv420p10le', '-c:a', 'aac', '-y', file]),
+      expected: { mediaType: 'video', filetype: 'mp4', width: 320, height: 240, seconds: 2 },
+      proxyReason: /yuv420p10le pictures/,
+    },
+    {
+      name: 'alpha.mov',
+      make: (file) => ffmpegCli(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-c:v', 'qtrle', '-pix_fmt', 'argb', '-y', file]),
+      expected: { mediaType: 'video', filetype: 'mov', width: 320, height: 240, seconds: 2 },
+      proxyReason: /qtrle video/,
+    },
+    {
+      name: 'alpha.png',
+      make: (file) => ffmpegCli(['-f', 'lavfi', '-i', 'testsrc2=s=300x200', '-frames:v', '1', '-vf', 'format=rgba,colorchannelmixer=aa=0.5', '-y', file]),
+      expected: { mediaType: 'image', filetype: 'png', width: 300, height: 200, seconds: 0 },
+    },
+  ];
+
+  it.each(shapes)('ingests $name whole: probe, poster, thumbnails and a playable proxy when needed', async (shape) => {
+    await shape.make(path.join(dir, shape.name));
+    const { result, proxy, pack } = await run(shape.name);
+    const { seconds, ...described } = shape.expected;
+    expect(result).toMatchObject(described);
+    expect(result.durationHns / 1e7).toBeCloseTo(seconds, 0);
+
+    const poster = Buffer.from(result.thumbnail, 'base64');
+    expect(poster.subarray(1, 4).toString()).toBe('PNG');
+    const posterSize = pngSize(poster);
+    if (shape.poster === 'waveform') expect(posterSize).toEqual({ width: 320, height: 90 });
+    else if (shape.poster === 'portrait') expect(posterSize.height).toBeGreaterThan(posterSize.width);
+    else expect(posterSize.width).toBeGreaterThan(posterSize.height);
+
+    if (result.mediaType === 'video') {
+      expect(result.thumbnails!.count).toBeGreaterThanOrEqual(Math.floor(seconds));
+      expect(result.thumbnails!.offsets.at(-1)).toBe(pack!.body.length);
+      const first = pack!.body.subarray(result.thumbnails!.offsets[0], result.thumbnails!.offsets[1]);
+      expect(pngSize(first).height > pngSize(first).width).toBe(shape.poster === 'portrait');
+    } else {
+      expect(result.thumbnails).toBeNull();
+    }
+
+    if (!shape.proxyReason) {
+      expect(result.proxyReasons).toEqual([]);
+      expect(proxy).toBeUndefined();
+      return;
+    }
+    expect(result.proxyReasons.join('; ')).toMatch(shape.proxyReason);
+    const proxyFile = path.join(dir, `${shape.name}.proxy.mp4`);
+    await fs.writeFile(proxyFile, proxy!.body);
+    const probe = await ffprobe(proxyFile);
+    const video = probe.streams.find((s) => s.codec_type === 'video')!;
+    expect(video).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p' });
+    expect(video.field_order ?? 'progressive').toBe('progressive');
+    expect(video.width! % 2 + video.height! % 2).toBe(0);
+    expect(Number(probe.format.duration)).toBeCloseTo(seconds, 0);
+  });
+
   it('reports a missing source as a download error', async () => {
     const missing = await run('nothing-here.mp4').catch((e) => e);
     expect(missing.report).toMatchObject({ type: 'download_error', code: 'download_failed' });

@@ -7,7 +7,7 @@ import { TaskFailure, type TaskContext } from '../worker/task-handler.js';
 import { classify, UnsupportedMedia } from './classify.js';
 import type { IngestResult, IngestSpec } from './ingest-spec.js';
 import { planProxy } from './proxy.js';
-import { makePoster, makeThumbnailPack } from './thumbnails.js';
+import { makePoster, makeThumbnailPack, NoPicture } from './thumbnails.js';
 
 /**
  * Ingest: bring the bytes into scratch (join upload chunks, or download), probe, make a proxy
@@ -153,6 +153,7 @@ async function upload(url: string, file: string, contentType: string | undefined
 
 function failure(code: string, error: unknown): unknown {
   if (error instanceof FfmpegError) return new TaskFailure({ type: 'engine_error', code, message: error.message });
+  if (error instanceof NoPicture) return new TaskFailure({ type: 'engine_error', code: 'unsupported_media', message: `not a media file we support: ${error.message}` });
   return error;
 }
 

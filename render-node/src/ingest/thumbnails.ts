@@ -67,7 +67,17 @@ export async function makeThumbnailPack(options: {
   return { stepHns, count: offsets.length - 1, offsets, scrub };
 }
 
-/** A small PNG for the media object's `thumbnail`: a frame a little in, the image, or the waveform of audio. */
+/** ffmpeg wrote no picture: the file has none that decodes. */
+export class NoPicture extends Error {}
+
+/**
+ * A small PNG for the media object's `thumbnail`: a frame a little in, the image, or the waveform of audio.
+ *
+ * The frame is found by decoding from the start (the seek is on the output side): an input-side
+ * seek in a file without an index (MPEG-TS) lands after the only keyframe of a short file, and
+ * ffmpeg then ends successfully having written nothing. It is at most a second of decoding.
+ * When nothing decodes at that time (a file shorter than its header says), the first frame is taken.
+ */
 export async function makePoster(options: {
   input: string;
   output: string;
@@ -76,13 +86,20 @@ export async function makePoster(options: {
   signal?: AbortSignal;
 }): Promise<Buffer> {
   const { media, box } = options;
-  let args: string[];
+  const attempts: string[][] = [];
   if (media.mediaType === 'audio') {
-    args = ['-i', options.input, '-filter_complex', `aformat=channel_layouts=mono,showwavespic=s=${box.width * 2}x${box.height}:colors=0x4fc3f7`, '-frames:v', '1'];
+    attempts.push(['-i', options.input, '-filter_complex', `aformat=channel_layouts=mono,showwavespic=s=${box.width * 2}x${box.height}:colors=0x4fc3f7`, '-frames:v', '1']);
   } else {
     const atS = media.mediaType === 'video' ? Math.min(1, media.durationHns / 1e7 / 10) : 0;
-    args = ['-ss', atS.toFixed(3), '-i', options.input, '-map', '0:v:0', '-frames:v', '1', '-vf', fit(box)];
+    const frame = ['-map', '0:v:0', '-frames:v', '1', '-vf', fit(box)];
+    if (atS > 0) attempts.push(['-i', options.input, '-ss', atS.toFixed(3), ...frame]);
+    attempts.push(['-i', options.input, ...frame]);
   }
-  await runFfmpeg({ args: [...args, '-c:v', 'png', '-f', 'image2', '-y', options.output], signal: options.signal });
-  return fs.readFile(options.output);
+  for (const args of attempts) {
+    await fs.rm(options.output, { force: true });
+    await runFfmpeg({ args: [...args, '-c:v', 'png', '-f', 'image2', '-update', '1', '-y', options.output], signal: options.signal });
+    const poster = await fs.readFile(options.output).catch(() => undefined);
+    if (poster && poster.length > 0) return poster;
+  }
+  throw new NoPicture(media.mediaType === 'audio' ? 'no sound could be decoded for the waveform' : 'no picture could be decoded');
 }

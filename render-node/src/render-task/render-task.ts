@@ -56,7 +56,7 @@ export async function renderTask(context: TaskContext<RenderTaskSpec>): Promise<
     });
   } catch (error) {
     if (signal.aborted) throw error;
-    if (error instanceof RenderError) throw new TaskFailure(error.toJSON(), RETRYABLE.has(error.code));
+    if (error instanceof RenderError) throw new TaskFailure(error.toJSON(), RETRYABLE.has(error.code), { cause: error });
     throw error;
   }
 

@@ -4,6 +4,7 @@ import { INTERRUPTED_CODE, type TaskErrorReport } from '../protocol.js';
 import { InternalClient, TaskRevoked } from './internal-client.js';
 import { TaskFailure, type TaskContext, type TaskHandler } from './task-handler.js';
 import type { WorkerEnv } from '../config.js';
+import { FfmpegError } from '../ffmpeg/errors.js';
 
 /**
  * One task, start to end: fetch the work order, run the kind's handler with a heartbeat going,
@@ -106,6 +107,11 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
     await client.complete({ result });
     return 'completed';
   } catch (error) {
+    // What ffmpeg last said goes into the task's log, where operators read failures.
+    const stderrTail = ffmpegStderrTail(error);
+    if (stderrTail.length > 0 && !revoked && !stop.aborted) {
+      pendingLines.push('ffmpeg stderr (last lines):', ...stderrTail.map((line) => `  ${line}`));
+    }
     flushLog();
     await sending;
     if (revoked) return 'revoked';
@@ -124,6 +130,18 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
     clearInterval(heartbeat);
     await fs.rm(scratchDir, { recursive: true, force: true });
   }
+}
+
+const STDERR_LINES_LOGGED = 15;
+
+/** The end of ffmpeg's stderr, from the first FfmpegError in an error's chain of causes. */
+function ffmpegStderrTail(error: unknown): string[] {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth++) {
+    if (cause instanceof FfmpegError) {
+      return cause.stderrTail.split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-STDERR_LINES_LOGGED);
+    }
+  }
+  return [];
 }
 
 function engineError(code: string, message: string): TaskErrorReport {

@@ -20,8 +20,9 @@ export class TaskFailure extends Error {
   constructor(
     readonly report: TaskErrorReport,
     readonly retryable = false,
+    options?: { cause?: unknown },
   ) {
-    super(report.message);
+    super(report.message, options);
     this.name = 'TaskFailure';
   }
 }

@@ -132,6 +132,8 @@ export interface XtlGroup {
 
 export interface XtlDocument {
   version: 2;
+  /** The editor's project this document renders (`<timelines projectId>`, an extension), named in render callbacks. */
+  projectId?: string;
   /** The groups of every `<timeline>`, in document order: one output each. */
   groups: XtlGroup[];
 }

@@ -31,6 +31,12 @@ function refusal(xml: string): XtlError {
 }
 
 describe('parseXtl: the seed form', () => {
+  it('reads the project a document renders from <timelines projectId>, and none from the seed form', () => {
+    expect(parseXtl(seedExample).projectId).toBeUndefined();
+    expect(parseXtl(seedExample.replace('<timelines version="2">', '<timelines version="2" projectId="p-1">')).projectId).toBe('p-1');
+    expect(refusal(seedExample.replace('<timelines version="2">', '<timelines version="2" projectid="p-1">')).message).toMatch(/write projectId/);
+  });
+
   it('reads the seed example: start/stop are in and out points, clips follow one another', () => {
     const doc = parseXtl(seedExample);
     expect(doc.groups).toHaveLength(1);

@@ -29,9 +29,10 @@ import { XtlError } from './xtl-error.js';
 export function parseXtl(xml: string): XtlDocument {
   if (typeof xml !== 'string' || xml.trim() === '') throw new XtlError('the document is empty', undefined, undefined, undefined);
   const root = parseXmlTree(xml);
-  const timelines: ElementReader = new ElementReader(root, 'timelines', ['version']);
+  const timelines: ElementReader = new ElementReader(root, 'timelines', ['version', 'projectId']);
   const version = timelines.required('version');
   if (version !== '2') timelines.fail(`version "${version}" is not supported: use version="2"`, 'version');
+  const projectId = timelines.optional('projectId')?.trim() || undefined;
 
   const groups: XtlGroup[] = [];
   const timelineElements = timelines.children(['timeline']);
@@ -42,7 +43,7 @@ export function parseXtl(xml: string): XtlDocument {
     if (groupElements.length === 0) timeline.fail('it needs at least one <group> (one per output)');
     for (const groupElement of groupElements) groups.push(readGroup(groupElement, groups.length));
   }
-  return { version: 2, groups };
+  return { version: 2, groups, ...(projectId !== undefined ? { projectId } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------

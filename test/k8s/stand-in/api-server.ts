@@ -252,7 +252,9 @@ export class StandInApiServer {
       const firstEvent = new Map<string, StoreEvent>();
       for (const event of backlog) if (!firstEvent.has(key(event.object))) firstEvent.set(key(event.object), event);
       for (const object of this.store.list(type, namespace)) if (!firstEvent.has(key(object)) && matches(object)) visible.add(key(object));
-      for (const [k, event] of firstEvent) if (event.type !== 'ADDED' && matches(event.object)) visible.add(k);
+      // A changed object was visible if it matched before its first change since then (an object
+      // patched out of the selector meanwhile must still reach the client as a deletion).
+      for (const [k, event] of firstEvent) if (event.previous && matches(event.previous)) visible.add(k);
       for (const event of backlog) deliver(event);
     }
 

@@ -13,6 +13,8 @@ export interface StoreEvent {
   type: EventType;
   typeKey: string;
   object: KubeObject;
+  /** The object before this change (none for ADDED): what a watch resuming before it saw. */
+  previous?: KubeObject;
   resourceVersion: number;
 }
 
@@ -60,8 +62,10 @@ export class ObjectStore {
   put(type: ResourceType, object: KubeObject, eventType: 'ADDED' | 'MODIFIED'): KubeObject {
     const stored = structuredClone(object);
     stored.metadata.resourceVersion = String(++this.revision);
-    this.bucket(type).set(`${stored.metadata.namespace ?? ''}/${stored.metadata.name}`, stored);
-    this.emit({ type: eventType, typeKey: typeKey(type), object: stored, resourceVersion: this.revision });
+    const key = `${stored.metadata.namespace ?? ''}/${stored.metadata.name}`;
+    const previous = this.bucket(type).get(key);
+    this.bucket(type).set(key, stored);
+    this.emit({ type: eventType, typeKey: typeKey(type), object: stored, previous, resourceVersion: this.revision });
     return structuredClone(stored);
   }
 
@@ -72,7 +76,7 @@ export class ObjectStore {
     this.bucket(type).delete(key);
     const final = structuredClone(removed);
     final.metadata.resourceVersion = String(++this.revision);
-    this.emit({ type: 'DELETED', typeKey: typeKey(type), object: final, resourceVersion: this.revision });
+    this.emit({ type: 'DELETED', typeKey: typeKey(type), object: final, previous: removed, resourceVersion: this.revision });
     return structuredClone(final);
   }
 

@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_tasks.js';
 import * as m0003 from './0003_media.js';
@@ -8,6 +8,8 @@ import * as m0006 from './0006_uploads.js';
 import * as m0007 from './0007_project_data_chunks.js';
 import * as m0008 from './0008_audio_library.js';
 import * as m0009 from './0009_project_imports.js';
+import * as m0010 from './0010_voiceovers.js';
+import * as m0012 from './0012_instance_secrets.js';
 
 /** Every migration, in order. Names sort in the order they apply; never rename or edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +22,14 @@ export const migrations: Record<string, Migration> = {
   '0007_project_data_chunks': m0007,
   '0008_audio_library': m0008,
   '0009_project_imports': m0009,
+  '0010_voiceovers': m0010,
+  '0012_instance_secrets': m0012,
 };
+
+/**
+ * The last migration of the previous release. Every migration after it must only expand the
+ * schema (add tables, nullable or defaulted columns, indexes): the previous release's pods still
+ * serve while it runs and until the rollout ends. Dropping or narrowing what it reads waits for
+ * a later release (test/db/upgrade-under-traffic.test.ts checks). Move it forward at each release.
+ */
+export const PREVIOUS_RELEASE_LAST_MIGRATION = '0007_project_data_chunks';

@@ -12,7 +12,7 @@ export async function probe(context: TaskContext<{ url: string }>): Promise<Reco
     return { format: result.format, streams: result.streams };
   } catch (error) {
     if (error instanceof FfmpegError) {
-      throw new TaskFailure({ type: 'engine_error', code: 'probe_failed', message: error.stderrTail || error.message });
+      throw new TaskFailure({ type: 'engine_error', code: 'probe_failed', message: error.stderrTail || error.message }, false, { cause: error });
     }
     throw error;
   }
