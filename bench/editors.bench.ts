@@ -121,6 +121,8 @@ const bench: Benchmark = async ({ size, log }) => {
             connections: editors.length,
             overallRate: Math.max(1, Math.round(endpoint.perSecond * editors.length)),
             duration: seconds,
+            // An editor's browser waits longer than autocannon's 10 s default before giving up.
+            timeout: 30,
             requests: [
               {
                 setupRequest: (request: any, context: any) => {
@@ -149,6 +151,7 @@ const bench: Benchmark = async ({ size, log }) => {
       const failed = result.errors + result.timeouts + result.non2xx;
       errors += failed;
       const name = endpoints[i]!.name;
+      if (failed > 0) log(`${name}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx, statuses ${JSON.stringify((result as any).statusCodeStats)}`);
       rows.push({ benchmark: 'editors', metric: `${name} p50`, value: result.latency.p50, unit: 'ms' });
       rows.push({ benchmark: 'editors', metric: `${name} p99`, value: result.latency.p99, unit: 'ms', note: `${result.requests.total} requests, ${failed} failed` });
     }
@@ -158,7 +161,10 @@ const bench: Benchmark = async ({ size, log }) => {
     if (renderMs.length > 0) rows.push({ benchmark: 'editors', metric: 'render under load (2 s clip)', value: Math.max(...renderMs) / 1000, unit: 's', note: `slowest of ${renderMs.length}, WORKERS=2` });
     rows.push({ benchmark: 'editors', metric: 'control plane RSS before → after', value: after.rssMiB, unit: 'MiB', note: `before ${before.rssMiB.toFixed(0)} MiB` });
     rows.push({ benchmark: 'editors', metric: 'control plane fds before → after', value: after.fds, unit: 'count', note: `before ${before.fds}` });
-    if (errors > 0) throw new Error(`${errors} requests failed under load`);
+    if (errors > 0) {
+      for (const row of rows) log(`${row.metric}: ${row.value} ${row.unit} ${row.note ?? ''}`);
+      throw new Error(`${errors} requests failed under load`);
+    }
 
     if (soakS > 0) {
       log(`soak for ${soakS} s`);
