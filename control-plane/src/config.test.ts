@@ -33,7 +33,7 @@ describe('loadConfig', () => {
 
   it('refuses guessable editor tokens in production, and trusts only private proxies by default', () => {
     expect(loadConfig({}).tokenPolicy).toEqual({ minLength: 0, minBits: 0 });
-    expect(loadConfig(production).tokenPolicy).toEqual({ minLength: 20, minBits: 64 });
+    expect(loadConfig(production).tokenPolicy).toEqual({ minLength: 20, minBits: 48 });
     expect(loadConfig({ ...production, TOKEN_MIN_BITS: '0', TOKEN_MIN_LENGTH: '0' }).tokenPolicy).toEqual({ minLength: 0, minBits: 0 });
     expect(loadConfig({}).authFailures).toEqual({ limit: 30, windowS: 60 });
     expect(loadConfig({}).trustProxy).toEqual(['loopback', 'linklocal', 'uniquelocal']);

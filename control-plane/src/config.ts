@@ -441,7 +441,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     trustProxy: read.trustProxy('TRUST_PROXY', ['loopback', 'linklocal', 'uniquelocal']),
     tokenPolicy: {
       minLength: read.int('TOKEN_MIN_LENGTH', embedded ? 0 : 20, 0, 512),
-      minBits: read.int('TOKEN_MIN_BITS', embedded ? 0 : 64, 0, 512),
+      minBits: read.int('TOKEN_MIN_BITS', embedded ? 0 : 48, 0, 512),
     },
     authFailures: {
       limit: read.int('AUTH_FAILURE_LIMIT', 30, 0, 1_000_000),

@@ -59,7 +59,7 @@ describe('security headers', () => {
 describe('guessable editor tokens', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer('postgres', { TOKEN_MIN_LENGTH: '20', TOKEN_MIN_BITS: '64', AUTH_FAILURE_LIMIT: '0' });
+    server = await startTestServer('postgres', { TOKEN_MIN_LENGTH: '20', TOKEN_MIN_BITS: '48', AUTH_FAILURE_LIMIT: '0' });
   });
   afterAll(async () => server?.destroy());
 

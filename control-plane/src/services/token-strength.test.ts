@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { estimatedTokenBits, tokenWeakness } from './token-strength.js';
 
 const now = Date.UTC(2026, 5, 1);
-const policy = { minLength: 20, minBits: 64 };
+const policy = { minLength: 20, minBits: 48 };
 
 describe('token strength', () => {
   it("scores the seed's Date.now() token, and a time with a little noise, as guessable", () => {
