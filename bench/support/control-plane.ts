@@ -38,7 +38,7 @@ async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> 
  */
 export async function startControlPlaneProcess(
   env: Record<string, string> = {},
-): Promise<{ url: string; databaseUrl: string; stop(): Promise<void> }> {
+): Promise<{ url: string; databaseUrl: string; pid: number; stop(): Promise<void> }> {
   const database = await benchDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-bench-'));
   const main = fileURLToPath(new URL('../../control-plane/dist/main.js', import.meta.url));
@@ -58,6 +58,7 @@ export async function startControlPlaneProcess(
   return {
     url,
     databaseUrl: database.url,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');

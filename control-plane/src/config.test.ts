@@ -31,6 +31,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...production, ALLOW_ANONYMOUS: 'true' }).allowAnonymous).toBe(true);
   });
 
+  it('refuses guessable editor tokens in production, and trusts only private proxies by default', () => {
+    expect(loadConfig({}).tokenPolicy).toEqual({ minLength: 0, minBits: 0 });
+    expect(loadConfig(production).tokenPolicy).toEqual({ minLength: 20, minBits: 48 });
+    expect(loadConfig({ ...production, TOKEN_MIN_BITS: '0', TOKEN_MIN_LENGTH: '0' }).tokenPolicy).toEqual({ minLength: 0, minBits: 0 });
+    expect(loadConfig({}).authFailures).toEqual({ limit: 30, windowS: 60 });
+    expect(loadConfig({}).trustProxy).toEqual(['loopback', 'linklocal', 'uniquelocal']);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback']);
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(ConfigError);
+  });
+
   it('stores objects on the local disk when embedded and in S3 in production', () => {
     expect(loadConfig({}, '/srv').storage).toEqual({ driver: 'fs', root: '/srv/data/objects' });
     expect(loadConfig(production).storage).toEqual({

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isIP, isIPv4 } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { RELEASE } from './version.js';
+import type { TrustProxy } from './http/client-address.js';
 import { NO_POD_OPTIONS, parseRenderPodOptions, RENDER_NODE_UID, type RenderPodOptions } from './operator/render-pod-options.js';
 
 /**
@@ -36,6 +37,12 @@ export interface Config {
   overlaySweepIntervalMs: number;
   allowPrivateUrls: boolean;
   corsOrigins: string[] | '*';
+  /** Proxies whose X-Forwarded-For names the client (per-address limits, logs). */
+  trustProxy: TrustProxy;
+  /** Editor tokens shorter or more guessable than this are refused (0: any). */
+  tokenPolicy: { minLength: number; minBits: number };
+  /** Failed authentications one client address may make per window before it gets 429 (0: no limit). */
+  authFailures: { limit: number; windowS: number };
   bodyLimitBytes: number;
   /** Threads checking large JSON bodies and cutting project data into chunks; 0: on the event loop. */
   cpuThreads: number;
@@ -70,6 +77,8 @@ export interface Config {
   thumbStepMs: number;
   thumbWidth: number;
   thumbHeight: number;
+  /** Exact frames extracted now (`cached=false`): ffmpeg runs at once in this process, frames waiting, and frames per request. */
+  thumbLive: { concurrency: number; maxQueued: number; maxCount: number };
   /** Media info tasks answer at most this many thumbnails (long files get a wider step). */
   mediaInfoMaxThumbnails: number;
   /** An upload session not complete after this long is removed with its bytes. */
@@ -337,6 +346,22 @@ class EnvReader {
       });
   }
 
+  /** `true`, `false`, a hop count, or comma-separated addresses, subnets and loopback/linklocal/uniquelocal. */
+  trustProxy(name: string, fallback: string[]): TrustProxy {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+    if (/^\d+$/.test(value)) return Number(value);
+    const list = value.split(',').map((v) => v.trim()).filter(Boolean);
+    const named = ['loopback', 'linklocal', 'uniquelocal'];
+    for (const item of list) {
+      if (!named.includes(item) && !/^[\da-fA-F.:]+(\/\d{1,3})?$/.test(item)) {
+        throw new ConfigError(name, 'true, false, a number of hops, or addresses/subnets and loopback, linklocal, uniquelocal', value);
+      }
+    }
+    return list;
+  }
+
   /** Render-node pod options as JSON (see render-pod-options.ts); unset: none. */
   podOptions(name: string): RenderPodOptions {
     const value = this.raw(name);
@@ -413,6 +438,15 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     overlaySweepIntervalMs: read.int('OVERLAY_SWEEP_INTERVAL_MS', 60_000, 50, 86_400_000),
     allowPrivateUrls: read.bool('ALLOW_PRIVATE_URLS', false),
     corsOrigins: cors === undefined || cors === '*' ? '*' : cors.split(',').map((o) => o.trim()),
+    trustProxy: read.trustProxy('TRUST_PROXY', ['loopback', 'linklocal', 'uniquelocal']),
+    tokenPolicy: {
+      minLength: read.int('TOKEN_MIN_LENGTH', embedded ? 0 : 20, 0, 512),
+      minBits: read.int('TOKEN_MIN_BITS', embedded ? 0 : 48, 0, 512),
+    },
+    authFailures: {
+      limit: read.int('AUTH_FAILURE_LIMIT', 30, 0, 1_000_000),
+      windowS: read.int('AUTH_FAILURE_WINDOW_S', 60, 1, 86_400),
+    },
     bodyLimitBytes: read.bytes('BODY_LIMIT', 32 * 2 ** 20),
     cpuThreads: read.int('CPU_THREADS', Math.min(4, Math.max(1, os.availableParallelism() - 1)), 0, 64),
     tokenGraceMs: read.int('TOKEN_GRACE_SECONDS', 300, 0, 7 * 86400) * 1000,
@@ -447,6 +481,11 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     thumbStepMs: read.int('THUMB_STEP_MS', 1000, 40, 600_000),
     thumbWidth: read.int('THUMB_WIDTH', 160, 16, 1920),
     thumbHeight: read.int('THUMB_HEIGHT', 90, 16, 1080),
+    thumbLive: {
+      concurrency: read.int('THUMB_LIVE_CONCURRENCY', Math.max(1, Math.min(4, os.availableParallelism() - 1)), 1, 256),
+      maxQueued: read.int('THUMB_LIVE_QUEUE', 200, 0, 100_000),
+      maxCount: read.int('THUMB_LIVE_MAX_COUNT', 50, 1, 1000),
+    },
     mediaInfoMaxThumbnails: read.int('MEDIAINFO_MAX_THUMBNAILS', 300, 1, 100_000),
     uploadSessionTtlS: read.int('UPLOAD_SESSION_TTL_S', 86_400, 1, 30 * 86_400),
     uploadSweepIntervalMs: read.int('UPLOAD_SWEEP_INTERVAL_MS', 600_000, 10, 86_400_000),

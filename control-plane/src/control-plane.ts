@@ -13,7 +13,9 @@ import { ApiRouter, type Authenticate, type AuthKind, type Principal } from './h
 import { createHttpApp } from './http/app.js';
 import { LIST_MAX } from './api/paging.js';
 import { requestToken } from './http/credentials.js';
-import { serviceUnavailable, unauthorized } from './http/errors.js';
+import { HttpError, serviceUnavailable, unauthorized } from './http/errors.js';
+import { AuthFailureLimiter } from './http/auth-failures.js';
+import { clientAddress, compileTrust } from './http/client-address.js';
 import { safeEqual } from './ids.js';
 import { DevelopersService } from './services/developers.js';
 import { IdentityService } from './services/identity.js';
@@ -24,7 +26,7 @@ import { mountOperations } from './api/operations.js';
 import { mountUsers } from './api/users.js';
 import { mountDevelopers } from './api/developers.js';
 import { mountEditorConfig } from './api/editor-config.js';
-import { mountInternal } from './api/internal.js';
+import { mountInternal, taskToken } from './api/internal.js';
 import { CallbackDelivery } from './integration/callback-delivery.js';
 import { mountProjects } from './api/projects.js';
 import { mountActions } from './api/actions.js';
@@ -70,6 +72,7 @@ import { IngestService } from './services/ingest.js';
 import { UploadService } from './services/uploads.js';
 import { ImportService } from './services/imports.js';
 import { ThumbnailService } from './services/thumbnails.js';
+import { ExtractionLimiter } from './services/extraction-limiter.js';
 import { mountUploads } from './api/uploads.js';
 import { mountImports } from './api/imports.js';
 import { mountThumbnails } from './api/thumbnails.js';
@@ -193,7 +196,10 @@ export async function startControlPlane(
     tokenGraceMs: config.tokenGraceMs,
     tokenBindWaitMs: config.tokenBindWaitMs,
     liveWindowMs: config.wsPingIntervalMs * 3,
+    tokenPolicy: config.tokenPolicy,
   });
+  const trustProxy = compileTrust(config.trustProxy);
+  const authFailures = new AuthFailureLimiter(config.authFailures, logger.child({ component: 'auth' }));
   let url = '';
   // Names this process where rows say which process holds something (claimed tasks, voiceover sessions).
   const replicaId = newId();
@@ -277,7 +283,12 @@ export async function startControlPlane(
   });
   const presence = new PresenceServer(
     identity,
-    { pingIntervalMs: config.wsPingIntervalMs, bindTimeoutMs: Math.max(30_000, config.wsPingIntervalMs * 2) },
+    {
+      pingIntervalMs: config.wsPingIntervalMs,
+      bindTimeoutMs: Math.max(30_000, config.wsPingIntervalMs * 2),
+      clientAddress: (req) => clientAddress(req, trustProxy),
+      authFailures,
+    },
     logger.child({ component: 'presence' }),
     (count) => metrics.openSockets.set(count),
   );
@@ -306,12 +317,12 @@ export async function startControlPlane(
     allowPrivateUrls: config.allowPrivateUrls,
     maxBucketObjects: config.maxBucketObjects,
   });
-  const thumbnails = new ThumbnailService(media, storage, {
-    width: config.thumbWidth,
-    height: config.thumbHeight,
-    parallel: 2,
-    maxCount: LIST_MAX,
-  });
+  const thumbnails = new ThumbnailService(
+    media,
+    storage,
+    new ExtractionLimiter({ concurrency: config.thumbLive.concurrency, maxQueued: config.thumbLive.maxQueued }),
+    { width: config.thumbWidth, height: config.thumbHeight, maxCount: LIST_MAX, maxLiveCount: config.thumbLive.maxCount },
+  );
 
   // A render node reports to whichever replica it reaches; the owner's socket may be on another.
   let bus: ReplicaBus;
@@ -492,7 +503,20 @@ export async function startControlPlane(
   const importTimer = setInterval(() => void advanceImports(), Math.max(1000, config.dispatchIntervalMs)).unref();
 
   const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
-    const principal = await resolvePrincipal(kind, req);
+    if (kind === 'none') return undefined as Principal[A];
+    // An address that failed too often is refused before its credential is even looked at.
+    const address = req.ip ?? 'unknown';
+    await authFailures.check(address);
+    let principal: Principal[AuthKind];
+    try {
+      principal = await resolvePrincipal(kind, req);
+    } catch (error) {
+      // A credential that was sent and refused; a request without one is a client's mistake, not a guess.
+      if (error instanceof HttpError && error.status < 500 && requestToken(req) !== undefined) {
+        await authFailures.record(address, { credential: kind, reason: error.message, method: req.method, path: req.path });
+      }
+      throw error;
+    }
     if (kind === 'user') req.log = req.log.child({ userId: (principal as Principal['user']).id });
     return principal as Principal[A];
   };
@@ -504,6 +528,8 @@ export async function startControlPlane(
         return identity.authenticate(requestToken(req));
       case 'apiKey':
         return { developerId: (await developers.authenticate(requestToken(req))).id };
+      case 'task':
+        return { token: taskToken(req) };
       case 'admin': {
         if (!config.adminToken) throw unauthorized('the admin API is disabled: set ADMIN_TOKEN');
         const token = requestToken(req);
@@ -515,7 +541,7 @@ export async function startControlPlane(
 
   const registry = new OpenApiRegistry();
   const app = createHttpApp(
-    { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes, cpu },
+    { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes, cpu, trustProxy },
     (app, jsonBodyReaders) => {
       const router = (tag: string) => {
         const expressRouter = express.Router();
@@ -549,7 +575,7 @@ export async function startControlPlane(
       mountProjectImports(router('project imports'), projectImports!);
       mountProjectXtl(router('projects'), projects!);
       mountImports(router('imports'), imports);
-      mountThumbnails(router('thumbnails'), thumbnails);
+      mountThumbnails(router('thumbnails'), thumbnails, { maxLiveCount: config.thumbLive.maxCount });
       mountVoiceovers(router('voiceovers'), voiceovers!);
       mountAudioLibrary(router('audio library'), audioLibrary, audioLibraryImport);
       mountAdmin(router('admin'), new FarmAdmin(db, work, dispatcher, { finishedWithinS: 86_400, failureLogLines: 20 }));

@@ -32,6 +32,8 @@ export interface EditorOptions {
   sessionId?: string;
   /** Stop answering pings (a dead client). */
   answerPings?: boolean;
+  /** Extra headers of the upgrade request (X-Forwarded-For, as a proxy would add). */
+  headers?: Record<string, string>;
 }
 
 export function uniqueToken(): string {
@@ -45,7 +47,7 @@ export function connectEditor(wsUrl: string, options: EditorOptions = {}): Promi
   let pingsAnswered = 0;
   const waiters: Array<{ type: string; resolve: (m: { type: string; payload?: any }) => void }> = [];
 
-  const client = new WebSocket(wsUrl);
+  const client = new WebSocket(wsUrl, { headers: options.headers });
   client.onopen = () => {
     client.send(
       JSON.stringify({

@@ -22,6 +22,10 @@ export interface TestS3Server {
   keys(bucket: string, prefix?: string): Promise<string[]>;
   /** The object's size, or undefined when it is not there. */
   head(bucket: string, key: string): Promise<number | undefined>;
+  /** Stops answering (connections refused) but keeps every object, as a store that went down. */
+  halt(): Promise<void>;
+  /** Starts again on the same port with the same objects. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,8 +37,17 @@ export interface TestS3Server {
  */
 export async function startS3Server(): Promise<TestS3Server> {
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-s3-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, vhostBuckets: false });
+  let server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, vhostBuckets: false });
   const address = (await server.run()) as AddressInfo;
+  let running = true;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (!running) return resolve();
+      running = false;
+      server.close(() => resolve());
+      // Keep-alive connections would hold the server open: a store that goes down drops them.
+      (server as { httpServer?: { closeAllConnections(): void } }).httpServer?.closeAllConnections();
+    });
   const endpoint = `http://127.0.0.1:${address.port}`;
   const client = new S3Client({
     endpoint,
@@ -78,9 +91,15 @@ export async function startS3Server(): Promise<TestS3Server> {
       S3_REGION: 'us-east-1',
       S3_FORCE_PATH_STYLE: 'true',
     }),
+    halt: close,
+    async resume() {
+      server = new S3rver({ address: '127.0.0.1', port: address.port, silent: true, directory, vhostBuckets: false });
+      await server.run();
+      running = true;
+    },
     async stop() {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
       await fs.rm(directory, { recursive: true, force: true });
     },
   };

@@ -17,7 +17,8 @@ const taskError = z.object({
   message: z.string().max(10_000),
 });
 
-function taskToken(req: Request): string {
+/** The per-task token a render node sends (`Authorization: Bearer <token>`); checked before the body is. */
+export function taskToken(req: Request): string {
   const header = req.get('authorization');
   const match = header ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
   if (!match) throw unauthorized('Authorization: Bearer <task token> is required');
@@ -29,22 +30,22 @@ export function mountInternal(api: ApiRouter, work: WorkQueue): void {
     method: 'get',
     path: '/internal/tasks/:id',
     summary: "A render node fetches its task's work order",
-    auth: 'none',
+    auth: 'task',
     params: idParam,
     responses: { 200: { description: 'The work order', schema: z.object({}).passthrough() } },
-    handler: ({ req, params }) => work.openWorkOrder(params.id, taskToken(req)),
+    handler: ({ auth, params }) => work.openWorkOrder(params.id, auth.token),
   });
 
   api.route({
     method: 'post',
     path: '/internal/tasks/:id/progress',
     summary: 'Progress, which is also the heartbeat',
-    auth: 'none',
+    auth: 'task',
     params: idParam,
     body: z.object({ progress: z.number().min(0).max(1), stage: z.string().max(50).optional() }),
     responses: ok,
-    handler: async ({ req, params, body }) => {
-      await work.reportProgress(params.id, taskToken(req), body);
+    handler: async ({ auth, params, body }) => {
+      await work.reportProgress(params.id, auth.token, body);
       return {};
     },
   });
@@ -53,12 +54,12 @@ export function mountInternal(api: ApiRouter, work: WorkQueue): void {
     method: 'post',
     path: '/internal/tasks/:id/log',
     summary: 'Log lines for the task (strategy decisions, warnings)',
-    auth: 'none',
+    auth: 'task',
     params: idParam,
     body: z.object({ lines: z.array(z.string().max(2000)).max(200) }),
     responses: ok,
-    handler: async ({ req, params, body }) => {
-      await work.reportLog(params.id, taskToken(req), body);
+    handler: async ({ auth, params, body }) => {
+      await work.reportLog(params.id, auth.token, body);
       return {};
     },
   });
@@ -67,12 +68,12 @@ export function mountInternal(api: ApiRouter, work: WorkQueue): void {
     method: 'post',
     path: '/internal/tasks/:id/complete',
     summary: 'The node finished; its result',
-    auth: 'none',
+    auth: 'task',
     params: idParam,
     body: z.object({ result: z.record(z.string(), z.unknown()) }),
     responses: ok,
-    handler: async ({ req, params, body }) => {
-      await work.reportComplete(params.id, taskToken(req), body);
+    handler: async ({ auth, params, body }) => {
+      await work.reportComplete(params.id, auth.token, body);
       return {};
     },
   });
@@ -81,12 +82,12 @@ export function mountInternal(api: ApiRouter, work: WorkQueue): void {
     method: 'post',
     path: '/internal/tasks/:id/fail',
     summary: 'The attempt failed',
-    auth: 'none',
+    auth: 'task',
     params: idParam,
     body: z.object({ error: taskError, retryable: z.boolean() }),
     responses: ok,
-    handler: async ({ req, params, body }) => {
-      await work.reportFail(params.id, taskToken(req), body);
+    handler: async ({ auth, params, body }) => {
+      await work.reportFail(params.id, auth.token, body);
       return {};
     },
   });

@@ -61,6 +61,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: pgTypes });
     // Without a listener an idle client's error (e.g. the server restarting) would crash the process.
     pool.on('error', (error) => options.onIdleError?.(error));
+    // So would a client's that is checked out when the server goes (between two statements of a
+    // transaction): its queries fail on their own, and the pool drops it when it is released.
+    pool.on('connect', (client) => {
+      client.on('error', (error) => options.onIdleError?.(error));
+    });
     dialect = new PostgresDialect({ pool });
     const size = options.poolSize ?? 10;
     poolStats = () => ({ size, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });

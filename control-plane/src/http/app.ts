@@ -7,6 +7,8 @@ import type { Metrics } from '../metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { CpuPool } from '../cpu/cpu-pool.js';
 import { jsonBodies } from './json-body.js';
+import type { TrustFunction } from './client-address.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -14,12 +16,14 @@ export interface HttpAppOptions {
   corsOrigins: string[] | '*';
   bodyLimitBytes: number;
   cpu: CpuPool;
+  /** Which proxies' X-Forwarded-For is believed (req.ip). */
+  trustProxy: TrustFunction;
 }
 
 /**
- * The Express application around the routers: request ids and logs, metrics, CORS, and the
- * JSON error model at the end. `mount` adds the routes, with the JSON body readers that the
- * routes taking a JSON body run (only those: an upload's bytes are never read as JSON).
+ * The Express application around the routers: request ids and logs, security headers, metrics,
+ * CORS, and the JSON error model at the end. `mount` adds the routes, with the JSON body readers
+ * that the routes taking a JSON body run (only those: an upload's bytes are never read as JSON).
  */
 export function createHttpApp(
   options: HttpAppOptions,
@@ -30,7 +34,7 @@ export function createHttpApp(
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('trust proxy', true);
+  app.set('trust proxy', options.trustProxy);
   // When the request came, before any work on it: what "when DELETE was received" means.
   app.use((_req, res, next) => {
     res.locals.receivedAtMs = Date.now();
@@ -55,6 +59,7 @@ export function createHttpApp(
       },
     }),
   );
+  app.use(securityHeaders());
   app.use(recordDuration(options.metrics));
   app.use(
     cors({

@@ -9,7 +9,11 @@ export type ContentRange = { kind: 'chunk'; start: number; end: number; total: n
 export function parseContentRange(header: string | undefined): ContentRange {
   if (!header) throw badRequest('Content-Range: bytes <start>-<end>/<total> is required');
   const query = /^bytes \*\/(\d+)$/.exec(header.trim());
-  if (query) return { kind: 'query', total: Number(query[1]) };
+  if (query) {
+    const total = Number(query[1]);
+    if (!Number.isSafeInteger(total)) throw badRequest(`Content-Range ${JSON.stringify(header)} names a size past 2^53 bytes`);
+    return { kind: 'query', total };
+  }
   const chunk = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header.trim());
   if (!chunk) throw badRequest(`Content-Range ${JSON.stringify(header)} is not of the form bytes <start>-<end>/<total>`);
   const [start, end, total] = [Number(chunk[1]), Number(chunk[2]), Number(chunk[3])];

@@ -1,5 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { HttpError, badRequest, internalError, notFound, payloadTooLarge, type SeedErrorShape } from './errors.js';
+import { HttpError, badRequest, insufficientStorage, internalError, notFound, payloadTooLarge, serviceUnavailable, type SeedErrorShape } from './errors.js';
+import { isDependencyUnavailable } from './dependency-unavailable.js';
+import { isDiskFull } from '../storage/disk-full.js';
+import { ClientGoneError } from './client-gone.js';
 
 /** Where a route that answers errors in its seed shape leaves that shape for the error handler. */
 export const SEED_ERROR_SHAPE = 'seedErrorShape';
@@ -14,10 +17,17 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
     next(error);
     return;
   }
+  if (error instanceof ClientGoneError) {
+    req.log?.debug('the client left before its answer was ready');
+    return;
+  }
   const httpError = toHttpError(error);
   if (httpError.status >= 500) req.log?.error({ err: error }, 'request failed');
+  // A refusal before the body was read: the rest of it is still on the connection, which cannot
+  // carry another request; closing it tells the client not to reuse it.
+  if (!req.complete) res.set('Connection', 'close');
   const shape = res.locals[SEED_ERROR_SHAPE] as SeedErrorShape | undefined;
-  res.status(httpError.status).json(shape ? shape.body(httpError) : httpError.toBody());
+  res.set(httpError.headers).status(httpError.status).json(shape ? shape.body(httpError) : httpError.toBody());
 };
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
@@ -38,6 +48,10 @@ function toHttpError(error: unknown): HttpError {
     case 'entity.verify.failed':
       return badRequest((error as Error).message);
     default:
+      if (isDiskFull(error)) return insufficientStorage('low_disk_space', 'the server is out of disk space; try again later');
+      if (isDependencyUnavailable(error)) {
+        return serviceUnavailable('a service Cutroom depends on (the database or the object store) cannot be reached; retry shortly').withHeaders({ 'Retry-After': '5' });
+      }
       return internalError();
   }
 }

@@ -14,6 +14,7 @@ export type ErrorType =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'range_not_satisfiable'
+  | 'too_many_requests'
   | 'exceeded_file_size'
   | 'exceeded_per_user_size'
   | 'low_disk_space'
@@ -30,6 +31,9 @@ export interface ErrorBody {
 }
 
 export class HttpError extends Error {
+  /** Headers sent with the error answer (Retry-After). */
+  headers: Record<string, string> = {};
+
   constructor(
     readonly status: number,
     readonly type: ErrorType,
@@ -38,6 +42,11 @@ export class HttpError extends Error {
   ) {
     super(message);
     this.name = 'HttpError';
+  }
+
+  withHeaders(headers: Record<string, string>): this {
+    this.headers = { ...this.headers, ...headers };
+    return this;
   }
 
   toBody(): { error: ErrorBody } {
@@ -54,6 +63,7 @@ export const notFound = (message = 'not found') => new HttpError(404, 'not_found
 export const conflict = (message: string) => new HttpError(409, 'conflict', message, 'Conflict');
 export const payloadTooLarge = (message: string) =>
   new HttpError(413, 'payload_too_large', message, 'Payload too large');
+export const tooManyRequests = (message: string) => new HttpError(429, 'too_many_requests', message, 'Too many requests');
 /** A request body of a type the route does not read (HTTP 415); not the seed's 514 for media files. */
 export const unsupportedContentType = (message: string) =>
   new HttpError(415, 'unsupported_media_type', message, 'Unsupported media type');

@@ -145,6 +145,7 @@ export class OpenApiRegistry {
           },
           apiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: "A developer's apiKey." },
           adminToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'The ADMIN_TOKEN.' },
+          taskToken: { type: 'http', scheme: 'bearer', description: "A render node's per-task token." },
         },
       },
     };

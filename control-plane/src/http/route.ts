@@ -11,12 +11,14 @@ import type { HeaderSpec, OpenApiRegistry, ResponseSpec } from './openapi.js';
  * nothing when they wrote the response themselves (streams).
  */
 
-export type AuthKind = 'none' | 'user' | 'apiKey' | 'admin';
+export type AuthKind = 'none' | 'user' | 'apiKey' | 'admin' | 'task';
 
 export interface Principal {
   user: { id: string; developerId: string | null };
   apiKey: { developerId: string };
   admin: { admin: true };
+  /** A render node's per-task token, checked against its task by the work queue. */
+  task: { token: string };
   none: undefined;
 }
 
@@ -85,6 +87,7 @@ const securityOf: Record<AuthKind, string | undefined> = {
   user: 'authToken',
   apiKey: 'apiKey',
   admin: 'adminToken',
+  task: 'taskToken',
 };
 
 export function formatZodError(error: z.ZodError, where: string): string {

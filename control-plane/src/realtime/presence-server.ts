@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Logger } from 'pino';
 import { BindRefused, type IdentityService } from '../services/identity.js';
+import type { AuthFailureLimiter } from '../http/auth-failures.js';
 
 /**
  * `/websocket`: the seed's presence protocol. The editor sends
@@ -14,6 +15,8 @@ import { BindRefused, type IdentityService } from '../services/identity.js';
  */
 
 interface SocketState {
+  /** The client's address, for the limit on failed binds. */
+  address: string;
   /** `?session_id=` of the socket's URL: the user a `user_event` without `sessionId` binds to. */
   urlSessionId?: string;
   token?: string;
@@ -28,6 +31,9 @@ export interface PresenceOptions {
   pingIntervalMs: number;
   /** A socket that has not sent `user_event` by then is closed. */
   bindTimeoutMs: number;
+  clientAddress: (req: IncomingMessage) => string;
+  /** Refused binds count as failed authentications of the client's address. */
+  authFailures: AuthFailureLimiter;
 }
 
 const CLOSE_REFUSED = 4001;
@@ -60,8 +66,9 @@ export class PresenceServer {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
+      const address = this.options.clientAddress(req);
       const urlSessionId = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session_id') || undefined;
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, urlSessionId));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, address, urlSessionId));
     });
     this.timer = setInterval(() => void this.pingRound(), this.options.pingIntervalMs);
     this.timer.unref();
@@ -92,12 +99,12 @@ export class PresenceServer {
     this.wss.close();
   }
 
-  private accept(ws: WebSocket, urlSessionId: string | undefined): void {
+  private accept(ws: WebSocket, address: string, urlSessionId: string | undefined): void {
     if (this.closing) {
       ws.close(1001, 'server shutting down');
       return;
     }
-    const state: SocketState = { awaitingPong: false, openedAtMs: Date.now(), queue: Promise.resolve(), ...(urlSessionId ? { urlSessionId } : {}) };
+    const state: SocketState = { address, awaitingPong: false, openedAtMs: Date.now(), queue: Promise.resolve(), ...(urlSessionId ? { urlSessionId } : {}) };
     this.sockets.set(ws, state);
     this.onCountChange(this.sockets.size);
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -130,10 +137,16 @@ export class PresenceServer {
     if (message?.type !== 'user_event') return;
     const { authToken, sessionId = state.urlSessionId } = message.payload ?? {};
     if (typeof authToken !== 'string' || (sessionId !== undefined && typeof sessionId !== 'string')) {
-      this.refuse(ws, new BindRefused('bad_token', 'payload.authToken must be a string and payload.sessionId a string'));
+      await this.refuse(ws, state, new BindRefused('bad_token', 'payload.authToken must be a string and payload.sessionId a string'));
       return;
     }
     if (state.token === authToken && (sessionId === undefined || sessionId === state.userId)) return;
+    const waitS = await this.options.authFailures.blockedForS(state.address);
+    if (waitS > 0) {
+      this.send(ws, { type: 'error', payload: { reason: 'rate_limited', message: `too many failed authentications from this address; retry in ${waitS} s` } });
+      ws.close(CLOSE_REFUSED, 'rate_limited');
+      return;
+    }
     try {
       const userId = await this.identity.bindToken(authToken, sessionId);
       if (state.token !== undefined) await this.release(ws, state);
@@ -149,14 +162,15 @@ export class PresenceServer {
       set.add(ws);
       this.send(ws, { type: 'user_bound', payload: { userId } });
     } catch (error) {
-      if (error instanceof BindRefused) this.refuse(ws, error);
+      if (error instanceof BindRefused) await this.refuse(ws, state, error);
       else throw error;
     }
   }
 
-  private refuse(ws: WebSocket, error: BindRefused): void {
+  private async refuse(ws: WebSocket, state: SocketState, error: BindRefused): Promise<void> {
     this.send(ws, { type: 'error', payload: { reason: error.reason, message: error.message } });
     ws.close(CLOSE_REFUSED, error.reason);
+    await this.options.authFailures.record(state.address, { credential: 'websocket', reason: error.reason });
   }
 
   private send(ws: WebSocket, message: unknown): void {

@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { badRequest, notFound } from '../http/errors.js';
+import { badRequest, insufficientStorage, notFound } from '../http/errors.js';
+import { isDependencyUnavailable } from '../http/dependency-unavailable.js';
+import { isDiskFull } from '../storage/disk-full.js';
 import type { ContentRange } from '../http/content-range.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { contiguousPrefix, type ReceivedChunk } from './upload-coverage.js';
@@ -68,6 +70,8 @@ export async function storeChunk(
     await store.put(key, body, { sizeBytes: length });
   } catch (error) {
     if (body.readableAborted || (body as Readable & { aborted?: boolean }).aborted) throw error;
+    if (isDiskFull(error)) throw insufficientStorage('low_disk_space', 'the server ran out of disk space storing this chunk; nothing of it was kept, send it again later');
+    if (isDependencyUnavailable(error)) throw error;
     throw badRequest(`the chunk did not carry the ${length} bytes its Content-Range announced`);
   }
   return { start: range.start, end: range.end, key };

@@ -3,6 +3,7 @@ import type { DB } from '../db/schema.js';
 import { hashSecret, newId } from '../ids.js';
 import { forbidden, notFound, unauthorized } from '../http/errors.js';
 import type { DevelopersService } from './developers.js';
+import { tokenWeakness, type TokenPolicy } from './token-strength.js';
 
 /**
  * Users, and the binding of editor tokens to users. A token is bound when the editor sends
@@ -23,6 +24,8 @@ export interface IdentityOptions {
   tokenBindWaitMs: number;
   /** A socket whose replica has not refreshed it for this long counts as gone (crashed replica). */
   liveWindowMs: number;
+  /** Tokens shorter or more guessable than this are refused. */
+  tokenPolicy: TokenPolicy;
 }
 
 export interface UserFields {
@@ -40,7 +43,7 @@ export interface AuthenticatedUser {
 /** Why a `user_event` was refused; sent to the editor before the socket closes. */
 export class BindRefused extends Error {
   constructor(
-    readonly reason: 'token_in_use' | 'session_not_found' | 'anonymous_disabled' | 'bad_token',
+    readonly reason: 'token_in_use' | 'session_not_found' | 'anonymous_disabled' | 'bad_token' | 'weak_token' | 'rate_limited',
     message: string,
   ) {
     super(message);
@@ -82,8 +85,14 @@ export class IdentityService {
     if (fields.name !== undefined) values.name = fields.name;
     if (fields.data !== undefined) values.data = fields.data;
     if (fields.apiAuthToken !== undefined) values.api_auth_token = fields.apiAuthToken;
-    if (fields.apiKey !== undefined) values.developer_id = (await this.developers.authenticate(fields.apiKey)).id;
-    const result = await this.db.updateTable('users').set(values).where('id', '=', id).executeTakeFirst();
+    let query = this.db.updateTable('users').where('id', '=', id);
+    if (fields.apiKey !== undefined) {
+      // A developer's key may claim a user of no developer, or its own; another developer's user is not there for it.
+      const developerId = (await this.developers.authenticate(fields.apiKey)).id;
+      values.developer_id = developerId;
+      query = query.where((eb) => eb.or([eb('developer_id', 'is', null), eb('developer_id', '=', developerId)]));
+    }
+    const result = await query.set(values).executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw notFound(`no user ${id}`);
     return { id };
   }
@@ -98,6 +107,9 @@ export class IdentityService {
   /** The user a token is bound to, or a 401/404 the seed's way; a token being bound is waited for. */
   async authenticate(token: string | undefined): Promise<AuthenticatedUser> {
     if (!token) throw unauthorized('an Authorization header with the editor token is required');
+    // Tokens bound before the policy was set stop working too.
+    const weakness = tokenWeakness(token, this.options.tokenPolicy);
+    if (weakness) throw unauthorized(weakness);
     const tokenHash = hashSecret(token);
     const deadline = Date.now() + this.options.tokenBindWaitMs;
     for (let pause = 25; ; pause = Math.min(pause * 2, 250)) {
@@ -118,6 +130,8 @@ export class IdentityService {
   /** Binds a token to a user for a newly opened socket; returns the user id. */
   async bindToken(token: string, sessionId: string | undefined): Promise<string> {
     if (token.length === 0 || token.length > 512) throw new BindRefused('bad_token', 'authToken must be 1 to 512 characters');
+    const weakness = tokenWeakness(token, this.options.tokenPolicy);
+    if (weakness) throw new BindRefused('weak_token', weakness);
     const tokenHash = hashSecret(token);
     return this.db.transaction().execute(async (trx) => {
       // Serializes binds of one token, including the first, when no row exists to lock yet.

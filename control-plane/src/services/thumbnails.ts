@@ -6,6 +6,7 @@ import type { MediaRow } from '../db/media-repository.js';
 import { badRequest } from '../http/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { MediaService } from './media.js';
+import type { ExtractionLimiter } from './extraction-limiter.js';
 
 /**
  * Timeline thumbnails. `cached` answers from the pack prepared at ingest (the nearest prepared
@@ -23,9 +24,10 @@ export interface Thumbnail {
 export interface ThumbnailOptions {
   width: number;
   height: number;
-  /** Live extractions running at once, per request. */
-  parallel: number;
+  /** Most thumbnails one request asks for (answered from the prepared pack). */
   maxCount: number;
+  /** Most frames one request may have extracted now (`cached=false`, or no pack yet). */
+  maxLiveCount: number;
 }
 
 /** Over this span, cached thumbnails are read one by one rather than in one range. */
@@ -35,6 +37,7 @@ export class ThumbnailService {
   constructor(
     private readonly media: MediaService,
     private readonly store: ObjectStore,
+    private readonly limiter: ExtractionLimiter,
     private readonly options: ThumbnailOptions,
   ) {}
 
@@ -43,12 +46,15 @@ export class ThumbnailService {
     return Array.from({ length: Math.min(count, this.options.maxCount) }, (_, i) => startHns + i * stepHns);
   }
 
-  /** Thumbnails of a user's (or shared) media at the given times. */
-  async thumbnails(viewerId: string, id: string, times: number[], cached: boolean): Promise<Thumbnail[]> {
+  /**
+   * Thumbnails of a user's (or shared) media at the given times. `signal` aborts when the
+   * client is gone: extractions it started are stopped and those it queued never run.
+   */
+  async thumbnails(viewerId: string, id: string, times: number[], cached: boolean, signal: AbortSignal): Promise<Thumbnail[]> {
     const row = await this.media.findVisible(viewerId, id);
     if (row.media_type !== 'video') return this.stills(row, times);
     if (cached && row.thumbnails_key && row.thumbnails_index) return this.fromPack(row, times);
-    return this.live(row, times);
+    return this.live(row, times, signal);
   }
 
   /** Images and audio have one picture: their thumbnail (the image, the waveform) at every time. */
@@ -75,37 +81,38 @@ export class ThumbnailService {
     return Promise.all(times.map(async (time, i) => ({ time, data: (await read(frames[i]!, frames[i]!)).toString('base64') })));
   }
 
-  private async live(row: MediaRow, times: number[]): Promise<Thumbnail[]> {
+  private async live(row: MediaRow, times: number[], signal: AbortSignal): Promise<Thumbnail[]> {
+    if (times.length > this.options.maxLiveCount) {
+      throw badRequest(
+        `count: at most ${this.options.maxLiveCount} thumbnails are extracted per request (cached=false, or media whose thumbnails are not prepared yet)`,
+      );
+    }
     // The scrub copy decodes an exact frame in milliseconds; else the proxy, else the original.
     const key = row.thumbnails_index?.scrub ? this.media.objectKey(row, 'scrub', 'mp4') : (row.proxy_key ?? row.original_key);
     if (!key || row.status === 'upload' || row.status === 'import') throw badRequest(`media ${row.id} is not stored yet (status ${row.status})`);
     const input = this.store.localPath?.(key) ?? (await this.store.signedGetUrl(key, { expiresInS: 600, audience: 'internal' }));
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-thumb-'));
     try {
-      const out: Thumbnail[] = new Array(times.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < times.length) {
-          const i = next++;
-          out[i] = { time: times[i]!, data: (await this.extract(input, times[i]!, path.join(dir, `${i}.png`))).toString('base64') };
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(this.options.parallel, times.length) }, worker));
-      return out;
+      const jobs = times.map((time, i) => async (jobSignal: AbortSignal) => ({
+        time,
+        data: (await this.extract(input, time, path.join(dir, `${i}.png`), jobSignal)).toString('base64'),
+      }));
+      return await this.limiter.runAll(jobs, signal);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
   }
 
-  private async extract(input: string, timeHns: number, output: string): Promise<Buffer> {
+  private async extract(input: string, timeHns: number, output: string, signal: AbortSignal): Promise<Buffer> {
     const box = `scale=w=${this.options.width}:h=${this.options.height}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
     await runFfmpeg({
       args: ['-ss', (timeHns / 1e7).toFixed(4), '-i', input, '-map', '0:v:0', '-frames:v', '1', '-vf', box, '-c:v', 'png', '-f', 'image2', '-y', output],
+      signal,
     });
     // Past the end ffmpeg writes no frame: the last frame is then the answer.
     const data = await fs.readFile(output).catch(() => undefined);
     if (data) return data;
-    await runFfmpeg({ args: ['-sseof', '-0.5', '-i', input, '-map', '0:v:0', '-update', '1', '-vf', box, '-c:v', 'png', '-f', 'image2', '-y', output] });
+    await runFfmpeg({ args: ['-sseof', '-0.5', '-i', input, '-map', '0:v:0', '-update', '1', '-vf', box, '-c:v', 'png', '-f', 'image2', '-y', output], signal });
     return fs.readFile(output);
   }
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import os from 'node:os';
 import { WORKER_ENV, type Dispatcher, type DispatcherEvents, type DispatcherView, type WorkerLaunch } from './dispatcher.js';
+import { forwardBoundedLines } from './bounded-lines.js';
 
 /**
  * The embedded default: each task runs in a render-node child process, at most `workers` at a
@@ -75,8 +76,9 @@ export class LocalDispatcher implements Dispatcher {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const log = this.log.child({ taskId: launch.taskId, attempt: launch.attempt, pid: child.pid });
-    forwardLines(child.stdout!, (line) => log.debug({ worker: line }, 'render node'));
-    forwardLines(child.stderr!, (line) => log.warn({ worker: line }, 'render node stderr'));
+    const dropped = (stream: string) => (lines: number) => log.warn({ stream }, `render node ${stream}: further output dropped after ${lines} lines`);
+    forwardBoundedLines(child.stdout!, (line) => log.debug({ worker: line }, 'render node'), dropped('stdout'));
+    forwardBoundedLines(child.stderr!, (line) => log.warn({ worker: line }, 'render node stderr'), dropped('stderr'));
     const exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         clearTimeout(worker.deadline);
@@ -126,15 +128,4 @@ export class LocalDispatcher implements Dispatcher {
       clearTimeout(kill);
     }
   }
-}
-
-function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) onLine(line);
-  });
 }

@@ -216,9 +216,12 @@ type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decode(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_, name: string) =>
-    name.startsWith('#') ? String.fromCodePoint(name[1] === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10)) : ENTITIES[name]!,
-  );
+  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (reference, name: string) => {
+    if (!name.startsWith('#')) return ENTITIES[name]!;
+    const code = name[1] === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    if (!(code > 0 && code <= 0x10ffff)) throw new EditListError(`${reference} is not a character`);
+    return String.fromCodePoint(code);
+  });
 }
 
 /** The XML as a tree; a plain `<!DOCTYPE xmeml>` is allowed, declarations of entities are not. */
@@ -252,7 +255,14 @@ function readTree(xml: string): Node {
     for (const [key, value] of Object.entries(node[':@'] ?? {})) attributes[key] = decode(String(value));
     return { name, attributes, children, text };
   };
-  const roots = (parser.parse(body) as OrderedNode[]).filter((n) => !('#text' in n));
+  let parsed: OrderedNode[];
+  try {
+    parsed = parser.parse(body) as OrderedNode[];
+  } catch (error) {
+    // The validator and the parser disagree on a few broken forms (an unclosed <?xml ...?>).
+    throw new EditListError(`the XML is not well-formed: ${(error as Error).message}`);
+  }
+  const roots = parsed.filter((n) => !('#text' in n));
   if (roots.length !== 1) throw new EditListError('the XML has no single root element');
   return build(roots[0]!, 0);
 }

@@ -86,13 +86,18 @@ async function probe(src: string, input: string, signal: AbortSignal, type: 'eng
     return await probeMediaInfo(input, { signal });
   } catch (error) {
     if (signal.aborted) throw error;
-    const reason = error instanceof FfmpegError ? lastLine(error.stderrTail) || error.message : (error as Error).message;
+    // A signed URL is a credential: the message names the object, not the signature.
+    const reason = (error instanceof FfmpegError ? lastLine(error.stderrTail) || error.message : (error as Error).message).split(input).join(redact(input));
     if (type === 'download_error') {
       throw new TaskFailure({ type, code: 'unsupported_media', message: `source "${src}": the file downloaded is not media ffmpeg can read (${reason})` });
     }
-    throw new TaskFailure({ type, code: 'source_unreadable', message: `source "${src}" could not be read: ${reason}` });
+    // The object store down or overloaded is worth another attempt; a file ffmpeg cannot read is not.
+    const transient = /^https?:/.test(input) && TRANSIENT_READ_FAILURE.test(reason);
+    throw new TaskFailure({ type, code: 'source_unreadable', message: `source "${src}" could not be read: ${reason}` }, transient);
   }
 }
+
+const TRANSIENT_READ_FAILURE = /Connection refused|Connection reset|Connection timed out|timed out|Server returned 5\d\d|Service Unavailable/i;
 
 /** Retry only what another attempt could fix: server errors, dropped connections, timeouts. */
 function downloadFailure(src: string, url: string, error: unknown): TaskFailure {

@@ -65,7 +65,13 @@ export function parseXmlTree(xml: string): XmlElement {
     commentPropName: '#comment',
     cdataPropName: '#cdata',
   });
-  const nodes = parser.parse(xml) as OrderedNode[];
+  let nodes: OrderedNode[];
+  try {
+    nodes = parser.parse(xml) as OrderedNode[];
+  } catch (error) {
+    // The validator and the parser disagree on a few broken forms (an unclosed <?xml ...?>).
+    throw new XtlError(`not well-formed XML: ${(error as Error).message}`, undefined, undefined, undefined);
+  }
 
   const build = (node: OrderedNode): XmlElement => {
     const name = Object.keys(node).find((k) => k !== ':@')!;
