@@ -76,7 +76,11 @@ export function lastOf(dockerfile: Dockerfile, stage: Stage, op: string): string
 
 /** Whether .dockerignore keeps `file` out of the build context (its simple patterns). */
 export function ignored(patterns: string[], file: string): boolean {
-  return patterns.some((pattern) => {
+  // As Docker reads .dockerignore: the last pattern that matches decides, and `!` re-includes.
+  let result = false;
+  for (const line of patterns) {
+    const negated = line.startsWith('!');
+    const pattern = negated ? line.slice(1) : line;
     const regex = new RegExp(
       `^${pattern
         .replace(/^\//, '')
@@ -84,6 +88,7 @@ export function ignored(patterns: string[], file: string): boolean {
         .replace(/\*\*\//g, '(?:.*/)?')
         .replace(/\*/g, '[^/]*')}(?:/.*)?$`,
     );
-    return regex.test(file);
-  });
+    if (regex.test(file)) result = !negated;
+  }
+  return result;
 }

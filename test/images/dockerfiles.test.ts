@@ -39,6 +39,8 @@ function builtPaths(stage: Stage): string[] {
   // `tsc -b` builds every project the root tsconfig references, or the one named.
   const tsc = /tsc -b(?:\s+(?!&&)(\S+))?/.exec(runs);
   if (tsc) for (const project of tsc[1] ? [tsc[1]] : ['control-plane', 'render-node']) made.push(`/app/${project}/dist`);
+  // The console's Vite build writes console/dist.
+  if (/npm run build -w @cutroom\/console/.test(runs)) made.push('/app/console/dist');
   return made;
 }
 
