@@ -61,7 +61,7 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
     const duplicate = statusOf(await create(renderTask('crud-1')).catch((e) => e));
     expect(duplicate).toMatchObject({ code: 409, reason: 'AlreadyExists', kind: 'Status' });
 
-    const invalid = statusOf(await create(renderTask('crud-2', { attempt: 0, kind: 'thumbnails' })).catch((e) => e));
+    const invalid = statusOf(await create(renderTask('crud-2', { attempt: 0, kind: 'ingest' })).catch((e) => e));
     expect(invalid).toMatchObject({ code: 422, reason: 'Invalid' });
     expect(invalid.details!.causes!.map((c) => c.field).sort()).toEqual(['spec.attempt', 'spec.kind']);
     const badName = statusOf(await create(renderTask('Not_A_Name')).catch((e) => e));

@@ -96,7 +96,7 @@ describe('the kubernetes dispatcher', () => {
     harness.controlPlane.plan('cap-1', { action: 'run' });
     harness.controlPlane.plan('cap-2', { action: 'run' });
     await dispatcher.launch(launch('cap-1'));
-    await dispatcher.launch(launch('cap-2', { kind: 'thumbnails' }));
+    await dispatcher.launch(launch('cap-2', { kind: 'ingest' }));
     expect(dispatcher.capacity()).toBe(1);
     await dispatcher.stop('cap-1');
     await dispatcher.stop('cap-2');

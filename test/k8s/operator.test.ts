@@ -130,10 +130,10 @@ describe('the operator', () => {
     expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
   });
 
-  it('runs thumbnail and import tasks from their own resource kinds', async () => {
-    await submit('thumbs-1', { plural: 'thumbnailtasks', kind: 'ThumbnailTask', taskKind: 'thumbnails' });
+  it('runs ingest and import tasks from their own resource kind', async () => {
+    await submit('ingest-1', { plural: 'importtasks', kind: 'ImportTask', taskKind: 'ingest' });
     await submit('import-1', { plural: 'importtasks', kind: 'ImportTask', taskKind: 'import_url' });
-    await phaseOf('thumbs-1', 'Succeeded', 'thumbnailtasks');
+    await phaseOf('ingest-1', 'Succeeded', 'importtasks');
     await phaseOf('import-1', 'Succeeded', 'importtasks');
   });
 

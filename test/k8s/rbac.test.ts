@@ -29,7 +29,7 @@ const NEEDED_BEYOND_THE_STAND_IN: Record<string, string> = {
   'operator batch jobs get': 'cache lag after create',
 };
 
-const family = (resource: string) => resource.replace(/^(rendertasks|thumbnailtasks|importtasks)/, 'task');
+const family = (resource: string) => resource.replace(/^(rendertasks|importtasks)/, 'task');
 
 function allowed(rules: Rule[], record: AuditRecord): boolean {
   const resource = record.subresource ? `${record.resource}/${record.subresource}` : record.resource;
