@@ -21,7 +21,7 @@ const exec = promisify(execFile);
 /** The frame at `seconds` of a file, fitted in the thumbnail box, as PNG base64. */
 async function referenceFrame(file: string, seconds: number): Promise<string> {
   const out = path.join(os.tmpdir(), `cutroom-ref-${process.pid}-${seconds}.png`);
-  await exec('ffmpeg', ['-v', 'error', '-i', file, '-vf', `select='gte(t\,${seconds - 0.001})',scale=w=160:h=90:force_original_aspect_ratio=decrease:force_divisible_by=2`, '-frames:v', '1', '-y', out]);
+  await exec('ffmpeg', ['-v', 'error', '-i', file, '-vf', `select='gte(t,${seconds - 0.001})',scale=w=160:h=90:force_original_aspect_ratio=decrease:force_divisible_by=2`, '-frames:v', '1', '-y', out]);
   return (await fs.readFile(out)).toString('base64');
 }
 

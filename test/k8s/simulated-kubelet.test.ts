@@ -142,7 +142,7 @@ describe('the simulated Job controller and kubelet', () => {
   });
 
   it('schedules GPU pods only on a tainted GPU node they tolerate', async () => {
-    const gpuContainer = (name: string) => [{ name: 'main', image: 'stand-in', command: ['node', '-e', ''], resources: { limits: { 'nvidia.com/gpu': '1' } } }];
+    const gpuContainer = (_name: string) => [{ name: 'main', image: 'stand-in', command: ['node', '-e', ''], resources: { limits: { 'nvidia.com/gpu': '1' } } }];
     await batch.createNamespacedJob({ namespace, body: job('gpu-intolerant', '', {}, { containers: gpuContainer('a') }) });
     await eventually(async () => {
       const [p] = await podsOf('gpu-intolerant');

@@ -73,7 +73,7 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
   const heartbeat = setInterval(send, Math.max(1, order.heartbeatIntervalS) * 1000);
   heartbeat.unref();
 
-  let pendingLines: string[] = [];
+  const pendingLines: string[] = [];
   const flushLog = () => {
     if (pendingLines.length === 0) return;
     const lines = pendingLines.splice(0, 200);
