@@ -17,7 +17,6 @@ import type { ApiClient } from '../support/api-client.js';
  * stopped by the signed upload's limit, leaving no object behind. (A node that hangs is
  * reclaimed by the watchdog: test/work/work-system.test.ts, "a hung node".)
  */
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('misbehaving render nodes', () => {
   let cp: ControlPlaneProcess;
@@ -47,8 +46,7 @@ process.exit(3);
     );
     sourceId = (await api.post('/api/upload/media', { size: bytes.length, name: 'source.mp4' })).body.id;
     for (const chunk of chunks(bytes.length, 4 * MiB)) await putChunk(api, sourceId, bytes, chunk);
-    const deadline = Date.now() + 60_000;
-    while ((await api.get(`/api/mediafiles/${sourceId}`)).body.status !== 'ready' && Date.now() < deadline) await sleep(200);
+    await expect.poll(async () => (await api.get(`/api/mediafiles/${sourceId}`)).body.status, { timeout: 60_000, interval: 100 }).toBe('ready');
   }, 120_000);
   afterAll(async () => {
     await cp?.destroy();
