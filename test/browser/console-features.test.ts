@@ -65,7 +65,7 @@ describe.runIf(chromiumAvailable)('the editor features in Chromium', () => {
     server = await startTestServer('postgres', { DISPATCH_INTERVAL_MS: '100', WORKERS: '2', AUDIOLIB_JSON_LIST: list, AUDIOLIB_FILES_DIR: files });
     const admin = server.api('test-admin-token');
     await admin.post('/api/import/audiolib_json', {});
-    for (let i = 0; i < 300 && (await admin.get('/api/import/audiolib_json')).body.state === 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(async () => (await admin.get('/api/import/audiolib_json')).body.state, { timeout: 30_000, interval: 50 }).not.toBe('running');
     browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     errors = collectConsoleErrors(page);

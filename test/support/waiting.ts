@@ -1,7 +1,8 @@
 /**
  * Waiting in tests. To wait FOR something, poll it with `vi.waitFor` or `expect.poll`, with an
  * explicit timeout and a short interval, so that the test goes on as soon as it holds. The two
- * helpers here are for the other cases, and are the only fixed waits the suite has.
+ * helpers here are for the other cases. (A delay that is part of what a test plays, such as a
+ * slow server's pacing, is `setTimeout` from node:timers/promises, named as such.)
  */
 
 /**
