@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startControlPlaneProcess, type ControlPlaneProcess } from '../support/control-plane-process.js';
 import { connectEditor } from '../support/editor-client.js';
 import { makeMedia } from '../support/media.js';
@@ -46,7 +46,7 @@ process.exit(3);
     );
     sourceId = (await api.post('/api/upload/media', { size: bytes.length, name: 'source.mp4' })).body.id;
     for (const chunk of chunks(bytes.length, 4 * MiB)) await putChunk(api, sourceId, bytes, chunk);
-    await expect.poll(async () => (await api.get(`/api/mediafiles/${sourceId}`)).body.status, { timeout: 60_000, interval: 100 }).toBe('ready');
+    await vi.waitFor(async () => expect((await api.get(`/api/mediafiles/${sourceId}`)).body.status).toBe('ready'), { timeout: 60_000, interval: 100 });
   }, 120_000);
   afterAll(async () => {
     await cp?.destroy();
