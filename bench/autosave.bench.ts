@@ -79,18 +79,6 @@ async function paced(loops: number, intervalMs: number, durationMs: number, requ
   return { ...percentiles(latencies), requests: latencies.length };
 }
 
-/**
- * AUTOSAVE_DESIGNS=chunked,simple runs the whole benchmark once per design of project data
- * storage (PROJECT_DATA_DESIGN), one after the other in one run, so their figures compare.
- */
-const bench: Benchmark = async ({ size, log }) => {
-  const designs = (process.env.AUTOSAVE_DESIGNS ?? '').split(',').filter(Boolean);
-  if (designs.length === 0) return runOnce({ size, log }, undefined);
-  const rows: BenchRow[] = [];
-  for (const design of designs) rows.push(...(await runOnce({ size, log: (line) => log(`[${design}] ${line}`) }, design)));
-  return rows;
-};
-
 /** The Postgres WAL written meanwhile, in bytes (the server's, whoever wrote it). */
 async function walBytes<T>(databaseUrl: string, work: () => Promise<T>): Promise<{ result: T; bytes: number }> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -105,11 +93,11 @@ async function walBytes<T>(databaseUrl: string, work: () => Promise<T>): Promise
   }
 }
 
-async function runOnce({ size, log }: { size: 'smoke' | 'full'; log: (line: string) => void }, design: string | undefined): Promise<BenchRow[]> {
+const bench: Benchmark = async ({ size, log }) => {
   const smoke = size === 'smoke';
   const editorsCount = smoke ? 2 : 50;
   const dataBytes = smoke ? 64 * 1024 : 2 * 2 ** 20;
-  const controlPlane = await startControlPlaneProcess(design ? { PROJECT_DATA_DESIGN: design } : {});
+  const controlPlane = await startControlPlaneProcess();
   const http = new HttpSender(controlPlane.url);
   const stop = async () => {
     http.close();
@@ -141,7 +129,7 @@ async function runOnce({ size, log }: { size: 'smoke' | 'full'; log: (line: stri
     const mb = (dataBytes / 2 ** 20).toFixed(2);
     const rows: BenchRow[] = [];
     const row = (metric: string, value: number, unit: string, note: string) =>
-      rows.push({ benchmark: 'autosave', metric, value, unit, note: design ? `${design}: ${note}` : note });
+      rows.push({ benchmark: 'autosave', metric, value, unit, note });
 
     log(`alone: one editor, ${mb} MB PATCHes and action POSTs one at a time`);
     const alonePatches = smoke ? 4 : 300;
@@ -200,5 +188,5 @@ async function runOnce({ size, log }: { size: 'smoke' | 'full'; log: (line: stri
     await Promise.all(editors.map((editor) => editor.close()));
     await stop();
   }
-}
+};
 export default bench;

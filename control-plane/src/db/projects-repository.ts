@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { DESIGN, chunkNames, chunkWrites, heldChunks, insertChunks, joinedData, joinedDataColumns, wholeData, type DataPieces, type ProjectData } from '../project-data/index.js';
+import { chunkNames, chunkWrites, heldChunks, insertChunks, joinedData, joinedDataColumns, wholeData, type DataPieces, type ProjectData } from '../project-data/index.js';
 import type { Utf8Param } from './database.js';
 import type { DB } from './schema.js';
 
@@ -12,8 +12,6 @@ import type { DB } from './schema.js';
  * save slipped in between, the statement changes nothing and says so, and the caller repeats
  * the save under the row lock.
  */
-
-const simple = DESIGN === 'simple';
 
 export interface NewProjectRow {
   id: string;
@@ -54,11 +52,11 @@ export class ProjectsRepository {
     const data = row.data;
     await sql`
       with p as (
-        insert into projects (id, owner_id, name, data_chunks, data_json, thumbnail, create_ms, modif_ms, media_digest)
-        values (${row.id}, ${row.ownerId}, ${row.name}, ${simple ? [] : chunkNames(data)}::text[], ${simple ? sql`${this.utf8(data.bytes)}::text` : null}, ${row.thumbnail},
+        insert into projects (id, owner_id, name, data_chunks, thumbnail, create_ms, modif_ms, media_digest)
+        values (${row.id}, ${row.ownerId}, ${row.name}, ${chunkNames(data)}::text[], ${row.thumbnail},
                 ${row.createMs}, ${row.createMs}, ${data.mediaDigest})
         returning id, owner_id, thumbnail
-      ), ${simple ? sql`` : sql`chunks as (${insertChunks(this.utf8, data, data.chunks)}),`} history as (
+      ), chunks as (${insertChunks(this.utf8, data, data.chunks)}), history as (
         insert into action_histories (project_id, owner_id) select id, owner_id from p
       ), media as (
         insert into project_media (project_id, owner_id, media_id)
@@ -83,7 +81,7 @@ export class ProjectsRepository {
     db: Kysely<DB> = this.db,
   ): Promise<SaveOutcome> {
     const data = changes.data;
-    const hashes = data && !simple ? chunkNames(data) : [];
+    const hashes = data ? chunkNames(data) : [];
     const { rows: found } = await sql<{ revision: number; media_digest: string; held: string[] }>`
       select revision, media_digest, ${heldChunks(id, hashes)} as held
       from projects where id = ${id} and owner_id = ${ownerId}
@@ -100,10 +98,8 @@ export class ProjectsRepository {
     if (changes.thumbnail !== undefined) set.push(sql`thumbnail = ${changes.thumbnail}`);
     const writes: RawBuilder<unknown>[] = [];
     if (data) {
-      if (!simple) set.push(sql`data_chunks = ${hashes}::text[]`);
-      set.push(sql`media_digest = ${data.mediaDigest}`);
-      if (simple) set.push(sql`data_json = ${this.utf8(data.bytes)}::text`);
-      else writes.push(...chunkWrites(this.utf8, data, current.held));
+      set.push(sql`data_chunks = ${hashes}::text[]`, sql`media_digest = ${data.mediaDigest}`);
+      writes.push(...chunkWrites(this.utf8, data, current.held));
       // The index is rewritten only when the set of mentioned ids changed: autosaves of the
       // same timeline touch nothing there. Only the difference is deleted and inserted.
       if (current.media_digest !== data.mediaDigest) {

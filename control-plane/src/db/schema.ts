@@ -107,7 +107,6 @@ export interface ProjectsTable {
   name: Generated<string>;
   /** The hashes of the chunks of the project's `data`, in order: joined, the exact JSON text the client sent. */
   data_chunks: string[];
-  data_json: string | null;
   thumbnail: Generated<string>;
   create_ms: number;
   modif_ms: number;

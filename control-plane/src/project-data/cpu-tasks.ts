@@ -1,8 +1,4 @@
-import { analyzeBody as analyzeScanned } from './body-analysis.js';
-import { analyzeParsed } from './parsed-body.js';
-import { DESIGN } from './storage.js';
-
-const analyzeBody = DESIGN === 'chunked' ? analyzeScanned : (bytes: Uint8Array) => analyzeParsed(bytes, DESIGN === 'parse-chunked');
+import { analyzeBody } from './body-analysis.js';
 
 /**
  * The work on request bodies that costs a pass over every byte (megabytes per autosave). It

@@ -41,7 +41,6 @@ export { CpuPool, OFFLOAD_BYTES } from './cpu-pool.js';
 export { MAX_DEPTH, type ByteSpan } from './json-scan.js';
 export { RawJson, sendJson, stringifyWithRaw } from './raw-json.js';
 export {
-  DESIGN,
   chunkNames,
   chunkWrites,
   heldChunks,

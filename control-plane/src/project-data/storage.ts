@@ -9,9 +9,6 @@ import type { PreparedJson } from './body-analysis.js';
  * save writes the project, its chunks, its media index and its event in one statement.
  */
 
-/** Which design stores project data (measured by bench/autosave.bench.ts): chunked (scanned, remembered), parse-chunked, simple (one column). */
-export const DESIGN = process.env.PROJECT_DATA_DESIGN ?? 'chunked';
-
 /** JSON text in UTF-8 bytes, already checked. */
 export type JsonBytes = Buffer;
 
@@ -69,7 +66,7 @@ export const joinedData = sql`lateral (
 ) d`;
 
 /** The columns of `joinedData` that `wholeData` reads. */
-export const joinedDataColumns = sql`coalesce(p.data_json, d.text) as text, d.pieces, cardinality(p.data_chunks) as expected`;
+export const joinedDataColumns = sql`d.text, d.pieces, cardinality(p.data_chunks) as expected`;
 
 export interface DataPieces {
   text: string | null;
@@ -79,7 +76,6 @@ export interface DataPieces {
 
 /** The joined data, refusing to answer a text with a chunk missing (it would be corrupt). */
 export function wholeData(projectId: string, data: DataPieces): string {
-  if (data.text !== null && data.expected === 0) return data.text;
   if (data.pieces !== data.expected || data.text === null) {
     throw new Error(`project ${projectId}: ${data.expected - data.pieces} of ${data.expected} data chunks are missing`);
   }
