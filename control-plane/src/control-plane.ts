@@ -80,7 +80,7 @@ import { RenderSources } from './services/render-sources.js';
 import { RenderDelivery } from './services/render-delivery.js';
 import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.js';
 import { EditingTasks } from './services/editing-tasks.js';
-import { CpuPool } from './cpu/cpu-pool.js';
+import { CpuPool } from './project-data/index.js';
 import { mountEditingTasks } from './api/editing-tasks.js';
 import { mountVoiceovers } from './api/voiceovers.js';
 import { VoiceoverService } from './services/voiceovers.js';

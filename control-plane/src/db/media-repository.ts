@@ -1,4 +1,5 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type Selectable, type SqlBool, type ExpressionBuilder } from 'kysely';
+import { FoldersRepository } from './folders-repository.js';
 import type { DB, FoldersTable, MediaTable, MediaType } from './schema.js';
 
 /**
@@ -181,39 +182,9 @@ export async function findMedia(db: Executor, id: string): Promise<MediaRow | un
   return db.selectFrom('media').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findOwnFolder(db: Executor, ownerId: string, id: string): Promise<FolderRow | undefined> {
-  return db.selectFrom('folders').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
-}
-
-/**
- * A folder and every folder below it (ids); empty when the owner has no such folder. With
- * `lock`, the folder rows stay locked against concurrent changes until the transaction ends.
- */
-export async function subtreeOf(db: Executor, ownerId: string, rootId: string, lock = false): Promise<string[]> {
-  const result = await sql<{ id: string }>`
-    select id from folders
-    where owner_id = ${ownerId} and id in (
-      with recursive tree(id) as (
-        select id from folders where id = ${rootId} and owner_id = ${ownerId}
-        union all
-        select f.id from folders f join tree t on f.parent_id = t.id
-      )
-      select id from tree
-    )
-    ${lock ? sql`for update` : sql``}`.execute(db);
-  return result.rows.map((r) => r.id);
-}
-
-/** The ancestors of a folder, nearest first (excluding itself). */
-export async function ancestorsOf(db: Executor, ownerId: string, folderId: string): Promise<string[]> {
-  const result = await sql<{ id: string }>`
-    with recursive up(id, parent_id, depth) as (
-      select id, parent_id, 0 from folders where id = ${folderId} and owner_id = ${ownerId}
-      union all
-      select f.id, f.parent_id, up.depth + 1 from folders f join up on f.id = up.parent_id
-    )
-    select id from up where depth > 0 order by depth`.execute(db);
-  return result.rows.map((r) => r.id);
+/** The owner's folder (kept here for the media service; the query is the folders repository's). */
+export function findOwnFolder(db: Executor, ownerId: string, id: string): Promise<FolderRow | undefined> {
+  return new FoldersRepository(db).findOwn(ownerId, id);
 }
 
 /** Total bytes of a user's media (every status: uploads in progress reserve their declared size). */
@@ -224,4 +195,45 @@ export async function bytesOwnedBy(db: Executor, ownerId: string): Promise<numbe
     .where('owner_id', '=', ownerId)
     .executeTakeFirstOrThrow();
   return Number(row.total);
+}
+
+/**
+ * Queries of media rows for the folder tree and upload sessions (the library's lists are the
+ * functions above).
+ */
+export class MediaRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Deletes an entry still waiting for its upload; false when there is none such. */
+  async deleteUploading(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('media').where('id', '=', id).where('status', '=', 'upload').executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /** Ids of the owner's media in any of the folders. */
+  async idsInFolders(ownerId: string, folderIds: string[]): Promise<string[]> {
+    if (folderIds.length === 0) return [];
+    const rows = await this.db.selectFrom('media').select('id').where('owner_id', '=', ownerId).where('folder_id', 'in', folderIds).execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** The owner's media in any of the folders, locked until the transaction ends. */
+  lockInFolders(trx: Kysely<DB>, ownerId: string, folderIds: string[]): Promise<MediaRow[]> {
+    return trx.selectFrom('media').selectAll().where('owner_id', '=', ownerId).where('folder_id', 'in', folderIds).forUpdate().execute();
+  }
+
+  /** Those of `ids` the viewer sees: its own and the shared ones (no owner). */
+  visibleAmong(trx: Kysely<DB>, viewerId: string, ids: string[]): Promise<Array<Pick<MediaRow, 'id' | 'owner_id' | 'type'>>> {
+    return trx
+      .selectFrom('media')
+      .select(['id', 'owner_id', 'type'])
+      .where('id', 'in', ids)
+      .where((eb) => eb.or([eb('owner_id', '=', viewerId), eb('owner_id', 'is', null)]))
+      .execute();
+  }
+
+  /** Moves the owner's media into a folder (null: the root). */
+  async moveToFolder(trx: Kysely<DB>, ownerId: string, ids: string[], folderId: string | null): Promise<void> {
+    await trx.updateTable('media').set({ folder_id: folderId, updated_at: new Date() }).where('owner_id', '=', ownerId).where('id', 'in', ids).execute();
+  }
 }

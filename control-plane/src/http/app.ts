@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
-import type { CpuPool } from '../cpu/cpu-pool.js';
+import type { CpuPool } from '../project-data/index.js';
 import { jsonBodies } from './json-body.js';
 import type { TrustFunction } from './client-address.js';
 import { securityHeaders } from './security-headers.js';
