@@ -72,7 +72,10 @@ function frontApp(corsOrigins: string[] | '*', logger = pino({ level: 'silent' }
 async function headersOfAnswer(url: string, init: RequestInit): Promise<Record<string, string>> {
   const answer = await fetch(url, init);
   await answer.arrayBuffer();
-  const headers = Object.fromEntries(answer.headers);
+  const headers: Record<string, string> = {};
+  answer.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
   delete headers.date;
   delete headers['x-request-id'];
   delete headers['keep-alive'];
