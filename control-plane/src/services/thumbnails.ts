@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runFfmpeg } from '@cutroom/render-node';
+import type { WarmFrameDecoders } from './warm-frame-decoders.js';
 import type { MediaRow } from '../db/media-repository.js';
 import { badRequest } from '../http/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -10,8 +11,11 @@ import type { ExtractionLimiter } from './extraction-limiter.js';
 
 /**
  * Timeline thumbnails. `cached` answers from the pack prepared at ingest (the nearest prepared
- * frame, one ranged read of the pack); live extraction decodes the exact frames now with
- * ffmpeg, seeking in the scrub copy made at ingest (small, short GOP) before decoding.
+ * frame, one ranged read of the pack); live extraction decodes the exact frames now. From the
+ * scrub copy made at ingest (small, short GOP, its index at the front), a warm ffmpeg decodes
+ * the few frames from the keyframe before the one asked (see `WarmFrameDecoders`); media with
+ * no scrub copy, or a copy that cannot be read that way, get one ffmpeg run per frame, seeking
+ * in the proxy or the original.
  */
 
 export interface Thumbnail {
@@ -30,6 +34,10 @@ export interface ThumbnailOptions {
   maxLiveCount: number;
 }
 
+/** The video filter that fits a frame in the thumbnail box, as ingest does. */
+export const thumbnailFit = (width: number, height: number) =>
+  `scale=w=${width}:h=${height}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
+
 /** Over this span, cached thumbnails are read one by one rather than in one range. */
 const MAX_SPAN_BYTES = 8 * 2 ** 20;
 
@@ -39,7 +47,13 @@ export class ThumbnailService {
     private readonly store: ObjectStore,
     private readonly limiter: ExtractionLimiter,
     private readonly options: ThumbnailOptions,
+    private readonly warm?: WarmFrameDecoders,
   ) {}
+
+  /** Stops the warm decoders. */
+  async close(): Promise<void> {
+    await this.warm?.close();
+  }
 
   /** The times asked for; a count over `maxCount` is capped, as every list's count is. */
   times(startHns: number, stepHns: number, count: number): number[] {
@@ -90,21 +104,55 @@ export class ThumbnailService {
     // The scrub copy decodes an exact frame in milliseconds; else the proxy, else the original.
     const key = row.thumbnails_index?.scrub ? this.media.objectKey(row, 'scrub', 'mp4') : (row.proxy_key ?? row.original_key);
     if (!key || row.status === 'upload' || row.status === 'import') throw badRequest(`media ${row.id} is not stored yet (status ${row.status})`);
+    const warm = row.thumbnails_index?.scrub && this.warm?.enabled ? await this.warmFrames(row, key, times, signal) : [];
+    const missing = times.flatMap((time, i) => (warm[i] ? [] : [{ time, i }]));
+    if (missing.length === 0) return times.map((time, i) => ({ time, data: warm[i]!.toString('base64') }));
     const input = this.store.localPath?.(key) ?? (await this.store.signedGetUrl(key, { expiresInS: 600, audience: 'internal' }));
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-thumb-'));
     try {
-      const jobs = times.map((time, i) => async (jobSignal: AbortSignal) => ({
-        time,
-        data: (await this.extract(input, time, path.join(dir, `${i}.png`), jobSignal)).toString('base64'),
+      const jobs = missing.map(({ time, i }) => async (jobSignal: AbortSignal) => ({
+        i,
+        png: await this.extract(input, time, path.join(dir, `${i}.png`), jobSignal),
       }));
-      return await this.limiter.runAll(jobs, signal);
+      for (const { i, png } of await this.limiter.runAll(jobs, signal)) warm[i] = png;
+      return times.map((time, i) => ({ time, data: warm[i]!.toString('base64') }));
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
   }
 
+  /**
+   * The frames a warm decoder gives from the scrub copy; those it cannot give are left out
+   * (undefined) for the caller to extract the usual way.
+   */
+  private async warmFrames(row: MediaRow, key: string, times: number[], signal: AbortSignal): Promise<Array<Buffer | undefined>> {
+    // A new ingest writes a new copy under the same key: its task tells them apart.
+    const sourceKey = `${key}#${row.task_id ?? ''}`;
+    const localPath = this.store.localPath?.(key);
+    const open = async () => {
+      if (localPath) {
+        const handle = await fs.open(localPath, 'r');
+        return {
+          read: async (start: number, end: number) => {
+            const buffer = Buffer.allocUnsafe(end - start + 1);
+            const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+            return buffer.subarray(0, bytesRead);
+          },
+          close: () => handle.close(),
+        };
+      }
+      return { read: async (start: number, end: number) => readAll(await this.store.get(key, { start, end })), close: async () => {} };
+    };
+    return Promise.all(
+      times.map(async (time) => {
+        if (signal.aborted) return undefined;
+        return this.warm!.frame(sourceKey, open, time / 1e7).catch(() => undefined);
+      }),
+    );
+  }
+
   private async extract(input: string, timeHns: number, output: string, signal: AbortSignal): Promise<Buffer> {
-    const box = `scale=w=${this.options.width}:h=${this.options.height}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
+    const box = thumbnailFit(this.options.width, this.options.height);
     await runFfmpeg({
       args: ['-ss', (timeHns / 1e7).toFixed(4), '-i', input, '-map', '0:v:0', '-frames:v', '1', '-vf', box, '-c:v', 'png', '-f', 'image2', '-y', output],
       signal,
