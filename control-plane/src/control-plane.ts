@@ -322,7 +322,13 @@ export async function startControlPlane(
     media,
     storage,
     new ExtractionLimiter({ concurrency: config.thumbLive.concurrency, maxQueued: config.thumbLive.maxQueued }),
-    { width: config.thumbWidth, height: config.thumbHeight, maxCount: LIST_MAX, maxLiveCount: config.thumbLive.maxCount },
+    {
+      width: config.thumbWidth,
+      height: config.thumbHeight,
+      maxCount: LIST_MAX,
+      maxLiveCount: config.thumbLive.maxCount,
+      cacheBytes: config.thumbCacheBytes,
+    },
     new WarmFrameDecoders({
       ffmpeg: defaultBinaries().ffmpeg,
       scaleFilter: thumbnailFit(config.thumbWidth, config.thumbHeight),

@@ -32,7 +32,7 @@ const FLUSH_FRAMES = 2;
 /** Past this, a GOP is read and decoded the usual way. */
 const MAX_SPAN_BYTES = 16 * 2 ** 20;
 /** A picture that has not come back by then will not: the process is stopped. */
-const DECODE_TIMEOUT_MS = 5000;
+const DECODE_TIMEOUT_MS = 15_000;
 /** Bytes read first to find the index (a faststart MP4 has it at the front). */
 const HEAD_BYTES = 64 * 1024;
 
