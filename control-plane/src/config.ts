@@ -79,6 +79,10 @@ export interface Config {
   thumbHeight: number;
   /** Exact frames extracted now (`cached=false`): ffmpeg runs at once in this process, frames waiting, and frames per request. */
   thumbLive: { concurrency: number; maxQueued: number; maxCount: number };
+  /** Exact frames from scrub copies: ffmpeg processes kept warm (0: none, one spawn per frame), and how long one waits unused. */
+  thumbWarm: { decoders: number; idleS: number };
+  /** Prepared thumbnails kept in memory, bytes. */
+  thumbCacheBytes: number;
   /** Media info tasks answer at most this many thumbnails (long files get a wider step). */
   mediaInfoMaxThumbnails: number;
   /** An upload session not complete after this long is removed with its bytes. */
@@ -486,6 +490,11 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
       maxQueued: read.int('THUMB_LIVE_QUEUE', 200, 0, 100_000),
       maxCount: read.int('THUMB_LIVE_MAX_COUNT', 50, 1, 1000),
     },
+    thumbWarm: {
+      decoders: read.int('THUMB_WARM_DECODERS', 4, 0, 64),
+      idleS: read.int('THUMB_WARM_IDLE_S', 60, 1, 86_400),
+    },
+    thumbCacheBytes: read.int('THUMB_CACHE_MB', 64, 0, 65_536) * 2 ** 20,
     mediaInfoMaxThumbnails: read.int('MEDIAINFO_MAX_THUMBNAILS', 300, 1, 100_000),
     uploadSessionTtlS: read.int('UPLOAD_SESSION_TTL_S', 86_400, 1, 30 * 86_400),
     uploadSweepIntervalMs: read.int('UPLOAD_SWEEP_INTERVAL_MS', 600_000, 10, 86_400_000),

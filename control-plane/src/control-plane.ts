@@ -5,7 +5,7 @@ import express from 'express';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openDatabase, ping, type Database } from './db/database.js';
-import { countGpuFallbacks } from '@cutroom/render-node';
+import { countGpuFallbacks, defaultBinaries } from '@cutroom/render-node';
 import { lostWorkerReason, Metrics } from './metrics.js';
 import { readQueueSnapshot } from './work/queue-snapshot.js';
 import { OpenApiRegistry } from './http/openapi.js';
@@ -71,8 +71,9 @@ import type { MediaIngestHook } from './services/media-ingest-hook.js';
 import { IngestService } from './services/ingest.js';
 import { UploadService } from './services/uploads.js';
 import { ImportService } from './services/imports.js';
-import { ThumbnailService } from './services/thumbnails.js';
+import { ThumbnailService, thumbnailFit } from './services/thumbnails.js';
 import { ExtractionLimiter } from './services/extraction-limiter.js';
+import { WarmFrameDecoders } from './services/warm-frame-decoders.js';
 import { mountUploads } from './api/uploads.js';
 import { mountImports } from './api/imports.js';
 import { mountThumbnails } from './api/thumbnails.js';
@@ -321,7 +322,19 @@ export async function startControlPlane(
     media,
     storage,
     new ExtractionLimiter({ concurrency: config.thumbLive.concurrency, maxQueued: config.thumbLive.maxQueued }),
-    { width: config.thumbWidth, height: config.thumbHeight, maxCount: LIST_MAX, maxLiveCount: config.thumbLive.maxCount },
+    {
+      width: config.thumbWidth,
+      height: config.thumbHeight,
+      maxCount: LIST_MAX,
+      maxLiveCount: config.thumbLive.maxCount,
+      cacheBytes: config.thumbCacheBytes,
+    },
+    new WarmFrameDecoders({
+      ffmpeg: defaultBinaries().ffmpeg,
+      scaleFilter: thumbnailFit(config.thumbWidth, config.thumbHeight),
+      maxProcesses: config.thumbWarm.decoders,
+      idleMs: config.thumbWarm.idleS * 1000,
+    }),
   );
 
   // A render node reports to whichever replica it reaches; the owner's socket may be on another.
@@ -640,6 +653,7 @@ export async function startControlPlane(
       // Recordings in progress are kept, which needs the database and the object store.
       await voiceovers!.close();
       await callbacks.stop();
+      await thumbnails.close();
       await operator?.stop();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([closed, timeout]);

@@ -200,6 +200,27 @@ describe.each(drivers)('timeline thumbnails (%s)', (driver) => {
     expect(single.body.data).toBe(thumbs[2]!.data);
   });
 
+  it('lets a browser keep prepared thumbnails: a tag per strip, 304 when it still holds', async () => {
+    const strip = `/api/clip_thumbnails?id=${videoId}&start_time=0&step=10000000&count=4&cached=true`;
+    const first = await alice.api.get(strip);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^".+"$/);
+    expect(first.headers.get('cache-control')).toBe('private, max-age=3600');
+    // Read again (now from memory): the same answer, the same tag.
+    const again = await alice.api.get(strip);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('etag')).toBe(etag);
+    const notModified = await alice.api.get(strip, { headers: { 'if-none-match': etag } });
+    expect(notModified.status).toBe(304);
+    expect(notModified.text).toBe('');
+    // Other times are another answer.
+    const other = await alice.api.get(`/api/clip_thumbnails?id=${videoId}&start_time=10000000&step=10000000&count=4&cached=true`);
+    expect(other.headers.get('etag')).not.toBe(etag);
+    expect((await alice.api.get(strip.replace('cached=true', 'cached=false'), { headers: { 'if-none-match': etag } })).status).toBe(200);
+    // Another user's tag gets them nothing.
+    expect((await bob.api.get(strip, { headers: { 'if-none-match': etag } })).status).toBe(404);
+  });
+
   it('extracts exact frames now when not cached', async () => {
     const res = await alice.api.get(`/api/clip_thumbnails?id=${videoId}&start_time=4000000&step=4000000&count=3&cached=false`);
     const thumbs = res.body.thumbnails as Array<{ time: number; data: string }>;
