@@ -75,6 +75,11 @@ export class LocalDispatcher implements Dispatcher {
     return this.spares.size;
   }
 
+  /** Their process ids. */
+  warmPids(): number[] {
+    return [...this.spares].flatMap((node) => (node.child.pid === undefined ? [] : [node.child.pid]));
+  }
+
   capacity(): number {
     return Math.max(0, this.options.workers - this.workers.size);
   }

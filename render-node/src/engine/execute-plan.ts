@@ -124,9 +124,12 @@ async function runConcurrently(
   signal?.addEventListener('abort', onAbort, { once: true });
   let next = 0;
   let failure: unknown;
+  // The heaviest first (the sound, the longest encodes), the light copies fill in at the end:
+  // the batch ends sooner than in plan order.
+  const ordered = [...steps].sort((a, b) => b.weight - a.weight);
   const worker = async () => {
-    while (next < steps.length && failure === undefined && !stop.signal.aborted) {
-      const step = steps[next++]!;
+    while (next < ordered.length && failure === undefined && !stop.signal.aborted) {
+      const step = ordered[next++]!;
       try {
         await runStep(step, stop.signal);
       } catch (error) {
