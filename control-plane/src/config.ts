@@ -66,6 +66,8 @@ export interface Config {
   workers: number;
   /** The command starting a render node (local dispatcher); unset: this build's render-node. */
   renderNodeCommand: string[] | undefined;
+  /** Render nodes kept started and waiting for a task (local dispatcher). */
+  warmRenderNodes: number;
   maxAttempts: number;
   /** A working task without a report for this long is reclaimed by the watchdog. */
   taskHeartbeatTimeoutS: number;
@@ -477,6 +479,9 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     dispatcher: read.oneOf('DISPATCHER', ['local', 'kubernetes'], 'local'),
     workers: read.int('WORKERS', os.availableParallelism(), 1, 1024),
     renderNodeCommand: read.raw('RENDER_NODE_COMMAND')?.split(/\s+/),
+    // One waiting node takes the process start off the next task; a custom RENDER_NODE_COMMAND
+    // may not know `--wait`, so it gets none unless asked.
+    warmRenderNodes: read.int('WARM_RENDER_NODES', read.raw('RENDER_NODE_COMMAND') === undefined ? 1 : 0, 0, 64),
     maxAttempts: read.int('MAX_ATTEMPTS', 3, 1, 100),
     taskHeartbeatTimeoutS: read.int('TASK_HEARTBEAT_TIMEOUT_S', 60, 1, 86_400),
     taskHeartbeatIntervalS: read.int('TASK_HEARTBEAT_INTERVAL_S', 5, 1, 3600),

@@ -244,6 +244,7 @@ export async function startControlPlane(
             command: config.renderNodeCommand ?? [process.execPath, renderNodeMainPath()],
             passEnv: config.renderNodeEnv,
             killGraceMs: 5000,
+            warm: Math.min(config.warmRenderNodes, config.workers),
           },
           work,
           logger.child({ component: 'local-dispatcher' }),
@@ -408,6 +409,9 @@ export async function startControlPlane(
       deadlineS: config.renders.deadlineS,
       sourceDownloadTimeoutMs: config.renders.sourceDownloadTimeoutMs,
       maxFileSizeBytes: config.maxFileSizeBytes,
+      // Nodes of the local dispatcher share this machine's disk: they read stored sources and
+      // put outputs where the store keeps them.
+      localFiles: config.dispatcher === 'local' && storage.localPath !== undefined,
     },
     logger.child({ component: 'renders' }),
   );
