@@ -405,7 +405,10 @@ export async function startControlPlane(
     media,
     new RenderSources(db, overlays, { fetchFileTimeoutMs: config.renders.fetchFileTimeoutMs, allowPrivateUrls: config.allowPrivateUrls }),
     renderDelivery,
-    { gpu: config.renders.gpu === 'nvenc' },
+    {
+      gpu: config.renders.gpu === 'nvenc',
+      segments: { segmentSeconds: config.renders.segmentSeconds, minTimelineSeconds: config.renders.segmentMinSeconds },
+    },
   );
   const overlaySweeper = new OverlaySweeper(
     () => overlays.sweep(),
