@@ -10,6 +10,7 @@ import {
   XtlError,
   type OutputSettings,
   type SegmentOptions,
+  type SegmentWindow,
   type XtlDocument,
 } from '@cutroom/render-node';
 import type { DB, TaskError } from '../db/schema.js';
@@ -20,7 +21,8 @@ import type { WorkQueue } from '../work/work-queue.js';
 import type { TaskRow } from '../work/task-store.js';
 import type { MediaService } from './media.js';
 import type { RenderDelivery } from './render-delivery.js';
-import type { RenderSources, RenderUser } from './render-sources.js';
+import type { SegmentSources } from './segment-sources.js';
+import type { RenderSources, RenderUser, SubmittedSource } from './render-sources.js';
 import { storedRenderSpec, type StoredOutput, type StoredPart, type StoredPartSpec, type StoredRenderSpec } from './render-task-spec.js';
 
 /**
@@ -46,7 +48,7 @@ export interface EditingTasksOptions {
   /** Render tasks ask for GPU encoding. */
   gpu: boolean;
   /** Long timelines are rendered in segments by several nodes (RENDER_SEGMENT_SECONDS...); unset: always whole. */
-  segments?: SegmentOptions;
+  segments?: SegmentOptions & { sources: SegmentSources };
 }
 
 export class EditingTasks {
@@ -73,7 +75,7 @@ export class EditingTasks {
     const bucket = await this.outputBucketOf(user);
     const taskId = newId();
     const names = outputNames(doc, settings);
-    const segmenting = this.options.segments ? planSegments(doc, sources, settings, this.options.segments) : undefined;
+    const segmenting = await this.segmenting(doc, sources, settings);
     const gpu = this.options.gpu && settings.some(hasGpuEncoder);
 
     const fileId = await this.db.transaction().execute(async (trx) => {
@@ -116,15 +118,15 @@ export class EditingTasks {
         outputs,
         bucket,
       };
-      const parts = segmenting?.segmented ? segmentParts(taskId, segmenting.windows, settings[0]!) : [];
-      if (parts.length > 0) spec.segments = { groupIndex: doc.groups[0]!.index, settings: settings[0]!, parts };
+      const parts = segmenting ? segmentParts(taskId, segmenting.windows, segmenting.settings) : [];
+      if (segmenting) spec.segments = { groupIndex: doc.groups[0]!.index, settings: segmenting.settings, parts };
       await this.work.submit(
         { id: taskId, kind: 'render', ownerId: user.id, developerId: user.developerId, spec: spec as unknown as Record<string, unknown>, gpu },
         trx,
       );
       // The parts are render tasks of their own, which any dispatcher runs side by side.
       for (const part of parts) {
-        const partSpec: StoredPartSpec = { ...part, partOf: taskId, xtl: spec.xtl, sources: spec.sources, overlayIds: spec.overlayIds, groupIndex: doc.groups[0]!.index, settings: settings[0]! };
+        const partSpec: StoredPartSpec = { ...part, partOf: taskId, xtl: spec.xtl, sources: spec.sources, overlayIds: spec.overlayIds, groupIndex: doc.groups[0]!.index, settings: segmenting!.settings };
         await this.work.submit(
           { kind: 'render', ownerId: user.id, developerId: user.developerId, spec: partSpec as unknown as Record<string, unknown>, gpu: gpu && part.part === 'picture', parentId: taskId },
           trx,
@@ -136,10 +138,35 @@ export class EditingTasks {
         .execute();
       return outputs[0]!.mediaId;
     });
-    if (segmenting?.segmented) await this.work.store.note(taskId, `segmented render: ${segmenting.reason}, joined by stream copy`);
+    if (segmenting) await this.work.store.note(taskId, `segmented render: ${segmenting.reason}, joined by stream copy`);
     this.work.kick();
     // One id answers for the task, as in the seed: the first group's output (the others are listed in outputUrls).
     return { taskId, fileId };
+  }
+
+  /**
+   * Where a long render is split (docs/timeline.md, segmented renders): planned on the sources'
+   * real probes, with the output settings they give (every part is encoded with them).
+   */
+  private async segmenting(
+    doc: XtlDocument,
+    estimated: ReadonlyMap<string, SubmittedSource>,
+    estimatedSettings: OutputSettings[],
+  ): Promise<{ windows: SegmentWindow[]; settings: OutputSettings; reason: string } | undefined> {
+    const options = this.options.segments;
+    if (!options || options.segmentSeconds <= 0) return undefined;
+    // What the library says decides whether a closer look is worth it.
+    if (!planSegments(doc, estimated, estimatedSettings, { ...options, estimate: true }).segmented) return undefined;
+    const probed = await options.sources.probe(estimated);
+    if (!probed) return undefined;
+    let settings: OutputSettings[];
+    try {
+      settings = checkTimeline(doc, probed);
+    } catch {
+      return undefined;
+    }
+    const decision = planSegments(doc, probed, settings, options);
+    return decision.segmented ? { windows: decision.windows, settings: settings[0]!, reason: decision.reason } : undefined;
   }
 
   async status(userId: string, id: string): Promise<EditingTaskStatus> {

@@ -138,7 +138,9 @@ export class TaskStore {
     return this.db
       .updateTable('tasks')
       .set({
-        progress: Math.min(1, Math.max(0, progress)),
+        // A task made of parts started its own attempt where its parts left it: never back from there.
+        progress: sql`case when exists (select 1 from tasks as part where part.parent_id = tasks.id)
+          then greatest(progress, ${Math.min(1, Math.max(0, progress))}::real) else ${Math.min(1, Math.max(0, progress))}::real end`,
         ...(stage !== undefined ? { stage } : {}),
         heartbeat_at: sql`now()`,
         updated_at: sql`now()`,

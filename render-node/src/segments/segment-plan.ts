@@ -25,6 +25,11 @@ export interface SegmentOptions {
   segmentSeconds: number;
   /** Timelines shorter than this render whole. */
   minTimelineSeconds: number;
+  /**
+   * The sources are estimates (no frame rates): answer only whether the timeline is of a kind
+   * and length worth splitting, before probing them.
+   */
+  estimate?: boolean;
 }
 
 /** Output frames [startFrame, endFrame) of a group. */
@@ -56,6 +61,7 @@ export function planSegments(doc: XtlDocument, sources: ResolvedSources, setting
   if (group.tracks.some((t) => t.accuracy === 'gop')) return whole('accuracy="gop" asks for a stream copy');
   const context = { group, sources, settings: output, workDir: '', outputPath: '', partialPath: '', gpu: false, encoders: new Set<string>(), log: silentLog } as PlanContext;
   if (smartCut.consider(context).ok) return whole('smart cutting copies most of it');
+  if (options.estimate) return { segmented: true, windows: [], reason: 'worth a closer look' };
 
   const target = Math.max(1, Math.round((options.segmentSeconds * rate.num) / rate.den));
   const cuts: number[] = [];
