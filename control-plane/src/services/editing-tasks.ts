@@ -145,7 +145,7 @@ export class EditingTasks {
   }
 
   /**
-   * Where a long render is split (docs/timeline.md, segmented renders): planned on the sources'
+   * Where a long render is split (docs/segmented-rendering.md): planned on the sources'
    * real probes, with the output settings they give (every part is encoded with them).
    */
   private async segmenting(

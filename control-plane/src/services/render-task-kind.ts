@@ -26,7 +26,7 @@ import { isPartSpec, storedPartSpec, storedRenderSpec, type SourceRef, type Stor
  * - abort raises `render_complete` with the reason, then removes the output entries and objects.
  * Every hook is idempotent: after a crash the work system may run one again.
  *
- * A segmented render (docs/timeline.md) is a render task whose parts are render tasks too
+ * A segmented render (docs/segmented-rendering.md) is a render task whose parts are render tasks too
  * (`parent_id`): each part's node renders a window of the picture, or the whole sound, into the
  * media store; the render's own attempt, claimed once every part completed, joins them by
  * stream copy and ends exactly as a whole render does. Parts raise no callback and touch no
