@@ -12,6 +12,7 @@ import { downloadUrl, followEditing } from '../support/editing.js';
 import { decodeMono, samplesPerSecond, tonePower } from '../support/audio-analysis.js';
 import type { StoredRenderSpec } from '../../control-plane/src/services/render-task-spec.js';
 import type { TaskRow } from '../../control-plane/src/work/task-store.js';
+import type { LocalDispatcher } from '../../control-plane/src/work/local-dispatcher.js';
 
 /**
  * Segmented renders with two local workers: a long timeline's picture is rendered in windows by
@@ -28,8 +29,9 @@ const env = {
   DISPATCH_INTERVAL_MS: '100',
   WATCHDOG_INTERVAL_MS: '200',
   TASK_HEARTBEAT_INTERVAL_S: '1',
-  TASK_HEARTBEAT_TIMEOUT_S: '10',
-  MAX_ATTEMPTS: '2',
+  // Generous: several render nodes share this machine's cores with everything else.
+  TASK_HEARTBEAT_TIMEOUT_S: '30',
+  MAX_ATTEMPTS: '3',
   RENDER_SEGMENT_SECONDS: '2',
   RENDER_SEGMENT_MIN_SECONDS: '0',
 };
@@ -165,6 +167,67 @@ describe('segmented renders with local workers', () => {
     const silences = [...stderr.matchAll(/silence_start: ([\d.]+)/g)].map((m) => Number(m[1]));
     expect(silences.filter((s) => s < DURATION_S - 0.05)).toEqual([]);
   }, 240_000);
+
+  it('retries a part whose render node is killed, and still ends with every frame', async () => {
+    const created = await user.api.post('/api/task/editing', { xtl_task: xtl });
+    const { taskId } = created.body;
+    const dispatcher = server.controlPlane.services.dispatcher as LocalDispatcher;
+    let killed: TaskRow | undefined;
+    const deadline = Date.now() + 60_000;
+    while (!killed && Date.now() < deadline) {
+      const running = (await partsOf(taskId)).find((p) => p.state === 'running' && p.progress > 0 && dispatcher.pidOf(p.id) !== undefined);
+      if (running) {
+        process.kill(dispatcher.pidOf(running.id)!, 'SIGKILL');
+        killed = running;
+      } else await sleep(50);
+    }
+    expect(killed).toBeDefined();
+    const [{ last }, whole] = await Promise.all([followEditing(user.api, taskId, { timeoutMs: 180_000 }), oneNodeRender(xtl, files)]);
+    expect(last).toMatchObject({ status: 'completed', error: null });
+    const retried = (await server.controlPlane.services.work.store.get(killed!.id))!;
+    expect(retried.state).toBe('completed');
+    expect(retried.attempts).toBeGreaterThanOrEqual(2);
+    expect(retried.log.some((line) => /attempt 1 failed \(worker_lost/.test(line))).toBe(true);
+    const output = await downloadUrl(last.outputUrls[0]!, 'retried.mp4');
+    expect(await frameHashes(output)).toEqual(await frameHashes(whole));
+  }, 240_000);
+
+  it('fails as a whole render fails when a part fails for good, stopping the other parts', async () => {
+    const created = await user.api.post('/api/task/editing', { xtl_task: xtl });
+    const { taskId, fileId } = created.body;
+    // The sources' bytes vanish under the parts: they cannot read them, and no retry helps.
+    const { media, storage } = server.controlPlane.services;
+    const originals = await Promise.all(Object.keys(files).map(async (id) => (await media.find(id))!.original_key!));
+    const kept = await Promise.all(
+      originals.map(async (key) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of (await storage.get(key)).body) chunks.push(chunk as Buffer);
+        return [key, Buffer.concat(chunks)] as const;
+      }),
+    );
+    try {
+      await Promise.all(originals.map((key) => storage.delete(key)));
+      const { last } = await followEditing(user.api, taskId, { timeoutMs: 120_000 });
+      expect(last.status).toBe('error');
+      expect(last.error).toMatchObject({ type: 'engine_error', code: 'source_unreadable' });
+      expect(last.error!.message).toMatch(/^a segment failed: /);
+      // The other parts are stopped right after.
+      let parts = await partsOf(taskId);
+      for (const until = Date.now() + 15_000; parts.some((p) => p.state !== 'error' && p.state !== 'aborted') && Date.now() < until; parts = await partsOf(taskId)) await sleep(100);
+      expect(parts.some((p) => p.state === 'error')).toBe(true);
+      expect(parts.map((p) => p.state).filter((state) => state !== 'error' && state !== 'aborted')).toEqual([]);
+      // The render's entry carries the error; one callback says so.
+      const entry = (await user.api.get(`/api/mediafiles/${fileId}`)).body;
+      expect(entry.error).toMatchObject({ title: 'Render failed' });
+      const events = await server.controlPlane.database.db.selectFrom('domain_events').select(['type', 'payload']).where('user_id', '=', user.id).where('type', '=', 'render_complete').execute();
+      expect(events.filter((e) => JSON.stringify(e.payload).includes('a segment failed'))).toHaveLength(1);
+      const left: string[] = [];
+      for await (const object of storage.list(`segments/${taskId}/`)) left.push(object.key);
+      expect(left).toEqual([]);
+    } finally {
+      for (const [key, bytes] of kept) await storage.put(key, bytes);
+    }
+  }, 180_000);
 
   it('aborts its parts with it and leaves no segment behind', async () => {
     const created = await user.api.post('/api/task/editing', { xtl_task: xtl });
