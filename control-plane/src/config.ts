@@ -171,6 +171,10 @@ export interface RenderConfig {
   fetchFileTimeoutMs: number;
   /** Downloading a developer's media: no answer, or no bytes, for this long fails it. */
   sourceDownloadTimeoutMs: number;
+  /** Segmented renders: target length of one segment in seconds (0: renders stay whole). */
+  segmentSeconds: number;
+  /** Timelines shorter than this render whole. */
+  segmentMinSeconds: number;
 }
 
 export type StorageConfig =
@@ -520,6 +524,8 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
       outputUrlTtlS: read.int('OUTPUT_URL_TTL_SECONDS', 86_400, 60, 7 * 86_400),
       fetchFileTimeoutMs: read.int('FETCH_FILE_TIMEOUT_MS', 10_000, 100, 600_000),
       sourceDownloadTimeoutMs: read.int('SOURCE_DOWNLOAD_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      segmentSeconds: read.int('RENDER_SEGMENT_SECONDS', 60, 0, 86_400),
+      segmentMinSeconds: read.int('RENDER_SEGMENT_MIN_SECONDS', 180, 0, 7 * 86_400),
     },
     voiceover: readVoiceover(read),
     projectImports: {

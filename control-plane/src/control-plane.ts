@@ -48,6 +48,7 @@ import { KubernetesDispatcher } from './work/kubernetes-dispatcher.js';
 import { newId } from './ids.js';
 import { WorkQueue } from './work/work-queue.js';
 import { LocalDispatcher } from './work/local-dispatcher.js';
+import { SegmentSources } from './services/segment-sources.js';
 import type { Dispatcher } from './work/dispatcher.js';
 import { probeKind } from './work/probe-kind.js';
 import { MediaInfoService } from './services/media-info.js';
@@ -422,7 +423,14 @@ export async function startControlPlane(
     media,
     new RenderSources(db, overlays, { fetchFileTimeoutMs: config.renders.fetchFileTimeoutMs, allowPrivateUrls: config.allowPrivateUrls }),
     renderDelivery,
-    { gpu: config.renders.gpu === 'nvenc' },
+    {
+      gpu: config.renders.gpu === 'nvenc',
+      segments: {
+        segmentSeconds: config.renders.segmentSeconds,
+        minTimelineSeconds: config.renders.segmentMinSeconds,
+        sources: new SegmentSources(media, storage),
+      },
+    },
   );
   const overlaySweeper = new OverlaySweeper(
     () => overlays.sweep(),

@@ -11,3 +11,4 @@ export * from './xtl/index.js';
 export * from './engine/index.js';
 export * from './edit-lists/index.js';
 export type { ProjectImportSpec, ProjectImportResult, ImportedFileProbe } from './project-import/project-import-spec.js';
+export * from './segments/index.js';

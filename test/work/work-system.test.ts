@@ -71,11 +71,7 @@ describe.each(drivers)('the work system (%s)', (driver) => {
   });
 
   it('gives a task to a render node already started and waiting, and starts another in its place', async () => {
-    const waitFor = async (ok: () => boolean) => {
-      const deadline = Date.now() + 10_000;
-      while (!ok() && Date.now() < deadline) await sleep(20);
-    };
-    await waitFor(() => dispatcherOf(server).warmPids().length === 1);
+    await expect.poll(() => dispatcherOf(server).warmPids().length, { timeout: 10_000, interval: 20 }).toBe(1);
     const [warm] = dispatcherOf(server).warmPids();
     expect(warm).toBeDefined();
     const stalled = media.nextStall();
@@ -83,11 +79,10 @@ describe.each(drivers)('the work system (%s)', (driver) => {
     await stalled; // the node is reading its input
     expect(dispatcherOf(server).pidOf(task.id)).toBe(warm);
     // The pool is refilled with a new process while the task runs.
-    await waitFor(() => dispatcherOf(server).warmPids().length === 1);
+    await expect.poll(() => dispatcherOf(server).warmPids().length, { timeout: 10_000, interval: 20 }).toBe(1);
     expect(dispatcherOf(server).warmPids()[0]).not.toBe(warm);
     await server.controlPlane.services.work.abort(task.id, ownerId);
-    await waitFor(() => !processAlive(warm!));
-    expect(processAlive(warm!)).toBe(false);
+    await expect.poll(() => processAlive(warm!), { timeout: 10_000, interval: 20 }).toBe(false);
   });
 
   it('fails a task for good when the input is not media, without retrying', async () => {

@@ -89,6 +89,8 @@ export interface TasksTable {
   updated_at: Timestamp;
   started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The task this one is a part of (a segment of a segmented render); null for most. */
+  parent_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The seed's engine error object, with a stable code per failure class. */

@@ -3,10 +3,14 @@ import {
   CONTAINER_MIME_TYPES,
   checkTimeline,
   hasGpuEncoder,
+  audioContainerFor,
   parseXtl,
+  planSegments,
   RenderError,
   XtlError,
   type OutputSettings,
+  type SegmentOptions,
+  type SegmentWindow,
   type XtlDocument,
 } from '@cutroom/render-node';
 import type { DB, TaskError } from '../db/schema.js';
@@ -17,8 +21,9 @@ import type { WorkQueue } from '../work/work-queue.js';
 import type { TaskRow } from '../work/task-store.js';
 import type { MediaService } from './media.js';
 import type { RenderDelivery } from './render-delivery.js';
-import type { RenderSources, RenderUser } from './render-sources.js';
-import { storedRenderSpec, type StoredOutput, type StoredRenderSpec } from './render-task-spec.js';
+import type { SegmentSources } from './segment-sources.js';
+import type { RenderSources, RenderUser, SubmittedSource } from './render-sources.js';
+import { storedRenderSpec, type StoredOutput, type StoredPart, type StoredPartSpec, type StoredRenderSpec } from './render-task-spec.js';
 
 /**
  * Editing tasks (`/api/task/editing`): a render of an XTL document into one output per group.
@@ -42,6 +47,8 @@ export interface EditingTaskStatus {
 export interface EditingTasksOptions {
   /** Render tasks ask for GPU encoding. */
   gpu: boolean;
+  /** Long timelines are rendered in segments by several nodes (RENDER_SEGMENT_SECONDS...); unset: always whole. */
+  segments?: SegmentOptions & { sources: SegmentSources };
 }
 
 export class EditingTasks {
@@ -68,6 +75,8 @@ export class EditingTasks {
     const bucket = await this.outputBucketOf(user);
     const taskId = newId();
     const names = outputNames(doc, settings);
+    const segmenting = await this.segmenting(doc, sources, settings);
+    const gpu = this.options.gpu && settings.some(hasGpuEncoder);
 
     const fileId = await this.db.transaction().execute(async (trx) => {
       const outputs: StoredOutput[] = [];
@@ -109,19 +118,55 @@ export class EditingTasks {
         outputs,
         bucket,
       };
+      const parts = segmenting ? segmentParts(taskId, segmenting.windows, segmenting.settings) : [];
+      if (segmenting) spec.segments = { groupIndex: doc.groups[0]!.index, settings: segmenting.settings, parts };
       await this.work.submit(
-        { id: taskId, kind: 'render', ownerId: user.id, developerId: user.developerId, spec: spec as unknown as Record<string, unknown>, gpu: this.options.gpu && settings.some(hasGpuEncoder) },
+        { id: taskId, kind: 'render', ownerId: user.id, developerId: user.developerId, spec: spec as unknown as Record<string, unknown>, gpu },
         trx,
       );
+      // The parts are render tasks of their own, which any dispatcher runs side by side.
+      for (const part of parts) {
+        const partSpec: StoredPartSpec = { ...part, partOf: taskId, xtl: spec.xtl, sources: spec.sources, overlayIds: spec.overlayIds, groupIndex: doc.groups[0]!.index, settings: segmenting!.settings };
+        await this.work.submit(
+          { kind: 'render', ownerId: user.id, developerId: user.developerId, spec: partSpec as unknown as Record<string, unknown>, gpu: gpu && part.part === 'picture', parentId: taskId },
+          trx,
+        );
+      }
       await trx
         .insertInto('domain_events')
         .values({ id: newId(), user_id: user.id, type: 'render_start', payload: JSON.stringify({ projectId: projectId ?? '' }) })
         .execute();
       return outputs[0]!.mediaId;
     });
+    if (segmenting) await this.work.store.note(taskId, `segmented render: ${segmenting.reason}, joined by stream copy`);
     this.work.kick();
     // One id answers for the task, as in the seed: the first group's output (the others are listed in outputUrls).
     return { taskId, fileId };
+  }
+
+  /**
+   * Where a long render is split (docs/segmented-rendering.md): planned on the sources'
+   * real probes, with the output settings they give (every part is encoded with them).
+   */
+  private async segmenting(
+    doc: XtlDocument,
+    estimated: ReadonlyMap<string, SubmittedSource>,
+    estimatedSettings: OutputSettings[],
+  ): Promise<{ windows: SegmentWindow[]; settings: OutputSettings; reason: string } | undefined> {
+    const options = this.options.segments;
+    if (!options || options.segmentSeconds <= 0) return undefined;
+    // What the library says decides whether a closer look is worth it.
+    if (!planSegments(doc, estimated, estimatedSettings, { ...options, estimate: true }).segmented) return undefined;
+    const probed = await options.sources.probe(estimated);
+    if (!probed) return undefined;
+    let settings: OutputSettings[];
+    try {
+      settings = checkTimeline(doc, probed);
+    } catch {
+      return undefined;
+    }
+    const decision = planSegments(doc, probed, settings, options);
+    return decision.segmented ? { windows: decision.windows, settings: settings[0]!, reason: decision.reason } : undefined;
   }
 
   async status(userId: string, id: string): Promise<EditingTaskStatus> {
@@ -163,7 +208,8 @@ export class EditingTasks {
 
   private async own(userId: string, id: string): Promise<TaskRow> {
     const task = await this.work.store.get(id);
-    if (!task || task.kind !== 'render' || task.owner_id !== userId) throw notFound(`no editing task ${id}`);
+    // A segment of a segmented render is no editing task of its own.
+    if (!task || task.kind !== 'render' || task.owner_id !== userId || task.parent_id !== null) throw notFound(`no editing task ${id}`);
     return task;
   }
 
@@ -203,6 +249,22 @@ function statusOf(task: TaskRow): EditingStatus {
       // Queued, or waiting for a retry: the render is under way as far as the editor is concerned.
       return 'running';
   }
+}
+
+/** A segmented render's parts: each window's picture, then the sound, kept under the render's id. */
+function segmentParts(taskId: string, windows: { startFrame: number; endFrame: number }[], settings: OutputSettings): StoredPart[] {
+  const pictureExtension = settings.container;
+  const parts: StoredPart[] = windows.map((window, i) => ({
+    part: 'picture',
+    window,
+    key: `segments/${taskId}/picture-${String(i).padStart(4, '0')}.${pictureExtension}`,
+    contentType: CONTAINER_MIME_TYPES[settings.container],
+  }));
+  if (settings.hasAudio) {
+    const container = audioContainerFor(settings);
+    parts.push({ part: 'sound', key: `segments/${taskId}/sound.${container}`, contentType: CONTAINER_MIME_TYPES[container] });
+  }
+  return parts;
 }
 
 /** The group's `output` attribute, else `output_<date>_<time>[-n].<container>`. */

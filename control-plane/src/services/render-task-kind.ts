@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { RenderSourceSpec, RenderTaskResult, RenderTaskSpec } from '@cutroom/render-node';
+import type { JoinTaskSpec, RenderOutputSpec, RenderSourceSpec, RenderTaskResult, RenderTaskSpec, SegmentTaskSpec } from '@cutroom/render-node';
 import type { DB, MediaError } from '../db/schema.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -12,7 +12,7 @@ import type { ObjectDeletionQueue } from './object-deletion-queue.js';
 import type { OverlayImagesService } from './overlay-images.js';
 import type { OverlayPins } from './overlay-pins.js';
 import type { RenderDelivery } from './render-delivery.js';
-import { storedRenderSpec, type SourceRef } from './render-task-spec.js';
+import { isPartSpec, storedPartSpec, storedRenderSpec, type SourceRef, type StoredRenderSpec } from './render-task-spec.js';
 
 /**
  * The `render` task kind: what a render node receives (every source and output as a URL signed
@@ -25,6 +25,12 @@ import { storedRenderSpec, type SourceRef } from './render-task-spec.js';
  *   transaction), then removes any output already stored;
  * - abort raises `render_complete` with the reason, then removes the output entries and objects.
  * Every hook is idempotent: after a crash the work system may run one again.
+ *
+ * A segmented render (docs/segmented-rendering.md) is a render task whose parts are render tasks too
+ * (`parent_id`): each part's node renders a window of the picture, or the whole sound, into the
+ * media store; the render's own attempt, claimed once every part completed, joins them by
+ * stream copy and ends exactly as a whole render does. Parts raise no callback and touch no
+ * entry; their objects go when the render ends, however it ends.
  */
 
 export interface RenderKindOptions {
@@ -63,24 +69,82 @@ export class RenderTaskKind {
       heartbeatTimeoutS: this.options.heartbeatTimeoutS,
       deadlineS: this.options.deadlineS,
       workOrder: async (task) => (await this.workOrder(task)) as unknown as Record<string, unknown>,
-      onProgress: (task) => this.mirrorProgress(task),
-      onComplete: (task, result) => this.complete(task, result as RenderTaskResult),
-      onFinal: (task, trx) => this.final(task, trx),
-      onFailed: (task) => this.delivery.removeObjects(storedRenderSpec(task.spec)),
-      onAborted: (task) => this.removeOutputs(task),
+      onProgress: async (task) => {
+        if (!isPartSpec(task.spec)) await this.mirrorProgress(task);
+      },
+      onComplete: (task, result) => (isPartSpec(task.spec) ? this.partStored(task) : this.complete(task, result as RenderTaskResult)),
+      onFinal: async (task, trx) => {
+        if (!isPartSpec(task.spec)) await this.final(task, trx);
+      },
+      onFailed: async (task) => {
+        if (isPartSpec(task.spec)) return this.removePart(task);
+        await this.delivery.removeObjects(storedRenderSpec(task.spec));
+        await this.removeParts(storedRenderSpec(task.spec));
+      },
+      onAborted: async (task) => {
+        if (isPartSpec(task.spec)) return this.removePart(task);
+        await this.removeOutputs(task);
+        await this.removeParts(storedRenderSpec(task.spec));
+      },
     };
   }
 
-  private async workOrder(task: TaskRow): Promise<RenderTaskSpec> {
-    const spec = storedRenderSpec(task.spec);
+  private async workOrder(task: TaskRow): Promise<RenderTaskSpec | SegmentTaskSpec | JoinTaskSpec> {
     // Valid for the whole attempt, with a margin for a slow start.
     const expiresInS = this.options.deadlineS + 600;
+    if (isPartSpec(task.spec)) return this.partOrder(task, expiresInS);
+    const spec = storedRenderSpec(task.spec);
+    if (spec.segments) {
+      const { segments } = spec;
+      const signed = (key: string) => this.storage.signedGetUrl(key, { expiresInS, audience: 'internal' });
+      const sound = segments.parts.find((p) => p.part === 'sound');
+      return {
+        join: {
+          groupIndex: segments.groupIndex,
+          settings: segments.settings,
+          pictures: await Promise.all(segments.parts.filter((p) => p.part === 'picture').map((p) => signed(p.key))),
+          ...(sound ? { sound: await signed(sound.key) } : {}),
+        },
+        outputs: await this.outputSpecs(spec, expiresInS),
+      };
+    }
+    const local = this.localStore();
+    return {
+      xtl: spec.xtl,
+      sources: await this.sourceSpecs(task, spec.sources, expiresInS),
+      outputs: await this.outputSpecs(spec, expiresInS),
+      ...(local ? { localWorkDir: local.localStagingDir() } : {}),
+    };
+  }
+
+  /** A part's order: the document, its sources, the window and where the part goes. */
+  private async partOrder(task: TaskRow, expiresInS: number): Promise<SegmentTaskSpec> {
+    const part = storedPartSpec(task.spec);
+    return {
+      xtl: part.xtl,
+      sources: await this.sourceSpecs(task, part.sources, expiresInS),
+      segment: {
+        groupIndex: part.groupIndex,
+        part: part.part,
+        ...(part.window ? { window: part.window } : {}),
+        settings: part.settings,
+        putUrl: await this.storage.signedPutUrl(part.key, { expiresInS, contentType: part.contentType, audience: 'internal' }),
+        contentType: part.contentType,
+      },
+    };
+  }
+
+  private async sourceSpecs(task: TaskRow, refs: Record<string, SourceRef>, expiresInS: number): Promise<Record<string, RenderSourceSpec>> {
     const sources: Record<string, RenderSourceSpec> = {};
-    for (const [src, ref] of Object.entries(spec.sources)) sources[src] = await this.sourceSpec(task, ref, expiresInS);
+    for (const [src, ref] of Object.entries(refs)) sources[src] = await this.sourceSpec(task, ref, expiresInS);
+    return sources;
+  }
+
+  private async outputSpecs(spec: StoredRenderSpec, expiresInS: number): Promise<RenderOutputSpec[]> {
     const bucket = await this.delivery.bucketOf(spec);
     const local = this.localStore();
     try {
-      const outputs = await Promise.all(
+      return await Promise.all(
         spec.outputs.map(async (output) => ({
           groupIndex: output.groupIndex,
           contentType: output.contentType,
@@ -89,10 +153,25 @@ export class RenderTaskKind {
           ...(local ? { path: local.localPath(output.key) } : {}),
         })),
       );
-      return { xtl: spec.xtl, sources, outputs, ...(local ? { localWorkDir: local.localStagingDir() } : {}) };
     } finally {
       bucket?.destroy();
     }
+  }
+
+  /** A part's node is done: its object must be there for the join. */
+  private async partStored(task: TaskRow): Promise<void> {
+    const part = storedPartSpec(task.spec);
+    if (!(await this.storage.head(part.key))) throw new Error(`segment ${part.key} was not stored`);
+  }
+
+  private async removePart(task: TaskRow): Promise<void> {
+    await this.storage.delete(storedPartSpec(task.spec).key).catch(() => undefined);
+  }
+
+  /** A segmented render's parts, once it has ended (completed, failed or aborted). */
+  private async removeParts(spec: StoredRenderSpec): Promise<void> {
+    if (!spec.segments) return;
+    await Promise.all(spec.segments.parts.map((p) => this.storage.delete(p.key).catch(() => undefined)));
   }
 
   private async sourceSpec(task: TaskRow, ref: SourceRef, expiresInS: number): Promise<RenderSourceSpec> {
@@ -178,6 +257,8 @@ export class RenderTaskKind {
         this.log.error({ err: error, mediaId: row.id, taskId: task.id }, 'could not hand a render output to ingest');
       });
     }
+    // The output is whole: the segments it was joined from are of no more use.
+    await this.removeParts(spec);
   }
 
   /** Rows written atomically with the task's end: the output entries' error and the callback event. */

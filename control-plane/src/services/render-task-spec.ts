@@ -1,3 +1,5 @@
+import type { OutputSettings, SegmentWindow } from '@cutroom/render-node';
+
 /**
  * What the control plane keeps of an editing task (the `spec` of a `render` task row): the
  * document, what every `src` was resolved to at submission, and where each output goes. URLs
@@ -14,6 +16,43 @@ export interface StoredRenderSpec {
   outputs: StoredOutput[];
   /** The developer's output bucket, when outputs go there too (keys are read when signing). */
   bucket: { developerId: string; name: string; endpoint: string | null } | null;
+  /** A segmented render: its parts, rendered by tasks of their own, which its attempt joins. */
+  segments?: StoredSegments;
+}
+
+export interface StoredSegments {
+  groupIndex: number;
+  /** The output's settings, which every part is encoded with. */
+  settings: OutputSettings;
+  parts: StoredPart[];
+}
+
+export interface StoredPart {
+  /** The picture of a window of output frames, or the sound of the whole timeline. */
+  part: 'picture' | 'sound';
+  window?: SegmentWindow;
+  /** Where the part is kept in the media store until the join (removed when the render ends). */
+  key: string;
+  contentType: string;
+}
+
+/** The `spec` of a part's task: what it renders, for which render. */
+export interface StoredPartSpec extends StoredPart {
+  /** The render (task id) this part belongs to. */
+  partOf: string;
+  xtl: string;
+  sources: Record<string, SourceRef>;
+  overlayIds: string[];
+  groupIndex: number;
+  settings: OutputSettings;
+}
+
+export function isPartSpec(spec: Record<string, unknown>): boolean {
+  return typeof spec.partOf === 'string';
+}
+
+export function storedPartSpec(spec: Record<string, unknown>): StoredPartSpec {
+  return spec as unknown as StoredPartSpec;
 }
 
 export type SourceRef =

@@ -28,6 +28,8 @@ export interface NewTask {
   spec: Record<string, unknown>;
   gpu?: boolean;
   maxAttempts: number;
+  /** The task this one is a part of: the parent is claimed only once all its parts completed. */
+  parentId?: string | null;
 }
 
 export interface Claimed {
@@ -53,6 +55,7 @@ export class TaskStore {
         spec: json(task.spec),
         gpu: task.gpu ?? false,
         max_attempts: task.maxAttempts,
+        parent_id: task.parentId ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -74,6 +77,8 @@ export class TaskStore {
         .select('id')
         .where('state', '=', 'pending')
         .where((eb) => eb.or([eb('not_before', 'is', null), eb('not_before', '<=', sql<Date>`now()`)]))
+        // A task made of parts waits for all of them.
+        .where(sql<boolean>`not exists (select 1 from tasks as part where part.parent_id = tasks.id and part.state <> 'completed')`)
         .orderBy('created_at')
         .limit(limit)
         .forUpdate()
@@ -92,7 +97,8 @@ export class TaskStore {
             claimed_by: replicaId,
             heartbeat_at: sql`now()`,
             updated_at: sql`now()`,
-            progress: 0,
+            // A task made of parts keeps the progress its parts made.
+            progress: sql`case when exists (select 1 from tasks as part where part.parent_id = tasks.id) then progress else 0 end`,
             stage: null,
           })
           .where('id', '=', id)
@@ -132,7 +138,9 @@ export class TaskStore {
     return this.db
       .updateTable('tasks')
       .set({
-        progress: Math.min(1, Math.max(0, progress)),
+        // A task made of parts started its own attempt where its parts left it: never back from there.
+        progress: sql`case when exists (select 1 from tasks as part where part.parent_id = tasks.id)
+          then greatest(progress, ${Math.min(1, Math.max(0, progress))}::real) else ${Math.min(1, Math.max(0, progress))}::real end`,
         ...(stage !== undefined ? { stage } : {}),
         heartbeat_at: sql`now()`,
         updated_at: sql`now()`,
@@ -303,6 +311,68 @@ export class TaskStore {
       .where('updated_at', '<', sql<Date>`now() - (${olderThanS} * interval '1 second')`)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  // ---- tasks made of parts ----
+
+  /** The parts of a task that have not ended (to abort with it). */
+  async activeParts(parentId: string): Promise<TaskRow[]> {
+    return this.db.selectFrom('tasks').selectAll().where('parent_id', '=', parentId).where('state', 'in', ACTIVE_STATES).orderBy('id').execute();
+  }
+
+  /**
+   * A waiting parent's progress from its parts': `share` of the way when they are all done (the
+   * rest is its own attempt's). Never goes back (a part's retry starts it at 0 again).
+   */
+  async progressFromParts(parentId: string, share: number): Promise<TaskRow | undefined> {
+    return this.db
+      .updateTable('tasks')
+      .set({
+        progress: sql`greatest(progress, ${share}::real * (
+          select coalesce(avg(case when part.state = 'completed' then 1 else part.progress end), 0)
+          from tasks as part where part.parent_id = tasks.id))`,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', parentId)
+      .where('state', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** A part failed for good: its waiting parent fails with its error. */
+  async failWaiting(parentId: string, error: TaskError, db: Kysely<DB> = this.db): Promise<TaskRow | undefined> {
+    return db
+      .updateTable('tasks')
+      .set({ state: 'error', error: json(error), token_hash: null, claimed_by: null, stage: null, finished_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', parentId)
+      .where('state', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /**
+   * An operator's retry of a parent: every part renders again (those that had completed too: a
+   * failed render removed what they had stored).
+   */
+  async retryParts(parentId: string): Promise<TaskRow[]> {
+    return this.db
+      .updateTable('tasks')
+      .set({
+        state: 'pending',
+        max_attempts: sql`greatest(max_attempts, attempts + 1)`,
+        error: null,
+        progress: 0,
+        stage: null,
+        token_hash: null,
+        not_before: null,
+        finished_at: null,
+        log: sql`log || jsonb_build_array('retried with its render after attempt ' || attempts)`,
+        updated_at: sql`now()`,
+      })
+      .where('parent_id', '=', parentId)
+      .where('state', 'in', ['error', 'aborted', 'completed'])
+      .returningAll()
+      .execute();
   }
 
   /** Active tasks by kind and state, for metrics and `/api/stat`. */

@@ -150,6 +150,7 @@ export class WorkQueue implements DispatcherEvents {
     if (!task) throw conflict(`task ${id} is no longer running for this attempt`);
     this.emit(task);
     await this.definition(task.kind).onProgress?.(task);
+    if (task.parent_id) await this.partProgressed(task.parent_id);
   }
 
   async reportLog(id: string, token: string, report: LogReport): Promise<void> {
@@ -207,6 +208,7 @@ export class WorkQueue implements DispatcherEvents {
     } else {
       this.log.warn({ taskId: id, attempt: task.attempts, error }, 'task failed');
       await this.runHook(task, 'onFailed', () => this.definition(task.kind).onFailed?.(task));
+      if (task.state === 'error' && task.parent_id) await this.partFailed(task);
     }
     return task;
   }
@@ -224,14 +226,55 @@ export class WorkQueue implements DispatcherEvents {
       if (failed) {
         this.emit(failed);
         await this.runHook(failed, 'onFailed', () => this.definition(failed.kind).onFailed?.(failed));
+        if (failed.parent_id) await this.partFailed(failed);
       }
       return;
     }
     if (done) {
       this.log.info({ taskId: task.id, kind: task.kind }, 'task completed');
       this.emit(done);
+      // The last part done makes its parent claimable: the kick below dispatches it.
+      if (done.parent_id) await this.partProgressed(done.parent_id);
     }
     this.kick();
+  }
+
+  // ---- tasks made of parts (a segmented render's segments) ----
+
+  /** Share of a parent's progress that its parts make; its own attempt makes the rest. */
+  static readonly PARTS_SHARE = 0.9;
+
+  private async partProgressed(parentId: string): Promise<void> {
+    try {
+      const parent = await this.store.progressFromParts(parentId, WorkQueue.PARTS_SHARE);
+      if (!parent) return;
+      this.emit(parent);
+      await this.definition(parent.kind).onProgress?.(parent);
+    } catch (error) {
+      this.log.warn({ err: error, taskId: parentId }, 'recording the progress of a task made of parts failed');
+    }
+  }
+
+  /** A part failed for good: its parent fails with the part's error, and its other parts stop. */
+  private async partFailed(part: TaskRow): Promise<void> {
+    const cause = part.error ?? internalError('part_failed', 'a part of the task failed');
+    const parent = await this.finalize((trx) => this.store.failWaiting(part.parent_id!, { ...cause, message: `a segment failed: ${cause.message}` }, trx));
+    if (!parent) return;
+    this.log.warn({ taskId: parent.id, partId: part.id, error: cause }, 'a part failed; its task failed');
+    this.emit(parent);
+    await this.runHook(parent, 'onFailed', () => this.definition(parent.kind).onFailed?.(parent));
+    await this.abortParts(parent.id);
+  }
+
+  /** Stops every part of a task that has not ended. */
+  private async abortParts(parentId: string): Promise<void> {
+    for (const part of await this.store.activeParts(parentId)) {
+      const aborted = await this.finalize((trx) => this.store.abort(part.id, undefined, trx));
+      if (!aborted) continue;
+      this.emit(aborted);
+      await this.dispatcher?.stop(part.id);
+      await this.runHook(aborted, 'onAborted', () => this.definition(aborted.kind).onAborted?.(aborted));
+    }
   }
 
   // ---- the public side ----
@@ -246,6 +289,7 @@ export class WorkQueue implements DispatcherEvents {
     }
     this.emit(task);
     await this.dispatcher?.stop(id);
+    await this.abortParts(id);
     await this.runHook(task, 'onAborted', () => this.definition(task.kind).onAborted?.(task));
     this.kick();
     return task;
@@ -259,8 +303,10 @@ export class WorkQueue implements DispatcherEvents {
       if (!existing) throw notFound(`no task ${id}`);
       throw conflict(`task ${id} is ${existing.state}: only a task in error can be retried`);
     }
-    this.log.info({ taskId: id, kind: task.kind }, 'task retried by an operator');
+    const parts = await this.store.retryParts(id);
+    this.log.info({ taskId: id, kind: task.kind, parts: parts.length }, 'task retried by an operator');
     this.emit(task);
+    for (const part of parts) this.emit(part);
     this.kick();
     return task;
   }
