@@ -81,12 +81,12 @@ describe.each(drivers)('the work system (%s)', (driver) => {
     await waitFor(() => dispatcherOf(server).warmPids().length === 1);
     const [warm] = dispatcherOf(server).warmPids();
     expect(warm).toBeDefined();
-    const stalled = media.nextStall();
     const task = await submitProbe(`${media.url}/stall/warm.mp4`);
-    await stalled; // the node is reading its input
+    await waitFor(() => dispatcherOf(server).pidOf(task.id) !== undefined);
     expect(dispatcherOf(server).pidOf(task.id)).toBe(warm);
     // The pool is refilled with a new process while the task runs.
-    await waitFor(() => dispatcherOf(server).warmPids().length === 1);
+    await waitFor(() => dispatcherOf(server).warmPids().length === 1 && dispatcherOf(server).warmPids()[0] !== warm);
+    expect(dispatcherOf(server).warmPids()).toHaveLength(1);
     expect(dispatcherOf(server).warmPids()[0]).not.toBe(warm);
     await server.controlPlane.services.work.abort(task.id, ownerId);
     await waitFor(() => !processAlive(warm!));
