@@ -105,8 +105,7 @@ export function front(options: FrontOptions): RequestHandler {
   // Preflights are rare: the cors package answers them as it always did.
   const preflight = cors({ origin: anyOrigin ? true : (options.corsOrigins as string[]), exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
 
-  const finished = function (this: FrontResponse) {
-    const res = this;
+  const finish = (res: FrontResponse) => {
     const req = res.req;
     const status = res.statusCode;
     const ok = status < 500;
@@ -126,6 +125,10 @@ export function front(options: FrontOptions): RequestHandler {
       const completed = !(req as { readableAborted?: boolean }).readableAborted && res.writableEnded;
       log.debug({ res: { statusCode: status }, responseTime }, completed ? 'request completed' : 'request aborted');
     }
+  };
+  // One listener for every response (no closure per request): 'close' calls it with the response as `this`.
+  const finished = function (this: FrontResponse) {
+    finish(this);
   };
 
   return (req: Request, res: Response, next: NextFunction) => {

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import { FrameDecoderProcess } from './frame-decoder-process.js';
 import { annexB, framesFor, locateMoov, parseMp4VideoIndex, type Mp4VideoIndex } from './mp4-index.js';
 

@@ -23,7 +23,7 @@ import { RENDER_STAGES, type RenderTaskResult, type RenderTaskSpec } from './ren
 const RETRYABLE: ReadonlySet<RenderErrorCode> = new Set(['output_failed', 'ffmpeg_unavailable']);
 
 export async function renderTask(context: TaskContext<RenderTaskSpec>): Promise<RenderTaskResult> {
-  const { spec, gpu } = context.order;
+  const { spec } = context.order;
   const { signal } = context;
   const timeline = parse(spec);
   const downloads = Object.values(spec.sources).filter((s) => s.kind === 'download').length;
