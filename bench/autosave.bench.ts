@@ -79,6 +79,20 @@ async function paced(loops: number, intervalMs: number, durationMs: number, requ
   return { ...percentiles(latencies), requests: latencies.length };
 }
 
+/** The Postgres WAL written meanwhile, in bytes (the server's, whoever wrote it). */
+async function walBytes<T>(databaseUrl: string, work: () => Promise<T>): Promise<{ result: T; bytes: number }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const before = (await client.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')).rows[0]!.lsn;
+    const result = await work();
+    const { rows } = await client.query<{ bytes: string }>('select pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::text as bytes', [before]);
+    return { result, bytes: Number(rows[0]!.bytes) };
+  } finally {
+    await client.end();
+  }
+}
+
 const bench: Benchmark = async ({ size, log }) => {
   const smoke = size === 'smoke';
   const editorsCount = smoke ? 2 : 50;
@@ -118,19 +132,21 @@ const bench: Benchmark = async ({ size, log }) => {
       rows.push({ benchmark: 'autosave', metric, value, unit, note });
 
     log(`alone: one editor, ${mb} MB PATCHes and action POSTs one at a time`);
-    const alonePatch = await load((i) => patch(0, i), smoke ? 4 : 300, 1);
+    const alonePatches = smoke ? 4 : 300;
+    const { result: alonePatch, bytes: aloneWal } = await walBytes(controlPlane.databaseUrl, () => load((i) => patch(0, i), alonePatches, 1));
     // Saves that rewrite every clip: each of these differs from the last everywhere.
     const rewrites = [1, 2].map((take) => Buffer.from(`{"data":${timeline(dataBytes, take, [mediaId()])}}`));
-    const aloneRewrite = await load(
-      (i) => http.send('PATCH', `/api/projects/${sessions[0]!.projectId}`, sessions[0]!.token, rewrites[i % 2]!).then(() => {}),
-      smoke ? 4 : 100,
-      1,
+    const rewriteCount = smoke ? 4 : 100;
+    const { result: aloneRewrite, bytes: rewriteWal } = await walBytes(controlPlane.databaseUrl, () =>
+      load((i) => http.send('PATCH', `/api/projects/${sessions[0]!.projectId}`, sessions[0]!.token, rewrites[i % 2]!).then(() => {}), rewriteCount, 1),
     );
     const alonePost = await load((i) => post(0, i), smoke ? 10 : 500, 1);
     row(`PATCH ${mb} MB p50`, alonePatch.p50Ms, 'ms', 'alone');
     row(`PATCH ${mb} MB p99`, alonePatch.p99Ms, 'ms', 'alone');
     row(`PATCH ${mb} MB p50`, aloneRewrite.p50Ms, 'ms', 'alone, every clip changed');
     row(`PATCH ${mb} MB p99`, aloneRewrite.p99Ms, 'ms', 'alone, every clip changed');
+    row(`Postgres WAL per PATCH`, aloneWal / alonePatches / 1024, 'KiB', 'alone, one clip changed');
+    row(`Postgres WAL per PATCH`, rewriteWal / rewriteCount / 1024, 'KiB', 'alone, every clip changed');
     row('POST action p50', alonePost.p50Ms, 'ms', 'alone');
     row('POST action p99', alonePost.p99Ms, 'ms', 'alone');
 

@@ -222,7 +222,7 @@ async function mediaInfoCommand(config: Config, argv: string[], out: NodeJS.Writ
     out.write(`${JSON.stringify(answer, null, 2)}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof TaskFailure) throw new Error(`${error.report.code}: ${error.report.message}`);
+    if (error instanceof TaskFailure) throw new Error(`${error.report.code}: ${error.report.message}`, { cause: error });
     throw error;
   } finally {
     await fs.rm(scratchDir, { recursive: true, force: true });

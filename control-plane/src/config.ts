@@ -66,6 +66,8 @@ export interface Config {
   workers: number;
   /** The command starting a render node (local dispatcher); unset: this build's render-node. */
   renderNodeCommand: string[] | undefined;
+  /** Render nodes kept started and waiting for a task (local dispatcher). */
+  warmRenderNodes: number;
   maxAttempts: number;
   /** A working task without a report for this long is reclaimed by the watchdog. */
   taskHeartbeatTimeoutS: number;
@@ -79,6 +81,10 @@ export interface Config {
   thumbHeight: number;
   /** Exact frames extracted now (`cached=false`): ffmpeg runs at once in this process, frames waiting, and frames per request. */
   thumbLive: { concurrency: number; maxQueued: number; maxCount: number };
+  /** Exact frames from scrub copies: ffmpeg processes kept warm (0: none, one spawn per frame), and how long one waits unused. */
+  thumbWarm: { decoders: number; idleS: number };
+  /** Prepared thumbnails kept in memory, bytes. */
+  thumbCacheBytes: number;
   /** Media info tasks answer at most this many thumbnails (long files get a wider step). */
   mediaInfoMaxThumbnails: number;
   /** An upload session not complete after this long is removed with its bytes. */
@@ -477,6 +483,9 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     dispatcher: read.oneOf('DISPATCHER', ['local', 'kubernetes'], 'local'),
     workers: read.int('WORKERS', os.availableParallelism(), 1, 1024),
     renderNodeCommand: read.raw('RENDER_NODE_COMMAND')?.split(/\s+/),
+    // One waiting node takes the process start off the next task; a custom RENDER_NODE_COMMAND
+    // may not know `--wait`, so it gets none unless asked.
+    warmRenderNodes: read.int('WARM_RENDER_NODES', read.raw('RENDER_NODE_COMMAND') === undefined ? 1 : 0, 0, 64),
     maxAttempts: read.int('MAX_ATTEMPTS', 3, 1, 100),
     taskHeartbeatTimeoutS: read.int('TASK_HEARTBEAT_TIMEOUT_S', 60, 1, 86_400),
     taskHeartbeatIntervalS: read.int('TASK_HEARTBEAT_INTERVAL_S', 5, 1, 3600),
@@ -490,6 +499,11 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
       maxQueued: read.int('THUMB_LIVE_QUEUE', 200, 0, 100_000),
       maxCount: read.int('THUMB_LIVE_MAX_COUNT', 50, 1, 1000),
     },
+    thumbWarm: {
+      decoders: read.int('THUMB_WARM_DECODERS', 4, 0, 64),
+      idleS: read.int('THUMB_WARM_IDLE_S', 60, 1, 86_400),
+    },
+    thumbCacheBytes: read.int('THUMB_CACHE_MB', 64, 0, 65_536) * 2 ** 20,
     mediaInfoMaxThumbnails: read.int('MEDIAINFO_MAX_THUMBNAILS', 300, 1, 100_000),
     uploadSessionTtlS: read.int('UPLOAD_SESSION_TTL_S', 86_400, 1, 30 * 86_400),
     uploadSweepIntervalMs: read.int('UPLOAD_SWEEP_INTERVAL_MS', 600_000, 10, 86_400_000),

@@ -5,7 +5,7 @@ import express from 'express';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openDatabase, ping, type Database } from './db/database.js';
-import { countGpuFallbacks } from '@cutroom/render-node';
+import { countGpuFallbacks, defaultBinaries } from '@cutroom/render-node';
 import { lostWorkerReason, Metrics } from './metrics.js';
 import { readQueueSnapshot } from './work/queue-snapshot.js';
 import { OpenApiRegistry } from './http/openapi.js';
@@ -72,8 +72,9 @@ import type { MediaIngestHook } from './services/media-ingest-hook.js';
 import { IngestService } from './services/ingest.js';
 import { UploadService } from './services/uploads.js';
 import { ImportService } from './services/imports.js';
-import { ThumbnailService } from './services/thumbnails.js';
+import { ThumbnailService, thumbnailFit } from './services/thumbnails.js';
 import { ExtractionLimiter } from './services/extraction-limiter.js';
+import { WarmFrameDecoders } from './services/warm-frame-decoders.js';
 import { mountUploads } from './api/uploads.js';
 import { mountImports } from './api/imports.js';
 import { mountThumbnails } from './api/thumbnails.js';
@@ -81,7 +82,7 @@ import { RenderSources } from './services/render-sources.js';
 import { RenderDelivery } from './services/render-delivery.js';
 import { RenderTaskKind, renderOverlayPins } from './services/render-task-kind.js';
 import { EditingTasks } from './services/editing-tasks.js';
-import { CpuPool } from './cpu/cpu-pool.js';
+import { CpuPool } from './project-data/index.js';
 import { mountEditingTasks } from './api/editing-tasks.js';
 import { mountVoiceovers } from './api/voiceovers.js';
 import { VoiceoverService } from './services/voiceovers.js';
@@ -244,6 +245,7 @@ export async function startControlPlane(
             command: config.renderNodeCommand ?? [process.execPath, renderNodeMainPath()],
             passEnv: config.renderNodeEnv,
             killGraceMs: 5000,
+            warm: Math.min(config.warmRenderNodes, config.workers),
           },
           work,
           logger.child({ component: 'local-dispatcher' }),
@@ -322,7 +324,19 @@ export async function startControlPlane(
     media,
     storage,
     new ExtractionLimiter({ concurrency: config.thumbLive.concurrency, maxQueued: config.thumbLive.maxQueued }),
-    { width: config.thumbWidth, height: config.thumbHeight, maxCount: LIST_MAX, maxLiveCount: config.thumbLive.maxCount },
+    {
+      width: config.thumbWidth,
+      height: config.thumbHeight,
+      maxCount: LIST_MAX,
+      maxLiveCount: config.thumbLive.maxCount,
+      cacheBytes: config.thumbCacheBytes,
+    },
+    new WarmFrameDecoders({
+      ffmpeg: defaultBinaries().ffmpeg,
+      scaleFilter: thumbnailFit(config.thumbWidth, config.thumbHeight),
+      maxProcesses: config.thumbWarm.decoders,
+      idleMs: config.thumbWarm.idleS * 1000,
+    }),
   );
 
   // A render node reports to whichever replica it reaches; the owner's socket may be on another.
@@ -396,6 +410,9 @@ export async function startControlPlane(
       deadlineS: config.renders.deadlineS,
       sourceDownloadTimeoutMs: config.renders.sourceDownloadTimeoutMs,
       maxFileSizeBytes: config.maxFileSizeBytes,
+      // Nodes of the local dispatcher share this machine's disk: they read stored sources and
+      // put outputs where the store keeps them.
+      localFiles: config.dispatcher === 'local' && storage.localPath !== undefined,
     },
     logger.child({ component: 'renders' }),
   );
@@ -648,6 +665,7 @@ export async function startControlPlane(
       // Recordings in progress are kept, which needs the database and the object store.
       await voiceovers!.close();
       await callbacks.stop();
+      await thumbnails.close();
       await operator?.stop();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([closed, timeout]);

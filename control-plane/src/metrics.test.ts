@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { settlesWithin } from '../../test/support/waiting.js';
 import { lostWorkerReason, Metrics, type QueueSnapshot } from './metrics.js';
 
 const snapshot = (pending: number): QueueSnapshot => ({
@@ -8,26 +9,33 @@ const snapshot = (pending: number): QueueSnapshot => ({
   callbacksPending: 3,
   oldestCallbackS: 40,
 });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const value = (text: string, line: RegExp) => Number(line.exec(text)?.[1]);
+const PENDING = /^cutroom_tasks\{kind="render",state="pending"\} (\d+)$/m;
+const ERRORS = /^cutroom_metrics_snapshot_errors_total (\d+)$/m;
 
 describe('the installation-wide gauges', () => {
   it('read the database once per interval, however often Prometheus scrapes', async () => {
-    const metrics = new Metrics();
-    let reads = 0;
-    metrics.observeQueue(async () => snapshot(++reads), 200);
-    await sleep(20);
-    for (let i = 0; i < 10; i++) await metrics.registry.metrics();
-    expect(reads).toBe(1);
-    const text = await metrics.registry.metrics();
-    expect(value(text, /^cutroom_tasks\{kind="render",state="pending"\} (\d+)$/m)).toBe(1);
-    expect(value(text, /^cutroom_callbacks_backlog (\d+)$/m)).toBe(3);
-    await sleep(250);
-    await metrics.registry.metrics(); // stale: starts one refresh in the background
-    await metrics.registry.metrics();
-    await sleep(20);
-    expect(reads).toBe(2);
-    expect(value(await metrics.registry.metrics(), /^cutroom_tasks\{kind="render",state="pending"\} (\d+)$/m)).toBe(2);
+    // Only the clock the gauges read is faked, so that the interval passes when the test says.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const metrics = new Metrics();
+      let reads = 0;
+      metrics.observeQueue(async () => snapshot(++reads), 200);
+      // Scrapes while the first read is in flight join it rather than starting another.
+      await expect.poll(async () => value(await metrics.registry.metrics(), PENDING), { timeout: 5000, interval: 5 }).toBe(1);
+      for (let i = 0; i < 10; i++) await metrics.registry.metrics();
+      expect(reads).toBe(1);
+      const text = await metrics.registry.metrics();
+      expect(value(text, PENDING)).toBe(1);
+      expect(value(text, /^cutroom_callbacks_backlog (\d+)$/m)).toBe(3);
+      vi.advanceTimersByTime(250);
+      await metrics.registry.metrics(); // stale: starts one refresh in the background
+      await metrics.registry.metrics();
+      await expect.poll(async () => value(await metrics.registry.metrics(), PENDING), { timeout: 5000, interval: 5 }).toBe(2);
+      expect(reads).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('answer at once with the last values while the database fails or hangs', async () => {
@@ -38,19 +46,16 @@ describe('the installation-wide gauges', () => {
       if (behaviour === 'hang') return new Promise<QueueSnapshot>(() => {});
       return snapshot(5);
     }, 10);
-    await sleep(20);
+    await expect.poll(async () => value(await metrics.registry.metrics(), PENDING), { timeout: 5000, interval: 5 }).toBe(5);
     behaviour = 'fail';
-    await metrics.registry.metrics();
-    await sleep(20);
-    let text = await metrics.registry.metrics();
-    expect(value(text, /^cutroom_tasks\{kind="render",state="pending"\} (\d+)$/m)).toBe(5);
-    expect(value(text, /^cutroom_metrics_snapshot_errors_total (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    await expect.poll(async () => value(await metrics.registry.metrics(), ERRORS), { timeout: 5000, interval: 10 }).toBeGreaterThanOrEqual(1);
+    expect(value(await metrics.registry.metrics(), PENDING)).toBe(5);
     behaviour = 'hang';
-    await sleep(20);
-    const started = Date.now();
-    text = await metrics.registry.metrics();
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(value(text, /^cutroom_tasks\{kind="render",state="pending"\} (\d+)$/m)).toBe(5);
+    // The snapshot is stale, so the first of these scrapes starts a read that never answers.
+    for (let i = 0; i < 3; i++) {
+      const text = await settlesWithin(metrics.registry.metrics(), 1000, 'a scrape while the database hangs');
+      expect(value(text, PENDING)).toBe(5);
+    }
   });
 });
 

@@ -168,8 +168,12 @@ export class Metrics {
         .finally(() => (this.refreshing = undefined));
       return this.refreshing;
     };
-    const metrics = this;
     const stale = () => Date.now() - this.snapshotAt >= refreshMs;
+    // prom-client calls collect() with the gauge as `this`: the snapshot is reached through these.
+    const current = () => this.snapshot;
+    const markAge = () => {
+      if (this.snapshotAt) this.snapshotAge.set((Date.now() - this.snapshotAt) / 1000);
+    };
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>, s: QueueSnapshot) => void) =>
       new Gauge<L>({
         name,
@@ -178,10 +182,11 @@ export class Metrics {
         registers: [this.registry],
         collect() {
           if (stale()) void refresh();
-          if (metrics.snapshotAt) metrics.snapshotAge.set((Date.now() - metrics.snapshotAt) / 1000);
-          if (!metrics.snapshot) return;
+          markAge();
+          const snapshot = current();
+          if (!snapshot) return;
           this.reset();
-          fill(this, metrics.snapshot);
+          fill(this, snapshot);
         },
       });
     gauge('cutroom_tasks', 'Active tasks by kind and state (all replicas)', ['kind', 'state'], (g, s) => {

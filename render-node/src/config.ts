@@ -61,6 +61,9 @@ export function renderNodeConfig(): RenderNodeConfig {
  * Job passes the same names). Command-line flags `--task-id` and `--internal-url` may stand in
  * for the first two; the token only comes from the environment (arguments show in `ps`).
  */
+/** Starts a render node warm: it waits for its task's variables on stdin (one JSON line). */
+export const WAIT_FLAG = '--wait';
+
 export interface WorkerEnv {
   taskId: string;
   internalUrl: string;

@@ -1,6 +1,6 @@
 /** The render node as a library: what the control plane shares with it. */
 export * from './protocol.js';
-export { loadRenderNodeConfig, renderNodeConfig, RenderNodeConfigError, type RenderNodeConfig } from './config.js';
+export { loadRenderNodeConfig, renderNodeConfig, RenderNodeConfigError, WAIT_FLAG, type RenderNodeConfig } from './config.js';
 export * from './ffmpeg/index.js';
 export { mediaInfo, type MediaInfoSpec, type MediaInfoAnswer } from './ingest/media-info-task.js';
 export type { IngestSpec, IngestResult } from './ingest/ingest-spec.js';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { MediaServer } from '../support/media-server.js';
 import { DeveloperServer } from '../support/developer-server.js';
@@ -12,18 +12,6 @@ import type { LocalDispatcher } from '../../control-plane/src/work/local-dispatc
  * the queue, running tasks with their node, failures with their log, abort and retry, the
  * dispatcher's workers, and the callback outbox with re-delivery.
  */
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
 
 describe('the admin API', () => {
   let server: TestServer;
@@ -55,6 +43,7 @@ describe('the admin API', () => {
 
   const submitProbe = (url: string) => server.controlPlane.services.work.submit({ kind: 'probe', ownerId, spec: { url } });
   const taskState = (id: string) => ok(admin.GET('/api/admin/tasks/{id}', { params: { path: { id } } }));
+  const poll = { timeout: 30_000, interval: 50 };
 
   it('refuses callers without the ADMIN_TOKEN', async () => {
     const anonymous = createApiClient({ baseUrl: server.url });
@@ -67,7 +56,8 @@ describe('the admin API', () => {
   it('shows a running task with its node, then aborts it and its render node stops', async () => {
     const stalled = await submitProbe(`${media.url}/stall/clip.mp4`);
     const waiting = await submitProbe(`${media.url}/file/clip.mp4`);
-    const running = await eventually(() => taskState(stalled.id), (t) => t.state === 'running', 'the stalled probe running');
+    await expect.poll(async () => (await taskState(stalled.id)).state, poll).toBe('running');
+    const running = await taskState(stalled.id);
     const pid = (server.controlPlane.services.dispatcher as LocalDispatcher).pidOf(stalled.id)!;
     expect(running).toMatchObject({ kind: 'probe', attempts: 1, maxAttempts: 1, ownerId, node: expect.stringContaining(`pid ${pid}`) });
 
@@ -88,12 +78,12 @@ describe('the admin API', () => {
     expect(aborted.state).toBe('aborted');
     expect(processAlive(pid)).toBe(false);
     // The slot it held goes to the waiting task, which runs to the end.
-    await eventually(() => taskState(waiting.id), (t) => t.state === 'completed', 'the waiting probe completed');
+    await expect.poll(async () => (await taskState(waiting.id)).state, poll).toBe('completed');
   });
 
   it('lists a failure with the end of its log, and retries it', async () => {
     const failing = await submitProbe(`${media.url}/file/missing.mp4`);
-    await eventually(() => taskState(failing.id), (t) => t.state === 'error', 'the probe of a missing file failed');
+    await expect.poll(async () => (await taskState(failing.id)).state, poll).toBe('error');
     const failures = await ok(admin.GET('/api/admin/failures'));
     const failure = failures.entries.find((t) => t.id === failing.id)!;
     expect(failure.error).toMatchObject({ code: 'probe_failed' });
@@ -107,7 +97,8 @@ describe('the admin API', () => {
     const retried = await ok(admin.POST('/api/admin/tasks/{id}/retry', { params: { path: { id: failing.id } } }));
     expect(retried).toMatchObject({ error: null, maxAttempts: 2 });
     expect(['pending', 'dispatched', 'running', 'completed']).toContain(retried.state);
-    const done = await eventually(() => taskState(failing.id), (t) => t.state === 'completed', 'the retried probe completed');
+    await expect.poll(async () => (await taskState(failing.id)).state, poll).toBe('completed');
+    const done = await taskState(failing.id);
     expect(done.attempts).toBe(2);
     expect(done.log.some((line) => line.startsWith('retried by an operator'))).toBe(true);
 
@@ -123,11 +114,11 @@ describe('the admin API', () => {
     developer.script = ['fail'];
     developer.then = 'ok';
     await server.controlPlane.services.projects.create(user.body.id, { name: 'Cut' });
-    const failed = await eventually(
-      () => ok(admin.GET('/api/admin/callbacks', { params: { query: { delivery: 'failed' } } })),
-      (outbox) => outbox.entries.some((e) => e.userId === user.body.id),
-      'the callback failed',
-    );
+    const failed = await vi.waitFor(async () => {
+      const outbox = await ok(admin.GET('/api/admin/callbacks', { params: { query: { delivery: 'failed' } } }));
+      expect(outbox.entries.map((e) => e.userId)).toContain(user.body.id);
+      return outbox;
+    }, poll);
     const event = failed.entries.find((e) => e.userId === user.body.id)!;
     expect(event).toMatchObject({ type: 'project_create', delivery: 'failed', attempts: 1, callbackUrl: developer.callbackUrl });
     expect(event.lastError).toMatch(/500|answered/);
@@ -135,7 +126,7 @@ describe('the admin API', () => {
 
     const redelivered = await ok(admin.POST('/api/admin/callbacks/{id}/redeliver', { params: { path: { id: event.id } } }));
     expect(redelivered).toMatchObject({ delivery: 'pending', attempts: 0 });
-    await eventually(() => Promise.resolve(developer.delivered().length), (n) => n === 1, 'the callback delivered');
+    await expect.poll(() => developer.delivered().length, poll).toBe(1);
     expect(developer.delivered()[0]!.body).toMatchObject({ type: 'project_create', userData: 'u1' });
     const delivered = await ok(admin.GET('/api/admin/callbacks', { params: { query: { delivery: 'delivered' } } }));
     expect(delivered.entries.find((e) => e.id === event.id)).toMatchObject({ delivery: 'delivered', attempts: 1 });

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { settledMedia, signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
@@ -11,7 +11,6 @@ import { clip, downloadUrl, followEditing, probeOutput, xtl } from '../support/e
 import type { ApiClient } from '../support/api-client.js';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A short tone made by ffmpeg: each file of the library is real audio. */
 async function tone(file: string, frequency: number, durationS: number): Promise<void> {
@@ -86,13 +85,14 @@ describe.each(drivers)('the audio library (%s)', (driver) => {
     const started = await admin.post('/api/import/audiolib_json', {});
     expect(started.status).toBe(200);
     expect(started.body).toEqual({});
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const status = (await admin.get('/api/import/audiolib_json')).body;
-      if (status.state !== 'running') return status;
-      if (Date.now() > deadline) throw new Error(`import still running: ${JSON.stringify(status)}`);
-      await sleep(100);
-    }
+    return vi.waitFor(
+      async () => {
+        const status = (await admin.get('/api/import/audiolib_json')).body;
+        expect(status.state, JSON.stringify(status)).not.toBe('running');
+        return status;
+      },
+      { timeout: 60_000, interval: 50 },
+    );
   }
 
   const list = async (user: TestUser, query = '') => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { connectEditor, type EditorConnection } from '../support/editor-client.js';
 import { storedMedia } from '../support/media-factory.js';
@@ -81,18 +81,21 @@ describe('authorization matrix', () => {
     for (const [name, value] of Object.entries(ids)) expect(value, name).toEqual(expect.any(String));
     // Tasks settle first, so the database holds still while the matrix runs.
     expect((await followEditing(api, ids.task!)).last.status).toBe('completed');
-    for (let i = 0; i < 200; i++) {
-      const info = await server.api(developerA.apiKey).get(`/api/task/mediainfo/${ids.mediainfo}`);
-      if (info.status !== 202) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await vi.waitFor(
+      async () => expect((await server.api(developerA.apiKey).get(`/api/task/mediainfo/${ids.mediainfo}`)).status).not.toBe(202),
+      { timeout: 20_000, interval: 50 },
+    );
     // Then the work they started (the output's ingest): nothing may move while the matrix runs.
     const { db } = server.controlPlane.database;
-    for (let quiet = 0, i = 0; quiet < 5 && i < 600; i++) {
-      const busy = await sql<{ n: number }>`select count(*)::int as n from tasks where state not in ('completed', 'error', 'aborted')`.execute(db);
-      quiet = busy.rows[0]!.n === 0 ? quiet + 1 : 0;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    let quiet = 0;
+    await vi.waitFor(
+      async () => {
+        const busy = await sql<{ n: number }>`select count(*)::int as n from tasks where state not in ('completed', 'error', 'aborted')`.execute(db);
+        quiet = busy.rows[0]!.n === 0 ? quiet + 1 : 0;
+        expect(quiet, 'looks in a row that found no task at work').toBeGreaterThanOrEqual(5);
+      },
+      { timeout: 120_000, interval: 100 },
+    );
     ({ operations } = await openApiOperations(server.url));
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
@@ -22,7 +22,6 @@ const fastWork = {
 };
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A user's uploaded video whose stored bytes are a real file (4 s, 320x240, 25 fps, with a tone). */
 async function uploadedVideo(server: TestServer, ownerId: string | null, file: string, durationS: number): Promise<MediaRow> {
@@ -125,10 +124,14 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
     expect(outputs.find((e: { id: string }) => e.id !== fileId)).toMatchObject({ mediaType: 'audio', filetype: 'm4a', status: 'ready' });
 
     // Ingest takes the output from there: probed, a poster and timeline thumbnails, still the render's entry.
-    let ingested = entry;
-    for (const deadline = Date.now() + 30_000; ingested.thumbnail === '' && Date.now() < deadline; await sleep(100)) {
-      ingested = (await user.api.get(`/api/mediafiles/${fileId}`)).body;
-    }
+    const ingested = await vi.waitFor(
+      async () => {
+        const body = (await user.api.get(`/api/mediafiles/${fileId}`)).body;
+        expect(body.thumbnail).not.toBe('');
+        return body;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     expect(ingested).toMatchObject({ status: 'ready', error: null, taskId, audioTracks: ['Track 1'], width: 320, height: 240 });
     expect(Buffer.from(ingested.thumbnail, 'base64').subarray(1, 4).toString()).toBe('PNG');
     expect(Math.abs(ingested.duration - 2.2e7)).toBeLessThan(0.05e7);
@@ -210,13 +213,12 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
     const ffmpegOfTask = async () =>
       (await run('ps', ['-eo', 'args'])).stdout.split('\n').filter((line) => line.includes(`cutroom-${taskId.slice(0, 8)}`));
     expect((await ffmpegOfTask()).some((line) => /^\S*ffmpeg /.test(line))).toBe(true);
-    const startedMs = Date.now();
     const stopped = await user.api.delete(`/api/task/editing?id=${taskId}`);
     expect(stopped.status).toBe(200);
     expect(stopped.body).toEqual({ status: '' });
+    // The bound only proves that the stop does not wait for the render to end (it would take minutes).
     const { last } = await followEditing(user.api, taskId, { timeoutMs: 10_000 });
     expect(last.status).toBe('aborted');
-    expect(Date.now() - startedMs).toBeLessThan(8000);
     expect(processAlive(pid!)).toBe(false);
     expect(await ffmpegOfTask()).toEqual([]);
 

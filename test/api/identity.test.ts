@@ -1,18 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { connectEditor, EditorRefused, uniqueToken } from '../support/editor-client.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await sleep(50);
-  }
-}
 
 describe.each(drivers)('identity and presence (%s)', (driver) => {
   let server: TestServer;
@@ -50,13 +39,12 @@ describe.each(drivers)('identity and presence (%s)', (driver) => {
     expect((await server.api().get(`/api/config?auth_token=${editor.authToken}`)).status).toBe(200);
 
     await editor.next('ping');
-    await sleep(450);
-    expect(editor.pingsAnswered).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => editor.pingsAnswered, { timeout: 5000, interval: 25 }).toBeGreaterThanOrEqual(2);
     expect(editor.ws.readyState).toBe(editor.ws.OPEN);
     expect(await activeUsers()).toBe(before + 1);
 
     await editor.close();
-    expect(await until(activeUsers, (n) => n === before)).toBe(before);
+    await expect.poll(activeUsers, { timeout: 5000, interval: 50 }).toBe(before);
   });
 
   it('makes an anonymous user for a token without a session when anonymous use is on', async () => {
@@ -95,15 +83,21 @@ describe.each(drivers)('identity and presence (%s)', (driver) => {
     const closed = new Promise<number>((resolve) => editor.ws.once('close', (code) => resolve(code)));
     const code = await closed;
     expect(code).toBe(1006); // terminated by the server, no close frame
-    expect(await until(activeUsers, (n) => n === before)).toBe(before);
+    await expect.poll(activeUsers, { timeout: 5000, interval: 50 }).toBe(before);
   });
 
   it('keeps a token valid for the grace period after its socket closes, then forgets it', async () => {
     const editor = await connectEditor(server.wsUrl);
     await editor.close();
     expect((await server.api(editor.authToken).get('/api/config')).status).toBe(200);
-    await sleep(1300);
-    const expired = await server.api(editor.authToken).get('/api/config');
+    const expired = await vi.waitFor(
+      async () => {
+        const res = await server.api(editor.authToken).get('/api/config');
+        expect(res.status).toBe(404);
+        return res;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     expect(expired.status).toBe(404);
     expect(expired.body.error.type).toBe('not_found');
   });

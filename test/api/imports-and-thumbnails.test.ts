@@ -21,7 +21,7 @@ const exec = promisify(execFile);
 /** The frame at `seconds` of a file, fitted in the thumbnail box, as PNG base64. */
 async function referenceFrame(file: string, seconds: number): Promise<string> {
   const out = path.join(os.tmpdir(), `cutroom-ref-${process.pid}-${seconds}.png`);
-  await exec('ffmpeg', ['-v', 'error', '-i', file, '-vf', `select='gte(t\,${seconds - 0.001})',scale=w=160:h=90:force_original_aspect_ratio=decrease:force_divisible_by=2`, '-frames:v', '1', '-y', out]);
+  await exec('ffmpeg', ['-v', 'error', '-i', file, '-vf', `select='gte(t,${seconds - 0.001})',scale=w=160:h=90:force_original_aspect_ratio=decrease:force_divisible_by=2`, '-frames:v', '1', '-y', out]);
   return (await fs.readFile(out)).toString('base64');
 }
 
@@ -198,6 +198,27 @@ describe.each(drivers)('timeline thumbnails (%s)', (driver) => {
     expect(thumbs[0]!.data).not.toBe(thumbs[2]!.data);
     const single = await alice.api.get(`/api/clip_thumbnail?id=${videoId}&time=10000000`);
     expect(single.body.data).toBe(thumbs[2]!.data);
+  });
+
+  it('lets a browser keep prepared thumbnails: a tag per strip, 304 when it still holds', async () => {
+    const strip = `/api/clip_thumbnails?id=${videoId}&start_time=0&step=10000000&count=4&cached=true`;
+    const first = await alice.api.get(strip);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^".+"$/);
+    expect(first.headers.get('cache-control')).toBe('private, max-age=3600');
+    // Read again (now from memory): the same answer, the same tag.
+    const again = await alice.api.get(strip);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('etag')).toBe(etag);
+    const notModified = await alice.api.get(strip, { headers: { 'if-none-match': etag } });
+    expect(notModified.status).toBe(304);
+    expect(notModified.text).toBe('');
+    // Other times are another answer.
+    const other = await alice.api.get(`/api/clip_thumbnails?id=${videoId}&start_time=10000000&step=10000000&count=4&cached=true`);
+    expect(other.headers.get('etag')).not.toBe(etag);
+    expect((await alice.api.get(strip.replace('cached=true', 'cached=false'), { headers: { 'if-none-match': etag } })).status).toBe(200);
+    // Another user's tag gets them nothing.
+    expect((await bob.api.get(strip, { headers: { 'if-none-match': etag } })).status).toBe(404);
   });
 
   it('extracts exact frames now when not cached', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,16 +8,18 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { MediaServer } from '../support/media-server.js';
 import { smallMp4 } from '../support/media.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function finished(server: TestServer, apiKey: string, id: string) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const res = await server.api(apiKey).get(`/api/task/mediainfo/${id}`);
-    if (res.status !== 202 || Date.now() > deadline) return res;
-    expect(res.body).toMatchObject({ status: 'running' });
-    await sleep(100);
-  }
+function finished(server: TestServer, apiKey: string, id: string) {
+  return vi.waitFor(
+    async () => {
+      const res = await server.api(apiKey).get(`/api/task/mediainfo/${id}`);
+      if (res.status === 202) {
+        expect(res.body).toMatchObject({ status: 'running' });
+        throw new Error(`media info task ${id} still running`);
+      }
+      return res;
+    },
+    { timeout: 30_000, interval: 100 },
+  );
 }
 
 describe('media info tasks for integrators', () => {

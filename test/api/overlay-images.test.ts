@@ -18,17 +18,6 @@ async function image(codec: 'png' | 'mjpeg', size = '64x32'): Promise<Buffer> {
   return stdout;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return true;
-    await sleep(50);
-  }
-  return probe();
-}
-
 describe.each(drivers)('overlay images (%s)', (driver) => {
   const pinned = new Set<string>();
   let server: TestServer;
@@ -110,13 +99,13 @@ describe.each(drivers)('overlay images (%s)', (driver) => {
     // Within the grace period the user may come back: nothing is deleted yet.
     expect(await read(leaver.userId, loose)).toBeDefined();
 
-    expect(await until(async () => (await read(leaver.userId, loose)) === undefined)).toBe(true);
+    await expect.poll(() => read(leaver.userId, loose), { timeout: 20_000, interval: 50 }).toBeUndefined();
     expect(await read(leaver.userId, inRender)).toBeDefined();
     expect(await read(editor.userId, stayerImage)).toBeDefined();
 
     // The render finished: its image goes at the next sweep.
     pinned.delete(inRender);
-    expect(await until(async () => (await read(leaver.userId, inRender)) === undefined)).toBe(true);
+    await expect.poll(() => read(leaver.userId, inRender), { timeout: 20_000, interval: 50 }).toBeUndefined();
     expect(await read(editor.userId, stayerImage)).toBeDefined();
   });
 });

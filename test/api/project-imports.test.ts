@@ -1,18 +1,18 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drivers, type TestDriver } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { signedInUser, type TestUser } from '../support/media-factory.js';
 import { chunks } from '../support/uploader.js';
 import { downloadUrl, followEditing } from '../support/editing.js';
+import { holdFor } from '../support/waiting.js';
 import type { ApiClient, ApiResponse } from '../support/api-client.js';
 import { ffmpegCli, makeTestVideo, tempDir } from '../../render-node/src/test-support/lavfi-media.js';
 import { frameCount, framePsnrs, SAME_FRAME_DB, type ReferenceSegment } from '../../render-node/src/test-support/media-checks.js';
 import { makeZip, rename } from '../../render-node/src/test-support/zip-files.js';
 
 const fastWork = { DISPATCH_INTERVAL_MS: '100', WORKERS: '2' };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Two clips of numbered frames at 25 fps: alpha.mov whose timecode starts at 01:00:00:00, beta.mp4 without one. */
 let work: { dir: string; remove: () => Promise<void> };
@@ -71,16 +71,18 @@ async function uploadProject(user: TestUser, name: string, zip: Buffer, body: Re
 
 /** Polls the import until it is ready or failed; records the stages it went through. */
 async function settledImport(user: TestUser, id: string, timeoutMs = 180_000) {
-  const deadline = Date.now() + timeoutMs;
   const stages: string[] = [];
-  for (;;) {
-    const res = await user.api.get(`/api/upload/project?id=${id}`);
-    expect(res.status).toBe(200);
-    if (stages.at(-1) !== res.body.stage) stages.push(res.body.stage);
-    if (res.body.stage === 'ready' || res.body.failed) return { state: res.body, stages };
-    if (Date.now() > deadline) throw new Error(`import ${id} still ${res.body.stage} (${res.body.progress}%) after the timeout`);
-    await sleep(100);
-  }
+  const state = await vi.waitFor(
+    async () => {
+      const res = await user.api.get(`/api/upload/project?id=${id}`);
+      expect(res.status).toBe(200);
+      if (stages.at(-1) !== res.body.stage) stages.push(res.body.stage);
+      if (res.body.stage !== 'ready' && !res.body.failed) throw new Error(`import ${id} still ${res.body.stage} (${res.body.progress}%) after the timeout`);
+      return res.body;
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
+  return { state, stages };
 }
 
 /** What a user sees of their library and projects: to show an import left nothing behind. */
@@ -153,7 +155,7 @@ describe.each(drivers)('project import: refusals (%s)', (driver: TestDriver) => 
     // Once it says failed, nothing it made is left; asked again later, it still says why.
     expect(await whatUserHas(server, user)).toEqual(before);
     expect((await user.api.get(`/api/projects/${id}`)).status).toBe(404);
-    await sleep(300);
+    await holdFor(300);
     expect((await user.api.get(`/api/upload/project?id=${id}`)).body).toMatchObject({ failed: true, error: state.error });
   });
 
@@ -215,14 +217,8 @@ describe('project import: sessions expire (pglite)', () => {
     await server?.destroy();
   });
 
-  async function goneWithin(id: string, ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      if ((await user.api.get(`/api/upload/project?id=${id}`)).status === 404) return true;
-      await sleep(100);
-    }
-    return false;
-  }
+  const gone = (id: string) =>
+    expect.poll(async () => (await user.api.get(`/api/upload/project?id=${id}`)).status, { timeout: 10_000, interval: 50 }).toBe(404);
 
   it('removes an upload never finished with its bytes, and forgets a refusal once it has expired', async () => {
     const zip = await projectZip(FIVE_EVENTS);
@@ -231,12 +227,10 @@ describe('project import: sessions expire (pglite)', () => {
     expect((await putProjectChunk(user.api, left, zip, 0, 9999)).status).toBe(206);
     const refused = (await uploadProject(user, 'refused.zip', await makeZip([{ name: 'notes.txt', data: 'no list' }]))).id;
     expect((await settledImport(user, refused, 60_000)).state.failed).toBe(true);
-    expect(await goneWithin(left, 10_000)).toBe(true);
-    expect(await goneWithin(refused, 10_000)).toBe(true);
+    await gone(left);
+    await gone(refused);
     // The sweep removes the bytes of the upload never finished.
-    const deadline = Date.now() + 10_000;
-    while ((await whatUserHas(server, user)).stored.length > 0 && Date.now() < deadline) await sleep(100);
-    expect((await whatUserHas(server, user)).stored).toEqual([]);
+    await expect.poll(async () => (await whatUserHas(server, user)).stored, { timeout: 10_000, interval: 50 }).toEqual([]);
   });
 });
 

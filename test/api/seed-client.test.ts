@@ -7,6 +7,7 @@ import { smallMp4 } from '../support/media.js';
 import { clip, followEditing, xtl } from '../support/editing.js';
 import WebSocket from 'ws';
 import { connectEditor, uniqueToken } from '../support/editor-client.js';
+import { holdFor } from '../support/waiting.js';
 
 /** The media_file_entry_object's fields the seed shows as `<string>` (or a URL, or base64). */
 const SEED_STRINGS = ['id', 'name', 'type', 'filetype', 'mediaType', 'thumbnail', 'previewUrl', 'originalUrl', 'status', 'taskId', 'categoryId', 'moodId'];
@@ -382,7 +383,7 @@ describe('a client that knows only the seed', () => {
       try {
         // The call leaves first; the user_event follows it a moment later.
         const call = server.api(authToken).get('/api/projects');
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await holdFor(200); // the call is held meanwhile, not answered 404
         ws.send(JSON.stringify({ type: 'user_event', payload: { authToken } }));
         const answer = await call;
         expect(answer.status, answer.text).toBe(200);

@@ -7,6 +7,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
 import { smallMp4 } from '../support/media.js';
 import { processAlive } from '../support/processes.js';
+import { holdFor } from '../support/waiting.js';
 
 /**
  * Exact thumbnails (`cached=false`) run ffmpeg inside the API process: one limit for all
@@ -25,13 +26,6 @@ await fs.writeFile(
 process.env.FFMPEG_PATH = wrapper;
 
 const starts = async () => (await fs.readFile(startsFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number);
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('live thumbnail limits', () => {
   let server: TestServer;
@@ -67,7 +61,7 @@ describe('live thumbnail limits', () => {
     const url = new URL(`/api/clip_thumbnails?id=${videoId}&count=3&step=2000000&cached=false`, server.url);
     const a = http.get(url, { headers: { authorization: alice.token } });
     a.on('error', () => {});
-    await until('the first extraction', async () => (await starts()).length === 1);
+    await expect.poll(async () => (await starts()).length, { timeout: 10_000, interval: 25, message: 'the first extraction' }).toBe(1);
     const [running] = await starts();
 
     const refused = await alice.api.get(`/api/clip_thumbnails?id=${videoId}&count=1&cached=false`);
@@ -77,8 +71,8 @@ describe('live thumbnail limits', () => {
 
     // A's client goes away: its running ffmpeg is stopped and its waiting frames never start.
     a.destroy();
-    await until('the running extraction to stop', async () => !processAlive(running!));
-    await new Promise((r) => setTimeout(r, 300));
+    await expect.poll(() => processAlive(running!), { timeout: 10_000, interval: 25, message: 'the running extraction stops' }).toBe(false);
+    await holdFor(300); // and the waiting frames do not start
     expect(await starts()).toHaveLength(1);
 
     // The slots are free again: a new request is answered, with a real PNG.

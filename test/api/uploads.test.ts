@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { settledMedia, signedInUser, type TestUser } from '../support/media-factory.js';
 import { makeMedia, smallMp4 } from '../support/media.js';
 import { askState, chunks, dropMidChunk, putChunk, shuffled, upload } from '../support/uploader.js';
 import { ffprobe } from '../../render-node/src/ffmpeg/index.js';
+import { holdFor } from '../support/waiting.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fastWork = { DISPATCH_INTERVAL_MS: '100', WORKERS: '2' };
 
 
@@ -120,7 +120,7 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
     expect(entry.error).toMatchObject({ type: 'unsupported_media' });
     // The stage it failed in: the upload was never accepted as media.
     expect(entry.status).toBe('upload');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await holdFor(300); // and it stays so
     expect((await alice.api.get(`/api/mediafile/status?id=${id}`)).body).toMatchObject({ status: 'upload', error: { type: 'unsupported_media' } });
   });
 
@@ -176,10 +176,15 @@ describe('upload sessions over time and across replicas', () => {
         return n;
       };
       expect(await stored()).toBe(1);
-      await sleep(1800);
-      expect((await user.api.get(`/api/upload/media?id=${body.id}`)).status).toBe(404);
-      expect((await user.api.get(`/api/mediafiles/${body.id}`)).status).toBe(404);
-      expect(await stored()).toBe(0);
+      // The sweep removes it once the lifetime has passed.
+      await vi.waitFor(
+        async () => {
+          expect((await user.api.get(`/api/upload/media?id=${body.id}`)).status).toBe(404);
+          expect((await user.api.get(`/api/mediafiles/${body.id}`)).status).toBe(404);
+          expect(await stored()).toBe(0);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
     } finally {
       await user.editor.close();
       await server.destroy();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { drivers } from '../support/databases.js';
 import { signedInUser, type TestUser } from '../support/media-factory.js';
@@ -9,6 +9,7 @@ import { OpusSender, opusTonePackets, seededLoss } from '../support/voiceover-pe
 import { OPUS_SILENCE_PACKET } from '../../control-plane/src/voiceover/opus-packets.js';
 import { decodeMono, dominantFrequency, samplesPerSecond, tonePower } from '../support/audio-analysis.js';
 import { clip, downloadUrl, followEditing, xtl } from '../support/editing.js';
+import { holdFor } from '../support/waiting.js';
 
 /**
  * Voiceover recording through the seed's routes, with a real WebRTC peer (werift) sending a
@@ -19,24 +20,17 @@ import { clip, downloadUrl, followEditing, xtl } from '../support/editing.js';
 
 const TONE_HZ = 440;
 const OTHER_HZ = 1320;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** The user's voiceover media once ingest has finished with it. */
-async function readyVoiceover(user: TestUser, id: string): Promise<any> {
-  return until(async () => {
-    const entry = (await user.api.get(`/api/mediafiles/${id}`)).body;
-    return entry.status === 'ready' && entry.progress === 100 ? entry : undefined;
-  }, `voiceover ${id} to be ready`);
+function readyVoiceover(user: TestUser, id: string): Promise<any> {
+  return vi.waitFor(
+    async () => {
+      const entry = (await user.api.get(`/api/mediafiles/${id}`)).body;
+      expect(entry, `voiceover ${id}`).toMatchObject({ status: 'ready', progress: 100 });
+      return entry;
+    },
+    { timeout: 60_000, interval: 50 },
+  );
 }
 
 async function download(url: string, name: string): Promise<string> {
@@ -172,11 +166,11 @@ describe('voiceover recording', () => {
   it('records the tone sent between PUT and DELETE into the library as voiceover media', async () => {
     // Before PUT and after DELETE the peer sends another tone, which must not be in the file.
     const { peer, id } = await openSession(alice, other);
-    await sleep(300);
+    await holdFor(300); // the other tone, which is not recorded
     // A moment of silence after the tone, so that all of it is in whatever the load.
     const take = await recordTone(alice, peer, id, [...tone, ...Array<Buffer>(10).fill(OPUS_SILENCE_PACKET)], 'Take one');
     const { mediaId } = take;
-    await sleep(300);
+    await holdFor(300); // the other tone again, after the recording
 
     const entry = await readyVoiceover(alice, mediaId);
     expect(entry).toMatchObject({ name: 'Take one', type: 'voiceover', mediaType: 'audio', filetype: 'webm', error: null });
@@ -258,7 +252,7 @@ describe('voiceover recording', () => {
     const before = (await alice.api.get('/api/mediafiles?filter=voiceover')).body.total_count;
     const { peer, id } = await openSession(alice, tone);
     expect((await alice.api.put(`/api/voiceovers/${id}`)).body).toEqual({ error: '' });
-    await sleep(500);
+    await holdFor(500); // recording the tone, which is then discarded
     const stopped = await alice.api.delete(`/api/voiceovers/${id}`);
     expect(stopped.status).toBe(200);
     expect(stopped.body).toEqual({});
@@ -298,7 +292,7 @@ describe('voiceover recording', () => {
     expect(badCandidate.body.error.message).toMatch(/iceCandidates\[0\]/);
 
     expect(server.controlPlane.services.voiceovers.localCount).toBe(0);
-    await until(async () => (openUdpSockets() <= socketsBefore ? true : undefined), 'the refused sessions to close their sockets', 20_000);
+    await expect.poll(openUdpSockets, { timeout: 20_000, interval: 50, message: 'the refused sessions close their sockets' }).toBeLessThanOrEqual(socketsBefore);
 
     // PUT on another user's session is a 404, PUT twice a 400, each with the seed's {error: "..."}.
     const { id } = await openSession(alice, []);
@@ -335,15 +329,20 @@ describe('voiceover recording', () => {
     const carol = await signedInUser(server, 'carol');
     const { peer, id } = await openSession(carol, tone);
     expect((await carol.api.put(`/api/voiceovers/${id}`, { name: 'interrupted' })).status).toBe(200);
-    await sleep(1500);
+    await holdFor(1500); // recording the tone
     // The tab closes: the socket and the microphone go together.
     peer.pause();
     const soundStoppedAt = Date.now();
     await carol.editor.close();
-    const kept = await until(async () => {
-      const rows = await server.controlPlane.database.db.selectFrom('media').selectAll().where('owner_id', '=', carol.id).execute();
-      return rows.find((row) => row.type === 'voiceover' && row.status === 'ready');
-    }, 'the interrupted recording to be kept');
+    const kept = await vi.waitFor(
+      async () => {
+        const rows = await server.controlPlane.database.db.selectFrom('media').selectAll().where('owner_id', '=', carol.id).execute();
+        const row = rows.find((r) => r.type === 'voiceover' && r.status === 'ready');
+        if (!row) throw new Error('the interrupted recording is not kept (yet)');
+        return row;
+      },
+      { timeout: 60_000, interval: 50 },
+    );
     expect(kept.name).toBe('interrupted');
     // It ends where the sound stopped, not when the owner's token expired (seconds later).
     expect(Math.abs(kept.create_time_ms + kept.duration_hns / 1e4 - soundStoppedAt)).toBeLessThan(200);
@@ -375,13 +374,13 @@ describe.each(drivers)('voiceover sessions that never record (%s)', (driver) => 
       expect(server.controlPlane.services.voiceovers.localCount).toBe(1);
       // Connected or not (see OpusSender.accept), a session that never records is closed.
       await peer.accept(created.body).catch(() => {});
-      await until(async () => (server.controlPlane.services.voiceovers.localCount === 0 ? true : undefined), 'the idle session to close', 20_000);
+      await expect.poll(() => server.controlPlane.services.voiceovers.localCount, { timeout: 20_000, interval: 50, message: 'the idle session closes' }).toBe(0);
       const late = await user.api.put(`/api/voiceovers/${created.body.id}`, {});
       expect(late.status).toBe(404);
       expect(late.body.error).toMatch(/no voiceover session/);
     } finally {
       await peer.close();
     }
-    await until(async () => (openUdpSockets() <= socketsBefore ? true : undefined), 'the sockets to close', 20_000);
+    await expect.poll(openUdpSockets, { timeout: 20_000, interval: 50, message: 'the sockets close' }).toBeLessThanOrEqual(socketsBefore);
   });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { chromiumAvailable, launchChromium } from '../support/browser.js';
@@ -65,7 +65,7 @@ describe.runIf(chromiumAvailable)('the editor features in Chromium', () => {
     server = await startTestServer('postgres', { DISPATCH_INTERVAL_MS: '100', WORKERS: '2', AUDIOLIB_JSON_LIST: list, AUDIOLIB_FILES_DIR: files });
     const admin = server.api('test-admin-token');
     await admin.post('/api/import/audiolib_json', {});
-    for (let i = 0; i < 300 && (await admin.get('/api/import/audiolib_json')).body.state === 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+    await vi.waitFor(async () => expect((await admin.get('/api/import/audiolib_json')).body.state).not.toBe('running'), { timeout: 30_000, interval: 50 });
     browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     errors = collectConsoleErrors(page);

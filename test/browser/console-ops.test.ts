@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { MediaServer } from '../support/media-server.js';
@@ -67,15 +67,14 @@ describe.runIf(chromiumAvailable)('the operations view and the API docs in Chrom
 
     // Watch the waiting task from here on, while the running one is aborted from the page.
     const seen: string[] = [];
-    const watching = (async () => {
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline) {
+    const watching = vi.waitFor(
+      async () => {
         const state = await row(waiting.id).getAttribute('data-state').catch(() => null);
         if (state && seen.at(-1) !== state) seen.push(state);
-        if (state === 'completed') return;
-        await page.waitForTimeout(50);
-      }
-    })();
+        expect(state).toBe('completed');
+      },
+      { timeout: 60_000, interval: 50 },
+    );
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: `Abort task ${stalled.id}` }).click();
     await poll(() => row(stalled.id).getAttribute('data-state')).toBe('aborted');

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { build } from 'vite';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -113,12 +113,14 @@ describe.runIf(chromiumAvailable)('voiceover in Chromium', () => {
     expect(done.stopped.status).toBe(200);
     const mediaId = done.stopped.body.mediaId as string;
 
-    let entry: any;
-    for (let i = 0; i < 600; i++) {
-      entry = (await user.api.get(`/api/mediafiles/${mediaId}`)).body;
-      if (entry.status === 'ready' && entry.progress === 100) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const entry = await vi.waitFor(
+      async () => {
+        const body = (await user.api.get(`/api/mediafiles/${mediaId}`)).body;
+        expect(body).toMatchObject({ status: 'ready', progress: 100 });
+        return body;
+      },
+      { timeout: 60_000, interval: 50 },
+    );
     expect(entry).toMatchObject({ name: 'From the browser', type: 'voiceover', mediaType: 'audio', status: 'ready', error: null });
     expect((await user.api.get('/api/mediafiles?filter=voiceover')).body.entries.map((e: any) => e.id)).toEqual([mediaId]);
     // It starts when PUT was answered and ends when DELETE arrived, within 100 ms (the browser

@@ -4,7 +4,7 @@ import { Migrator } from 'kysely/migration';
 import { drivers } from '../support/databases.js';
 import { migrations } from '../../control-plane/src/db/migrations/index.js';
 import { ProjectsRepository } from '../../control-plane/src/db/projects-repository.js';
-import { chunkHash } from '../../control-plane/src/services/data-chunks.js';
+import { chunkHash } from '../../control-plane/src/project-data/chunks.js';
 import { openDatabase } from '../../control-plane/src/db/database.js';
 import { createTestDatabase } from '../support/databases.js';
 import fs from 'node:fs/promises';

@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { setTimeout as pause } from 'node:timers/promises';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { migrations, PREVIOUS_RELEASE_LAST_MIGRATION } from '../../control-plane/src/db/migrations/index.js';
@@ -75,15 +76,20 @@ describe('an upgrade from the previous release under traffic', () => {
       }
       return id;
     });
+    const savesSoFar = () => [...saved.values()].reduce((a, b) => a + b, 0);
     const waitForSaves = async (count: number) => {
-      const start = [...saved.values()].reduce((a, b) => a + b, 0);
-      while ([...saved.values()].reduce((a, b) => a + b, 0) < start + count) {
-        // Editors whose saves keep failing never get there: say why instead of waiting forever.
-        if (failures.length > 10) {
-          running = false;
-          throw new Error(`requests fail: ${failures.slice(0, 3).join('; ')}`);
-        }
-        await new Promise((r) => setTimeout(r, 20));
+      const start = savesSoFar();
+      await vi.waitFor(
+        () => {
+          if (failures.length > 10) return; // reported below, at once
+          expect(savesSoFar()).toBeGreaterThanOrEqual(start + count);
+        },
+        { timeout: 60_000, interval: 20 },
+      );
+      // Editors whose saves keep failing never get there: say why instead of waiting.
+      if (failures.length > 10) {
+        running = false;
+        throw new Error(`requests fail: ${failures.slice(0, 3).join('; ')}`);
       }
     };
 
@@ -103,7 +109,7 @@ describe('an upgrade from the previous release under traffic', () => {
     // The old replica leaves: out of the rotation first (its preStop delay, while endpoints
     // update), then a graceful stop that finishes what it has in flight.
     rotation.splice(rotation.indexOf(old), 1);
-    await new Promise((r) => setTimeout(r, 200));
+    await pause(200);
     await old.stop();
     await waitForSaves(20);
     running = false;

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startControlPlaneProcess, type ControlPlaneProcess } from '../support/control-plane-process.js';
 import { connectEditor } from '../support/editor-client.js';
 import { DeveloperServer } from '../support/developer-server.js';
@@ -11,23 +11,13 @@ import { chunks, putChunk, askState } from '../support/uploader.js';
 import { clip, followEditing, probeOutput, downloadUrl, xtl } from '../support/editing.js';
 import { processAlive } from '../support/processes.js';
 import type { ApiClient } from '../support/api-client.js';
+import { holdFor } from '../support/waiting.js';
 
 /**
  * kill -9 of the control plane at the worst moments: mid-upload, mid-render, and between a
  * change and its callback. It is started again on the same port, database and data; nothing it
  * had acknowledged may be lost, and nothing may happen twice.
  */
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const until = async <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-};
 
 /** A real video of a few megabytes (10 s, 640x360, high bitrate), so uploads and renders take a while. */
 const bigVideo = () =>
@@ -96,8 +86,7 @@ describe('kill -9 of the control plane', () => {
       },
     });
     request.on('error', () => {});
-    request.write(bytes.subarray(inFlight.start, inFlight.start + 200_000));
-    await sleep(300);
+    await new Promise<void>((resolve) => request.write(bytes.subarray(inFlight.start, inFlight.start + 200_000), () => resolve()));
     await cp.kill9();
     request.destroy();
     await cp.start();
@@ -113,10 +102,14 @@ describe('kill -9 of the control plane', () => {
     }
     expect(last.status).toBe(200);
     // The chunks become the original when ingest assembles them.
-    const entry = await until('the upload to be ingested', async () => {
-      const row = (await api.get(`/api/mediafiles/${id}`)).body;
-      return row.status === 'ready' && row;
-    }, 60_000);
+    const entry = await vi.waitFor(
+      async () => {
+        const row = (await api.get(`/api/mediafiles/${id}`)).body;
+        expect(row.status, 'the upload ingested').toBe('ready');
+        return row;
+      },
+      { timeout: 60_000, interval: 100 },
+    );
     expect(entry.error, cp.output().slice(-4000)).toBeNull();
     expect(entry.size).toBe(bytes.length);
     const stored = Buffer.from(await (await fetch(entry.originalUrl)).arrayBuffer());
@@ -132,7 +125,7 @@ describe('kill -9 of the control plane', () => {
       id = (await api.post('/api/upload/media', { size: bytes.length, name: 'source.mp4' })).body.id as string;
       for (const chunk of chunks(bytes.length, 4 * 2 ** 20)) await putChunk(api, id, bytes, chunk);
     }
-    await until('the source to be ready', async () => (await api.get(`/api/mediafiles/${id}`)).body.status === 'ready', 60_000);
+    await expect.poll(async () => (await api.get(`/api/mediafiles/${id}`)).body.status, { timeout: 60_000, interval: 100, message: 'the source ready' }).toBe('ready');
     const project = (await api.post('/api/projects', { name: 'cut' })).body.id;
     // Frame-accurate, with a fade: re-encoded, so it runs for a few seconds.
     const document = xtl(`<group output="cut.mp4"><track>${clip(id, '00:00:00:50', '00:00:09:50')}<param name="fadein" value="00:00:01:00" timeFormat="time10ms"/></track></group>`);
@@ -147,7 +140,7 @@ describe('kill -9 of the control plane', () => {
     // The orphaned render node cannot report to a dead process forever: it goes, and the task is run again or finished.
     const done = await followEditing(api, taskId, { timeoutMs: 90_000, intervalMs: 200 });
     expect(done.last.status).toBe('completed');
-    await until('the orphaned render node to go', async () => nodes.every((pid) => !processAlive(pid)), 30_000);
+    await expect.poll(() => nodes.filter(processAlive), { timeout: 30_000, interval: 100, message: 'the orphaned render nodes gone' }).toEqual([]);
     const output = (await api.get(`/api/mediafiles/${fileId}`)).body;
     expect(output.status).toBe('ready');
     const probed = await probeOutput(await downloadUrl(done.last.outputUrls[0]!, 'cut.mp4'));
@@ -167,12 +160,14 @@ describe('kill -9 of the control plane', () => {
     const created = await api.post('/api/projects', { name: 'called back' });
     expect(created.status).toBe(200);
     // The callback is on its way (the receiver holds it) when the process dies.
-    await until('the callback to arrive', async () => developer.callbacks.length > before && developer.callbacks.at(-1)!.body.type === 'project_create');
+    await expect.poll(() => developer.callbacks.slice(before).at(-1)?.body.type, { timeout: 30_000, interval: 50, message: 'the callback arrived' }).toBe('project_create');
     const eventId = developer.callbacks.at(-1)!.headers['x-cutroom-event-id'] as string;
     await cp.kill9();
     await cp.start();
-    await until('the callback to be delivered', async () => developer.delivered().some((c) => c.headers['x-cutroom-event-id'] === eventId), 30_000);
-    await sleep(1500);
+    await expect
+      .poll(() => developer.delivered().some((c) => c.headers['x-cutroom-event-id'] === eventId), { timeout: 30_000, interval: 50, message: 'the callback delivered' })
+      .toBe(true);
+    await holdFor(1500); // and not again
     const forEvent = developer.callbacks.filter((c) => c.headers['x-cutroom-event-id'] === eventId);
     expect(forEvent.length).toBeGreaterThanOrEqual(2);
     expect(forEvent.filter((c) => c.answered === 200)).toHaveLength(1);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { signedInUser, type TestUser } from '../support/media-factory.js';
+import { settledMedia, signedInUser, type TestUser } from '../support/media-factory.js';
 import { makeMedia } from '../support/media.js';
 import { askState, chunks, putChunk } from '../support/uploader.js';
 
@@ -16,7 +16,6 @@ import { askState, chunks, putChunk } from '../support/uploader.js';
  * space is back. A new upload that would not fit is refused up front.
  */
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mountPoint = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-full-disk-'));
 const mounted = await run('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mountPoint]).then(
   () => true,
@@ -89,12 +88,7 @@ describe.runIf(mounted)('a full disk in fs mode', () => {
     let last = state;
     for (const chunk of plan.slice(2)) last = await putChunk(alice.api, id, bytes, chunk);
     expect(last.status).toBe(200);
-    const deadline = Date.now() + 60_000;
-    let entry = (await alice.api.get(`/api/mediafiles/${id}`)).body;
-    while (entry.status !== 'ready' && !entry.error && Date.now() < deadline) {
-      await sleep(200);
-      entry = (await alice.api.get(`/api/mediafiles/${id}`)).body;
-    }
+    const entry = await settledMedia(alice, id);
     expect(entry.error).toBeNull();
     const stored = Buffer.from(await (await fetch(entry.originalUrl)).arrayBuffer());
     expect(stored.equals(bytes)).toBe(true);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as pause } from 'node:timers/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startControlPlaneProcess, type ControlPlaneProcess } from '../support/control-plane-process.js';
 import { connectEditor } from '../support/editor-client.js';
 import { privatePostgresAvailable, startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
@@ -11,7 +12,6 @@ import type { ApiClient } from '../support/api-client.js';
  * while it is down, requests fail cleanly with 503 and the JSON error model; once it is back
  * they succeed again without restarting Cutroom, and every change that was acknowledged is there.
  */
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.runIf(await privatePostgresAvailable())('Postgres restarted under traffic', () => {
   let postgres: PrivatePostgres;
@@ -45,24 +45,28 @@ describe.runIf(await privatePostgresAvailable())('Postgres restarted under traff
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
         if (answer.status === 200 && i % 2 === 0) acknowledged.push(answer.body.id);
         if (answer.status !== 200 && !(answer.status === 503 && answer.body?.error?.type === 'service_unavailable')) badBodies.push(`${answer.status} ${answer.text.slice(0, 200)}`);
-        await sleep(20);
+        await pause(20);
       }
     };
     const workers = [0, 1, 2, 3].map(traffic);
-    await sleep(1000);
+    const poll = { timeout: 30_000, interval: 25 };
+    await expect.poll(() => acknowledged.length, { ...poll, message: 'traffic served' }).toBeGreaterThan(5);
     await postgres.stop();
-    await sleep(2000);
+    await expect.poll(() => statuses.get(503) ?? 0, { ...poll, message: 'traffic refused while Postgres is down' }).toBeGreaterThan(0);
     const down = await api.get('/api/projects');
     const ready = await fetch(`${cp.url}/readyz`);
     await postgres.start();
     // Back without a restart of Cutroom: the pool reconnects.
-    const deadline = Date.now() + 20_000;
-    let back = await api.get('/api/projects?count=1');
-    while (back.status !== 200 && Date.now() < deadline) {
-      await sleep(200);
-      back = await api.get('/api/projects?count=1');
-    }
-    await sleep(1000);
+    const back = await vi.waitFor(
+      async () => {
+        const answer = await api.get('/api/projects?count=1');
+        expect(answer.status).toBe(200);
+        return answer;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    const acknowledgedBefore = acknowledged.length;
+    await expect.poll(() => acknowledged.length, { ...poll, message: 'traffic served again' }).toBeGreaterThan(acknowledgedBefore + 5);
     running = false;
     await Promise.all(workers);
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startControlPlaneProcess, type ControlPlaneProcess } from '../support/control-plane-process.js';
 import { connectEditor } from '../support/editor-client.js';
 import { makeMedia } from '../support/media.js';
@@ -17,7 +17,6 @@ import type { ApiClient } from '../support/api-client.js';
  * stopped by the signed upload's limit, leaving no object behind. (A node that hangs is
  * reclaimed by the watchdog: test/work/work-system.test.ts, "a hung node".)
  */
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('misbehaving render nodes', () => {
   let cp: ControlPlaneProcess;
@@ -47,8 +46,7 @@ process.exit(3);
     );
     sourceId = (await api.post('/api/upload/media', { size: bytes.length, name: 'source.mp4' })).body.id;
     for (const chunk of chunks(bytes.length, 4 * MiB)) await putChunk(api, sourceId, bytes, chunk);
-    const deadline = Date.now() + 60_000;
-    while ((await api.get(`/api/mediafiles/${sourceId}`)).body.status !== 'ready' && Date.now() < deadline) await sleep(200);
+    await vi.waitFor(async () => expect((await api.get(`/api/mediafiles/${sourceId}`)).body.status).toBe('ready'), { timeout: 60_000, interval: 100 });
   }, 120_000);
   afterAll(async () => {
     await cp?.destroy();

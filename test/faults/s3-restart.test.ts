@@ -1,18 +1,18 @@
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { signedInUser, type TestUser } from '../support/media-factory.js';
+import { settledMedia, signedInUser, type TestUser } from '../support/media-factory.js';
 import { makeMedia } from '../support/media.js';
 import { startS3Server, type TestS3Server } from '../support/s3-server.js';
 import { askState, chunks, putChunk } from '../support/uploader.js';
 import { clip, followEditing, xtl } from '../support/editing.js';
+import { holdFor } from '../support/waiting.js';
 
 /**
  * The object store (a real S3 server) stopped and started again: uploads answer 503 with the
  * JSON error model while it is down and resume from the reported Range; a render submitted
  * while it is down fails clearly or completes after retries; nothing is left half-written.
  */
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the S3 server stopped and restarted', () => {
   let s3: TestS3Server;
@@ -51,12 +51,7 @@ describe('the S3 server stopped and restarted', () => {
     let last = state;
     for (const chunk of plan.slice(1)) last = await putChunk(alice.api, id, bytes, chunk);
     expect(last.status).toBe(200);
-    const deadline = Date.now() + 60_000;
-    let entry = (await alice.api.get(`/api/mediafiles/${id}`)).body;
-    while (entry.status !== 'ready' && !entry.error && Date.now() < deadline) {
-      await sleep(200);
-      entry = (await alice.api.get(`/api/mediafiles/${id}`)).body;
-    }
+    const entry = await settledMedia(alice, id);
     expect(entry.error).toBeNull();
     const stored = Buffer.from(await (await fetch(entry.originalUrl)).arrayBuffer());
     expect(stored.equals(bytes)).toBe(true);
@@ -74,7 +69,7 @@ describe('the S3 server stopped and restarted', () => {
     const submitted = await alice.api.post('/api/task/editing', { xtl_task: xtl(`<group output="out.mp4"><track>${clip(ready.id, '00:00:00:00', '00:00:02:00')}</track></group>`) });
     // Submission needs no stored byte: the task is queued, or refused with 503 if a check reached the store.
     expect([200, 503]).toContain(submitted.status);
-    await sleep(3000);
+    await holdFor(3000); // the outage lasts while the render is tried
     await s3.resume();
     if (submitted.status !== 200) return;
     const done = await followEditing(alice.api, submitted.body.taskId, { timeoutMs: 90_000, intervalMs: 300 });

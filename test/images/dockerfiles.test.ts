@@ -41,6 +41,9 @@ function builtPaths(stage: Stage): string[] {
   if (tsc) for (const project of tsc[1] ? [tsc[1]] : ['control-plane', 'render-node']) made.push(`/app/${project}/dist`);
   // The console's Vite build writes console/dist.
   if (/npm run build -w @cutroom\/console/.test(runs)) made.push('/app/console/dist');
+  // The control plane's ffmpeg, configured by its script to install under the prefix named.
+  const ffmpeg = /configure-thumbnail-ffmpeg\.sh (\S+) && make .*&& make install/.exec(runs);
+  if (ffmpeg) made.push(ffmpeg[1]!);
   return made;
 }
 
@@ -124,6 +127,57 @@ describe.each(Object.entries(images))('the %s image', (name, dockerfile) => {
       // The operator starts render-node Jobs with the image's program.
       expect(RENDER_NODE_COMMAND).toEqual(entry);
     }
+  });
+});
+
+describe('the control-plane image', () => {
+  const dockerfile = images['control-plane'];
+  const runs = (stage: Stage) => stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
+  const script = fs.readFileSync('control-plane/ffmpeg/configure-thumbnail-ffmpeg.sh', 'utf8');
+  const enabled = (kind: string) => new Set(script.match(new RegExp(`--enable-${kind}=(\\S+)`))?.[1]!.split(','));
+
+  it("carries no Debian ffmpeg, only its own static ffmpeg on PATH", () => {
+    const last = finalStage(dockerfile);
+    expect(runs(last)).not.toMatch(/apt-get install[^&]*\bffmpeg\b/);
+    const copied = copies(last).find((c) => c.sources.some((s) => s.endsWith('/bin/ffmpeg')))!;
+    expect(copied.from).toBe('ffmpeg');
+    expect(copied.destination).toBe('/usr/local/bin/ffmpeg');
+    const build = stageNamed(dockerfile, 'ffmpeg');
+    expect(runs(build)).toMatch(/apt-get source ffmpeg/);
+    expect(runs(build)).toMatch(/configure-thumbnail-ffmpeg\.sh \/opt\/ffmpeg && make/);
+    expect(script).toMatch(/--disable-everything/);
+    expect(script).toMatch(/--enable-static --disable-shared/);
+    // Every shared library it needs is in the base image or installed beside it.
+    expect(script).toMatch(/--disable-autodetect/);
+    for (const [option, runtime] of [['--enable-libdav1d', 'libdav1d6'], ['--enable-gnutls', undefined]] as const) {
+      expect(script).toContain(option);
+      if (runtime) expect(runs(last)).toContain(runtime);
+    }
+  });
+
+  it('has what the thumbnail code asks of ffmpeg', () => {
+    // The warm decoder: raw H.264 on a pipe, scaled, PNG out on a pipe.
+    const warm = fs.readFileSync('control-plane/src/services/frame-decoder-process.ts', 'utf8');
+    expect(warm).toMatch(/'-f', 'h264', '-i', 'pipe:0'/);
+    expect(warm).toMatch(/'-c:v', 'png', '-f', 'image2pipe'/);
+    expect(enabled('demuxer').has('h264') && enabled('parser').has('h264') && enabled('decoder').has('h264')).toBe(true);
+    expect(enabled('protocol').has('pipe')).toBe(true);
+    expect(enabled('muxer').has('image2pipe') && enabled('encoder').has('png') && enabled('filter').has('scale')).toBe(true);
+    // One run per frame for media without a scrub copy: a file or a signed URL, written as a PNG file.
+    const thumbnails = fs.readFileSync('control-plane/src/services/thumbnails.ts', 'utf8');
+    expect(thumbnails).toMatch(/'-c:v', 'png', '-f', 'image2'/);
+    expect(enabled('muxer').has('image2')).toBe(true);
+    for (const protocol of ['file', 'http', 'https']) expect(enabled('protocol').has(protocol), protocol).toBe(true);
+    // The originals that play in browsers (the others have an H.264 proxy): MP4/MOV with H.264, WebM with VP8, VP9, AV1.
+    const classify = fs.readFileSync('render-node/src/ingest/classify.ts', 'utf8');
+    expect(classify).toMatch(/browserVideoInMp4 = new Set\(\['h264'\]\)/);
+    expect(classify).toMatch(/browserVideoInWebm = new Set\(\['vp8', 'vp9', 'av1'\]\)/);
+    for (const demuxer of ['mov', 'matroska']) expect(enabled('demuxer').has(demuxer), demuxer).toBe(true);
+    for (const decoder of ['h264', 'vp8', 'vp9', 'libdav1d', 'hevc']) expect(enabled('decoder').has(decoder), decoder).toBe(true);
+  });
+
+  it('leaves the render node its full ffmpeg (it encodes)', () => {
+    expect(images['render-node'].stages.map(runs).join('\n')).toMatch(/apt-get install[^&]*\bffmpeg\b/);
   });
 });
 

@@ -6,6 +6,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { lintChart, lintTemplate } from './chart/template-lint.js';
 import { renderChart, renderChartText, type RenderedObject } from './chart/render-chart.js';
 import { validateObject } from './chart/validate-objects.js';
+import { loadConfig } from '../../control-plane/src/config.js';
 import { asSubchart, bundled, gpuPool, longReleaseName, production } from './chart/value-sets.js';
 
 /**
@@ -286,6 +287,17 @@ describe('the Helm chart', () => {
     expect(withLibrary({ enabled: true, existingClaim: 'audio-library', subPath: '../etc' })).toBe(false);
     expect(withLibrary({ enabled: true, existingClaim: 'audio-library', listFile: '../audioLib.json' })).toBe(false);
     expect(withLibrary({ enabled: true, existingClaim: 'audio-library', subPath: 'library/v1.2' })).toBe(true);
+  });
+
+  it('passes the project-import limits to the control plane in the form its config reads', () => {
+    const limits = { maxBytes: '5gb', maxEntries: 200, maxRatio: 50, timeoutSeconds: 600 };
+    const config = configOf(renderChart({ values: [{ projectImport: limits }] }));
+    const imports = loadConfig({ ...config, DATABASE_URL: 'postgres://db/cutroom', SIGNING_SECRET: 'a-configured-signing-secret-of-length' }, '/tmp', {}).projectImports;
+    expect(imports).toEqual({ maxBytes: 5 * 2 ** 30, maxEntries: 200, maxRatio: 50, timeoutS: 600 });
+    const withLimits = (changed: Record<string, unknown>) => validateValues({ ...structuredClone(values), projectImport: { ...values.projectImport, ...changed } });
+    expect(withLimits({ maxBytes: '20GiB' })).toBe(true);
+    expect(withLimits({ maxBytes: 'lots' })).toBe(false);
+    expect(withLimits({ maxRatio: 1 })).toBe(false);
   });
 
   it('sets only variables the Cutroom config reads and the README documents', () => {

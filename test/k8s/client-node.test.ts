@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import path from 'node:path';
 import {
   ApiException,
@@ -14,7 +14,6 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { startStandInCluster, type StandInCluster } from './stand-in/cluster.js';
-import { eventually } from './eventually.js';
 
 /**
  * The real @kubernetes/client-node against the stand-in API server: what Cutroom's dispatcher
@@ -61,7 +60,7 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
     const duplicate = statusOf(await create(renderTask('crud-1')).catch((e) => e));
     expect(duplicate).toMatchObject({ code: 409, reason: 'AlreadyExists', kind: 'Status' });
 
-    const invalid = statusOf(await create(renderTask('crud-2', { attempt: 0, kind: 'thumbnails' })).catch((e) => e));
+    const invalid = statusOf(await create(renderTask('crud-2', { attempt: 0, kind: 'ingest' })).catch((e) => e));
     expect(invalid).toMatchObject({ code: 422, reason: 'Invalid' });
     expect(invalid.details!.causes!.map((c) => c.field).sort()).toEqual(['spec.attempt', 'spec.kind']);
     const badName = statusOf(await create(renderTask('Not_A_Name')).catch((e) => e));
@@ -171,7 +170,7 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
     expect(Buffer.from(secret.data!.token!, 'base64').toString()).toBe('s3cret');
     expect(secret.stringData).toBeUndefined();
     await objects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'gc-owner' });
-    await eventually(async () => expect(statusOf(await core.readNamespacedSecret({ namespace, name: 'gc-owner' }).catch((e) => e)).code).toBe(404));
+    await vi.waitFor(async () => expect(statusOf(await core.readNamespacedSecret({ namespace, name: 'gc-owner' }).catch((e) => e)).code).toBe(404), { timeout: 20_000, interval: 25 });
 
     // Foreground: the owner waits, marked, until its blocking dependents are gone.
     const fg = await create(renderTask('gc-fg'));
@@ -180,20 +179,20 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
       body: { metadata: { name: 'gc-fg-dep', finalizers: ['example.com/slow'], ownerReferences: [{ ...ownerRef, name: 'gc-fg', uid: fg.metadata.uid, blockOwnerDeletion: true }] } },
     });
     await objects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'gc-fg', propagationPolicy: 'Foreground' });
-    const waiting = await eventually(async () => {
+    const waiting = await vi.waitFor(async () => {
       const dep = await core.readNamespacedSecret({ namespace, name: 'gc-fg-dep' });
       expect(dep.metadata!.deletionTimestamp).toBeTruthy();
       return get('gc-fg');
-    });
+    }, { timeout: 20_000, interval: 25 });
     expect(waiting.metadata.finalizers).toEqual(['foregroundDeletion']);
     await core.patchNamespacedSecret({ namespace, name: 'gc-fg-dep', body: [{ op: 'remove', path: '/metadata/finalizers' }] });
-    await eventually(async () => expect(statusOf(await get('gc-fg').catch((e) => e)).code).toBe(404));
+    await vi.waitFor(async () => expect(statusOf(await get('gc-fg').catch((e) => e)).code).toBe(404), { timeout: 20_000, interval: 25 });
 
     // Orphan: the dependents stay and lose their reference.
     const orphaning = await create(renderTask('gc-orphan'));
     await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'gc-orphan-dep', ownerReferences: [{ ...ownerRef, name: 'gc-orphan', uid: orphaning.metadata.uid }] } } });
     await objects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'gc-orphan', propagationPolicy: 'Orphan' });
-    await eventually(async () => expect(statusOf(await get('gc-orphan').catch((e) => e)).code).toBe(404));
+    await vi.waitFor(async () => expect(statusOf(await get('gc-orphan').catch((e) => e)).code).toBe(404), { timeout: 20_000, interval: 25 });
     expect((await core.readNamespacedSecret({ namespace, name: 'gc-orphan-dep' })).metadata!.ownerReferences).toBeUndefined();
   });
 
@@ -209,7 +208,7 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
       () => {},
     );
     await objects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'watch-1' });
-    await eventually(() => expect(seen).toEqual([['ADDED', 'watch-1'], ['DELETED', 'watch-1']]));
+    await vi.waitFor(() => expect(seen).toEqual([['ADDED', 'watch-1'], ['DELETED', 'watch-1']]), { timeout: 20_000, interval: 25 });
     request.abort();
 
     // Bookmarks, for the watches that ask for them, carry the current resourceVersion.
@@ -222,7 +221,7 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
       },
       () => {},
     );
-    await eventually(() => expect(bookmarks.length).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(bookmarks.length).toBeGreaterThan(0), { timeout: 20_000, interval: 25 });
     expect(Number(bookmarks[0])).toBeGreaterThanOrEqual(Number(before.metadata.resourceVersion));
     withBookmarks.abort();
 
@@ -237,7 +236,7 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
       },
       () => (ended = true),
     );
-    await eventually(() => expect(ended).toBe(true));
+    await vi.waitFor(() => expect(ended).toBe(true), { timeout: 20_000, interval: 25 });
     expect(errors).toMatchObject([{ code: 410, reason: 'Expired' }]);
   });
 
@@ -251,10 +250,10 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
     informer.on('delete', (o) => events.push(`delete ${o.metadata!.name}`));
     await create({ ...renderTask('inf-1'), metadata: { name: 'inf-1', labels: { team: 'informer' } } });
     await informer.start();
-    await eventually(() => expect(events).toEqual(['add inf-1']));
+    await vi.waitFor(() => expect(events).toEqual(['add inf-1']), { timeout: 20_000, interval: 25 });
 
     await create({ ...renderTask('inf-2'), metadata: { name: 'inf-2', labels: { team: 'informer' } } });
-    await eventually(() => expect(events).toContain('add inf-2'));
+    await vi.waitFor(() => expect(events).toContain('add inf-2'), { timeout: 20_000, interval: 25 });
 
     // The watch drops while changes happen and history is compacted: the informer's next watch
     // gets 410 Gone, and it re-lists, seeing the addition and the deletion it missed.
@@ -262,12 +261,12 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
     cluster.registry.create(cluster.type('rendertasks'), namespace, { ...renderTask('inf-3'), metadata: { name: 'inf-3', labels: { team: 'informer' } } });
     cluster.registry.delete(cluster.type('rendertasks'), namespace, 'inf-1');
     cluster.store.compact();
-    await eventually(() => expect(events).toEqual(expect.arrayContaining(['add inf-3', 'delete inf-1'])));
+    await vi.waitFor(() => expect(events).toEqual(expect.arrayContaining(['add inf-3', 'delete inf-1'])), { timeout: 20_000, interval: 25 });
     expect(informer.list(namespace).map((o) => o.metadata!.name).sort()).toEqual(['inf-2', 'inf-3']);
 
     // Moving out of the label selector is a deletion for a selective watch.
     await objects.patchNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'inf-2', body: { metadata: { labels: { team: 'other' } } } }, mergePatch);
-    await eventually(() => expect(events).toContain('delete inf-2'));
+    await vi.waitFor(() => expect(events).toContain('delete inf-2'), { timeout: 20_000, interval: 25 });
     await informer.stop();
   });
 

@@ -20,7 +20,7 @@ describe('the CustomResourceDefinitions', () => {
 
   it('have structural schemas with the status subresource, printer columns and short names', () => {
     const crds = loadCrds([path.resolve('crds')]);
-    expect(crds.map((c) => c.spec.names.kind).sort()).toEqual(['ImportTask', 'RenderTask', 'ThumbnailTask']);
+    expect(crds.map((c) => c.spec.names.kind).sort()).toEqual(['ImportTask', 'RenderTask']);
     for (const crd of crds) {
       const version = crd.spec.versions[0];
       expect(structuralViolations(version.schema.openAPIV3Schema)).toEqual([]);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { resourceNameForTask, type TaskResource } from '../../control-plane/src/kubernetes/task-resource.js';
@@ -8,7 +8,6 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { MediaServer } from '../support/media-server.js';
 import { smallMp4 } from '../support/media.js';
 import { startStandInCluster, type StandInCluster } from './stand-in/cluster.js';
-import { eventually } from './eventually.js';
 import fs from 'node:fs/promises';
 import { signedInUser } from '../support/media-factory.js';
 import { upload } from '../support/uploader.js';
@@ -70,29 +69,29 @@ describe('Cutroom on Kubernetes, end to end on the stand-in', () => {
   const podsOf = async (taskId: string): Promise<V1Pod[]> =>
     (await kube.core.listNamespacedPod({ namespace, labelSelector: `cutroom.io/task-resource=${resourceNameForTask(taskId)}` })).items;
   const runningPod = (taskId: string) =>
-    eventually(async () => {
+    vi.waitFor(async () => {
       const pod = (await podsOf(taskId)).find((p) => p.status?.phase === 'Running');
       expect(pod).toBeDefined();
       return pod!;
-    }, { timeoutMs: 30_000 });
+    }, { timeout: 30_000, interval: 25 });
 
   it('runs a media info task posted to the API as a Job, and records it Succeeded', async () => {
     const created = await server.api(apiKey).post('/api/task/mediainfo', { originalUrl: `${media.url}/file/clip.mp4` });
     expect(created.status).toBe(200);
     const id = created.body.id as string;
 
-    const done = await eventually(async () => {
+    const done = await vi.waitFor(async () => {
       const res = await server.api(apiKey).get(`/api/task/mediainfo/${id}`);
       expect(res.status).toBe(200);
       return res;
-    }, { timeoutMs: 60_000, intervalMs: 200 });
+    }, { timeout: 60_000, interval: 200 });
     expect(done.body.info).toMatchObject({ name: 'clip.mp4', mediaType: 'video', width: 320, height: 240 });
 
-    const succeeded = await eventually(async () => {
+    const succeeded = await vi.waitFor(async () => {
       const r = await resource(id);
       expect(r.status?.phase).toBe('Succeeded');
       return r;
-    });
+    }, { timeout: 20_000, interval: 25 });
     expect(succeeded.kind).toBe('ImportTask');
     expect(succeeded.spec).toMatchObject({ taskId: id, kind: 'mediainfo', attempt: 1, internalUrl: server.url });
     expect(succeeded.status).toMatchObject({ progress: 100, node: 'cpu-1', attempts: [{ attempt: 1, phase: 'Succeeded' }] });
@@ -105,9 +104,9 @@ describe('Cutroom on Kubernetes, end to end on the stand-in', () => {
     const user = await signedInUser(server, 'editor');
     try {
       const { id: mediaId } = await upload(user.api, 'source.mp4', await fs.readFile(await smallMp4(3)));
-      await eventually(async () => expect((await user.api.get(`/api/mediafiles/${mediaId}`)).body).toMatchObject({ status: 'ready', progress: 100 }), {
-        timeoutMs: 60_000,
-        intervalMs: 200,
+      await vi.waitFor(async () => expect((await user.api.get(`/api/mediafiles/${mediaId}`)).body).toMatchObject({ status: 'ready', progress: 100 }), {
+        timeout: 60_000,
+        interval: 200,
       });
       const document = xtl(`<group output="cut.mp4"><track video="1" audio="1" accuracy="frame">${clip(mediaId, '00:00:00:40', '00:00:02:00')}</track></group>`);
       const posted = await user.api.post('/api/task/editing', { xtl_task: document });
@@ -120,11 +119,11 @@ describe('Cutroom on Kubernetes, end to end on the stand-in', () => {
       expect(output.frames).toBe(40); // 1.6 s at 25 fps
       expect(output.hasAudio).toBe(true);
 
-      const succeeded = await eventually(async () => {
+      const succeeded = await vi.waitFor(async () => {
         const r = await resource(taskId, 'rendertasks');
         expect(r.status?.phase).toBe('Succeeded');
         return r;
-      });
+      }, { timeout: 20_000, interval: 25 });
       expect(succeeded.kind).toBe('RenderTask');
       expect(succeeded.spec).toMatchObject({ taskId, kind: 'render', attempt: 1 });
       expect(succeeded.status).toMatchObject({ progress: 100, node: 'cpu-1' });
@@ -141,24 +140,24 @@ describe('Cutroom on Kubernetes, end to end on the stand-in', () => {
     const pod = await runningPod(queued.id);
     process.kill(cluster.kubelet!.pid(pod.metadata!.name!)!, 'SIGKILL');
 
-    const failed = await eventually(async () => {
+    const failed = await vi.waitFor(async () => {
       const r = await resource(queued.id);
       expect(r.status?.attempts?.[0]?.phase).toBe('Failed');
       return r;
-    });
+    }, { timeout: 20_000, interval: 25 });
     expect(failed.status!.attempts![0]).toMatchObject({ attempt: 1, reason: 'Error' });
-    const done = await eventually(async () => {
+    const done = await vi.waitFor(async () => {
       const t = await task(queued.id);
       expect(t.state).toBe('completed');
       return t;
-    }, { timeoutMs: 60_000, intervalMs: 200 });
+    }, { timeout: 60_000, interval: 200 });
     expect(done.attempts).toBe(2);
     expect(done.log.some((line) => /attempt 1 failed \(worker_lost: Error: the render node exited with code 137/.test(line))).toBe(true);
-    const retried = await eventually(async () => {
+    const retried = await vi.waitFor(async () => {
       const r = await resource(queued.id);
       expect(r.status?.phase).toBe('Succeeded');
       return r;
-    });
+    }, { timeout: 20_000, interval: 25 });
     expect(retried.status!.attempts!.map((a) => [a.attempt, a.phase])).toEqual([[1, 'Failed'], [2, 'Succeeded']]);
     expect(retried.spec.tokenSecretRef.name).toBe(`${retried.metadata.name}-a2-token`);
   });
@@ -170,7 +169,7 @@ describe('Cutroom on Kubernetes, end to end on the stand-in', () => {
     const pod = await runningPod(queued.id);
     const pid = cluster.kubelet!.pid(pod.metadata!.name!)!;
     await server.controlPlane.services.work.abort(queued.id, undefined);
-    await eventually(async () => expect(await resource(queued.id).catch((e: { code: number }) => e.code)).toBe(404), { timeoutMs: 30_000 });
+    await vi.waitFor(async () => expect(await resource(queued.id).catch((e: { code: number }) => e.code)).toBe(404), { timeout: 30_000, interval: 25 });
     expect(await podsOf(queued.id)).toEqual([]);
     expect(() => process.kill(pid, 0)).toThrow();
     expect((await task(queued.id)).state).toBe('aborted');

@@ -55,12 +55,11 @@ describe.skipIf(!kubectlPath)('kubectl against the stand-in API server', () => {
     expect(resources.slice(1).map((r) => [r[0], r[1]])).toEqual([
       ['importtasks', 'imt,imtask'],
       ['rendertasks', 'rt,rtask'],
-      ['thumbnailtasks', 'tht,thtask'],
     ]);
   });
 
   it('reports a missing resource as kubectl does for a real cluster', async () => {
-    const failure = await kubectl('get', 'tht', 'nope').catch((error: { stderr: string }) => error.stderr);
-    expect(failure).toContain('thumbnailtasks.cutroom.io "nope" not found');
+    const failure = await kubectl('get', 'imt', 'nope').catch((error: { stderr: string }) => error.stderr);
+    expect(failure).toContain('importtasks.cutroom.io "nope" not found');
   });
 });

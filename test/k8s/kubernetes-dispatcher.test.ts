@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resourceNameForTask, type TaskResource } from '../../control-plane/src/kubernetes/task-resource.js';
 import { KubernetesDispatcher } from '../../control-plane/src/work/kubernetes-dispatcher.js';
 import type { WorkerLaunch } from '../../control-plane/src/work/dispatcher.js';
-import { eventually } from './eventually.js';
 import { logger, startHarness, type Harness } from './operator-harness.js';
 
 /**
@@ -45,17 +44,17 @@ describe('the kubernetes dispatcher', () => {
   const read = async (taskId: string, plural = 'rendertasks') =>
     (await harness.clients('test').customObjects.getNamespacedCustomObject({ group, version, namespace, plural, name: resourceNameForTask(taskId) })) as TaskResource;
   const phaseOf = (taskId: string, phase: string, plural?: string) =>
-    eventually(async () => {
+    vi.waitFor(async () => {
       const resource = await read(taskId, plural);
       expect(resource.status?.phase).toBe(phase);
       return resource;
-    });
+    }, { timeout: 20_000, interval: 25 });
   const helloOf = (taskId: string, attempt = 1) =>
-    eventually(() => {
+    vi.waitFor(() => {
       const hello = harness.controlPlane.hellos.find((h) => h.taskId === taskId && h.attempt === attempt);
       expect(hello).toBeDefined();
       return hello!;
-    });
+    }, { timeout: 20_000, interval: 25 });
 
   it('makes a resource named after the task, with the token only in a Secret the resource owns', async () => {
     harness.controlPlane.plan('Disp_Task-1', { action: 'exit', code: 0 });
@@ -92,15 +91,15 @@ describe('the kubernetes dispatcher', () => {
   });
 
   it('counts unfinished resources against its capacity', async () => {
-    await eventually(() => expect(dispatcher.capacity()).toBe(3));
+    await vi.waitFor(() => expect(dispatcher.capacity()).toBe(3), { timeout: 20_000, interval: 25 });
     harness.controlPlane.plan('cap-1', { action: 'run' });
     harness.controlPlane.plan('cap-2', { action: 'run' });
     await dispatcher.launch(launch('cap-1'));
-    await dispatcher.launch(launch('cap-2', { kind: 'thumbnails' }));
+    await dispatcher.launch(launch('cap-2', { kind: 'ingest' }));
     expect(dispatcher.capacity()).toBe(1);
     await dispatcher.stop('cap-1');
     await dispatcher.stop('cap-2');
-    await eventually(() => expect(dispatcher.capacity()).toBe(3));
+    await vi.waitFor(() => expect(dispatcher.capacity()).toBe(3), { timeout: 20_000, interval: 25 });
   });
 
   it('reports a killed render node as a lost worker once, and runs the next attempt with its new token', async () => {
@@ -109,7 +108,7 @@ describe('the kubernetes dispatcher', () => {
     const hello = await helloOf('disp-killed');
     await phaseOf('disp-killed', 'Running');
     process.kill(hello.pid, 'SIGKILL');
-    await eventually(() => expect(lost).toEqual([{ taskId: 'disp-killed', attempt: 1, reason: 'Error: the render node exited with code 137 on node cpu-1' }]));
+    await vi.waitFor(() => expect(lost).toEqual([{ taskId: 'disp-killed', attempt: 1, reason: 'Error: the render node exited with code 137 on node cpu-1' }]), { timeout: 20_000, interval: 25 });
 
     harness.controlPlane.plan('disp-killed', { action: 'exit', code: 0 });
     await dispatcher.launch(launch('disp-killed', { attempt: 2 }));
@@ -120,10 +119,10 @@ describe('the kubernetes dispatcher', () => {
     expect(lost).toHaveLength(1);
     // Both attempts' Secrets belong to the resource and go with it.
     await dispatcher.stop('disp-killed');
-    await eventually(async () => {
+    await vi.waitFor(async () => {
       const secrets = await harness.clients('test').core.listNamespacedSecret({ namespace });
       expect(secrets.items.map((s) => s.metadata!.name).filter((n) => n!.startsWith(done.metadata.name))).toEqual([]);
-    });
+    }, { timeout: 20_000, interval: 25 });
   });
 
   it('stops a task: the resource, Job and process go, and that is no lost worker', async () => {
@@ -132,7 +131,7 @@ describe('the kubernetes dispatcher', () => {
     const hello = await helloOf('disp-stop');
     await phaseOf('disp-stop', 'Running', 'importtasks');
     await dispatcher.stop('disp-stop');
-    await eventually(async () => expect(await read('disp-stop', 'importtasks').catch((e: { code: number }) => e.code)).toBe(404));
+    await vi.waitFor(async () => expect(await read('disp-stop', 'importtasks').catch((e: { code: number }) => e.code)).toBe(404), { timeout: 20_000, interval: 25 });
     expect(() => process.kill(hello.pid, 0)).toThrow();
     expect(harness.controlPlane.byes.map((b) => b.taskId)).toContain('disp-stop');
     await dispatcher.stop('disp-stop');
@@ -145,7 +144,7 @@ describe('the kubernetes dispatcher', () => {
     await dispatcher.launch(launch('disp-removed'));
     await phaseOf('disp-removed', 'Running');
     await harness.clients('admin').customObjects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: resourceNameForTask('disp-removed') });
-    await eventually(() => expect(lost).toContainEqual({ taskId: 'disp-removed', attempt: 1, reason: 'the task resource was deleted before the attempt finished' }));
+    await vi.waitFor(() => expect(lost).toContainEqual({ taskId: 'disp-removed', attempt: 1, reason: 'the task resource was deleted before the attempt finished' }), { timeout: 20_000, interval: 25 });
   });
 
   it('mirrors progress into the status', async () => {
@@ -165,7 +164,7 @@ describe('the kubernetes dispatcher', () => {
     await dispatcher.collectFinished(finishedAtMs + 59_000);
     expect((await read('disp-ttl')).metadata.deletionTimestamp).toBeUndefined();
     expect(await dispatcher.collectFinished(finishedAtMs + 61_000)).toBeGreaterThanOrEqual(1);
-    await eventually(async () => expect(await read('disp-ttl').catch((e: { code: number }) => e.code)).toBe(404));
+    await vi.waitFor(async () => expect(await read('disp-ttl').catch((e: { code: number }) => e.code)).toBe(404), { timeout: 20_000, interval: 25 });
     expect(lost.map((l) => l.taskId)).not.toContain('disp-ttl');
   });
 });

@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resourceNameForTask, type TaskResource } from '../../control-plane/src/kubernetes/task-resource.js';
 import { StatusError } from './stand-in/errors.js';
 import type { AuditRecord } from './stand-in/api-server.js';
-import { eventually, sleep } from './eventually.js';
 import { startHarness, type Harness } from './operator-harness.js';
 
 /** Two operator replicas on one Lease: one acts, the other waits, and they never both act. */
@@ -36,11 +35,11 @@ describe('operator leader election', () => {
     await clients.core.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData: { token: 't' } } });
   };
   const allSucceeded = (taskIds: string[]) =>
-    eventually(async () => {
+    vi.waitFor(async () => {
       const list = await harness.clients('test').customObjects.listNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks' });
       const phases = Object.fromEntries((list.items as TaskResource[]).map((r) => [r.spec.taskId, r.status?.phase]));
       for (const id of taskIds) expect(phases[id]).toBe('Succeeded');
-    });
+    }, { timeout: 20_000, interval: 25 });
   const holder = async () => (await harness.clients('test').coordination.readNamespacedLease({ namespace, name: 'cutroom-operator' })).spec?.holderIdentity;
   /** What an operator did to the cluster (its Lease aside). */
   const actions = (user: string): AuditRecord[] =>
@@ -49,7 +48,7 @@ describe('operator leader election', () => {
 
   it('lets only the Lease holder create Jobs, and hands over when the leader stops', async () => {
     const a = harness.startOperator('operator-a');
-    await eventually(async () => expect(await holder()).toBe('operator-a'));
+    await vi.waitFor(async () => expect(await holder()).toBe('operator-a'), { timeout: 20_000, interval: 25 });
     const b = harness.startOperator('operator-b');
     const first = ['le-1', 'le-2', 'le-3', 'le-4'];
     for (const id of first) await submit(id);
@@ -66,7 +65,7 @@ describe('operator leader election', () => {
 
     // A graceful stop hands the Lease back: the standby takes over without waiting it out.
     await a.stop();
-    await eventually(async () => expect(await holder()).toBe('operator-b'));
+    await vi.waitFor(async () => expect(await holder()).toBe('operator-b'), { timeout: 20_000, interval: 25 });
     await submit('le-5');
     await allSucceeded(['le-5']);
     expect(jobCreates().map((r) => r.user)).toEqual([...first.map(() => 'operator-a'), 'operator-b']);
@@ -74,7 +73,7 @@ describe('operator leader election', () => {
 
   it('never lets two operators act at once when the leader cannot renew its Lease', async () => {
     const a = harness.startOperator('operator-a');
-    await eventually(async () => expect(await holder()).toBe('operator-a'));
+    await vi.waitFor(async () => expect(await holder()).toBe('operator-a'), { timeout: 20_000, interval: 25 });
     const b = harness.startOperator('operator-b');
     await submit('split-0');
     await allSucceeded(['split-0']);
@@ -82,12 +81,17 @@ describe('operator leader election', () => {
     // operator-a loses the Lease's API (as when partitioned from it) but could still act.
     harness.cluster.api.faults.push((r) => (r.user === 'operator-a' && r.resource === 'leases' ? new StatusError(503, 'ServiceUnavailable', 'lease unreachable') : undefined));
     const submitted: string[] = [];
-    for (let i = 1; !b.isLeader || i <= 5; i++) {
-      submitted.push(`split-${i}`);
-      await submit(`split-${i}`);
-      await sleep(100);
-      if (i > 100) throw new Error('operator-b never became leader');
-    }
+    // Work keeps coming while operator-b takes over: at least five tasks, until it leads.
+    await vi.waitFor(
+      async () => {
+        const name = `split-${submitted.length + 1}`;
+        submitted.push(name);
+        await submit(name);
+        expect(submitted.length).toBeGreaterThanOrEqual(5);
+        expect(b.isLeader, 'operator-b leads').toBe(true);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
     await allSucceeded(submitted);
     expect(a.isLeader).toBe(false);
 

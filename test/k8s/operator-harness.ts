@@ -96,7 +96,7 @@ async function startFakeControlPlane(): Promise<FakeControlPlane & { close(): Pr
   const hellos: Hello[] = [];
   const byes: Array<{ taskId: string; attempt: number }> = [];
   const plans = new Map<string, object>();
-  const server = http.createServer(async (req, res) => {
+  const answer = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}');
@@ -105,7 +105,8 @@ async function startFakeControlPlane(): Promise<FakeControlPlane & { close(): Pr
     if (req.url === '/bye') byes.push(body);
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(plans.get(body.taskId) ?? { action: 'exit', code: 0 }));
-  });
+  };
+  const server = http.createServer((req, res) => void answer(req, res).catch(() => res.destroy()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

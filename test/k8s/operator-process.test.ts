@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { resourceNameForTask, type TaskResource } from '../../control-plane/src/kubernetes/task-resource.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { eventually } from './eventually.js';
 import { startHarness, type Harness } from './operator-harness.js';
 
 /**
@@ -35,10 +34,10 @@ describe('the operator process', () => {
     await harness.clients('test').core.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData: { token: 't' } } });
   };
   const succeeded = (taskId: string) =>
-    eventually(async () => {
+    vi.waitFor(async () => {
       const resource = (await harness.clients('test').customObjects.getNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: resourceNameForTask(taskId) })) as TaskResource;
       expect(resource.status?.phase).toBe('Succeeded');
-    });
+    }, { timeout: 20_000, interval: 25 });
   const leaseHolder = async (name: string) => (await harness.clients('test').coordination.readNamespacedLease({ namespace, name })).spec?.holderIdentity;
 
   it('runs as `cutroom operator` without a database, serves probes and metrics, and hands its Lease back on SIGTERM', async () => {

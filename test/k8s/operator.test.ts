@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { V1Job } from '@kubernetes/client-node';
 import { MERGE_PATCH, type KubeClients } from '../../control-plane/src/kubernetes/kube-client.js';
 import { resourceNameForTask, type TaskResource } from '../../control-plane/src/kubernetes/task-resource.js';
-import { eventually } from './eventually.js';
 import { startHarness, type Harness } from './operator-harness.js';
 
 /**
@@ -59,19 +58,19 @@ describe('the operator', () => {
   const read = async (taskId: string, plural = 'rendertasks') =>
     (await clients.customObjects.getNamespacedCustomObject({ group, version, namespace, plural, name: resourceNameForTask(taskId) })) as TaskResource;
   const phaseOf = (taskId: string, phase: string, plural?: string) =>
-    eventually(async () => {
+    vi.waitFor(async () => {
       const resource = await read(taskId, plural);
       expect(resource.status?.phase).toBe(phase);
       return resource;
-    });
+    }, { timeout: 20_000, interval: 25 });
   const jobsOf = async (taskId: string): Promise<V1Job[]> =>
     (await clients.batch.listNamespacedJob({ namespace, labelSelector: `cutroom.io/task-resource=${resourceNameForTask(taskId)}` })).items;
   const helloOf = (taskId: string, attempt = 1) =>
-    eventually(() => {
+    vi.waitFor(() => {
       const hello = harness.controlPlane.hellos.find((h) => h.taskId === taskId && h.attempt === attempt);
       expect(hello).toBeDefined();
       return hello!;
-    });
+    }, { timeout: 20_000, interval: 25 });
 
   it('turns a render task into a locked-down Job whose process gets the task environment and token, then Succeeded', async () => {
     harness.controlPlane.plan('render-ok', { action: 'exit', code: 0 });
@@ -130,10 +129,10 @@ describe('the operator', () => {
     expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
   });
 
-  it('runs thumbnail and import tasks from their own resource kinds', async () => {
-    await submit('thumbs-1', { plural: 'thumbnailtasks', kind: 'ThumbnailTask', taskKind: 'thumbnails' });
+  it('runs ingest and import tasks from their own resource kind', async () => {
+    await submit('ingest-1', { plural: 'importtasks', kind: 'ImportTask', taskKind: 'ingest' });
     await submit('import-1', { plural: 'importtasks', kind: 'ImportTask', taskKind: 'import_url' });
-    await phaseOf('thumbs-1', 'Succeeded', 'thumbnailtasks');
+    await phaseOf('ingest-1', 'Succeeded', 'importtasks');
     await phaseOf('import-1', 'Succeeded', 'importtasks');
   });
 
@@ -180,7 +179,7 @@ describe('the operator', () => {
       [2, 'Succeeded', `${created.metadata.name}-a2`],
     ]);
     expect(done.status!.observedGeneration).toBe(2);
-    await eventually(async () => expect((await jobsOf('render-retry')).map((j) => j.metadata!.name)).toEqual([`${created.metadata.name}-a2`]));
+    await vi.waitFor(async () => expect((await jobsOf('render-retry')).map((j) => j.metadata!.name)).toEqual([`${created.metadata.name}-a2`]), { timeout: 20_000, interval: 25 });
   });
 
   it('removes the Job and stops the process before a deleted resource goes, and its Secret with it', async () => {
@@ -189,15 +188,15 @@ describe('the operator', () => {
     const hello = await helloOf('render-deleted');
     await phaseOf('render-deleted', 'Running');
     await clients.customObjects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: created.metadata.name });
-    await eventually(async () => {
+    await vi.waitFor(async () => {
       const gone = await read('render-deleted').catch((e: { code: number }) => e.code);
       expect(gone).toBe(404);
-    });
+    }, { timeout: 20_000, interval: 25 });
     // The finalizer held the resource until the Job, and so the process, was gone.
     expect(harness.controlPlane.byes).toContainEqual(expect.objectContaining({ taskId: 'render-deleted', signal: 'SIGTERM' }));
     expect(() => process.kill(hello.pid, 0)).toThrow();
     expect(await jobsOf('render-deleted')).toEqual([]);
-    await eventually(async () => expect(await clients.core.readNamespacedSecret({ namespace, name: created.metadata.name }).catch((e: { code: number }) => e.code)).toBe(404));
+    await vi.waitFor(async () => expect(await clients.core.readNamespacedSecret({ namespace, name: created.metadata.name }).catch((e: { code: number }) => e.code)).toBe(404), { timeout: 20_000, interval: 25 });
   });
 
   it('records a Job deleted behind its back as a failed attempt instead of running it again', async () => {
@@ -223,14 +222,14 @@ describe('the operator', () => {
         body: { apiVersion: `${group}/${version}`, kind: 'RenderTask', metadata: { name }, spec: { taskId: 'render-pull', kind: 'render', attempt: 1, internalUrl: 'http://127.0.0.1:9', tokenSecretRef: { name, key: 'token' } } },
       })) as TaskResource;
       expect(resource.metadata.name).toBe(name);
-      const failed = await eventually(async () => {
+      const failed = await vi.waitFor(async () => {
         const r = (await c2.customObjects.getNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name })) as TaskResource;
         expect(r.status?.phase).toBe('Failed');
         return r;
-      });
+      }, { timeout: 20_000, interval: 25 });
       expect(failed.status).toMatchObject({ reason: 'ErrImagePull' });
       expect(failed.status!.message).toContain('the render node cannot start: ErrImagePull');
-      await eventually(async () => expect((await c2.batch.listNamespacedJob({ namespace })).items).toEqual([]));
+      await vi.waitFor(async () => expect((await c2.batch.listNamespacedJob({ namespace })).items).toEqual([]), { timeout: 20_000, interval: 25 });
     } finally {
       await harness2.close();
     }

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KubernetesDispatcher } from '../../control-plane/src/work/kubernetes-dispatcher.js';
 import type { WorkerLaunch } from '../../control-plane/src/work/dispatcher.js';
 import { resourceNameForTask, type TaskResource } from '../../control-plane/src/kubernetes/task-resource.js';
 import type { AuditRecord } from './stand-in/api-server.js';
 import { renderChart } from './chart/render-chart.js';
-import { eventually } from './eventually.js';
 import { logger, startHarness, type Harness } from './operator-harness.js';
 
 /**
@@ -29,7 +28,7 @@ const NEEDED_BEYOND_THE_STAND_IN: Record<string, string> = {
   'operator batch jobs get': 'cache lag after create',
 };
 
-const family = (resource: string) => resource.replace(/^(rendertasks|thumbnailtasks|importtasks)/, 'task');
+const family = (resource: string) => resource.replace(/^(rendertasks|importtasks)/, 'task');
 
 function allowed(rules: Rule[], record: AuditRecord): boolean {
   const resource = record.subresource ? `${record.resource}/${record.subresource}` : record.resource;
@@ -68,10 +67,10 @@ describe("the chart's RBAC against what the components call", () => {
       taskId, kind, attempt, token: `t-${attempt}`, internalUrl: harness.controlPlane.url, gpu: false, deadlineS: 60,
     });
     const phase = (taskId: string, plural: string, wanted: string) =>
-      eventually(async () => {
+      vi.waitFor(async () => {
         const r = (await harness.clients('test').customObjects.getNamespacedCustomObject({ group: 'cutroom.io', version: 'v1alpha1', namespace: 'default', plural, name: resourceNameForTask(taskId) })) as TaskResource;
         expect(r.status?.phase).toBe(wanted);
-      });
+      }, { timeout: 20_000, interval: 25 });
 
     // A render that fails, is launched again as the same attempt, then as a new one.
     harness.controlPlane.plan('rbac-render', { action: 'exit', code: 1 });
@@ -88,7 +87,7 @@ describe("the chart's RBAC against what the components call", () => {
     await dispatcher.recordProgress('rbac-import', 50);
     await dispatcher.stop('rbac-import');
     // Finished resources are collected.
-    await eventually(async () => expect(await dispatcher.collectFinished(Date.now() + 120_000)).toBeGreaterThan(0));
+    await vi.waitFor(async () => expect(await dispatcher.collectFinished(Date.now() + 120_000)).toBeGreaterThan(0), { timeout: 20_000, interval: 25 });
 
     const audit = harness.cluster.api.audit.filter((r) => r.user === 'control-plane' || r.user === 'operator');
     const refused = audit.filter((r) => !allowed(roles[r.user]!, r)).map((r) => `${r.user} ${r.verb} ${r.group}/${r.resource}${r.subresource ? `/${r.subresource}` : ''}`);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { resourceNameForTask, type TaskResource } from '../../control-plane/src/kubernetes/task-resource.js';
@@ -9,7 +9,6 @@ import { smallMp4 } from '../support/media.js';
 import { signedInUser, storedMedia } from '../support/media-factory.js';
 import { clip, downloadUrl, followEditing, probeOutput, xtl } from '../support/editing.js';
 import { startStandInCluster, type StandInCluster } from './stand-in/cluster.js';
-import { eventually } from './eventually.js';
 
 /**
  * A segmented render with DISPATCHER=kubernetes on the cluster stand-in: every part is a
@@ -72,11 +71,14 @@ describe('segmented renders on Kubernetes (stand-in)', () => {
       expect(parts.length).toBe(3); // two windows of picture, and the sound
       const jobs = new Set<string>();
       for (const id of [...parts.map((p) => p.id), taskId]) {
-        const succeeded = await eventually(async () => {
-          const r = await resource(id);
-          expect(r.status?.phase).toBe('Succeeded');
-          return r;
-        });
+        const succeeded = await vi.waitFor(
+          async () => {
+            const r = await resource(id);
+            expect(r.status?.phase).toBe('Succeeded');
+            return r;
+          },
+          { timeout: 30_000, interval: 100 },
+        );
         expect(succeeded.spec).toMatchObject({ taskId: id, kind: 'render' });
         const listed = (await kube.batch.listNamespacedJob({ namespace, labelSelector: `cutroom.io/task-resource=${succeeded.metadata.name}` })).items;
         expect(listed).toHaveLength(1);

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BatchV1Api, CoreV1Api, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { startStandInCluster, type StandInCluster } from './stand-in/cluster.js';
-import { eventually } from './eventually.js';
 
 /**
  * The stand-in's Job controller and kubelet: Jobs become pods, pods become local processes
@@ -47,11 +46,11 @@ describe('the simulated Job controller and kubelet', () => {
   const condition = (j: V1Job) => j.status?.conditions?.find((c) => c.status === 'True')?.type;
   const podsOf = async (name: string) => (await core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` })).items;
   const finished = (name: string) =>
-    eventually(async () => {
+    vi.waitFor(async () => {
       const current = await batch.readNamespacedJob({ namespace, name });
       expect(condition(current)).toMatch(/Complete|Failed/);
       return current;
-    });
+    }, { timeout: 20_000, interval: 25 });
 
   it('runs the container command with its environment, then reports the Job complete', async () => {
     await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'env-secret' }, stringData: { token: 'tok-123' } } });
@@ -96,17 +95,17 @@ describe('the simulated Job controller and kubelet', () => {
     await batch.createNamespacedJob({ namespace, body: job('deadline-job', 'setInterval(() => {}, 1000)', { activeDeadlineSeconds: 1 }) });
     const done = await finished('deadline-job');
     expect(done.status!.conditions!.find((c) => c.type === 'Failed')!.reason).toBe('DeadlineExceeded');
-    await eventually(async () => expect(await podsOf('deadline-job')).toEqual([]));
+    await vi.waitFor(async () => expect(await podsOf('deadline-job')).toEqual([]), { timeout: 20_000, interval: 25 });
     expect(cluster.kubelet!.runningPods().filter((p) => p.startsWith('deadline-job'))).toEqual([]);
   });
 
   it('fails the pod and the Job when the process is killed', async () => {
     await batch.createNamespacedJob({ namespace, body: job('killed-job', 'setInterval(() => {}, 1000)') });
-    const pod = await eventually(async () => {
+    const pod = await vi.waitFor(async () => {
       const [p] = await podsOf('killed-job');
       expect(p?.status?.phase).toBe('Running');
       return p!;
-    });
+    }, { timeout: 20_000, interval: 25 });
     process.kill(cluster.kubelet!.pid(pod.metadata!.name!)!, 'SIGKILL');
     const done = await finished('killed-job');
     expect(condition(done)).toBe('Failed');
@@ -117,11 +116,11 @@ describe('the simulated Job controller and kubelet', () => {
 
   it('reports OOM kills as OOMKilled', async () => {
     await batch.createNamespacedJob({ namespace, body: job('oom-job', 'setInterval(() => {}, 1000)') });
-    const pod = await eventually(async () => {
+    const pod = await vi.waitFor(async () => {
       const [p] = await podsOf('oom-job');
       expect(p?.status?.phase).toBe('Running');
       return p!;
-    });
+    }, { timeout: 20_000, interval: 25 });
     expect(cluster.kubelet!.oomKill(pod.metadata!.name!)).toBe(true);
     await finished('oom-job');
     const [after] = await podsOf('oom-job');
@@ -133,21 +132,21 @@ describe('the simulated Job controller and kubelet', () => {
       namespace,
       body: job('late-secret-job', 'console.log(process.env.T)', {}, {}, [{ name: 'T', valueFrom: { secretKeyRef: { name: 'late', key: 't' } } }]),
     });
-    await eventually(async () => {
+    await vi.waitFor(async () => {
       const [p] = await podsOf('late-secret-job');
       expect(p!.status!.containerStatuses![0]!.state!.waiting).toMatchObject({ reason: 'CreateContainerConfigError', message: 'secret "late" not found' });
-    });
+    }, { timeout: 20_000, interval: 25 });
     await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'late' }, stringData: { t: 'now' } } });
     expect(condition(await finished('late-secret-job'))).toBe('Complete');
   });
 
   it('schedules GPU pods only on a tainted GPU node they tolerate', async () => {
-    const gpuContainer = (name: string) => [{ name: 'main', image: 'stand-in', command: ['node', '-e', ''], resources: { limits: { 'nvidia.com/gpu': '1' } } }];
+    const gpuContainer = (_name: string) => [{ name: 'main', image: 'stand-in', command: ['node', '-e', ''], resources: { limits: { 'nvidia.com/gpu': '1' } } }];
     await batch.createNamespacedJob({ namespace, body: job('gpu-intolerant', '', {}, { containers: gpuContainer('a') }) });
-    await eventually(async () => {
+    await vi.waitFor(async () => {
       const [p] = await podsOf('gpu-intolerant');
       expect(p!.status!.conditions!.find((c) => c.type === 'PodScheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable' });
-    });
+    }, { timeout: 20_000, interval: 25 });
     await batch.createNamespacedJob({
       namespace,
       body: job('gpu-job', '', {}, {
@@ -166,38 +165,38 @@ describe('the simulated Job controller and kubelet', () => {
       namespace,
       body: job('fg-job', 'process.on("SIGTERM", () => { console.log("term"); process.exit(0) }); console.log("ready"); setInterval(() => {}, 1000)'),
     });
-    const pod = await eventually(async () => {
+    const pod = await vi.waitFor(async () => {
       const [p] = await podsOf('fg-job');
       // Running, and far enough to have its SIGTERM handler.
       expect(cluster.kubelet!.podLogs(p!.metadata!.name!)).toBe('ready\n');
       return p!;
-    });
+    }, { timeout: 20_000, interval: 25 });
     await batch.deleteNamespacedJob({ namespace, name: 'fg-job', propagationPolicy: 'Foreground' });
     const terminating = await batch.readNamespacedJob({ namespace, name: 'fg-job' });
     expect(terminating.metadata!.finalizers).toContain('foregroundDeletion');
-    await eventually(async () => expect((await batch.listNamespacedJob({ namespace })).items.map((j) => j.metadata!.name)).not.toContain('fg-job'));
+    await vi.waitFor(async () => expect((await batch.listNamespacedJob({ namespace })).items.map((j) => j.metadata!.name)).not.toContain('fg-job'), { timeout: 20_000, interval: 25 });
     expect(await podsOf('fg-job')).toEqual([]);
     expect(cluster.kubelet!.podLogs(pod.metadata!.name!)).toBe('ready\nterm\n');
 
     await batch.createNamespacedJob({ namespace, body: job('orphan-job', 'setInterval(() => {}, 1000)') });
-    const orphan = await eventually(async () => {
+    const orphan = await vi.waitFor(async () => {
       const [p] = await podsOf('orphan-job');
       expect(p?.status?.phase).toBe('Running');
       return p!;
-    });
+    }, { timeout: 20_000, interval: 25 });
     await batch.deleteNamespacedJob({ namespace, name: 'orphan-job' });
-    await eventually(async () => expect((await core.readNamespacedPod({ namespace, name: orphan.metadata!.name! })).metadata!.ownerReferences).toBeUndefined());
+    await vi.waitFor(async () => expect((await core.readNamespacedPod({ namespace, name: orphan.metadata!.name! })).metadata!.ownerReferences).toBeUndefined(), { timeout: 20_000, interval: 25 });
     expect((await core.readNamespacedPod({ namespace, name: orphan.metadata!.name! })).status!.phase).toBe('Running');
     await core.deleteNamespacedPod({ namespace, name: orphan.metadata!.name!, gracePeriodSeconds: 1 });
-    await eventually(async () => expect(cluster.kubelet!.runningPods()).not.toContain(orphan.metadata!.name));
+    await vi.waitFor(async () => expect(cluster.kubelet!.runningPods()).not.toContain(orphan.metadata!.name), { timeout: 20_000, interval: 25 });
   });
 
   it('deletes finished Jobs and their pods after ttlSecondsAfterFinished', async () => {
     await batch.createNamespacedJob({ namespace, body: job('ttl-job', '', { ttlSecondsAfterFinished: 0 }) });
-    await eventually(async () => {
+    await vi.waitFor(async () => {
       expect((await batch.listNamespacedJob({ namespace })).items.map((j) => j.metadata!.name)).not.toContain('ttl-job');
       expect(await podsOf('ttl-job')).toEqual([]);
-    });
+    }, { timeout: 20_000, interval: 25 });
   });
 
   it('does not change a Job template after creation', async () => {
@@ -209,6 +208,6 @@ describe('the simulated Job controller and kubelet', () => {
       .catch((e) => e);
     expect(changed.code).toBe(422);
     await batch.deleteNamespacedJob({ namespace, name: 'immutable-job', propagationPolicy: 'Background' });
-    await eventually(async () => expect((await podsOf('immutable-job')) as V1Pod[]).toEqual([]));
+    await vi.waitFor(async () => expect((await podsOf('immutable-job')) as V1Pod[]).toEqual([]), { timeout: 20_000, interval: 25 });
   });
 });

@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 import { ApiClient } from './api-client.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
@@ -61,7 +62,7 @@ export async function startControlPlaneProcess(
 
   const start = async (extraEnv: Record<string, string> = {}) => {
     currentEnv = { ...currentEnv, ...extraEnv };
-    child = spawn(process.execPath, [main], {
+    const started = spawn(process.execPath, [main], {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? '/tmp',
@@ -75,20 +76,22 @@ export async function startControlPlaneProcess(
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    child = started;
     const collect = (chunk: Buffer) => {
       log += chunk.toString();
       if (log.length > 4_000_000) log = log.slice(-2_000_000);
     };
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the control plane exited (${child.exitCode}) before it was ready:\n${log.slice(-3000)}`);
-      const ready = await fetch(`${url}/readyz`).catch(() => undefined);
-      if (ready?.ok) return;
-      if (Date.now() > deadline) throw new Error(`the control plane was not ready within a minute:\n${log.slice(-3000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await vi.waitFor(
+      async () => {
+        if (started.exitCode !== null) return; // reported below, at once
+        const ready = await fetch(`${url}/readyz`).catch(() => undefined);
+        if (!ready?.ok) throw new Error(`the control plane was not ready within a minute:\n${log.slice(-3000)}`);
+      },
+      { timeout: 60_000, interval: 50 },
+    );
+    if (started.exitCode !== null) throw new Error(`the control plane exited (${started.exitCode}) before it was ready:\n${log.slice(-3000)}`);
   };
 
   const children = async () => {

@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 
@@ -37,11 +38,15 @@ export async function createTestDatabase(driver: TestDriver): Promise<TestDataba
       try {
         // pg's pool.end() resolves once its clients are told to end, not once they are gone; a
         // forced drop racing their goodbye kills them with an error in this process. Wait first.
-        for (let i = 0; i < 40; i++) {
-          const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
-          if (rows[0].n === 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        await vi
+          .waitFor(
+            async () => {
+              const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+              if (rows[0].n !== 0) throw new Error(`${rows[0].n} connections left`);
+            },
+            { timeout: 2000, interval: 25 },
+          )
+          .catch(() => {}); // dropped with force all the same
         await client.query(`drop database if exists ${name} with (force)`);
       } finally {
         await client.end();

@@ -20,8 +20,9 @@ export class DeveloperServer {
   /** Behaviour per incoming callback, consumed in order; `then` applies after the list runs out. */
   script: CallbackBehaviour[] = [];
   then: CallbackBehaviour = 'ok';
-  readonly routes = new Map<string, http.RequestListener>();
-  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+  /** Handlers by path prefix; an async one's failure fails the request it answers. */
+  readonly routes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => unknown>();
+  private readonly server = http.createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
   private readonly hanging = new Set<http.ServerResponse>();
   url = '';
 
@@ -49,7 +50,10 @@ export class DeveloperServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', this.url).pathname;
     const route = [...this.routes.entries()].find(([prefix]) => path.startsWith(prefix));
-    if (route) return void route[1](req, res);
+    if (route) {
+      await route[1](req, res);
+      return;
+    }
     if (path === '/callbacks/loop') {
       res.writeHead(302, { location: '/callbacks/loop' }).end();
       return;

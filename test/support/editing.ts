@@ -3,10 +3,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { vi } from 'vitest';
 import type { ApiClient } from './api-client.js';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Helpers for editing-task tests: follow a task through the API, and look at what it made. */
 
@@ -31,20 +31,22 @@ export async function followEditing(
   taskId: string,
   options: { timeoutMs?: number; until?: (s: EditingStatus) => boolean; intervalMs?: number } = {},
 ): Promise<Followed> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   const statuses: string[] = [];
   const progressSeen: number[] = [];
   const done = options.until ?? ((s: EditingStatus) => ['completed', 'error', 'aborted'].includes(s.status));
-  for (;;) {
-    const res = await api.get(`/api/task/editing?id=${taskId}`);
-    if (res.status !== 200) throw new Error(`GET /api/task/editing: ${res.status} ${res.text}`);
-    const status = res.body as EditingStatus;
-    if (statuses.at(-1) !== status.status) statuses.push(status.status);
-    progressSeen.push(status.progress);
-    if (done(status)) return { last: status, statuses, progressSeen };
-    if (Date.now() > deadline) throw new Error(`editing task ${taskId} still ${status.status} (${status.progress}%) after the timeout`);
-    await sleep(options.intervalMs ?? 50);
-  }
+  const last = await vi.waitFor(
+    async () => {
+      const res = await api.get(`/api/task/editing?id=${taskId}`);
+      if (res.status !== 200) throw new Error(`GET /api/task/editing: ${res.status} ${res.text}`);
+      const status = res.body as EditingStatus;
+      if (statuses.at(-1) !== status.status) statuses.push(status.status);
+      progressSeen.push(status.progress);
+      if (!done(status)) throw new Error(`editing task ${taskId} still ${status.status} (${status.progress}%) after the timeout`);
+      return status;
+    },
+    { timeout: options.timeoutMs ?? 60_000, interval: options.intervalMs ?? 50 },
+  );
+  return { last, statuses, progressSeen };
 }
 
 export interface ProbedOutput {

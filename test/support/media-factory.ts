@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import type { MediaRow } from '../../control-plane/src/db/media-repository.js';
 import type { MediaKind, MediaStatus, MediaType } from '../../control-plane/src/db/schema.js';
 import type { ApiClient } from './api-client.js';
@@ -88,11 +89,13 @@ export function patternBytes(length: number): Buffer {
 }
 
 /** Polls a media entry until ingest is done with it (ready at 100 %, or an error); answers the entry. */
-export async function settledMedia(user: TestUser, id: string, timeoutMs = 60_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const entry = (await user.api.get(`/api/mediafiles/${id}`)).body;
-    if ((entry.status === 'ready' && entry.progress === 100) || entry.error || Date.now() > deadline) return entry;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+export function settledMedia(user: TestUser, id: string, timeoutMs = 60_000): Promise<any> {
+  return vi.waitFor(
+    async () => {
+      const entry = (await user.api.get(`/api/mediafiles/${id}`)).body;
+      if (!(entry.status === 'ready' && entry.progress === 100) && !entry.error) throw new Error(`media ${id} still ${entry.status} (${entry.progress}%)`);
+      return entry;
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 }

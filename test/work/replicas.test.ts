@@ -10,8 +10,6 @@ import { connectEditor } from '../support/editor-client.js';
  * editor (through Postgres LISTEN/NOTIFY).
  */
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('several control-plane replicas', () => {
   let runner: TestServer;
   let holder: TestServer;
@@ -37,8 +35,7 @@ describe('several control-plane replicas', () => {
     const task = await runner.controlPlane.services.work.submit({ kind: 'probe', ownerId, spec: { url: `${media.url}/file/clip.mp4` } });
 
     const pushes = () => owner.messages.filter((m) => m.type === 'task_progress' && m.payload.id === task.id);
-    const deadline = Date.now() + 30_000;
-    while (pushes().at(-1)?.payload.state !== 'completed' && Date.now() < deadline) await sleep(20);
+    await expect.poll(() => pushes().at(-1)?.payload.state, { timeout: 30_000, interval: 20 }).toBe('completed');
     expect(pushes().map((m) => m.payload.state)).toContain('running');
     expect(pushes().at(-1)?.payload).toMatchObject({ state: 'completed', progress: 100, kind: 'probe' });
     // The work ran on the other replica, and nobody else heard of it.

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { MediaServer } from '../support/media-server.js';
@@ -7,6 +7,7 @@ import { connectEditor } from '../support/editor-client.js';
 import type { TaskRow } from '../../control-plane/src/work/task-store.js';
 import type { LocalDispatcher } from '../../control-plane/src/work/local-dispatcher.js';
 import { processAlive } from '../support/processes.js';
+import { holdFor, settlesWithin } from '../support/waiting.js';
 
 const fastWork = {
   WORKERS: '2',
@@ -17,16 +18,15 @@ const fastWork = {
   MAX_ATTEMPTS: '3',
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitForTask(server: TestServer, id: string, accept: (task: TaskRow) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const task = await server.controlPlane.services.work.store.get(id);
-    if (task && accept(task)) return task;
-    if (Date.now() > deadline) throw new Error(`task ${id} stuck in ${task?.state} (${JSON.stringify(task?.error)})`);
-    await sleep(50);
-  }
+function waitForTask(server: TestServer, id: string, accept: (task: TaskRow) => boolean, timeoutMs = 30_000) {
+  return vi.waitFor(
+    async () => {
+      const task = await server.controlPlane.services.work.store.get(id);
+      if (!task || !accept(task)) throw new Error(`task ${id} stuck in ${task?.state} (${JSON.stringify(task?.error)})`);
+      return task;
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 }
 
 const dispatcherOf = (server: TestServer) => server.controlPlane.services.dispatcher as LocalDispatcher;
@@ -60,17 +60,34 @@ describe.each(drivers)('the work system (%s)', (driver) => {
     expect(streams.some((s) => s.codec_type === 'audio')).toBe(true);
     expect(done.log.some((line) => line.startsWith('probing http://127.0.0.1'))).toBe(true);
 
-    const deadline = Date.now() + 5000;
     const pushesOf = () => editor.messages.filter((m) => m.type === 'task_progress' && m.payload.id === task.id);
-    while (pushesOf().at(-1)?.payload.state !== 'completed' && Date.now() < deadline) await sleep(20);
+    await expect.poll(() => pushesOf().at(-1)?.payload.state, { timeout: 5000, interval: 20 }).toBe('completed');
     const pushes = pushesOf();
     expect(pushes.map((m) => m.payload.state)).toContain('running');
     expect(pushes.at(-1)?.payload).toMatchObject({ state: 'completed', progress: 100, kind: 'probe' });
     await editor.close();
     // The node exits right after its last report; its slot frees once it has.
-    const exitDeadline = Date.now() + 5000;
-    while (dispatcherOf(server).capacity() < 2 && Date.now() < exitDeadline) await sleep(20);
-    expect(dispatcherOf(server).capacity()).toBe(2);
+    await expect.poll(() => dispatcherOf(server).capacity(), { timeout: 5000, interval: 20 }).toBe(2);
+  });
+
+  it('gives a task to a render node already started and waiting, and starts another in its place', async () => {
+    const waitFor = async (ok: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!ok() && Date.now() < deadline) await sleep(20);
+    };
+    await waitFor(() => dispatcherOf(server).warmPids().length === 1);
+    const [warm] = dispatcherOf(server).warmPids();
+    expect(warm).toBeDefined();
+    const stalled = media.nextStall();
+    const task = await submitProbe(`${media.url}/stall/warm.mp4`);
+    await stalled; // the node is reading its input
+    expect(dispatcherOf(server).pidOf(task.id)).toBe(warm);
+    // The pool is refilled with a new process while the task runs.
+    await waitFor(() => dispatcherOf(server).warmPids().length === 1);
+    expect(dispatcherOf(server).warmPids()[0]).not.toBe(warm);
+    await server.controlPlane.services.work.abort(task.id, ownerId);
+    await waitFor(() => !processAlive(warm!));
+    expect(processAlive(warm!)).toBe(false);
   });
 
   it('fails a task for good when the input is not media, without retrying', async () => {
@@ -88,13 +105,12 @@ describe.each(drivers)('the work system (%s)', (driver) => {
     await stalled; // the node is reading its input
     const pid = dispatcherOf(server).pidOf(task.id)!;
     expect(processAlive(pid)).toBe(true);
-    const started = Date.now();
     const aborted = await server.controlPlane.services.work.abort(task.id, ownerId);
     expect(aborted.state).toBe('aborted');
-    await dropped; // ffprobe hung up on the source
-    expect(Date.now() - started).toBeLessThan(5000);
+    // The bound only proves that the node is stopped, rather than left hanging on its input.
+    await settlesWithin(dropped, 10_000, 'ffprobe hanging up on the source');
     expect(processAlive(pid)).toBe(false);
-    await sleep(300);
+    await holdFor(300); // and the task stays aborted
     expect((await server.controlPlane.services.work.store.get(task.id))?.state).toBe('aborted');
   });
 
@@ -119,9 +135,7 @@ describe.each(drivers)('the work system (%s)', (driver) => {
     expect(done.attempts).toBe(2);
     expect(done.log.some((line) => /attempt 1 failed \(heartbeat_timeout/.test(line))).toBe(true);
     // The hung node gets SIGTERM, then SIGKILL after the grace period.
-    const deadline = Date.now() + 8000;
-    while (processAlive(pid) && Date.now() < deadline) await sleep(100);
-    expect(processAlive(pid)).toBe(false);
+    await expect.poll(() => processAlive(pid), { timeout: 15_000, interval: 50 }).toBe(false);
   });
 
   it('refuses a wrong token, and a token once its attempt is over', async () => {

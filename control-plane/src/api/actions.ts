@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
-import { RawJson, sendJson } from '../http/json-with-raw.js';
+import { RawJson, sendJson } from '../project-data/index.js';
 import type { ActionHistoryService } from '../services/action-history.js';
 import { anyJson, objectId, storedText, unixMs } from './project-schemas.js';
 

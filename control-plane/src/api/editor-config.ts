@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { UsersRepository } from '../db/users-repository.js';
 
 const configSchema = z.object({
   userId: z.string(),
@@ -16,6 +17,7 @@ const configSchema = z.object({
 
 /** `GET /api/config`: what the editor in the browser needs to call its developer's custom URLs. */
 export function mountEditorConfig(api: ApiRouter, db: Kysely<DB>): void {
+  const users = new UsersRepository(db);
   api.route({
     method: 'get',
     path: '/api/config',
@@ -25,18 +27,9 @@ export function mountEditorConfig(api: ApiRouter, db: Kysely<DB>): void {
     auth: 'user',
     responses: { 200: { description: 'Configuration', schema: configSchema } },
     handler: async ({ auth }) => {
-      const row = await db
-        .selectFrom('users')
-        .leftJoin('developers', 'developers.id', 'users.developer_id')
-        .select([
-          'users.id as userId',
-          'users.api_auth_token as apiAuthToken',
-          'developers.fetch_file_url as fetchFileUrl',
-          'developers.media_tab_content_url as mediaTabContentUrl',
-          'developers.fetch_thumbnail_url as fetchThumbnailUrl',
-        ])
-        .where('users.id', '=', auth.id)
-        .executeTakeFirstOrThrow();
+      const row = await users.editorConfig(auth.id);
+      // An authenticated user exists: its token is bound to it.
+      if (!row) throw new Error(`no user ${auth.id}`);
       return row;
     },
   });

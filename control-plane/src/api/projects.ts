@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
-import { RawJson, sendJson, stringifyWithRaw } from '../http/json-with-raw.js';
+import { RawJson, sendJson, stringifyWithRaw } from '../project-data/index.js';
 import type { ProjectsService, ProjectSummary } from '../services/projects.js';
 import { anyJson, objectId, storedText, unixMs } from './project-schemas.js';
 import { countParam, startNumberParam } from './paging.js';

@@ -1,8 +1,9 @@
+import type { Response } from 'express';
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { messageInStatus } from '../http/errors.js';
 import { clientGone } from '../http/client-gone.js';
-import type { ThumbnailService } from '../services/thumbnails.js';
+import type { StripThumbnail, ThumbnailService } from '../services/thumbnails.js';
 import { countParam } from './paging.js';
 
 const hns = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -29,12 +30,28 @@ export function mountThumbnails(api: ApiRouter, thumbnails: ThumbnailService, li
       200: {
         description: 'The thumbnails',
         schema: z.object({ status: z.string(), thumbnails: z.array(z.object({ time: z.number(), data: z.string() })) }),
+        headers: {
+          ETag: { description: 'With `cached=true`: the same prepared thumbnails at the same times have the same tag' },
+          'Cache-Control': { description: '`private, max-age=3600` with `cached=true`' },
+        },
       },
+      304: { description: 'Not modified (`cached=true` and a matching If-None-Match)' },
       503: { description: 'Too many extractions are waiting (cached=false); retry after the Retry-After seconds' },
     },
-    handler: async ({ res, auth, query }) => {
+    requestHeaders: { 'If-None-Match': { description: 'The ETag of an earlier answer (`cached=true`): 304 when it is still the answer' } },
+    handler: async ({ req, res, auth, query }) => {
       const times = thumbnails.times(query.start_time, query.step, query.count);
-      return { status: '', thumbnails: await thumbnails.thumbnails(auth.id, query.id, times, isSet(query.cached), clientGone(res)) };
+      const strip = await thumbnails.strip(auth.id, query.id, times, isSet(query.cached), clientGone(res));
+      if (strip.etag) {
+        res.setHeader('ETag', strip.etag);
+        res.setHeader('Cache-Control', 'private, max-age=3600');
+        if (matchesEntityTag(req.get('if-none-match'), strip.etag)) {
+          res.status(304).end();
+          return;
+        }
+      }
+      sendStrip(res, strip.thumbnails);
+      return undefined;
     },
   });
 
@@ -53,5 +70,31 @@ export function mountThumbnails(api: ApiRouter, thumbnails: ThumbnailService, li
       const [thumbnail] = await thumbnails.thumbnails(auth.id, query.id, [query.time], true, clientGone(res));
       return { data: thumbnail!.data };
     },
+  });
+}
+
+/**
+ * `{"status":"","thumbnails":[{"time":..,"data":".."},..]}` put together from the base64 text
+ * of each picture as it is held (cached): no JSON string of the whole answer is built, scanned
+ * for escapes and encoded again.
+ */
+function sendStrip(res: Response, thumbnails: StripThumbnail[]): void {
+  const pieces: Buffer[] = [Buffer.from('{"status":"","thumbnails":[')];
+  for (const [i, { time, base64 }] of thumbnails.entries()) {
+    pieces.push(Buffer.from(`${i === 0 ? '' : ','}{"time":${JSON.stringify(time)},"data":"`), base64, Buffer.from('"}'));
+  }
+  pieces.push(Buffer.from(']}'));
+  const body = Buffer.concat(pieces);
+  res.status(200);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+}
+
+function matchesEntityTag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const trimmed = tag.trim().replace(/^W\//, '');
+    return trimmed === '*' || trimmed === etag;
   });
 }

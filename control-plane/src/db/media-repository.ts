@@ -1,4 +1,5 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type Selectable, type SqlBool, type ExpressionBuilder } from 'kysely';
+import { FoldersRepository } from './folders-repository.js';
 import type { DB, FoldersTable, MediaTable, MediaType } from './schema.js';
 
 /**
@@ -52,77 +53,119 @@ function searchCondition(lowered: RawBuilder<unknown>, search: string | undefine
 
 const ALL_MEDIA_TYPES: MediaType[] = ['video', 'audio', 'image'];
 
-function mediaConditions(eb: ExpressionBuilder<DB, 'media'>, scope: ListScope, ownerId: string | null): Expression<SqlBool> {
-  const conditions: Expression<SqlBool>[] = [
-    ownerId === null ? eb('owner_id', 'is', null) : eb('owner_id', '=', ownerId),
-    scope.folderId === null ? eb('folder_id', 'is', null) : eb('folder_id', '=', scope.folderId),
-  ];
-  // Of the shared media, only test media are listed with a user's files; the audio library has its own listing.
-  if (ownerId === null) conditions.push(eb('type', '=', 'test'));
-  // Every type wanted: no condition at all, so counts and pages need nothing but the index keys.
-  if (!ALL_MEDIA_TYPES.every((type) => scope.filter.mediaTypes.includes(type))) {
-    const kinds: Expression<SqlBool>[] = [];
-    if (scope.filter.mediaTypes.length > 0) kinds.push(eb('media_type', 'in', scope.filter.mediaTypes));
-    if (scope.filter.voiceover) kinds.push(eb('type', '=', 'voiceover'));
-    conditions.push(eb.or(kinds));
-  }
-  const search = searchCondition(sql`name_key`, scope.search);
-  if (search) conditions.push(search);
-  return eb.and(conditions);
-}
-
-/** Owners whose media a listing shows: the viewer, plus shared media (owner null) at the root. */
-function ownersOf(scope: ListScope): Array<string | null> {
-  return scope.folderId === null ? [scope.viewerId, null] : [scope.viewerId];
-}
-
 function wantsMedia(scope: ListScope): boolean {
   return scope.filter.mediaTypes.length > 0 || scope.filter.voiceover;
 }
 
-export async function countMedia(db: Executor, scope: ListScope): Promise<number> {
-  if (!wantsMedia(scope)) return 0;
-  const counts = await Promise.all(
-    ownersOf(scope).map((owner) =>
-      db
-        .selectFrom('media')
-        .select(sql<number>`count(*)::int`.as('n'))
-        .where((eb) => mediaConditions(eb, scope, owner))
-        .executeTakeFirstOrThrow(),
-    ),
-  );
-  return counts.reduce((sum, row) => sum + row.n, 0);
+/** The columns a listed entry is made of (its answer and its signed URLs): never the thumbnail index or bookkeeping. */
+export const LISTED_MEDIA_COLUMNS = [
+  'id',
+  'name',
+  'type',
+  'filetype',
+  'media_type',
+  'duration_hns',
+  'size_bytes',
+  'width',
+  'height',
+  'thumbnail',
+  'audio_tracks',
+  'status',
+  'progress',
+  'error',
+  'task_id',
+  'category_id',
+  'mood_id',
+  'create_time_ms',
+  'folder_id',
+  'original_key',
+  'proxy_key',
+] as const;
+export type ListedMediaRow = Pick<MediaRow, (typeof LISTED_MEDIA_COLUMNS)[number]>;
+const listedColumns = sql.raw(LISTED_MEDIA_COLUMNS.map((column) => `media.${column}`).join(', '));
+
+/**
+ * Which media rows of one owner a listing shows, as plain SQL (the listing's hot path skips the
+ * query builder). Shared media (owner null) are only the test media: the audio library has its
+ * own listing. With every type wanted there is no type condition at all, so counts and pages
+ * need nothing but the index keys.
+ */
+function mediaWhere(scope: ListScope, ownerId: string | null): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [
+    ownerId === null ? sql`owner_id is null` : sql`owner_id = ${ownerId}`,
+    scope.folderId === null ? sql`folder_id is null` : sql`folder_id = ${scope.folderId}`,
+  ];
+  if (ownerId === null) parts.push(sql`type = 'test'`);
+  if (!ALL_MEDIA_TYPES.every((type) => scope.filter.mediaTypes.includes(type))) {
+    const kinds: RawBuilder<unknown>[] = [];
+    if (scope.filter.mediaTypes.length > 0) kinds.push(sql`media_type in (${sql.join(scope.filter.mediaTypes)})`);
+    if (scope.filter.voiceover) kinds.push(sql`type = 'voiceover'`);
+    parts.push(kinds.length > 0 ? sql`(${sql.join(kinds, sql` or `)})` : sql`false`);
+  }
+  const search = searchCondition(sql`name_key`, scope.search);
+  if (search) parts.push(search);
+  return sql.join(parts, sql` and `);
+}
+
+function folderWhere(scope: ListScope): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [
+    sql`owner_id = ${scope.viewerId}`,
+    scope.folderId === null ? sql`parent_id is null` : sql`parent_id = ${scope.folderId}`,
+  ];
+  const search = searchCondition(sql`lower(name)`, scope.search);
+  if (search) parts.push(search);
+  return sql.join(parts, sql` and `);
+}
+
+export interface ListingCounts {
+  /** Whether the listed folder is one of the viewer's (always true at the root). */
+  folderFound: boolean;
+  folders: number;
+  /** The viewer's own files. */
+  own: number;
+  /** Shared test media (at the root only). */
+  shared: number;
+}
+
+/** Every count a listing's page is cut from, and whether its folder exists, in one statement. */
+export async function countListing(db: Executor, scope: ListScope): Promise<ListingCounts> {
+  const media = wantsMedia(scope);
+  const result = await sql<ListingCounts>`select
+    ${scope.folderId === null ? sql`true` : sql`exists (select 1 from folders where id = ${scope.folderId} and owner_id = ${scope.viewerId})`} as "folderFound",
+    ${scope.filter.folders ? sql`(select count(*)::int from folders where ${folderWhere(scope)})` : sql`0`} as folders,
+    ${media ? sql`(select count(*)::int from media where ${mediaWhere(scope, scope.viewerId)})` : sql`0`} as own,
+    ${media && scope.folderId === null ? sql`(select count(*)::int from media where ${mediaWhere(scope, null)})` : sql`0`} as shared`.execute(db);
+  return result.rows[0]!;
 }
 
 /**
- * One page of media rows in the listing's order (key, then id, both in the requested direction).
- * Each owner's branch orders by the whole index key (owner, folder, key, id): with the owner and
- * folder fixed that is the listing's order, and spelled this way the planner reads the index in
- * order instead of sorting (it does not treat `folder_id is null` as fixing the folder column).
- * Only the page's ids come from the index; the page's rows are then joined whole.
+ * One page of listed media in the listing's order (key, then id, both in the requested
+ * direction). The page's ids come from an index-only range scan of the sort field's index (its
+ * key is (owner, folder, key, id): ordering by all four is the listing's order, and spelled this
+ * way the planner reads the index in order instead of sorting); only the page's rows are then
+ * read whole. When shared test media are listed too (`withShared`), both owners' first
+ * `offset + limit` entries are merged; otherwise the viewer's index range is read alone, with no
+ * sort at all.
  */
-export async function pageOfMedia(db: Executor, scope: ListScope, offset: number, limit: number): Promise<MediaRow[]> {
+export async function pageOfListedMedia(
+  db: Executor,
+  scope: ListScope,
+  withShared: boolean,
+  offset: number,
+  limit: number,
+): Promise<ListedMediaRow[]> {
   if (!wantsMedia(scope) || limit <= 0) return [];
   const key = mediaSortKey[scope.sortField];
   const direction = scope.sortOrder === 'asc' ? sql`asc` : sql`desc`;
-  const branches = ownersOf(scope).map((owner) =>
-    db
-      .selectFrom('media')
-      .select(['id', sql`${key}`.as('sort_key')])
-      .where((eb) => mediaConditions(eb, scope, owner))
-      .orderBy(sql`owner_id ${direction}`)
-      .orderBy(sql`folder_id ${direction}`)
-      .orderBy(sql`${key} ${direction}`)
-      .orderBy(sql`id ${direction}`)
-      .limit(offset + limit),
-  );
-  const union = branches.map((branch) => sql`(${branch})`).reduce((acc, part) => sql`${acc} union all ${part}`);
-  const result = await sql<MediaRow>`
-    select media.* from (
-      select id, sort_key from (${union}) as merged
-      order by sort_key ${direction}, id ${direction}
-      offset ${offset} limit ${limit}
-    ) as page
+  const branch = (owner: string | null) =>
+    sql`select id, ${key} as sort_key from media where ${mediaWhere(scope, owner)}
+      order by owner_id ${direction}, folder_id ${direction}, ${key} ${direction}, id ${direction}`;
+  const ids = withShared
+    ? sql`select id, sort_key from ((${branch(scope.viewerId)} limit ${offset + limit}) union all (${branch(null)} limit ${offset + limit})) as merged
+      order by sort_key ${direction}, id ${direction} offset ${offset} limit ${limit}`
+    : sql`${branch(scope.viewerId)} offset ${offset} limit ${limit}`;
+  const result = await sql<ListedMediaRow>`
+    select ${listedColumns} from (${ids}) as page
     join media on media.id = page.id
     order by page.sort_key ${direction}, page.id ${direction}`.execute(db);
   return result.rows;
@@ -136,16 +179,6 @@ function folderConditions(eb: ExpressionBuilder<DB, 'folders'>, scope: ListScope
   const search = searchCondition(sql`lower(name)`, scope.search);
   if (search) conditions.push(search);
   return eb.and(conditions);
-}
-
-export async function countFolders(db: Executor, scope: ListScope): Promise<number> {
-  if (!scope.filter.folders) return 0;
-  const row = await db
-    .selectFrom('folders')
-    .select(sql<number>`count(*)::int`.as('n'))
-    .where((eb) => folderConditions(eb, scope))
-    .executeTakeFirstOrThrow();
-  return row.n;
 }
 
 /**
@@ -181,39 +214,9 @@ export async function findMedia(db: Executor, id: string): Promise<MediaRow | un
   return db.selectFrom('media').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findOwnFolder(db: Executor, ownerId: string, id: string): Promise<FolderRow | undefined> {
-  return db.selectFrom('folders').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
-}
-
-/**
- * A folder and every folder below it (ids); empty when the owner has no such folder. With
- * `lock`, the folder rows stay locked against concurrent changes until the transaction ends.
- */
-export async function subtreeOf(db: Executor, ownerId: string, rootId: string, lock = false): Promise<string[]> {
-  const result = await sql<{ id: string }>`
-    select id from folders
-    where owner_id = ${ownerId} and id in (
-      with recursive tree(id) as (
-        select id from folders where id = ${rootId} and owner_id = ${ownerId}
-        union all
-        select f.id from folders f join tree t on f.parent_id = t.id
-      )
-      select id from tree
-    )
-    ${lock ? sql`for update` : sql``}`.execute(db);
-  return result.rows.map((r) => r.id);
-}
-
-/** The ancestors of a folder, nearest first (excluding itself). */
-export async function ancestorsOf(db: Executor, ownerId: string, folderId: string): Promise<string[]> {
-  const result = await sql<{ id: string }>`
-    with recursive up(id, parent_id, depth) as (
-      select id, parent_id, 0 from folders where id = ${folderId} and owner_id = ${ownerId}
-      union all
-      select f.id, f.parent_id, up.depth + 1 from folders f join up on f.id = up.parent_id
-    )
-    select id from up where depth > 0 order by depth`.execute(db);
-  return result.rows.map((r) => r.id);
+/** The owner's folder (kept here for the media service; the query is the folders repository's). */
+export function findOwnFolder(db: Executor, ownerId: string, id: string): Promise<FolderRow | undefined> {
+  return new FoldersRepository(db).findOwn(ownerId, id);
 }
 
 /** Total bytes of a user's media (every status: uploads in progress reserve their declared size). */
@@ -224,4 +227,45 @@ export async function bytesOwnedBy(db: Executor, ownerId: string): Promise<numbe
     .where('owner_id', '=', ownerId)
     .executeTakeFirstOrThrow();
   return Number(row.total);
+}
+
+/**
+ * Queries of media rows for the folder tree and upload sessions (the library's lists are the
+ * functions above).
+ */
+export class MediaRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Deletes an entry still waiting for its upload; false when there is none such. */
+  async deleteUploading(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('media').where('id', '=', id).where('status', '=', 'upload').executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /** Ids of the owner's media in any of the folders. */
+  async idsInFolders(ownerId: string, folderIds: string[]): Promise<string[]> {
+    if (folderIds.length === 0) return [];
+    const rows = await this.db.selectFrom('media').select('id').where('owner_id', '=', ownerId).where('folder_id', 'in', folderIds).execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** The owner's media in any of the folders, locked until the transaction ends. */
+  lockInFolders(trx: Kysely<DB>, ownerId: string, folderIds: string[]): Promise<MediaRow[]> {
+    return trx.selectFrom('media').selectAll().where('owner_id', '=', ownerId).where('folder_id', 'in', folderIds).forUpdate().execute();
+  }
+
+  /** Those of `ids` the viewer sees: its own and the shared ones (no owner). */
+  visibleAmong(trx: Kysely<DB>, viewerId: string, ids: string[]): Promise<Array<Pick<MediaRow, 'id' | 'owner_id' | 'type'>>> {
+    return trx
+      .selectFrom('media')
+      .select(['id', 'owner_id', 'type'])
+      .where('id', 'in', ids)
+      .where((eb) => eb.or([eb('owner_id', '=', viewerId), eb('owner_id', 'is', null)]))
+      .execute();
+  }
+
+  /** Moves the owner's media into a folder (null: the root). */
+  async moveToFolder(trx: Kysely<DB>, ownerId: string, ids: string[], folderId: string | null): Promise<void> {
+    await trx.updateTable('media').set({ folder_id: folderId, updated_at: new Date() }).where('owner_id', '=', ownerId).where('id', 'in', ids).execute();
+  }
 }

@@ -1,6 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { PreparedJson } from '../cpu/body-analysis.js';
-import type { JsonBytes } from '../http/json-body.js';
+import { chunkNames, chunkWrites, heldChunks, insertChunks, joinedData, joinedDataColumns, wholeData, type DataPieces, type ProjectData } from '../project-data/index.js';
 import type { Utf8Param } from './database.js';
 import type { DB } from './schema.js';
 
@@ -14,16 +13,11 @@ import type { DB } from './schema.js';
  * the save under the row lock.
  */
 
-/** A project's data with its chunks (services/data-chunks.ts) and the media ids it mentions. */
-export interface ChunkedData extends PreparedJson {
-  bytes: JsonBytes;
-}
-
 export interface NewProjectRow {
   id: string;
   ownerId: string;
   name: string;
-  data: ChunkedData;
+  data: ProjectData;
   thumbnail: string;
   createMs: number;
   eventId: string;
@@ -31,7 +25,7 @@ export interface NewProjectRow {
 
 export interface ProjectChanges {
   name?: string | undefined;
-  data?: ChunkedData | undefined;
+  data?: ProjectData | undefined;
   thumbnail?: string | undefined;
   modifMs: number;
 }
@@ -48,13 +42,6 @@ export type SaveOutcome = 'saved' | 'missing' | 'raced';
 
 export type ProjectSortColumn = 'name' | 'create_ms' | 'modif_ms';
 
-/** The data of the projects `p` of a query, joined from its chunks, with a count to check it whole. */
-const joinedData = sql`lateral (
-  select string_agg(c.content, '' order by m.ord) as text, count(c.hash)::int as pieces
-  from unnest(p.data_chunks) with ordinality as m(hash, ord)
-  join project_data_chunks c on c.project_id = p.id and c.hash = m.hash
-) d`;
-
 export class ProjectsRepository {
   constructor(
     private readonly db: Kysely<DB>,
@@ -66,10 +53,10 @@ export class ProjectsRepository {
     await sql`
       with p as (
         insert into projects (id, owner_id, name, data_chunks, thumbnail, create_ms, modif_ms, media_digest)
-        values (${row.id}, ${row.ownerId}, ${row.name}, ${data.chunks.map((c) => c.hash)}::text[], ${row.thumbnail},
+        values (${row.id}, ${row.ownerId}, ${row.name}, ${chunkNames(data)}::text[], ${row.thumbnail},
                 ${row.createMs}, ${row.createMs}, ${data.mediaDigest})
         returning id, owner_id, thumbnail
-      ), chunks as (${this.insertChunks(data, data.chunks)}), history as (
+      ), chunks as (${insertChunks(this.utf8, data, data.chunks)}), history as (
         insert into action_histories (project_id, owner_id) select id, owner_id from p
       ), media as (
         insert into project_media (project_id, owner_id, media_id)
@@ -94,10 +81,9 @@ export class ProjectsRepository {
     db: Kysely<DB> = this.db,
   ): Promise<SaveOutcome> {
     const data = changes.data;
-    const hashes = data?.chunks.map((c) => c.hash) ?? [];
+    const hashes = data ? chunkNames(data) : [];
     const { rows: found } = await sql<{ revision: number; media_digest: string; held: string[] }>`
-      select revision, media_digest,
-        array(select hash from project_data_chunks where project_id = ${id} and hash = any(${hashes}::text[])) as held
+      select revision, media_digest, ${heldChunks(id, hashes)} as held
       from projects where id = ${id} and owner_id = ${ownerId}
     `.execute(db);
     const current = found[0];
@@ -113,13 +99,7 @@ export class ProjectsRepository {
     const writes: RawBuilder<unknown>[] = [];
     if (data) {
       set.push(sql`data_chunks = ${hashes}::text[]`, sql`media_digest = ${data.mediaDigest}`);
-      const held = new Set(current.held);
-      const missing = data.chunks.filter((c) => !held.has(c.hash));
-      if (missing.length > 0) writes.push(sql`chunks as (${this.insertChunks(data, missing)})`);
-      writes.push(sql`
-        stale as (
-          delete from project_data_chunks c using p where c.project_id = p.id and c.hash <> all(${hashes}::text[])
-        )`);
+      writes.push(...chunkWrites(this.utf8, data, current.held));
       // The index is rewritten only when the set of mentioned ids changed: autosaves of the
       // same timeline touch nothing there. Only the difference is deleted and inserted.
       if (current.media_digest !== data.mediaDigest) {
@@ -148,21 +128,6 @@ export class ProjectsRepository {
     return rows[0]!.saved === 1 ? 'saved' : 'raced';
   }
 
-  /** Inserts chunks of `data` for the project written by the statement's `p`, each once. */
-  private insertChunks(data: ChunkedData, chunks: ChunkedData['chunks']): RawBuilder<unknown> {
-    const seen = new Set<string>();
-    const values: RawBuilder<unknown>[] = [];
-    for (const chunk of chunks) {
-      if (seen.has(chunk.hash)) continue;
-      seen.add(chunk.hash);
-      values.push(sql`(${chunk.hash}, ${this.utf8(data.bytes.subarray(chunk.start, chunk.end))}::text)`);
-    }
-    return sql`
-      insert into project_data_chunks (project_id, hash, content)
-      select p.id, v.hash, v.content from p, (values ${sql.join(values)}) as v(hash, content)
-      on conflict do nothing`;
-  }
-
   /** Runs `work` in a transaction holding the project's row lock; false when there is no such project. */
   async withRowLock(id: string, ownerId: string, work: (trx: Kysely<DB>) => Promise<void>): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
@@ -182,7 +147,7 @@ export class ProjectsRepository {
   async find(id: string, ownerId: string): Promise<(ProjectRow & { dataJson: string }) | undefined> {
     const { rows } = await sql<ProjectRow & DataPieces>`
       select p.id, p.name, p.thumbnail, p.create_ms as "createMs", p.modif_ms as "modifMs",
-        d.text, d.pieces, cardinality(p.data_chunks) as expected
+        ${joinedDataColumns}
       from projects p, ${joinedData}
       where p.id = ${id} and p.owner_id = ${ownerId}
     `.execute(this.db);
@@ -222,7 +187,7 @@ export class ProjectsRepository {
   async dataOf(ownerId: string, ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
     const { rows } = await sql<{ id: string } & DataPieces>`
-      select p.id, d.text, d.pieces, cardinality(p.data_chunks) as expected
+      select p.id, ${joinedDataColumns}
       from projects p, ${joinedData}
       where p.owner_id = ${ownerId} and p.id = any(${ids}::text[])
     `.execute(this.db);
@@ -272,18 +237,4 @@ export class ProjectsRepository {
       .orderBy('project_id')
       .execute();
   }
-}
-
-interface DataPieces {
-  text: string | null;
-  pieces: number;
-  expected: number;
-}
-
-/** The joined data, refusing to answer a text with a chunk missing (it would be corrupt). */
-function wholeData(projectId: string, data: DataPieces): string {
-  if (data.pieces !== data.expected || data.text === null) {
-    throw new Error(`project ${projectId}: ${data.expected - data.pieces} of ${data.expected} data chunks are missing`);
-  }
-  return data.text;
 }

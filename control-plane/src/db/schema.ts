@@ -120,7 +120,7 @@ export interface ProjectsTable {
   updated_at: Timestamp;
 }
 
-/** A piece of a project's data, named by its content (see services/data-chunks.ts). */
+/** A piece of a project's data, named by its content (see project-data/chunks.ts). */
 export interface ProjectDataChunksTable {
   project_id: string;
   hash: string;

@@ -1,9 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { badRequest, payloadTooLarge, unsupportedContentType } from './errors.js';
-import type { PreparedJson } from '../cpu/body-analysis.js';
-import { OFFLOAD_BYTES, type CpuPool } from '../cpu/cpu-pool.js';
-import type { ByteSpan } from './json-scan.js';
+import { OFFLOAD_BYTES, type ByteSpan, type CpuPool, type PreparedJson, type VerbatimJson } from '../project-data/index.js';
 
 /**
  * JSON request bodies. The bytes are read (size-limited, decompressed), checked once (UTF-8,
@@ -17,14 +15,7 @@ import type { ByteSpan } from './json-scan.js';
  * answering success for a body that was never read would lose what the client sent.
  */
 
-/** JSON text in UTF-8 bytes, already checked. */
-export type JsonBytes = Buffer;
-
-/** A member taken as the client's bytes; a large one comes prepared for storage in chunks. */
-export interface VerbatimJson {
-  bytes: JsonBytes;
-  prepared?: PreparedJson | undefined;
-}
+export type { JsonBytes, VerbatimJson } from '../project-data/index.js';
 
 interface CheckedBody {
   bytes: Buffer;

@@ -192,7 +192,25 @@ export class ApiRouter {
         else res.json(result.body);
         return;
       }
-      res.status(successStatus).json(result ?? {});
+      sendJson(req, res, successStatus, result ?? {});
     });
   }
+}
+
+/**
+ * A JSON answer as `res.json` writes it (same bytes and headers), without Express's passes over
+ * it (settings lookups, Content-Type parsing, freshness). Conditional requests and answers
+ * without a body go through `res.json`, which handles them.
+ */
+export function sendJson(req: Request, res: Response, status: number, body: unknown): void {
+  if (status === 204 || status === 304 || req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) {
+    res.status(status).json(body);
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  if (req.method === 'HEAD') res.end();
+  else res.end(text);
 }

@@ -18,13 +18,11 @@ describe('task resource names', () => {
   });
 
   it('put every task kind in exactly one resource kind', () => {
-    const kinds: TaskKind[] = ['render', 'ingest', 'thumbnails', 'import_url', 'import_bucket', 'mediainfo', 'project_import', 'probe'];
+    const kinds: TaskKind[] = ['render', 'ingest', 'import_url', 'mediainfo', 'project_import', 'probe'];
     expect(Object.fromEntries(kinds.map((k) => [k, resourceTypeForTask(k).kind]))).toEqual({
       render: 'RenderTask',
-      thumbnails: 'ThumbnailTask',
       ingest: 'ImportTask',
       import_url: 'ImportTask',
-      import_bucket: 'ImportTask',
       mediainfo: 'ImportTask',
       project_import: 'ImportTask',
       probe: 'ImportTask',

@@ -2,7 +2,8 @@ import type { TaskKind } from '../work/dispatcher.js';
 
 /**
  * The custom resources a task becomes in a cluster (cutroom.io/v1alpha1): one kind per family
- * of work, so RBAC, quotas and `kubectl get` can tell renders from thumbnails and imports.
+ * of work, so RBAC, quotas and `kubectl get` can tell renders from media work (ingest,
+ * imports, probes; an ingest also makes the timeline thumbnail packs).
  * Shared by the CRD definitions, the kubernetes dispatcher and the operator.
  */
 
@@ -10,7 +11,7 @@ export const GROUP = 'cutroom.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
-export type TaskResourceKind = 'RenderTask' | 'ThumbnailTask' | 'ImportTask';
+export type TaskResourceKind = 'RenderTask' | 'ImportTask';
 
 export interface TaskResourceType {
   kind: TaskResourceKind;
@@ -24,18 +25,11 @@ export interface TaskResourceType {
 export const TASK_RESOURCE_TYPES: readonly TaskResourceType[] = [
   { kind: 'RenderTask', plural: 'rendertasks', singular: 'rendertask', shortNames: ['rt', 'rtask'], taskKinds: ['render'] },
   {
-    kind: 'ThumbnailTask',
-    plural: 'thumbnailtasks',
-    singular: 'thumbnailtask',
-    shortNames: ['tht', 'thtask'],
-    taskKinds: ['thumbnails'],
-  },
-  {
     kind: 'ImportTask',
     plural: 'importtasks',
     singular: 'importtask',
     shortNames: ['imt', 'imtask'],
-    taskKinds: ['ingest', 'import_url', 'import_bucket', 'mediainfo', 'project_import', 'probe'],
+    taskKinds: ['ingest', 'import_url', 'mediainfo', 'project_import', 'probe'],
   },
 ];
 

@@ -5,16 +5,16 @@ import { desiredJob } from './job-template.js';
 
 const resource = (spec: Partial<TaskResource['spec']> = {}): TaskResource => ({
   apiVersion: 'cutroom.io/v1alpha1',
-  kind: 'ThumbnailTask',
+  kind: 'ImportTask',
   metadata: { name: 't-6869', namespace: 'media', uid: 'uid-1' },
-  spec: { taskId: 'hi', kind: 'thumbnails', attempt: 3, gpu: false, internalUrl: 'http://cp:8080', deadlineSeconds: 90, tokenSecretRef: { name: 't-6869', key: 'token' }, ...spec },
+  spec: { taskId: 'hi', kind: 'ingest', attempt: 3, gpu: false, internalUrl: 'http://cp:8080', deadlineSeconds: 90, tokenSecretRef: { name: 't-6869', key: 'token' }, ...spec },
 });
 
 describe('desiredJob', () => {
   it('runs the render node with exactly the worker environment and the token by reference', () => {
     const job = desiredJob(resource(), loadConfig({}).kubernetes.job);
     expect(job.metadata).toMatchObject({ name: 't-6869-a3', namespace: 'media', annotations: { 'cutroom.io/task-id': 'hi' } });
-    expect(job.metadata!.labels).toMatchObject({ 'cutroom.io/attempt': '3', 'cutroom.io/task-resource-kind': 'ThumbnailTask', 'app.kubernetes.io/managed-by': 'cutroom' });
+    expect(job.metadata!.labels).toMatchObject({ 'cutroom.io/attempt': '3', 'cutroom.io/task-resource-kind': 'ImportTask', 'app.kubernetes.io/managed-by': 'cutroom' });
     const container = job.spec!.template.spec!.containers[0]!;
     expect(container.command).toEqual(['node', '/app/render-node/dist/main.js']);
     expect(container.env).toEqual([

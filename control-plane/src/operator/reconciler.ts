@@ -139,7 +139,7 @@ export class TaskReconciler {
       const existing = await this.readJob(resource.metadata.namespace!, body.metadata!.name!);
       if (!existing || !ownedBy(existing, resource.metadata.uid)) {
         // A Job of an earlier resource with the same name is still going away.
-        throw new Error(`job ${body.metadata!.name} exists but belongs to another resource`);
+        throw new Error(`job ${body.metadata!.name} exists but belongs to another resource`, { cause: error });
       }
       return existing;
     }

@@ -1,6 +1,7 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { DB, DevelopersTable, OutputBucket } from '../db/schema.js';
+import { DevelopersRepository, type DeveloperChanges, type DeveloperRow } from '../db/developers-repository.js';
+import type { DB, OutputBucket } from '../db/schema.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
 import { badRequest, notFound, unauthorized } from '../http/errors.js';
 import { BucketUnreachable, DeveloperBucket } from '../integration/developer-bucket.js';
@@ -60,8 +61,6 @@ export type DeveloperView = z.infer<typeof developerViewSchema>;
 const API_KEY_PREFIX = 'crk_';
 const SECRET_MASK = '********';
 
-type DeveloperRow = Selectable<DevelopersTable>;
-
 /** Whether render outputs can be delivered to a bucket; throws BucketUnreachable with the reason. */
 export type BucketCheck = (bucket: OutputBucket) => Promise<void>;
 
@@ -75,37 +74,37 @@ async function checkBucketReachable(bucket: OutputBucket): Promise<void> {
 }
 
 export class DevelopersService {
+  private readonly developers: DevelopersRepository;
+
   constructor(
-    private readonly db: Kysely<DB>,
+    db: Kysely<DB>,
     private readonly checkBucket: BucketCheck = checkBucketReachable,
-  ) {}
+  ) {
+    this.developers = new DevelopersRepository(db);
+  }
 
   async create(settings: DeveloperSettings): Promise<{ id: string; apiKey: string; callbackSecret: string }> {
     if (settings.outputS3Bucket) await this.assertReachable(settings.outputS3Bucket);
     const id = newId();
     const apiKey = newSecret(API_KEY_PREFIX);
     const callbackSecret = newSecret();
-    await this.db
-      .insertInto('developers')
-      .values({
-        id,
-        name: settings.name,
-        api_key_hash: hashSecret(apiKey),
-        api_key_prefix: apiKey.slice(0, API_KEY_PREFIX.length + 6),
-        callback_url: settings.callBackUrl ?? null,
-        fetch_file_url: settings.fetchFileUrl ?? null,
-        media_tab_content_url: settings.mediaTabContentUrl ?? null,
-        fetch_thumbnail_url: settings.fetchThumbnailUrl ?? null,
-        output_s3_bucket: settings.outputS3Bucket ? JSON.stringify(settings.outputS3Bucket) : null,
-        callback_secret: callbackSecret,
-      })
-      .execute();
+    await this.developers.insert({
+      id,
+      name: settings.name,
+      api_key_hash: hashSecret(apiKey),
+      api_key_prefix: apiKey.slice(0, API_KEY_PREFIX.length + 6),
+      callback_url: settings.callBackUrl ?? null,
+      fetch_file_url: settings.fetchFileUrl ?? null,
+      media_tab_content_url: settings.mediaTabContentUrl ?? null,
+      fetch_thumbnail_url: settings.fetchThumbnailUrl ?? null,
+      output_s3_bucket: settings.outputS3Bucket ? JSON.stringify(settings.outputS3Bucket) : null,
+      callback_secret: callbackSecret,
+    });
     return { id, apiKey, callbackSecret };
   }
 
   async list(): Promise<DeveloperView[]> {
-    const rows = await this.db.selectFrom('developers').selectAll().orderBy('created_at').execute();
-    return rows.map(toView);
+    return (await this.developers.list()).map(toView);
   }
 
   async get(id: string): Promise<DeveloperView> {
@@ -114,14 +113,14 @@ export class DevelopersService {
 
   /** The stored row, secrets included: for the integration code, never for an API answer. */
   async row(id: string): Promise<DeveloperRow> {
-    const row = await this.db.selectFrom('developers').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.developers.find(id);
     if (!row) throw notFound(`no developer ${id}`);
     return row;
   }
 
   async update(id: string, patch: Partial<DeveloperSettings>): Promise<DeveloperView> {
     const current = await this.row(id);
-    const values: Record<string, unknown> = { updated_at: new Date() };
+    const values: DeveloperChanges = { updated_at: new Date() };
     if (patch.name !== undefined) values.name = patch.name;
     if (patch.callBackUrl !== undefined) values.callback_url = patch.callBackUrl;
     if (patch.fetchFileUrl !== undefined) values.fetch_file_url = patch.fetchFileUrl;
@@ -132,7 +131,7 @@ export class DevelopersService {
       if (bucket) await this.assertReachable(bucket);
       values.output_s3_bucket = bucket ? JSON.stringify(bucket) : null;
     }
-    await this.db.updateTable('developers').set(values).where('id', '=', id).execute();
+    await this.developers.update(id, values);
     return this.get(id);
   }
 
@@ -150,33 +149,24 @@ export class DevelopersService {
   async rotateKey(id: string): Promise<{ id: string; apiKey: string; callbackSecret: string }> {
     const apiKey = newSecret(API_KEY_PREFIX);
     const callbackSecret = newSecret();
-    const result = await this.db
-      .updateTable('developers')
-      .set({
-        api_key_hash: hashSecret(apiKey),
-        api_key_prefix: apiKey.slice(0, API_KEY_PREFIX.length + 6),
-        callback_secret: callbackSecret,
-        updated_at: new Date(),
-      })
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw notFound(`no developer ${id}`);
+    const rotated = await this.developers.update(id, {
+      api_key_hash: hashSecret(apiKey),
+      api_key_prefix: apiKey.slice(0, API_KEY_PREFIX.length + 6),
+      callback_secret: callbackSecret,
+      updated_at: new Date(),
+    });
+    if (!rotated) throw notFound(`no developer ${id}`);
     return { id, apiKey, callbackSecret };
   }
 
   async delete(id: string): Promise<void> {
-    const result = await this.db.deleteFrom('developers').where('id', '=', id).executeTakeFirst();
-    if (result.numDeletedRows === 0n) throw notFound(`no developer ${id}`);
+    if (!(await this.developers.delete(id))) throw notFound(`no developer ${id}`);
   }
 
   /** The developer an apiKey belongs to, or 401. */
   async authenticate(apiKey: string | undefined): Promise<DeveloperRow> {
     if (!apiKey) throw unauthorized('an apiKey is required');
-    const row = await this.db
-      .selectFrom('developers')
-      .selectAll()
-      .where('api_key_hash', '=', hashSecret(apiKey))
-      .executeTakeFirst();
+    const row = await this.developers.findByKeyHash(hashSecret(apiKey));
     if (!row) throw unauthorized('the apiKey is not valid');
     return row;
   }

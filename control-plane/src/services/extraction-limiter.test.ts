@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../http/errors.js';
 import { ExtractionLimiter } from './extraction-limiter.js';
 
@@ -26,7 +26,7 @@ function gate() {
       });
     });
   const release = async (n: number) => {
-    for (let i = 0; i < 100 && !releases.has(n); i++) await new Promise((r) => setTimeout(r, 1));
+    await vi.waitFor(() => expect(releases.has(n), `job ${n} started`).toBe(true), { timeout: 1000, interval: 1 });
     releases.get(n)!();
   };
   return { job, release, started, aborted, peak: () => peak };
@@ -50,7 +50,7 @@ describe('ExtractionLimiter', () => {
     const g = gate();
     const first = limiter.runAll([g.job(1), g.job(2), g.job(3)], new AbortController().signal);
     await g.release(1);
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(g.started).toContain(2), { timeout: 1000, interval: 1 });
     // One running (2), one waiting (3): two more would make three waiting.
     const refused = await limiter.runAll([g.job(4), g.job(5)], new AbortController().signal).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(HttpError);
@@ -69,7 +69,7 @@ describe('ExtractionLimiter', () => {
     const client = new AbortController();
     const gone = limiter.runAll([g.job(1), g.job(2), g.job(3)], client.signal).catch((e: unknown) => e);
     const other = limiter.runAll([g.job(4)], new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(g.started).toEqual([1]), { timeout: 1000, interval: 1 });
     client.abort(new Error('client left'));
     expect(await gone).toMatchObject({ message: 'client left' });
     expect(g.aborted).toEqual([1]);
@@ -85,9 +85,13 @@ describe('ExtractionLimiter', () => {
     const failing = (signal: AbortSignal) => Promise.reject(new Error(`ffmpeg failed ${signal.aborted}`));
     const result = await limiter.runAll([g.job(1), failing, g.job(3)], new AbortController().signal).catch((e: unknown) => e);
     expect(result).toMatchObject({ message: 'ffmpeg failed false' });
-    await new Promise((r) => setTimeout(r, 5));
-    // Whatever of it had started was stopped.
-    expect(g.aborted.sort()).toEqual(g.started.sort());
-    expect(limiter.running + limiter.waiting).toBe(0);
+    // Whatever of it had started is stopped.
+    await vi.waitFor(
+      () => {
+        expect(g.aborted.sort()).toEqual(g.started.sort());
+        expect(limiter.running + limiter.waiting).toBe(0);
+      },
+      { timeout: 1000, interval: 1 },
+    );
   });
 });

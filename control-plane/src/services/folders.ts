@@ -1,6 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { FoldersRepository } from '../db/folders-repository.js';
+import { MediaRepository } from '../db/media-repository.js';
 import type { DB } from '../db/schema.js';
-import { ancestorsOf, findOwnFolder, subtreeOf } from '../db/media-repository.js';
 import { badRequest, forbidden, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { readOnlyReason, type MediaService } from './media.js';
@@ -15,21 +16,24 @@ export const ROOT_FOLDER = 'root';
  * user's tree run under a per-user lock, so two concurrent moves cannot build a cycle.
  */
 export class FolderService {
+  private readonly folders: FoldersRepository;
+  private readonly mediaRows: MediaRepository;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly media: MediaService,
     private readonly deletions: ObjectDeletionQueue,
-  ) {}
+  ) {
+    this.folders = new FoldersRepository(db);
+    this.mediaRows = new MediaRepository(db);
+  }
 
   async create(ownerId: string, name: string, parent: string | null): Promise<{ id: string }> {
     const id = newId();
     await this.db.transaction().execute(async (trx) => {
-      await lockTree(trx, ownerId);
-      if (parent !== null && !(await findOwnFolder(trx, ownerId, parent))) throw notFound(`no folder ${parent}`);
-      await trx
-        .insertInto('folders')
-        .values({ id, owner_id: ownerId, parent_id: parent, name, create_time_ms: Date.now() })
-        .execute();
+      await this.folders.lockTree(trx, ownerId);
+      if (parent !== null && !(await this.folders.findOwn(ownerId, parent, trx))) throw notFound(`no folder ${parent}`);
+      await this.folders.insert({ id, owner_id: ownerId, parent_id: parent, name, create_time_ms: Date.now() }, trx);
     });
     return { id };
   }
@@ -37,16 +41,10 @@ export class FolderService {
   /** Renames a folder; without a name, only checks that it is the user's (the seed makes `name` optional). */
   async rename(ownerId: string, id: string, name: string | undefined): Promise<void> {
     if (name === undefined) {
-      if (!(await findOwnFolder(this.db, ownerId, id))) throw notFound(`no folder ${id}`);
+      if (!(await this.folders.findOwn(ownerId, id))) throw notFound(`no folder ${id}`);
       return;
     }
-    const result = await this.db
-      .updateTable('folders')
-      .set({ name, updated_at: new Date() })
-      .where('id', '=', id)
-      .where('owner_id', '=', ownerId)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw notFound(`no folder ${id}`);
+    if (!(await this.folders.rename(ownerId, id, name))) throw notFound(`no folder ${id}`);
   }
 
   /**
@@ -56,24 +54,17 @@ export class FolderService {
   async delete(ownerId: string, id: string, force: boolean): Promise<void> {
     if (!force) {
       // Asked before the transaction: the usage index answers through its own connection.
-      const subtree = await subtreeOf(this.db, ownerId, id);
+      const subtree = await this.folders.subtreeOf(ownerId, id);
       if (subtree.length === 0) throw notFound(`no folder ${id}`);
-      const inside = await this.db.selectFrom('media').select('id').where('owner_id', '=', ownerId).where('folder_id', 'in', subtree).execute();
-      await this.media.assertUnused(ownerId, inside.map((r) => r.id));
+      await this.media.assertUnused(ownerId, await this.mediaRows.idsInFolders(ownerId, subtree));
     }
     const queued = await this.db.transaction().execute(async (trx) => {
-      await lockTree(trx, ownerId);
-      const folderIds = await subtreeOf(trx, ownerId, id, true);
+      await this.folders.lockTree(trx, ownerId);
+      const folderIds = await this.folders.subtreeOf(ownerId, id, true, trx);
       if (folderIds.length === 0) throw notFound(`no folder ${id}`);
-      const rows = await trx
-        .selectFrom('media')
-        .selectAll()
-        .where('owner_id', '=', ownerId)
-        .where('folder_id', 'in', folderIds)
-        .forUpdate()
-        .execute();
+      const rows = await this.mediaRows.lockInFolders(trx, ownerId, folderIds);
       const ids = await this.media.removeRows(trx, rows);
-      await trx.deleteFrom('folders').where('id', 'in', folderIds).execute();
+      await this.folders.deleteMany(trx, folderIds);
       return ids;
     });
     await this.deletions.drain(queued);
@@ -88,52 +79,32 @@ export class FolderService {
     const files = [...new Set(fileIds)];
     const folders = [...new Set(folderIds)];
     await this.db.transaction().execute(async (trx) => {
-      await lockTree(trx, ownerId);
-      if (target !== null && !(await findOwnFolder(trx, ownerId, target))) throw notFound(`no folder ${target}`);
+      await this.folders.lockTree(trx, ownerId);
+      if (target !== null && !(await this.folders.findOwn(ownerId, target, trx))) throw notFound(`no folder ${target}`);
 
       if (folders.length > 0) {
-        const owned = await trx.selectFrom('folders').select('id').where('owner_id', '=', ownerId).where('id', 'in', folders).execute();
+        const owned = await this.folders.ownedAmong(ownerId, folders, trx);
         if (owned.length !== folders.length) throw notFound(`no folder ${missing(folders, owned)}`);
         if (target !== null) {
-          const lineage = new Set([target, ...(await ancestorsOf(trx, ownerId, target))]);
+          const lineage = new Set([target, ...(await this.folders.ancestorsOf(ownerId, target, trx))]);
           const looping = folders.find((id) => lineage.has(id));
           if (looping) throw badRequest(`folder ${looping} cannot move into itself or one of its sub-folders`);
         }
-        await trx
-          .updateTable('folders')
-          .set({ parent_id: target, updated_at: new Date() })
-          .where('owner_id', '=', ownerId)
-          .where('id', 'in', folders)
-          .execute();
+        await this.folders.reparent(trx, ownerId, folders, target);
       }
 
       if (files.length > 0) {
-        const visible = await trx
-          .selectFrom('media')
-          .select(['id', 'owner_id', 'type'])
-          .where('id', 'in', files)
-          .where((eb) => eb.or([eb('owner_id', '=', ownerId), eb('owner_id', 'is', null)]))
-          .execute();
-        if (visible.length !== files.length) throw notFound(`no media file ${missing(files, visible)}`);
+        const visible = await this.mediaRows.visibleAmong(trx, ownerId, files);
+        if (visible.length !== files.length) throw notFound(`no media file ${missing(files, visible.map((row) => row.id))}`);
         const shared = visible.find((row) => row.owner_id === null);
         if (shared) throw forbidden(readOnlyReason(shared));
-        await trx
-          .updateTable('media')
-          .set({ folder_id: target, updated_at: new Date() })
-          .where('owner_id', '=', ownerId)
-          .where('id', 'in', files)
-          .execute();
+        await this.mediaRows.moveToFolder(trx, ownerId, files, target);
       }
     });
   }
 }
 
-/** Serializes changes to one user's folder tree. */
-async function lockTree(trx: Kysely<DB>, ownerId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${`folders:${ownerId}`}))`.execute(trx);
-}
-
-function missing(wanted: string[], found: Array<{ id: string }>): string {
-  const have = new Set(found.map((row) => row.id));
+function missing(wanted: string[], found: string[]): string {
+  const have = new Set(found);
   return wanted.find((id) => !have.has(id)) ?? '';
 }

@@ -1,5 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { AuthTokensRepository } from '../db/auth-tokens-repository.js';
 import type { DB } from '../db/schema.js';
+import { UsersRepository, type UserChanges } from '../db/users-repository.js';
 import { hashSecret, newId } from '../ids.js';
 import { forbidden, notFound, unauthorized } from '../http/errors.js';
 import type { DevelopersService } from './developers.js';
@@ -50,14 +52,18 @@ export class BindRefused extends Error {
   }
 }
 
-const ms = (value: number) => sql<Date>`now() + (${value} * interval '1 millisecond')`;
-
 export class IdentityService {
+  private readonly users: UsersRepository;
+  private readonly tokens: AuthTokensRepository;
+
   constructor(
-    private readonly db: Kysely<DB>,
+    db: Kysely<DB>,
     private readonly developers: DevelopersService,
     private readonly options: IdentityOptions,
-  ) {}
+  ) {
+    this.users = new UsersRepository(db);
+    this.tokens = new AuthTokensRepository(db);
+  }
 
   async createUser(fields: UserFields): Promise<{ id: string }> {
     let developerId: string | null = null;
@@ -67,39 +73,34 @@ export class IdentityService {
       throw forbidden('open registration is disabled: create users with the apiKey of a developer account');
     }
     const id = newId();
-    await this.db
-      .insertInto('users')
-      .values({
-        id,
-        name: fields.name ?? null,
-        data: fields.data ?? null,
-        developer_id: developerId,
-        api_auth_token: fields.apiAuthToken ?? null,
-      })
-      .execute();
+    await this.users.insert({
+      id,
+      name: fields.name ?? null,
+      data: fields.data ?? null,
+      developer_id: developerId,
+      api_auth_token: fields.apiAuthToken ?? null,
+    });
     return { id };
   }
 
   async updateUser(id: string, fields: UserFields): Promise<{ id: string }> {
-    const values: Record<string, unknown> = { updated_at: new Date() };
+    const values: UserChanges = { updated_at: new Date() };
     if (fields.name !== undefined) values.name = fields.name;
     if (fields.data !== undefined) values.data = fields.data;
     if (fields.apiAuthToken !== undefined) values.api_auth_token = fields.apiAuthToken;
-    let query = this.db.updateTable('users').where('id', '=', id);
+    let claimedBy: string | undefined;
     if (fields.apiKey !== undefined) {
       // A developer's key may claim a user of no developer, or its own; another developer's user is not there for it.
-      const developerId = (await this.developers.authenticate(fields.apiKey)).id;
-      values.developer_id = developerId;
-      query = query.where((eb) => eb.or([eb('developer_id', 'is', null), eb('developer_id', '=', developerId)]));
+      claimedBy = (await this.developers.authenticate(fields.apiKey)).id;
+      values.developer_id = claimedBy;
     }
-    const result = await query.set(values).executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw notFound(`no user ${id}`);
+    if (!(await this.users.update(id, values, claimedBy))) throw notFound(`no user ${id}`);
     return { id };
   }
 
   /** The seed's user object: `name` and `data` are strings, "" when never given. */
   async getUser(id: string): Promise<{ name: string; data: string }> {
-    const row = await this.db.selectFrom('users').select(['name', 'data']).where('id', '=', id).executeTakeFirst();
+    const row = await this.users.findProfile(id);
     if (!row) throw notFound(`no user ${id}`);
     return { name: row.name ?? '', data: row.data ?? '' };
   }
@@ -113,13 +114,7 @@ export class IdentityService {
     const tokenHash = hashSecret(token);
     const deadline = Date.now() + this.options.tokenBindWaitMs;
     for (let pause = 25; ; pause = Math.min(pause * 2, 250)) {
-      const row = await this.db
-        .selectFrom('auth_tokens')
-        .innerJoin('users', 'users.id', 'auth_tokens.user_id')
-        .select(['users.id as id', 'users.developer_id as developerId'])
-        .where('auth_tokens.token_hash', '=', tokenHash)
-        .where('auth_tokens.expires_at', '>', sql<Date>`now()`)
-        .executeTakeFirst();
+      const row = await this.tokens.userOf(tokenHash);
       if (row) return row;
       if (Date.now() + pause > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, pause));
@@ -133,115 +128,61 @@ export class IdentityService {
     const weakness = tokenWeakness(token, this.options.tokenPolicy);
     if (weakness) throw new BindRefused('weak_token', weakness);
     const tokenHash = hashSecret(token);
-    return this.db.transaction().execute(async (trx) => {
-      // Serializes binds of one token, including the first, when no row exists to lock yet.
-      await sql`select pg_advisory_xact_lock(hashtext(${tokenHash}))`.execute(trx);
-      const current = await trx
-        .selectFrom('auth_tokens')
-        .select([
-          'user_id',
-          sql<boolean>`open_sockets > 0 and heartbeat_at > ${ms(-this.options.liveWindowMs)}`.as('live'),
-          sql<boolean>`expires_at > now()`.as('valid'),
-        ])
-        .where('token_hash', '=', tokenHash)
-        .forUpdate()
-        .executeTakeFirst();
+    return this.tokens.withTokenLock(tokenHash, async (trx) => {
+      const current = await this.tokens.lockBinding(trx, tokenHash, this.options.liveWindowMs);
 
       let userId: string;
       if (sessionId !== undefined) {
-        const user = await trx.selectFrom('users').select('id').where('id', '=', sessionId).executeTakeFirst();
-        if (!user) throw new BindRefused('session_not_found', `no user ${sessionId}: create it with POST /api/users`);
-        userId = user.id;
+        if (!(await this.users.exists(sessionId, trx))) throw new BindRefused('session_not_found', `no user ${sessionId}: create it with POST /api/users`);
+        userId = sessionId;
       } else if (current?.valid) {
-        userId = current.user_id;
+        userId = current.userId;
       } else if (this.options.allowAnonymous) {
         userId = await this.createAnonymous(trx);
       } else {
         throw new BindRefused('anonymous_disabled', 'anonymous use is disabled: pass the sessionId of a user');
       }
-      if (current?.live && current.user_id !== userId) {
+      if (current?.live && current.userId !== userId) {
         throw new BindRefused('token_in_use', 'this token is in use by another user');
       }
-
-      const openSockets = current?.live && current.user_id === userId ? sql<number>`auth_tokens.open_sockets + 1` : sql<number>`1`;
-      await trx
-        .insertInto('auth_tokens')
-        .values({ token_hash: tokenHash, user_id: userId, open_sockets: 1, expires_at: this.openExpiry() })
-        .onConflict((oc) =>
-          oc.column('token_hash').doUpdateSet({
-            user_id: userId,
-            open_sockets: openSockets,
-            heartbeat_at: sql`now()`,
-            expires_at: this.openExpiry(),
-          }),
-        )
-        .execute();
+      await this.tokens.bindOpen(trx, tokenHash, userId, current?.live === true && current.userId === userId, this.openValidityMs());
       return userId;
     });
   }
 
   /** A socket with this token closed: the token stays valid for the grace period. */
   async releaseToken(token: string): Promise<void> {
-    await this.db
-      .updateTable('auth_tokens')
-      .set({
-        open_sockets: sql`greatest(open_sockets - 1, 0)`,
-        expires_at: sql`case when open_sockets > 1 then expires_at else ${ms(this.options.tokenGraceMs)} end`,
-        heartbeat_at: sql`now()`,
-      })
-      .where('token_hash', '=', hashSecret(token))
-      .execute();
+    await this.tokens.release(hashSecret(token), this.options.tokenGraceMs);
   }
 
   /** Called by the replica holding open sockets on every ping round. */
   async heartbeat(tokens: string[]): Promise<void> {
-    if (tokens.length === 0) return;
-    await this.db
-      .updateTable('auth_tokens')
-      .set({ heartbeat_at: sql`now()`, expires_at: this.openExpiry() })
-      .where('token_hash', 'in', tokens.map(hashSecret))
-      .where('open_sockets', '>', 0)
-      .execute();
+    await this.tokens.heartbeat(tokens.map(hashSecret), this.openValidityMs());
   }
 
   /** Users with at least one live socket. */
   async activeUsersCount(): Promise<number> {
-    const row = await this.db
-      .selectFrom('auth_tokens')
-      .select(sql<number>`count(distinct user_id)::int`.as('count'))
-      .where('open_sockets', '>', 0)
-      .where('heartbeat_at', '>', ms(-this.options.liveWindowMs))
-      .executeTakeFirstOrThrow();
-    return row.count;
+    return this.tokens.liveUsersCount(this.options.liveWindowMs);
   }
 
   /** Whether a user has a valid token (a live socket, or one closed within the grace period). */
   async isPresent(userId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('auth_tokens')
-      .select('user_id')
-      .where('user_id', '=', userId)
-      .where('expires_at', '>', sql<Date>`now()`)
-      .executeTakeFirst();
-    return row !== undefined;
+    return this.tokens.hasValidToken(userId);
   }
 
   /** Forgets tokens that expired a while ago. */
   async purgeExpiredTokens(): Promise<number> {
-    const result = await this.db
-      .deleteFrom('auth_tokens')
-      .where('expires_at', '<', ms(-86_400_000))
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return this.tokens.deleteExpired(86_400_000);
   }
 
-  private openExpiry() {
-    return ms(this.options.liveWindowMs + this.options.tokenGraceMs);
+  /** How long a token held by an open socket stays valid without a heartbeat. */
+  private openValidityMs(): number {
+    return this.options.liveWindowMs + this.options.tokenGraceMs;
   }
 
   private async createAnonymous(trx: Transaction<DB>): Promise<string> {
     const id = newId();
-    await trx.insertInto('users').values({ id, anonymous: true }).execute();
+    await this.users.insert({ id, anonymous: true }, trx);
     return id;
   }
 }

@@ -1,4 +1,4 @@
-import type { FolderRow, MediaRow } from '../db/media-repository.js';
+import type { FolderRow, ListedMediaRow } from '../db/media-repository.js';
 import type { MediaError, MediaStatus } from '../db/schema.js';
 
 /**
@@ -45,7 +45,7 @@ export interface PlayableUrls {
   originalUrl: string | null;
 }
 
-export function mediaEntry(row: MediaRow, urls: PlayableUrls): MediaEntry {
+export function mediaEntry(row: ListedMediaRow, urls: PlayableUrls): MediaEntry {
   return {
     id: row.id,
     name: row.name,

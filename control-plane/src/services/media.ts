@@ -1,14 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, MediaError, MediaKind, MediaStatus, MediaType, ThumbnailsIndex } from '../db/schema.js';
 import {
-  countFolders,
-  countMedia,
+  countListing,
   findMedia,
   findOwnFolder,
   findVisibleMedia,
   pageOfFolders,
-  pageOfMedia,
+  pageOfListedMedia,
   type EntryFilter,
+  type ListedMediaRow,
   type ListScope,
   type MediaRow,
   type SortField,
@@ -130,9 +130,6 @@ export class MediaService {
 
   /** A folder's entries as the seed's list answer: sub-folders first, then files. */
   async list(viewerId: string, query: MediaListQuery): Promise<MediaList> {
-    if (query.folderId !== null && !(await findOwnFolder(this.db, viewerId, query.folderId))) {
-      throw notFound(`no folder ${query.folderId}`);
-    }
     const scope: ListScope = {
       viewerId,
       folderId: query.folderId,
@@ -141,13 +138,19 @@ export class MediaService {
       sortField: query.sortField,
       sortOrder: query.sortOrder,
     };
-    const [folderCount, mediaCount] = await Promise.all([countFolders(this.db, scope), countMedia(this.db, scope)]);
+    // Two statements: every count (and whether the folder is the viewer's), then the page.
+    const counts = await countListing(this.db, scope);
+    if (!counts.folderFound) throw notFound(`no folder ${query.folderId}`);
+    const folderCount = counts.folders;
+    const mediaCount = counts.own + counts.shared;
     // Folders fill positions [0, folderCount), files follow: each page is cut from both in turn.
     const start = query.startNumber;
     const end = start + query.count;
+    const mediaOffset = Math.max(0, start - folderCount);
+    const mediaLimit = Math.min(mediaCount - mediaOffset, end - Math.max(start, folderCount));
     const [folders, media] = await Promise.all([
       start < folderCount ? pageOfFolders(this.db, scope, start, Math.min(end, folderCount) - start) : [],
-      mediaCount > 0 ? pageOfMedia(this.db, scope, Math.max(0, start - folderCount), Math.max(0, end - Math.max(start, folderCount))) : [],
+      mediaLimit > 0 ? pageOfListedMedia(this.db, scope, counts.shared > 0, mediaOffset, mediaLimit) : [],
     ]);
     const entries = [...folders.map(folderEntry), ...(await Promise.all(media.map((row) => this.entryOf(row))))];
     return { total_count: folderCount + mediaCount, entries };
@@ -206,7 +209,7 @@ export class MediaService {
   }
 
   /** The answer for a row, with fresh signed URLs. */
-  async entryOf(row: MediaRow): Promise<MediaEntry> {
+  async entryOf(row: ListedMediaRow): Promise<MediaEntry> {
     return mediaEntry(row, await this.playableUrls(row));
   }
 

@@ -1,8 +1,7 @@
-import type { ChunkedData, ProjectRow, ProjectSortColumn, ProjectsRepository } from '../db/projects-repository.js';
+import type { ProjectRow, ProjectSortColumn, ProjectsRepository } from '../db/projects-repository.js';
 import { internalError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import type { JsonBytes, VerbatimJson } from '../http/json-body.js';
-import { prepareJson } from '../cpu/body-analysis.js';
+import { prepareProjectData, type JsonBytes, type VerbatimJson } from '../project-data/index.js';
 import type { MediaCatalog } from './media-catalog.js';
 import type { MediaUsage } from './media-usage.js';
 
@@ -44,8 +43,7 @@ export type ProjectSummary = ProjectRow;
 
 const NULL_JSON: JsonBytes = Buffer.from('null');
 
-/** Data with its chunks and media ids: as the body analysis prepared them, or found here (small data). */
-const stored = (data: VerbatimJson): ChunkedData => ({ bytes: data.bytes, ...(data.prepared ?? prepareJson(data.bytes)) });
+const stored = prepareProjectData;
 
 const sortColumns: Record<ProjectSortField, ProjectSortColumn> = {
   name: 'name',

@@ -19,7 +19,7 @@ import { isPartSpec, storedPartSpec, storedRenderSpec, type SourceRef, type Stor
  * for this attempt), and how an editing task ends on the control plane:
  * - progress mirrors onto the output entries;
  * - completion records each stored output on its entry (ready, with size and duration), hands it
- *   to ingest (probe, thumbnails), and raises `render_complete` with the download link in the
+ *   to ingest (probe, thumbnails) without waiting for that, and raises `render_complete` with the download link in the
  *   same transaction that marks the task completed;
  * - failure puts the error on the output entries and raises `render_complete` with it (same
  *   transaction), then removes any output already stored;
@@ -41,6 +41,12 @@ export interface RenderKindOptions {
   sourceDownloadTimeoutMs: number;
   /** Largest file a node downloads (MAX_FILE_SIZE; 0: no limit). */
   maxFileSizeBytes: number;
+  /**
+   * Render nodes run on this machine and the store keeps objects on its disk: sources are read
+   * in place and outputs renamed into the store, with no HTTP between (the signed URLs stay in
+   * the work order all the same).
+   */
+  localFiles?: boolean;
 }
 
 export class RenderTaskKind {
@@ -102,7 +108,13 @@ export class RenderTaskKind {
         outputs: await this.outputSpecs(spec, expiresInS),
       };
     }
-    return { xtl: spec.xtl, sources: await this.sourceSpecs(task, spec.sources, expiresInS), outputs: await this.outputSpecs(spec, expiresInS) };
+    const local = this.localStore();
+    return {
+      xtl: spec.xtl,
+      sources: await this.sourceSpecs(task, spec.sources, expiresInS),
+      outputs: await this.outputSpecs(spec, expiresInS),
+      ...(local ? { localWorkDir: local.localStagingDir() } : {}),
+    };
   }
 
   /** A part's order: the document, its sources, the window and where the part goes. */
@@ -130,6 +142,7 @@ export class RenderTaskKind {
 
   private async outputSpecs(spec: StoredRenderSpec, expiresInS: number): Promise<RenderOutputSpec[]> {
     const bucket = await this.delivery.bucketOf(spec);
+    const local = this.localStore();
     try {
       return await Promise.all(
         spec.outputs.map(async (output) => ({
@@ -137,6 +150,7 @@ export class RenderTaskKind {
           contentType: output.contentType,
           putUrl: await this.storage.signedPutUrl(output.key, { expiresInS, contentType: output.contentType, audience: 'internal' }),
           ...(bucket && output.bucketKey ? { bucketPutUrl: await bucket.presignPut(output.bucketKey, output.contentType, expiresInS) } : {}),
+          ...(local ? { path: local.localPath(output.key) } : {}),
         })),
       );
     } finally {
@@ -167,6 +181,8 @@ export class RenderTaskKind {
         if (!row || row.original_key === null || (row.owner_id !== null && row.owner_id !== task.owner_id)) {
           return { kind: 'missing', reason: 'the media file was deleted after the task was submitted' };
         }
+        const local = this.localStore();
+        if (local) return { kind: 'file', path: local.localPath(row.original_key) };
         return { kind: 'url', url: await this.storage.signedGetUrl(row.original_key, { expiresInS, audience: 'internal' }) };
       }
       case 'overlay': {
@@ -183,6 +199,13 @@ export class RenderTaskKind {
           ...(this.options.maxFileSizeBytes > 0 ? { maxBytes: this.options.maxFileSizeBytes } : {}),
         };
     }
+  }
+
+  /** The store's files, when render nodes may use them directly. */
+  private localStore(): { localPath(key: string): string; localStagingDir(): string } | undefined {
+    const { localPath, localStagingDir } = this.storage;
+    if (!this.options.localFiles || !localPath || !localStagingDir) return undefined;
+    return { localPath: (key) => localPath.call(this.storage, key), localStagingDir: () => localStagingDir.call(this.storage) };
   }
 
   private async mirrorProgress(task: TaskRow): Promise<void> {
@@ -203,6 +226,7 @@ export class RenderTaskKind {
         return { output, reported, stored };
       }),
     );
+    const ready: NonNullable<Awaited<ReturnType<MediaService['update']>>>[] = [];
     for (const { output, reported, stored } of checked) {
       const row = await this.media.update(
         output.mediaId,
@@ -224,7 +248,11 @@ export class RenderTaskKind {
         await this.storage.delete(output.key).catch(() => undefined);
         continue;
       }
-      await this.ingest.requestIngest(row).catch((error: unknown) => {
+      ready.push(row);
+    }
+    // Ingest (probe, poster, strip) follows on its own: `completed` does not wait for it.
+    for (const row of ready) {
+      void this.ingest.requestIngest(row).catch((error: unknown) => {
         // The output is stored and listed; only its thumbnails are missing.
         this.log.error({ err: error, mediaId: row.id, taskId: task.id }, 'could not hand a render output to ingest');
       });

@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { MediaRepository } from '../db/media-repository.js';
 import type { DB } from '../db/schema.js';
+import { UploadChunksRepository } from '../db/upload-chunks-repository.js';
+import { UploadSessionsRepository } from '../db/upload-sessions-repository.js';
 import { notFound } from '../http/errors.js';
 import type { ContentRange } from '../http/content-range.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -19,30 +22,17 @@ import { recordChunk, receivedPercent, storeChunk, type ChunkLedger } from './ch
  */
 
 /** Media upload sessions keep their state in `upload_sessions` and `upload_chunks`. */
-const uploadLedger: ChunkLedger = {
-  async lock(trx, id) {
-    const session = await trx.selectFrom('upload_sessions').select(['size_bytes', 'state']).where('media_id', '=', id).forUpdate().executeTakeFirst();
-    return session && { sizeBytes: session.size_bytes, receiving: session.state === 'receiving' };
-  },
-  async addChunk(trx, id, chunk) {
-    await trx
-      .insertInto('upload_chunks')
-      .values({ media_id: id, start_byte: chunk.start, end_byte: chunk.end, object_key: chunk.key })
-      .onConflict((oc) => oc.columns(['media_id', 'start_byte', 'end_byte']).doUpdateSet({ object_key: chunk.key }))
-      .execute();
-  },
-  async chunks(trx, id) {
-    const rows = await trx.selectFrom('upload_chunks').select(['start_byte', 'end_byte', 'object_key']).where('media_id', '=', id).execute();
-    return rows.map((c) => ({ start: c.start_byte, end: c.end_byte, key: c.object_key }));
-  },
-  async setReceived(trx, id, receivedBytes, complete) {
-    await trx
-      .updateTable('upload_sessions')
-      .set({ received_bytes: receivedBytes, updated_at: sql`now()`, ...(complete ? { state: 'complete' as const } : {}) })
-      .where('media_id', '=', id)
-      .execute();
-  },
-};
+function uploadLedger(sessions: UploadSessionsRepository, chunks: UploadChunksRepository): ChunkLedger {
+  return {
+    async lock(trx, id) {
+      const session = await sessions.lock(trx, id);
+      return session && { sizeBytes: session.size_bytes, receiving: session.state === 'receiving' };
+    },
+    addChunk: (trx, id, chunk) => chunks.upsert(trx, id, chunk),
+    chunks: (trx, id) => chunks.of(trx, id),
+    setReceived: (trx, id, receivedBytes, complete) => sessions.setReceived(trx, id, receivedBytes, complete),
+  };
+}
 
 /** An upload session counts as uploading now while its last chunk (or its creation) is this recent. */
 export const ACTIVE_UPLOAD_WINDOW_S = 120;
@@ -60,13 +50,21 @@ export interface UploadState {
 }
 
 export class UploadService {
+  private readonly sessions: UploadSessionsRepository;
+  private readonly mediaRows: MediaRepository;
+  private readonly ledger: ChunkLedger;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly media: MediaService,
     private readonly store: ObjectStore,
     private readonly ingest: IngestService,
     private readonly options: UploadOptions,
-  ) {}
+  ) {
+    this.sessions = new UploadSessionsRepository(db);
+    this.mediaRows = new MediaRepository(db);
+    this.ledger = uploadLedger(this.sessions, new UploadChunksRepository());
+  }
 
   /**
    * A new session and its media entry (`status: upload`); 507 over the quotas, 514 for a name
@@ -85,16 +83,16 @@ export class UploadService {
     });
     const empty = request.size === 0;
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('upload_sessions')
-        .values({
+      await this.sessions.insert(
+        {
           media_id: row.id,
           owner_id: ownerId,
           size_bytes: request.size,
           expires_at: new Date(Date.now() + this.options.sessionTtlMs),
           ...(empty ? { state: 'complete' as const } : {}),
-        })
-        .execute();
+        },
+        trx,
+      );
       if (empty) await this.ingest.startUpload(row, [], trx);
     });
     if (empty) this.ingest.dispatchNow();
@@ -102,13 +100,7 @@ export class UploadService {
   }
 
   async state(ownerId: string, id: string): Promise<UploadState> {
-    const session = await this.db
-      .selectFrom('upload_sessions')
-      .selectAll()
-      .where('media_id', '=', id)
-      .where('owner_id', '=', ownerId)
-      .where((eb) => eb.or([eb('state', '=', 'complete'), eb('expires_at', '>', sql<Date>`now()`)]))
-      .executeTakeFirst();
+    const session = await this.sessions.findCurrent(ownerId, id);
     if (!session) throw notFound(`no upload session ${id}`);
     return {
       id,
@@ -126,7 +118,7 @@ export class UploadService {
     const chunk = await storeChunk(this.store, session, range, body, contentLength, (start, end) => `${mediaObjectPrefix(ownerId, id)}upload/${start}-${end}.part`);
     if (!chunk) return state;
     // The replica that sees the file complete starts its ingest, once.
-    const recorded = await recordChunk(this.db, uploadLedger, id, chunk, async (trx, r) => {
+    const recorded = await recordChunk(this.db, this.ledger, id, chunk, async (trx, r) => {
       const row = await this.media.update(id, { progress: receivedPercent(r.receivedBytes, r.sizeBytes) }, ['upload'], trx);
       if (r.justCompleted && row) await this.ingest.startUpload(row, assemblyParts(r.chunks, r.sizeBytes)!, trx);
     });
@@ -136,15 +128,10 @@ export class UploadService {
 
   /** Sessions past their lifetime without every byte: their entry and chunks go. */
   async sweepExpired(): Promise<number> {
-    const expired = await this.db
-      .selectFrom('upload_sessions')
-      .select(['media_id', 'owner_id'])
-      .where('state', '=', 'receiving')
-      .where('expires_at', '<', sql<Date>`now()`)
-      .execute();
+    const expired = await this.sessions.expired();
     for (const session of expired) {
       await this.store.deletePrefix(mediaObjectPrefix(session.owner_id, session.media_id));
-      await this.db.deleteFrom('media').where('id', '=', session.media_id).where('status', '=', 'upload').execute();
+      await this.mediaRows.deleteUploading(session.media_id);
     }
     return expired.length;
   }
@@ -155,13 +142,6 @@ export class UploadService {
    * is not uploading.
    */
   async activeCount(): Promise<number> {
-    const row = await this.db
-      .selectFrom('upload_sessions')
-      .select(sql<number>`count(*)::int`.as('count'))
-      .where('state', '=', 'receiving')
-      .where('expires_at', '>', sql<Date>`now()`)
-      .where('updated_at', '>', sql<Date>`now() - make_interval(secs => ${ACTIVE_UPLOAD_WINDOW_S})`)
-      .executeTakeFirstOrThrow();
-    return row.count;
+    return this.sessions.activeCount(ACTIVE_UPLOAD_WINDOW_S);
   }
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { VoiceoverSessionsRepository } from '../db/voiceover-sessions-repository.js';
-import { badRequest, HttpError, notFound, serviceUnavailable } from '../http/errors.js';
+import { badRequest, HttpError, serviceUnavailable } from '../http/errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ObjectStore } from '../storage/object-store.js';

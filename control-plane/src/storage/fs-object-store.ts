@@ -140,6 +140,10 @@ export class FsObjectStore implements ObjectStore {
     return this.pathOf(key);
   }
 
+  localStagingDir(): string {
+    return path.join(this.options.root, STAGING);
+  }
+
   pathOf(key: string): string {
     if (!isSafeKey(key)) throw new Error(`invalid object key ${JSON.stringify(key)}`);
     return path.join(this.options.root, ...key.split('/'));

@@ -69,6 +69,12 @@ export interface ObjectStore {
    */
   localPath?(key: string): string;
 
+  /**
+   * A directory on the same filesystem as `localPath`'s files (`fs`), where a local writer may
+   * make a file and then rename it to an object's path, publishing it whole.
+   */
+  localStagingDir?(): string;
+
   /** A URL anyone holding it can PUT the object's bytes to until it expires (render nodes). */
   signedPutUrl(key: string, options: SignedUrlOptions): Promise<string>;
 }

@@ -27,6 +27,9 @@ export type Verdict = { ok: true; fields: SignedFields } | { ok: false; reason: 
 /** The path prefix the control plane serves signed objects under. */
 export const SIGNED_FILES_PATH = '/files';
 
+/** How many signed query strings a signer keeps (a few MB at most); past that it starts afresh. */
+const SIGNED_MEMO_SIZE = 20_000;
+
 export class UrlSigner {
   private readonly key: Buffer;
 
@@ -35,8 +38,24 @@ export class UrlSigner {
     this.key = createHmac('sha256', secret).update('cutroom signed object URL v1').digest();
   }
 
+  /**
+   * Query strings already made: the same fields always sign alike, and callers that issue URLs in
+   * expiry windows (a library list signs two per entry, page after page) ask for the same ones.
+   */
+  private readonly signed = new Map<string, string>();
+
   /** The query string (without `?`) that authorizes `fields`. */
   sign(fields: SignedFields): string {
+    const memo = `${fields.method}\0${fields.key}\0${fields.expiresAtS}\0${fields.contentType ?? '\u0001'}\0${fields.downloadName ?? '\u0001'}`;
+    const known = this.signed.get(memo);
+    if (known !== undefined) return known;
+    const query = this.signNow(fields);
+    if (this.signed.size >= SIGNED_MEMO_SIZE) this.signed.clear();
+    this.signed.set(memo, query);
+    return query;
+  }
+
+  private signNow(fields: SignedFields): string {
     const query = new URLSearchParams();
     query.set('exp', String(fields.expiresAtS));
     if (fields.contentType !== undefined) query.set('ct', fields.contentType);

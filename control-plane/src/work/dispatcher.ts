@@ -9,9 +9,7 @@
 export type TaskKind =
   | 'render'
   | 'ingest'
-  | 'thumbnails'
   | 'import_url'
-  | 'import_bucket'
   | 'mediainfo'
   | 'project_import'
   | 'probe';

@@ -8,7 +8,7 @@ export async function activeWorkFromTasks(store: TaskStore): ReturnType<ActiveWo
   const sum = (...kinds: string[]) => counts.filter((c) => kinds.includes(c.kind)).reduce((n, c) => n + c.count, 0);
   return {
     // Every ingest builds the timeline thumbnails of its file.
-    activeBuildThumbsTasksCount: sum('ingest', 'thumbnails'),
+    activeBuildThumbsTasksCount: sum('ingest'),
     activeRenderTasksCount: sum('render'),
     activeImportFromURLTasksCount: sum('import_url'),
     // Uploads and project imports in progress are sessions, not tasks: the composition root adds them.

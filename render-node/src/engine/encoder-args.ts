@@ -94,3 +94,17 @@ export function muxerArgs(settings: OutputSettings): string[] {
   const faststart = settings.container === 'mp4' || settings.container === 'mov' || settings.container === 'm4a' ? ['-movflags', '+faststart'] : [];
   return [...faststart, '-f', muxers[settings.container]];
 }
+
+/**
+ * Muxer arguments that put the index (moov) at the front without faststart's second pass over
+ * the whole file: room for it is reserved ahead of the media, sized from the number of packets
+ * (a generous bound; what is left becomes a `free` box). Only for MP4/MOV; should the room be too
+ * small, the muxer fails and the caller runs `muxerArgs` instead.
+ */
+export function reservedIndexMuxerArgs(settings: OutputSettings, videoPackets: number, durationS: number): string[] | undefined {
+  if (settings.container !== 'mp4' && settings.container !== 'mov') return undefined;
+  // Per packet at most: size (4), time and composition offset (8 + 8), chunk offset (8), sync flag (4).
+  const audioPackets = settings.hasAudio ? Math.ceil((durationS * settings.sampleRate) / 1024) + Math.ceil(durationS * 50) : 0;
+  const bytes = Math.ceil(16384 + 1.25 * 32 * (videoPackets + audioPackets));
+  return ['-moov_size', String(bytes), '-f', muxers[settings.container]];
+}

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { FfmpegAbortedError, FfmpegError, FfmpegUnavailableError } from '../ffmpeg/errors.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import type { FfmpegStep, GroupPlan } from './plan.js';
@@ -16,6 +17,8 @@ export interface ExecuteOptions {
   inputs: readonly string[];
   /** How many concurrent steps run at once (half the CPUs, at least two, by default). */
   concurrency?: number;
+  /** Wall time of each phase (encode, join) is added here as steps finish. */
+  timings?: { encodeMs: number; joinMs: number };
 }
 
 function aborted(): RenderError {
@@ -88,8 +91,13 @@ export async function executePlan(plan: GroupPlan, options: ExecuteOptions): Pro
       }
       continue;
     }
+    const startedMs = performance.now();
+    const account = (phase: 'encode' | 'join' | undefined) => {
+      if (options.timings) options.timings[phase === 'join' ? 'joinMs' : 'encodeMs'] += performance.now() - startedMs;
+    };
     if (!step.concurrent) {
       await runStep(step, options.signal);
+      account(step.phase);
       continue;
     }
     const batch: FfmpegStep[] = [];
@@ -100,6 +108,7 @@ export async function executePlan(plan: GroupPlan, options: ExecuteOptions): Pro
     }
     i += batch.length - 1;
     await runConcurrently(batch, limit, options.signal, runStep);
+    account(batch[0]!.phase);
   }
 }
 
@@ -115,9 +124,12 @@ async function runConcurrently(
   signal?.addEventListener('abort', onAbort, { once: true });
   let next = 0;
   let failure: unknown;
+  // The heaviest first (the sound, the longest encodes), the light copies fill in at the end:
+  // the batch ends sooner than in plan order.
+  const ordered = [...steps].sort((a, b) => b.weight - a.weight);
   const worker = async () => {
-    while (next < steps.length && failure === undefined && !stop.signal.aborted) {
-      const step = steps[next++]!;
+    while (next < ordered.length && failure === undefined && !stop.signal.aborted) {
+      const step = ordered[next++]!;
       try {
         await runStep(step, stop.signal);
       } catch (error) {

@@ -3,7 +3,7 @@ export { resolveSources, type ResolvedSource, type ResolvedSources, type SourceR
 export { RenderError, RENDER_ERROR_CODES, type RenderErrorCode } from './render-error.js';
 export type { RenderLog } from './render-log.js';
 export { decideOutputSettings, CONTAINER_MIME_TYPES, type OutputSettings } from './output-settings.js';
-export type { GroupPlan, PlanStep, FfmpegStep, WriteFileStep, RenderStrategy, PlanContext, Eligibility } from './plan.js';
+export type { RenderTimings, GroupPlan, PlanStep, FfmpegStep, WriteFileStep, RenderStrategy, PlanContext, Eligibility } from './plan.js';
 export { STRATEGIES, chooseStrategy } from './choose-strategy.js';
 export { fullRender } from './full-render.js';
 export { streamCopy } from './stream-copy.js';

@@ -23,6 +23,11 @@ export interface FfmpegStep {
    * time (a few at once), and the next step that is not concurrent waits for all of them.
    */
   concurrent?: boolean;
+  /**
+   * What the step's wall time counts as in the render's timings: `encode` (the default: encodes,
+   * copies, the sound) or `join` (the final pass that puts pieces together).
+   */
+  phase?: 'encode' | 'join';
 }
 
 export interface WriteFileStep {
@@ -47,6 +52,22 @@ export interface GroupPlan {
   /** Files the steps make that are removed afterwards. */
   tempPaths: string[];
   steps: PlanStep[];
+  /** Time the planning spent reading the sources (smart cut: codec probe and GOP scan), in ms. */
+  planTimings?: { probeMs: number; gopScanMs: number };
+}
+
+/** Where a render's wall time went, in milliseconds (summed over its groups). */
+export interface RenderTimings {
+  /** Planning in all: strategy choice, probes, GOP scans. */
+  planMs: number;
+  /** Of which reading codec parameters (ffprobe) for smart cuts. */
+  probeMs: number;
+  /** Of which scanning the GOPs around the cut points. */
+  gopScanMs: number;
+  /** Encoding: partial GOPs, copies of whole GOPs, the sound, or the whole full render. */
+  encodeMs: number;
+  /** Joining the pieces into the output. */
+  joinMs: number;
 }
 
 export interface PlanContext {

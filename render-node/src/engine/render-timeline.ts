@@ -7,7 +7,8 @@ import type { XtlDocument } from '../xtl/model.js';
 import { chooseStrategy, STRATEGIES } from './choose-strategy.js';
 import { executePlan } from './execute-plan.js';
 import { CONTAINER_EXTENSIONS, CONTAINER_MIME_TYPES, decideOutputSettings, type OutputSettings } from './output-settings.js';
-import type { GroupPlan, PlanContext, RenderStrategy } from './plan.js';
+import type { GroupPlan, PlanContext, RenderStrategy, RenderTimings } from './plan.js';
+import { performance } from 'node:perf_hooks';
 import { RenderError } from './render-error.js';
 import { silentLog, type RenderLog } from './render-log.js';
 import { resolveSources, type ResolvedSources, type SourceResolver } from './sources.js';
@@ -47,6 +48,8 @@ export interface RenderedOutput {
 export interface RenderResult {
   outputs: RenderedOutput[];
   plans: GroupPlan[];
+  /** Where the render's wall time went (planning, GOP scan, encodes, join). */
+  timings: RenderTimings;
 }
 
 const encodersOf = new Map<string, Promise<ReadonlySet<string>>>();
@@ -124,7 +127,13 @@ export async function renderTimeline(options: RenderTimelineOptions): Promise<Re
       throw new RenderError('output_failed', `work directory ${options.workDir} cannot be used: ${error.message}`, { cause: error });
     });
     const sources = await resolveSources(options.timeline, options.resolveSource, signal);
+    const planStartedMs = performance.now();
     const plans = await planTimeline(options.timeline, sources, { ...options, log });
+    const timings: RenderTimings = { planMs: performance.now() - planStartedMs, probeMs: 0, gopScanMs: 0, encodeMs: 0, joinMs: 0 };
+    for (const plan of plans) {
+      timings.probeMs += plan.planTimings?.probeMs ?? 0;
+      timings.gopScanMs += plan.planTimings?.gopScanMs ?? 0;
+    }
     const inputs = [...sources.values()].map((s) => s.input);
     const totalWeight = plans.reduce((sum, plan) => sum + plan.steps.reduce((w, s) => w + (s.kind === 'ffmpeg' ? s.weight : 0), 0), 0) || 1;
     let doneWeight = 0;
@@ -137,6 +146,7 @@ export async function renderTimeline(options: RenderTimelineOptions): Promise<Re
         log,
         ffmpegPath: options.ffmpegPath,
         inputs,
+        timings,
         onProgress: (fraction) => progress((doneWeight + fraction * planWeight) / totalWeight),
       });
       if (signal?.aborted) throw new RenderError('aborted', 'the render was aborted');
@@ -158,7 +168,7 @@ export async function renderTimeline(options: RenderTimelineOptions): Promise<Re
       log.info({ groupIndex: plan.groupIndex, sizeBytes: size }, `group ${plan.groupIndex} rendered`);
     }
     progress(1);
-    return { outputs, plans };
+    return { outputs, plans, timings };
   } catch (error) {
     await Promise.all(made.map(removeQuietly));
     if (signal?.aborted && !(error instanceof RenderError && error.code === 'aborted')) {

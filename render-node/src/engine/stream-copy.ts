@@ -211,6 +211,7 @@ async function planStreamCopy(ctx: PlanContext): Promise<GroupPlan> {
     ],
     expectedDurationS: totalS,
     weight: totalS * 0.05,
+    phase: 'join',
   });
   const segments = [...videoSegments, ...audioSegments].map((e) => e.segment);
   return {

@@ -103,7 +103,17 @@ export function mediaInfoFromProbe(probe: FfprobeResult): MediaInfo {
   };
 }
 
+const rawProbes = new WeakMap<MediaInfo, FfprobeResult>();
+
+/** ffprobe's own answer a MediaInfo was made from (by probeMediaInfo), so nobody asks twice. */
+export function rawProbeOf(info: MediaInfo): FfprobeResult | undefined {
+  return rawProbes.get(info);
+}
+
 /** Probes a file or URL and describes it for the engine. */
 export async function probeMediaInfo(input: string, options: FfprobeOptions = {}): Promise<MediaInfo> {
-  return mediaInfoFromProbe(await ffprobe(input, options));
+  const raw = await ffprobe(input, options);
+  const info = mediaInfoFromProbe(raw);
+  rawProbes.set(info, raw);
+  return info;
 }

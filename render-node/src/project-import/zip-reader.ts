@@ -88,15 +88,14 @@ export class ZipReader {
     );
     let produced = 0;
     const limits = this.limits;
-    const reader = this;
     const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
+      transform: (chunk: Buffer, _encoding, callback) => {
         produced += chunk.length;
-        reader.extractedBytes += chunk.length;
+        this.extractedBytes += chunk.length;
         if (produced > limits.maxFileBytes) {
           return callback(new ZipRefused(`${info.path} is larger than the ${limits.maxFileBytes} bytes one file may have`, 'zip_too_large'));
         }
-        if (reader.extractedBytes > limits.maxTotalBytes) {
+        if (this.extractedBytes > limits.maxTotalBytes) {
           return callback(new ZipRefused(`the zip unpacks to more than the ${limits.maxTotalBytes} bytes allowed`, 'zip_too_large'));
         }
         if (produced > RATIO_FLOOR_BYTES && produced > limits.maxRatio * Math.max(1, info.compressedBytes)) {

@@ -33,13 +33,21 @@ export async function prepareSources(specs: Record<string, RenderSourceSpec>, op
     options.onDownloadProgress([...fractions.values()].reduce((a, b) => a + b, 0) / Math.max(1, fractions.size));
   };
   const resolved = new Map<string, ResolvedSource>();
-  // Downloads first, so that the `downloading` stage comes before anything else.
+  // Downloads first, so that the `downloading` stage comes before anything else; the others
+  // (probes of stored media) all at once.
   const ordered = [...downloads, ...entries.filter(([, spec]) => spec.kind !== 'download')];
-  for (const [index, [src, spec]] of ordered.entries()) {
+  const prepare = ([src, spec]: [string, RenderSourceSpec], index: number) => prepareOne(src, spec, path.join(options.scratchDir, `source-${index}`), options, (f) => report(src, f));
+  for (const [index, entry] of ordered.entries()) {
+    if (entry[1].kind !== 'download') break;
     options.signal.throwIfAborted();
-    resolved.set(src, await prepareOne(src, spec, path.join(options.scratchDir, `source-${index}`), options, (f) => report(src, f)));
+    resolved.set(entry[0], await prepare(entry, index));
   }
-  return resolved;
+  options.signal.throwIfAborted();
+  const rest = ordered.slice(downloads.length);
+  const probed = await Promise.all(rest.map((entry, i) => prepare(entry, downloads.length + i)));
+  rest.forEach(([src], i) => resolved.set(src, probed[i]!));
+  // The map keeps the work order's order of sources.
+  return new Map(entries.map(([src]) => [src, resolved.get(src)!]));
 }
 
 async function prepareOne(
@@ -54,6 +62,8 @@ async function prepareOne(
       throw new TaskFailure({ type: 'engine_error', code: 'source_unreadable', message: `source "${src}": ${spec.reason}` });
     case 'url':
       return { input: spec.url, probe: await probe(src, spec.url, options.signal, 'engine_error') };
+    case 'file':
+      return { input: spec.path, probe: await probe(src, spec.path, options.signal, 'engine_error') };
     case 'inline': {
       const file = `${fileBase}.${spec.extension}`;
       await fs.writeFile(file, Buffer.from(spec.base64, 'base64'));

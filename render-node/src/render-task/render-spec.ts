@@ -12,11 +12,22 @@ export interface RenderTaskSpec {
   sources: Record<string, RenderSourceSpec>;
   /** One per group, in document order (the order of `outputUrls`). */
   outputs: RenderOutputSpec[];
+  /**
+   * A directory on the filesystem of the outputs' `path`s (the media store's staging area), when
+   * the node runs on the control plane's machine: the render works there, so that each output is
+   * put in place by a rename rather than uploaded.
+   */
+  localWorkDir?: string;
 }
 
 export type RenderSourceSpec =
   /** Stored media: a signed URL that ffmpeg reads directly, seeking with Range requests. */
   | { kind: 'url'; url: string }
+  /**
+   * Stored media on this machine's disk (a node of the local dispatcher, objects under DATA_DIR):
+   * ffmpeg reads the file in place.
+   */
+  | { kind: 'file'; path: string }
   /**
    * Media of the user's developer (its `previewUrl`): downloaded into scratch first, once per
    * task, while the task's stage is `downloading`.
@@ -35,6 +46,11 @@ export interface RenderOutputSpec {
   putUrl: string;
   /** Presigned PUT into the developer's output bucket, when outputs go there too. */
   bucketPutUrl?: string;
+  /**
+   * The object's file on this machine's disk (with `localWorkDir`): the output is renamed there
+   * instead of being sent to `putUrl`.
+   */
+  path?: string;
 }
 
 export interface RenderedOutputReport {
@@ -48,9 +64,34 @@ export interface RenderedOutputReport {
   strategy: string;
 }
 
+/**
+ * Where a render task's time went on the node: instants (ms since the epoch, this machine's
+ * clock) and, for the engine's own work, durations in ms.
+ */
+export interface RenderTaskTimings {
+  /** The node process started. */
+  nodeStartedAt: number;
+  /** The node was given the task: at its start, or later for a node that was waiting warm. */
+  assignedAt: number;
+  /** The work order arrived. */
+  workOrderAt: number;
+  /** Every source readable and probed. */
+  sourcesReadyAt: number;
+  /** The engine finished (outputs on local disk). */
+  renderedAt: number;
+  /** The outputs were handed over (uploaded, or renamed into the store). */
+  deliveredAt: number;
+  planMs: number;
+  probeMs: number;
+  gopScanMs: number;
+  encodeMs: number;
+  joinMs: number;
+}
+
 export interface RenderTaskResult {
   [key: string]: unknown;
   outputs: RenderedOutputReport[];
+  timings?: RenderTaskTimings;
 }
 
 /** Stages a render reports, as the seed's task statuses name them. */

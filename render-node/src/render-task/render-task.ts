@@ -1,4 +1,6 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { ResolvedSource } from '../engine/sources.js';
 import { renderTimeline } from '../engine/render-timeline.js';
 import { RenderError, type RenderErrorCode } from '../engine/render-error.js';
 import type { RenderLog } from '../engine/render-log.js';
@@ -37,7 +39,37 @@ export async function renderTask(context: TaskContext<RenderTaskSpec>): Promise<
     log: context.log,
   });
 
+  const sourcesReadyAt = Date.now();
   context.progress(share.download, RENDER_STAGES.running);
+  // Beside the store's objects when the node shares their disk: outputs go in place by a rename.
+  const local = spec.localWorkDir !== undefined && spec.outputs.every((o) => o.path !== undefined);
+  const workDir = local
+    ? await fs
+        .mkdir(spec.localWorkDir!, { recursive: true })
+        .then(() => fs.mkdtemp(path.join(spec.localWorkDir!, 'render-')))
+        .catch((error: Error) => {
+          context.log(`warning: outputs go by upload: ${spec.localWorkDir} cannot be used (${error.message})`);
+          return undefined;
+        })
+    : undefined;
+  try {
+    return await renderAndDeliver(context, timeline, sources, workDir ?? path.join(context.scratchDir, 'render'), workDir !== undefined, { share, uploadFrom, sourcesReadyAt });
+  } finally {
+    if (workDir) await fs.rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function renderAndDeliver(
+  context: TaskContext<RenderTaskSpec>,
+  timeline: XtlDocument,
+  sources: Map<string, ResolvedSource>,
+  workDir: string,
+  inPlace: boolean,
+  at: { share: { download: number; render: number }; uploadFrom: number; sourcesReadyAt: number },
+): Promise<RenderTaskResult> {
+  const { spec, gpu } = context.order;
+  const { signal } = context;
+  const { share, uploadFrom } = at;
   if (gpu) context.log('GPU encoding asked for: NVENC where the codec allows, software otherwise');
   let rendered;
   try {
@@ -48,7 +80,7 @@ export async function renderTask(context: TaskContext<RenderTaskSpec>): Promise<
         if (!source) throw new RenderError('source_unreadable', `source "${src}" is not in the work order`);
         return source;
       },
-      workDir: path.join(context.scratchDir, 'render'),
+      workDir,
       gpu,
       signal,
       onProgress: (f) => context.progress(share.download + share.render * f, RENDER_STAGES.running),
@@ -60,6 +92,7 @@ export async function renderTask(context: TaskContext<RenderTaskSpec>): Promise<
     throw error;
   }
 
+  const renderedAt = Date.now();
   context.progress(uploadFrom, RENDER_STAGES.uploading);
   const files = rendered.outputs.map((output) => {
     const outputSpec = spec.outputs.find((o) => o.groupIndex === output.groupIndex);
@@ -68,10 +101,13 @@ export async function renderTask(context: TaskContext<RenderTaskSpec>): Promise<
   });
   await deliverOutputs(files, {
     signal,
+    inPlace,
     onProgress: (f) => context.progress(uploadFrom + (1 - uploadFrom) * f, RENDER_STAGES.uploading),
     log: context.log,
   });
   context.progress(1, RENDER_STAGES.uploading);
+  const deliveredAt = Date.now();
+  const startedAt = context.startedAtMs ?? at.sourcesReadyAt;
 
   return {
     outputs: rendered.outputs.map((output) => {
@@ -86,6 +122,15 @@ export async function renderTask(context: TaskContext<RenderTaskSpec>): Promise<
         strategy: output.strategy,
       };
     }),
+    timings: {
+      nodeStartedAt: startedAt,
+      assignedAt: context.assignedAtMs ?? startedAt,
+      workOrderAt: context.workOrderAtMs ?? startedAt,
+      sourcesReadyAt: at.sourcesReadyAt,
+      renderedAt,
+      deliveredAt,
+      ...rendered.timings,
+    },
   };
 }
 

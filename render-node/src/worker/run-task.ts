@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { INTERRUPTED_CODE, type TaskErrorReport } from '../protocol.js';
 import { InternalClient, TaskRevoked } from './internal-client.js';
 import { TaskFailure, type TaskContext, type TaskHandler } from './task-handler.js';
@@ -22,13 +23,21 @@ export interface RunTaskOptions {
   retryForMs?: number;
   /** Checks the node can work at all (ffmpeg present); a failure is reported as the task's. */
   preflight?: () => Promise<void>;
+  /** When the node was given the task (ms since the epoch): a warm node waited for it. */
+  assignedAtMs?: number;
 }
 
 const PROGRESS_MIN_INTERVAL_MS = 500;
 
 export async function runTask(options: RunTaskOptions): Promise<Outcome> {
   const { env, stop, log } = options;
+  const assignedAtMs = options.assignedAtMs ?? Date.now();
   const client = new InternalClient({ baseUrl: env.internalUrl, taskId: env.taskId, token: env.token, retryForMs: options.retryForMs });
+  // The check of ffmpeg runs while the work order is on its way.
+  const preflight = (options.preflight?.() ?? Promise.resolve()).then(
+    () => undefined,
+    (error: unknown) => error ?? new Error('preflight failed'),
+  );
   let order;
   try {
     order = await client.workOrder();
@@ -36,9 +45,11 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
     if (error instanceof TaskRevoked) return 'revoked';
     throw error;
   }
+  const workOrderAtMs = Date.now();
   const handler = options.handlers[order.kind];
   try {
-    await options.preflight?.();
+    const failed = await preflight;
+    if (failed !== undefined) throw failed;
   } catch (error) {
     const message = (error as Error).message;
     log(`preflight failed: ${message}`);
@@ -73,7 +84,7 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
   const heartbeat = setInterval(send, Math.max(1, order.heartbeatIntervalS) * 1000);
   heartbeat.unref();
 
-  let pendingLines: string[] = [];
+  const pendingLines: string[] = [];
   const flushLog = () => {
     if (pendingLines.length === 0) return;
     const lines = pendingLines.splice(0, 200);
@@ -85,6 +96,9 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
     order,
     signal: work.signal,
     scratchDir,
+    startedAtMs: Math.round(performance.timeOrigin),
+    assignedAtMs,
+    workOrderAtMs,
     progress(fraction, stage) {
       // A new stage goes out at once (the editor shows it); progress within one is throttled.
       const newStage = stage !== undefined && stage !== latest.stage;

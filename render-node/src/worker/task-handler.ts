@@ -11,6 +11,11 @@ export interface TaskContext<Spec = Record<string, unknown>> {
   log(line: string): void;
   /** A private directory, removed when the task ends. */
   scratchDir: string;
+  /** When this node process started, and when it was given this task (ms since the epoch). */
+  startedAtMs?: number;
+  assignedAtMs?: number;
+  /** When the work order arrived (ms since the epoch). */
+  workOrderAtMs?: number;
 }
 
 export type TaskHandler = (context: TaskContext<any>) => Promise<Record<string, unknown>>;

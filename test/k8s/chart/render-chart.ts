@@ -47,7 +47,7 @@ function rendererBinary(): string {
     });
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
-    throw new Error(`building the chart renderer failed (scripts/ensure-test-deps.sh installs Go and sprig): ${stderr}`);
+    throw new Error(`building the chart renderer failed (scripts/ensure-test-deps.sh installs Go and sprig): ${stderr}`, { cause: error });
   }
   fs.renameSync(`${binary}.tmp`, binary);
   return binary;
@@ -69,7 +69,7 @@ export function renderChartText(options: RenderOptions = {}): string {
       return execFileSync(rendererBinary(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
       const stderr = (error as { stderr?: string }).stderr;
-      throw new Error(stderr?.trim() || String(error));
+      throw new Error(stderr?.trim() || String(error), { cause: error });
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

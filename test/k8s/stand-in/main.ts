@@ -23,6 +23,6 @@ const kubeconfig = cluster.writeKubeconfig('admin');
 process.stdout.write(`Kubernetes API stand-in on ${cluster.url}\nexport KUBECONFIG=${kubeconfig}\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    cluster.close().then(() => process.exit(0));
+    void cluster.close().then(() => process.exit(0));
   });
 }

@@ -26,7 +26,7 @@ function ProjectImportPanel({ context }: { context: EditorContext }) {
 
   useEffect(() => {
     if (!state || state.stage === 'ready' || state.failed || state.stage === 'upload') return;
-    const timer = setInterval(async () => {
+    const poll = async () => {
       const answer = await ok(context.api.GET('/api/upload/project', { params: { query: { id: state.id } } })).catch(() => undefined);
       if (!answer) return;
       setState((s) => (s ? { ...s, stage: answer.stage, progress: answer.progress, error: answer.error, failed: answer.failed } : s));
@@ -34,7 +34,9 @@ function ProjectImportPanel({ context }: { context: EditorContext }) {
         context.announce(`Project ${state.name} imported`);
         context.refreshLibrary();
       }
-    }, 1000);
+    };
+    // A failed poll is answered by the next one; nothing to report in between.
+    const timer = setInterval(() => void poll(), 1000);
     return () => clearInterval(timer);
   }, [state?.id, state?.stage, state?.failed]);
 

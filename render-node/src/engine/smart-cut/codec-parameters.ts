@@ -1,4 +1,4 @@
-import { ffprobe, type FfprobeStream } from '../../ffmpeg/ffprobe.js';
+import { ffprobe, type FfprobeResult, type FfprobeStream } from '../../ffmpeg/ffprobe.js';
 import { parseRational, type Rational } from '../../ffmpeg/media-info.js';
 
 /**
@@ -65,8 +65,8 @@ export function codecParametersOf(stream: FfprobeStream, formatStartS = 0): Code
 }
 
 /** The codec parameters of one stream (by absolute index) of a file or URL. */
-export async function probeCodecParameters(input: string, streamIndex: number, signal?: AbortSignal): Promise<CodecParameters | undefined> {
-  const probe = await ffprobe(input, { signal });
+export async function probeCodecParameters(input: string, streamIndex: number, signal?: AbortSignal, known?: FfprobeResult): Promise<CodecParameters | undefined> {
+  const probe = known ?? (await ffprobe(input, { signal }));
   const stream = probe.streams.find((s) => s.index === streamIndex);
   return stream ? codecParametersOf(stream, Number(probe.format.start_time ?? 0) || 0) : undefined;
 }

@@ -178,6 +178,32 @@ describe('smart cutting, HEVC', () => {
   });
 });
 
+describe('smart cutting, HEVC open GOPs at 1080p', () => {
+  it('keeps every frame where the timeline says, copying only from the IDR frame', async () => {
+    // Two seconds of x265's default open GOPs at 1080p: CRA pictures every 12 frames with
+    // leading (RASL) pictures, an IDR only at 0.
+    const file = path.join(work.dir, 'hevcOpen1080.mp4');
+    await ffmpegCli([
+      '-f', 'lavfi', '-i', 'testsrc2=s=1920x1080:r=25:d=2', '-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=2', '-vf', numbered,
+      '-c:v', 'libx265', '-preset', 'ultrafast', '-crf', '16', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1',
+      '-x265-params', 'log-level=error:keyint=12:min-keyint=12:open-gop=1:scenecut=0:bframes=2',
+      '-c:a', 'aac', '-ac', '2', '-y', file,
+    ]);
+    files.hevcOpen1080 = file;
+    const checked = await renderAndCheck([
+      ['hevcOpen1080', 0, 29],
+      ['hevcOpen1080', 17, 41],
+      ['hevcOpen1080', 5, 5],
+    ]);
+    expect(checked.plan.strategy).toBe('smart-cut');
+    expectSmart(checked);
+    const copies = checked.plan.steps.flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+)-/.exec(s.description)?.[1]] : [])).filter((s) => s !== undefined);
+    expect(copies).toEqual(['0']);
+    const [video] = await streamsOf(checked.output);
+    expect(video).toMatchObject({ codec_name: 'hevc', width: 1920, height: 1080, r_frame_rate: '25/1' });
+  });
+});
+
 describe('smart cutting, sound', () => {
   it('joins the sound sample-exactly: nothing lost, repeated or shifted at any join', async () => {
     // PCM sound whose every sample says the time it was made at: t/8.

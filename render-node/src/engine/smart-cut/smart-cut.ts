@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { rawProbeOf } from '../../ffmpeg/media-info.js';
 import { FfmpegAbortedError, FfmpegUnavailableError } from '../../ffmpeg/errors.js';
 import { clipWindow } from '../clip-window.js';
 import { fullRender } from '../full-render.js';
@@ -25,13 +27,17 @@ export const smartCut: RenderStrategy = {
   plan: planSmartCut,
 };
 
-/** How much of a source is read around each cut to find its GOPs (seconds). */
-const SCAN_WINDOW_S = 12;
+/**
+ * How much of a source is read around each cut to find its GOPs (seconds): a few GOPs of the
+ * usual 1-2 s first; a clip whose cut points that did not settle is read over a wider window,
+ * and only then whole.
+ */
+const SCAN_WINDOWS_S = [4, 30];
 /** Read past an out point, to see the pictures decoded after the next keyframe. */
 const SCAN_MARGIN_S = 2;
 const WINDOWS_PER_SCAN = 32;
 
-type Preparation = { fallback: string } | { sources: Map<string, SmartSource>; clips: ClipFrames[]; encoder: PieceEncoder; gops: Map<string, GopMap>; params: CodecParameters };
+type Preparation = { fallback: string } | { sources: Map<string, SmartSource>; clips: ClipFrames[]; encoder: PieceEncoder; gops: Map<string, GopMap>; params: CodecParameters; timings: { probeMs: number; gopScanMs: number } };
 
 async function fallback(ctx: PlanContext, why: string): Promise<GroupPlan> {
   const plan = await fullRender.plan(ctx);
@@ -74,19 +80,26 @@ function typicalGop(gops: Iterable<GopMap>, params: CodecParameters): number {
 async function prepare(ctx: PlanContext): Promise<Preparation> {
   const track = ctx.group.tracks[0]!;
   const sources = new Map<string, SmartSource>();
+  const probeStartedMs = performance.now();
+  // Every source at once; the probe made when the source was resolved answers when there is one.
+  const distinct = [...new Set(track.clips.map((clip) => clip.src))];
+  const described = await Promise.all(
+    distinct.map(async (src) => {
+      const resolved = ctx.sources.get(src)!;
+      const streamIndex = resolved.probe.videoStreamIndex ?? 0;
+      return { src, resolved, streamIndex, params: await probeCodecParameters(resolved.input, streamIndex, ctx.signal, rawProbeOf(resolved.probe)) };
+    }),
+  );
+  const timings = { probeMs: performance.now() - probeStartedMs, gopScanMs: 0 };
   let first: CodecParameters | undefined;
-  for (const clip of track.clips) {
-    if (sources.has(clip.src)) continue;
-    const resolved = ctx.sources.get(clip.src)!;
-    const streamIndex = resolved.probe.videoStreamIndex ?? 0;
-    const params = await probeCodecParameters(resolved.input, streamIndex, ctx.signal);
-    if (!params) return { fallback: `the picture of source "${clip.src}" could not be described` };
-    if (params.fieldOrder && params.fieldOrder !== 'progressive') return { fallback: `source "${clip.src}" is interlaced (${params.fieldOrder})` };
+  for (const { src, resolved, streamIndex, params } of described) {
+    if (!params) return { fallback: `the picture of source "${src}" could not be described` };
+    if (params.fieldOrder && params.fieldOrder !== 'progressive') return { fallback: `source "${src}" is interlaced (${params.fieldOrder})` };
     if (!canFindIdrs(params.codec)) return { fallback: `${params.codec} sources are not smart-cut` };
     first ??= params;
     const differs = parameterDifference(first, params);
     if (differs) return { fallback: `sources differ in ${differs}` };
-    sources.set(clip.src, { src: clip.src, input: resolved.input, streamIndex, params, offsetS: (resolved.probe.videoStartHns ?? 0) / HNS });
+    sources.set(src, { src, input: resolved.input, streamIndex, params, offsetS: (resolved.probe.videoStartHns ?? 0) / HNS });
   }
   const params = first!;
   const probeEncoder = pieceEncoder(params, 1);
@@ -105,45 +118,59 @@ async function prepare(ctx: PlanContext): Promise<Preparation> {
     clips.push({ source: clip.src, from, to });
   }
 
-  // Read each source around its cut points, then once more across clips whose cut points
-  // were too far from an IDR frame for the first look.
+  // Read each source around its cut points, then wider across clips whose cut points were too
+  // far from an IDR frame for the first look (and at last whole).
   const timeOf = (source: SmartSource, frame: number) => source.offsetS + frame * frameS;
   // Each window is an input of its own (the file opened once more): a few dozen per run.
   const scan = async (source: SmartSource, windows: ScanWindow[]) => {
     const merged = mergeWindows(windows);
-    let map: GopMap | undefined;
-    for (let i = 0; i < merged.length; i += WINDOWS_PER_SCAN) {
-      const part = await scanGops(source.input, source.streamIndex, source.params, merged.slice(i, i + WINDOWS_PER_SCAN), { signal: ctx.signal, ffmpegPath: ctx.ffmpegPath });
-      map = map ? mergeGops(map, part) : part;
-    }
-    return map!;
+    const parts = await Promise.all(
+      Array.from({ length: Math.ceil(merged.length / WINDOWS_PER_SCAN) }, (_, k) =>
+        scanGops(source.input, source.streamIndex, source.params, merged.slice(k * WINDOWS_PER_SCAN, (k + 1) * WINDOWS_PER_SCAN), { signal: ctx.signal, ffmpegPath: ctx.ffmpegPath }),
+      ),
+    );
+    return parts.reduce((map, part) => mergeGops(map, part));
   };
+  const windowsOf = (c: ClipFrames, source: SmartSource, windowS: number): ScanWindow[] => {
+    const fromS = timeOf(source, c.from);
+    const toS = timeOf(source, c.to);
+    if (toS - fromS <= 2 * windowS) return [{ fromS, toS: toS + SCAN_MARGIN_S }];
+    return [
+      { fromS, toS: fromS + windowS },
+      { fromS: toS - windowS, toS: toS + SCAN_MARGIN_S },
+    ];
+  };
+  const scanStartedMs = performance.now();
   const gops = new Map<string, GopMap>();
-  for (const source of sources.values()) {
-    const windows = clips
-      .filter((c) => c.source === source.src)
-      .flatMap((c): ScanWindow[] => {
-        const fromS = timeOf(source, c.from);
-        const toS = timeOf(source, c.to);
-        if (toS - fromS <= 2 * SCAN_WINDOW_S) return [{ fromS, toS: toS + SCAN_MARGIN_S }];
-        return [
-          { fromS, toS: fromS + SCAN_WINDOW_S },
-          { fromS: toS - SCAN_WINDOW_S, toS: toS + SCAN_MARGIN_S },
-        ];
-      });
-    gops.set(source.src, await scan(source, windows));
+  const scanAll = async (pick: (source: SmartSource) => ScanWindow[]) =>
+    Promise.all(
+      [...sources.values()].map(async (source) => {
+        const windows = pick(source);
+        if (windows.length === 0) return;
+        const map = await scan(source, windows);
+        const known = gops.get(source.src);
+        gops.set(source.src, known ? mergeGops(known, map) : map);
+      }),
+    );
+  await scanAll((source) => clips.filter((c) => c.source === source.src).flatMap((c) => windowsOf(c, source, SCAN_WINDOWS_S[0]!)));
+  for (let round = 1; round <= SCAN_WINDOWS_S.length; round++) {
+    const previousS = SCAN_WINDOWS_S[round - 1]!;
+    const windowS = SCAN_WINDOWS_S[round];
+    const plan = planPieces(clips, (src) => gops.get(src)!);
+    const previousFrames = previousS / frameS;
+    const unsure = clips.filter((c) => {
+      if (c.to - c.from <= 2 * previousFrames) return false;
+      const copy = plan.pieces.find((p) => p.kind === 'copy' && p.source === c.source && p.from >= c.from && p.to <= c.to);
+      return !copy || copy.kind !== 'copy' || copy.from - c.from >= previousFrames || c.to - copy.to >= previousFrames;
+    });
+    if (unsure.length === 0) break;
+    await scanAll((source) =>
+      unsure
+        .filter((c) => c.source === source.src)
+        .flatMap((c) => (windowS === undefined ? [{ fromS: timeOf(source, c.from), toS: timeOf(source, c.to) + SCAN_MARGIN_S }] : windowsOf(c, source, windowS))),
+    );
   }
-  const pass1 = planPieces(clips, (src) => gops.get(src)!);
-  const windowFrames = SCAN_WINDOW_S / frameS;
-  const unsure = clips.filter((c) => {
-    if (c.to - c.from <= 2 * windowFrames) return false;
-    const copy = pass1.pieces.find((p) => p.kind === 'copy' && p.source === c.source && p.from >= c.from && p.to <= c.to);
-    return !copy || copy.kind !== 'copy' || copy.from - c.from >= windowFrames || c.to - copy.to >= windowFrames;
-  });
-  for (const source of sources.values()) {
-    const wider = unsure.filter((c) => c.source === source.src).map((c) => ({ fromS: timeOf(source, c.from), toS: timeOf(source, c.to) + SCAN_MARGIN_S }));
-    if (wider.length > 0) gops.set(source.src, mergeGops(gops.get(source.src)!, await scan(source, wider)));
-  }
+  timings.gopScanMs = performance.now() - scanStartedMs;
   for (const [src, map] of gops) {
     if (map.offGrid.length > 0) return { fallback: `source "${src}" has a variable frame rate (frame ${map.offGrid[0]} is off the ${params.frameRate.num}/${params.frameRate.den} grid)` };
     const count = map.frameCount ?? sources.get(src)!.params.frameCount;
@@ -153,7 +180,7 @@ async function prepare(ctx: PlanContext): Promise<Preparation> {
   }
   const encoder = pieceEncoder(params, typicalGop(gops.values(), params));
   if ('unsupported' in encoder) return { fallback: encoder.unsupported };
-  return { sources, clips, encoder, gops, params };
+  return { sources, clips, encoder, gops, params, timings };
 }
 
 async function planSmartCut(ctx: PlanContext): Promise<GroupPlan> {
@@ -167,7 +194,7 @@ async function planSmartCut(ctx: PlanContext): Promise<GroupPlan> {
     throw new RenderError('source_unreadable', `the sources could not be read for smart cutting: ${(error as Error).message}`, { cause: error });
   }
   if ('fallback' in prepared) return fallback(ctx, prepared.fallback);
-  const { sources, clips, encoder, gops, params } = prepared;
+  const { sources, clips, encoder, gops, params, timings } = prepared;
   const pieces = planPieces(clips, (src) => gops.get(src)!);
   if (pieces.copiedFrames === 0) return fallback(ctx, 'no whole GOP that starts on an IDR frame lies inside the cuts');
   const reorderDepth = Math.max(encoder.reorderDepth, ...[...gops.values()].map((g) => g.reorderDepth));
@@ -184,5 +211,6 @@ async function planSmartCut(ctx: PlanContext): Promise<GroupPlan> {
     partialPath: ctx.partialPath,
     tempPaths,
     steps,
+    planTimings: timings,
   };
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { audioEncoderArgs, muxerArgs } from '../encoder-args.js';
+import { audioEncoderArgs, muxerArgs, reservedIndexMuxerArgs } from '../encoder-args.js';
 import { GraphBuilder } from '../full-render.js';
 import type { FfmpegStep, PlanContext, PlanStep } from '../plan.js';
 import { INPUT_PROTOCOLS } from '../sources.js';
@@ -172,24 +172,29 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
   }
   const tick = `(${rate.den}/(${rate.num}*TB))`;
   steps.unshift(...writes);
+  const joinArgs = (muxer: string[]) => [
+    '-f', 'concat', '-safe', '0', '-i', listPath,
+    ...(sound ? ['-i', soundPath] : []),
+    '-map', '0:v:0',
+    ...(sound ? ['-map', '1:a:0'] : []),
+    '-c', 'copy',
+    '-bsf:v', `filter_units=remove_types=${encoder.audType},setts=pts=STARTPTS+round((PTS-STARTPTS)/${tick})*${tick}:dts=STARTPTS+(N-${reorderDepth})*${tick}`,
+    ...(params.codec === 'hevc' ? ['-tag:v', 'hvc1'] : []),
+    '-map_metadata', '-1',
+    '-map_chapters', '-1',
+    ...muxer,
+    '-y', ctx.partialPath,
+  ];
+  // The index goes in room kept for it at the front: the joined bytes are written once.
+  const reserved = reservedIndexMuxerArgs(settings, totalFrames, totalS);
   steps.push({
     kind: 'ffmpeg',
     description: `join ${pieces.length} piece(s)${sound ? ' and the sound' : ''}`,
-    args: [
-      '-f', 'concat', '-safe', '0', '-i', listPath,
-      ...(sound ? ['-i', soundPath] : []),
-      '-map', '0:v:0',
-      ...(sound ? ['-map', '1:a:0'] : []),
-      '-c', 'copy',
-      '-bsf:v', `filter_units=remove_types=${encoder.audType},setts=pts=STARTPTS+round((PTS-STARTPTS)/${tick})*${tick}:dts=STARTPTS+(N-${reorderDepth})*${tick}`,
-      ...(params.codec === 'hevc' ? ['-tag:v', 'hvc1'] : []),
-      '-map_metadata', '-1',
-      '-map_chapters', '-1',
-      ...muxerArgs(settings),
-      '-y', ctx.partialPath,
-    ],
+    args: joinArgs(reserved ?? muxerArgs(settings)),
+    ...(reserved ? { fallback: { reason: 'the room kept for the index was too small: joining again with faststart', args: joinArgs(muxerArgs(settings)) } } : {}),
     expectedDurationS: totalS,
     weight: totalS * 0.02,
+    phase: 'join',
   });
   return { steps, tempPaths, withSound: sound !== undefined };
 }

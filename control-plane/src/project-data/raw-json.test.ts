@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RawJson, stringifyWithRaw } from './json-with-raw.js';
+import { RawJson, stringifyWithRaw } from './raw-json.js';
 
 describe('stringifyWithRaw', () => {
   it('splices stored JSON texts verbatim into the answer', () => {

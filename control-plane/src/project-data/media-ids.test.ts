@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newId } from '../ids.js';
-import { mediaIdsDigest, mediaIdTokens } from './media-id-tokens.js';
+import { mediaIdsDigest, mediaIdTokens } from './media-ids.js';
 
 describe('mediaIdTokens', () => {
   it('finds ids made by newId wherever the data mentions them', () => {

@@ -8,7 +8,7 @@
  * The scan can stop and go on: `scanTo` stops at a given offset just after a `,` `:` `}` or
  * `]` (between tokens, or inside a string's text), and `state` then says all the scan needs to
  * go on from there. A caller that has seen the same bytes scanned from the same state before
- * may skip them (see cpu/body-analysis.ts).
+ * may skip them (see body-analysis.ts).
  */
 
 export interface ByteSpan {

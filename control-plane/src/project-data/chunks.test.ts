@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { chunkData, chunkHash, MAX_CHUNK, MIN_CHUNK } from './data-chunks.js';
+import { chunkData, chunkHash, MAX_CHUNK, MIN_CHUNK } from './chunks.js';
 
 /** Timeline-like JSON with multi-byte characters, about `bytes` long. */
 function timeline(bytes: number, seed: string): Buffer {

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { JsonScanner, JsonSyntaxError, scanJson, type ByteSpan, type ScanState } from '../http/json-scan.js';
-import { chunkData, chunkHash, type DataChunk } from '../services/data-chunks.js';
-import { mediaIdsDigest, mediaIdTokens } from '../services/media-id-tokens.js';
+import { JsonScanner, JsonSyntaxError, scanJson, type ByteSpan, type ScanState } from './json-scan.js';
+import { chunkData, chunkHash, type DataChunk } from './chunks.js';
+import { mediaIdsDigest, mediaIdTokens } from './media-ids.js';
 import { Lru } from './lru.js';
 
 /**

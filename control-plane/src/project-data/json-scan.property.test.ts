@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyzeBody, CHUNKED_FROM } from '../cpu/body-analysis.js';
+import { analyzeBody, CHUNKED_FROM } from './body-analysis.js';
 import { scanJson } from './json-scan.js';
 
 /**

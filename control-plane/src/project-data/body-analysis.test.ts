@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { scanJson } from '../http/json-scan.js';
-import { chunkHash } from '../services/data-chunks.js';
-import { mediaIdTokens } from '../services/media-id-tokens.js';
+import { scanJson } from './json-scan.js';
+import { chunkHash } from './chunks.js';
+import { mediaIdTokens } from './media-ids.js';
 import { newId } from '../ids.js';
 import { analyzeBody, CHUNKED_FROM } from './body-analysis.js';
 
