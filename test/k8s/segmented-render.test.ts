@@ -77,7 +77,7 @@ describe('segmented renders on Kubernetes (stand-in)', () => {
             expect(r.status?.phase).toBe('Succeeded');
             return r;
           },
-          { timeout: 120_000, interval: 100 },
+          { timeout: 30_000, interval: 100 },
         );
         expect(succeeded.spec).toMatchObject({ taskId: id, kind: 'render' });
         const listed = (await kube.batch.listNamespacedJob({ namespace, labelSelector: `cutroom.io/task-resource=${succeeded.metadata.name}` })).items;

@@ -291,12 +291,16 @@ export class WorkQueue implements DispatcherEvents {
     await this.dispatcher?.stop(id);
     await this.abortParts(id);
     await this.runHook(task, 'onAborted', () => this.definition(task.kind).onAborted?.(task));
+    // A part aborted on its own (by an operator) would leave its parent waiting for ever.
+    if (task.parent_id) await this.partFailed({ ...task, error: internalError('aborted', 'the segment was aborted') });
     this.kick();
     return task;
   }
 
   /** An operator's retry of a task that failed for good: back to pending with one more attempt. */
   async retry(id: string): Promise<TaskRow> {
+    const part = await this.store.get(id);
+    if (part?.parent_id) throw conflict(`task ${id} is a part of task ${part.parent_id}: retry that one`);
     const task = await this.store.retry(id);
     if (!task) {
       const existing = await this.store.get(id);
