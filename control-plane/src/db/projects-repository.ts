@@ -161,26 +161,30 @@ export class ProjectsRepository {
     ownerId: string,
     options: { offset: number; limit: number; search?: string | undefined; sort: ProjectSortColumn; descending: boolean },
   ): Promise<{ total: number; rows: ProjectRow[] }> {
-    const filtered = () => {
-      let query = this.db.selectFrom('projects').where('owner_id', '=', ownerId);
-      if (options.search) query = query.where(sql<boolean>`strpos(lower(name), lower(${options.search})) > 0`);
-      return query;
-    };
-    const direction = options.descending ? 'desc' : 'asc';
-    const [countRow, rows] = await Promise.all([
-      filtered().select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow(),
-      options.limit === 0
-        ? Promise.resolve([])
-        : filtered()
-            .select(['id', 'name', 'thumbnail', 'create_ms as createMs', 'modif_ms as modifMs'])
-            // Names sort without regard to case, the same on every server collation.
-            .orderBy(options.sort === 'name' ? sql`lower(name)` : sql.ref(options.sort), direction)
-            .orderBy('id', direction)
-            .offset(options.offset)
-            .limit(options.limit)
-            .execute(),
-    ]);
-    return { total: countRow.total, rows };
+    const search = options.search ? sql`and strpos(lower(name), lower(${options.search})) > 0` : sql``;
+    const direction = options.descending ? sql`desc` : sql`asc`;
+    // Names sort without regard to case, the same on every server collation.
+    const key = options.sort === 'name' ? sql`lower(name)` : sql.ref(options.sort);
+    // The count and the page in one statement. The page's ids come from an index-only range scan
+    // of (owner, key, id) in the listing's order, the offset skipped there; only the page's rows
+    // are then read whole.
+    const { rows } = await sql<ProjectRow & { total: number }>`
+      select counted.total, page.id, page.name, page.thumbnail, page.create_ms as "createMs", page.modif_ms as "modifMs"
+      from (select count(*)::int as total from projects where owner_id = ${ownerId} ${search}) as counted
+      left join lateral (
+        select p.id, p.name, p.thumbnail, p.create_ms, p.modif_ms, ids.ord
+        from (
+          select id, row_number() over () as ord from (
+            select id from projects where owner_id = ${ownerId} ${search}
+            order by owner_id ${direction}, ${key} ${direction}, id ${direction}
+            offset ${options.offset} limit ${options.limit}
+          ) as ordered
+        ) as ids
+        join projects p on p.id = ids.id
+      ) as page on true
+      order by page.ord`.execute(this.db);
+    const total = rows[0]?.total ?? 0;
+    return { total, rows: rows.filter((row) => row.id !== null).map(({ total: _total, ...row }) => row) };
   }
 
   /** The data of several of an owner's projects (those still there). */
