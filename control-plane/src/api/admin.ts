@@ -15,6 +15,8 @@ function csvOf<T extends string>(values: readonly T[], what: string) {
     .transform((value, ctx) => {
       if (value === undefined || value.trim() === '') return undefined;
       const items = value.split(',').map((v) => v.trim()).filter(Boolean);
+      // Only commas (",", "%2C"): as if left out, never an empty filter (an empty SQL list).
+      if (items.length === 0) return undefined;
       const unknown = items.filter((item) => !(values as readonly string[]).includes(item));
       if (unknown.length > 0) {
         ctx.addIssue({ code: 'custom', message: `unknown ${what} ${unknown.join(', ')} (one of ${values.join(', ')})` });
