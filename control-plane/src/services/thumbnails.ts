@@ -26,10 +26,10 @@ export interface Thumbnail {
   data: string;
 }
 
-/** A thumbnail as written in an answer: its picture's base64 text, in bytes. */
+/** A thumbnail as written in an answer: its picture's base64 text. */
 export interface StripThumbnail {
   time: number;
-  base64: Buffer;
+  base64: string;
 }
 
 export interface ThumbnailOptions {
@@ -79,11 +79,11 @@ export class ThumbnailService {
    */
   async thumbnails(viewerId: string, id: string, times: number[], cached: boolean, signal: AbortSignal): Promise<Thumbnail[]> {
     const { thumbnails } = await this.strip(viewerId, id, times, cached, signal);
-    return thumbnails.map(({ time, base64 }) => ({ time, data: base64.toString('latin1') }));
+    return thumbnails.map(({ time, base64 }) => ({ time, data: base64 }));
   }
 
   /**
-   * The same, each picture as its base64 text in bytes (ready to be written as they are), with
+   * The same, each picture as its base64 text (kept as it is for the next answer), with
    * an entity tag when the answer comes from the prepared pack: the same pack and times give
    * the same answer.
    */
@@ -102,8 +102,7 @@ export class ThumbnailService {
   /** Images and audio have one picture: their thumbnail (the image, the waveform) at every time. */
   private stills(row: MediaRow, times: number[]): StripThumbnail[] {
     if (!row.thumbnail) throw badRequest(`media ${row.id} has no thumbnail yet (status ${row.status})`);
-    const base64 = Buffer.from(row.thumbnail, 'latin1');
-    return times.map((time) => ({ time, base64 }));
+    return times.map((time) => ({ time, base64: row.thumbnail! }));
   }
 
   /** From the pack prepared at ingest: pictures read lately from memory, the others with one ranged read. */
@@ -111,7 +110,7 @@ export class ThumbnailService {
     const { stepHns, offsets } = row.thumbnails_index!;
     const count = offsets.length - 1;
     const frames = times.map((t) => Math.min(count - 1, Math.max(0, Math.round(t / stepHns))));
-    const found = new Map<number, Buffer>();
+    const found = new Map<number, string>();
     const missing: number[] = [];
     for (const frame of new Set(frames)) {
       const hit = this.packCache.get(pack, frame);
@@ -209,16 +208,16 @@ export class ThumbnailService {
   }
 }
 
-const toBase64 = (png: Buffer) => Buffer.from(png.toString('base64'), 'latin1');
+const toBase64 = (png: Buffer) => png.toString('base64');
 
 /** Prepared thumbnails read lately, by pack and frame, least recently used dropped first past a byte budget. */
 class PackCache {
-  private readonly entries = new Map<string, Buffer>();
+  private readonly entries = new Map<string, string>();
   private bytes = 0;
 
   constructor(private readonly budgetBytes: number) {}
 
-  get(pack: string, frame: number): Buffer | undefined {
+  get(pack: string, frame: number): string | undefined {
     const key = `${pack}@${frame}`;
     const hit = this.entries.get(key);
     if (hit) {
@@ -228,7 +227,7 @@ class PackCache {
     return hit;
   }
 
-  set(pack: string, frame: number, base64: Buffer): void {
+  set(pack: string, frame: number, base64: string): void {
     if (base64.length > this.budgetBytes) return;
     const key = `${pack}@${frame}`;
     const old = this.entries.get(key);
