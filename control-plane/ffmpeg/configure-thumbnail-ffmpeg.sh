@@ -9,13 +9,14 @@
 # decoder, scale, PNG out); and, for media without a scrub copy, a seek in the original or its
 # proxy, read from a file or a signed URL (http, https with GnuTLS): the containers and codecs
 # that play in browsers (the others have an H.264 proxy), and the common ones a file still in
-# ingest may be.
+# ingest may be. ffprobe too, with the same parts: before a long render is split into segments,
+# the control plane probes its stored sources (a source it cannot probe keeps the render whole).
 set -eu
 prefix="${1:-/opt/ffmpeg}"
 ./configure \
   --prefix="$prefix" \
   --disable-everything --disable-autodetect --disable-doc --disable-debug \
-  --disable-ffplay --disable-ffprobe --disable-avdevice --disable-postproc \
+  --disable-ffplay --disable-avdevice --disable-postproc \
   --enable-static --disable-shared \
   --enable-zlib --enable-gnutls --enable-libdav1d \
   --enable-protocol=file,pipe,http,https,tcp,tls \
