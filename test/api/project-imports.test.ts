@@ -155,7 +155,7 @@ describe.each(drivers)('project import: refusals (%s)', (driver: TestDriver) => 
     // Once it says failed, nothing it made is left; asked again later, it still says why.
     expect(await whatUserHas(server, user)).toEqual(before);
     expect((await user.api.get(`/api/projects/${id}`)).status).toBe(404);
-    await holdFor(300);
+    await holdFor(300); // and it still says so later
     expect((await user.api.get(`/api/upload/project?id=${id}`)).body).toMatchObject({ failed: true, error: state.error });
   });
 
