@@ -29,6 +29,7 @@ run: build
 test: build
 	scripts/ensure-test-deps.sh
 	npx tsc -p tsconfig.tests.json
+	npx prettier --check --log-level warn .
 	npx eslint --cache --cache-location node_modules/.cache/eslint/ .
 	npx vitest run
 	$(MAKE) --no-print-directory bench-smoke

@@ -128,8 +128,7 @@ const bench: Benchmark = async ({ size, log }) => {
 
     const mb = (dataBytes / 2 ** 20).toFixed(2);
     const rows: BenchRow[] = [];
-    const row = (metric: string, value: number, unit: string, note: string) =>
-      rows.push({ benchmark: 'autosave', metric, value, unit, note });
+    const row = (metric: string, value: number, unit: string, note: string) => rows.push({ benchmark: 'autosave', metric, value, unit, note });
 
     log(`alone: one editor, ${mb} MB PATCHes and action POSTs one at a time`);
     const alonePatches = smoke ? 4 : 300;
@@ -153,10 +152,7 @@ const bench: Benchmark = async ({ size, log }) => {
     const autosaveMs = 5000;
     const durationMs = smoke ? 1000 : 30_000;
     log(`paced: ${editorsCount} editors, autosave every ${autosaveMs / 1000} s and an action every second, for ${durationMs / 1000} s`);
-    const [pacedPatch, pacedPost] = await Promise.all([
-      paced(editorsCount, autosaveMs, durationMs, patch),
-      paced(editorsCount, 1000, durationMs, post),
-    ]);
+    const [pacedPatch, pacedPost] = await Promise.all([paced(editorsCount, autosaveMs, durationMs, patch), paced(editorsCount, 1000, durationMs, post)]);
     // The floor under those figures: the same Postgres committing one small row per action.
     const floorPool = new pg.Pool({ connectionString: controlPlane.databaseUrl, max: 10 });
     await floorPool.query('create table bench_floor (id bigserial primary key, note text)');

@@ -79,7 +79,13 @@ const bench: Benchmark = async ({ size, log }) => {
       log(`${page.name}: cold ${cold.map((v) => v.toFixed(0)).join(', ')} ms; warm ${warm.map((v) => v.toFixed(0)).join(', ')} ms`);
       rows.push(
         { benchmark: 'console', metric: `${page.name} time to interactive, cold`, value: median(cold), unit: 'ms', note: `median of ${loads}, loopback` },
-        { benchmark: 'console', metric: `${page.name} time to interactive, warm`, value: median(warm), unit: 'ms', note: 'reload: hashed assets from the cache' },
+        {
+          benchmark: 'console',
+          metric: `${page.name} time to interactive, warm`,
+          value: median(warm),
+          unit: 'ms',
+          note: 'reload: hashed assets from the cache',
+        },
       );
     }
   } finally {

@@ -37,8 +37,38 @@ const bench: Benchmark = async ({ size, log }) => {
   const soakS = size === 'smoke' ? 0 : 180;
   const renders = size === 'smoke' ? 1 : 5;
   const mediaDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-editors-bench-'));
-  await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=640x360:r=25:d=20', '-f', 'lavfi', '-i', 'sine=d=20', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-y', path.join(mediaDir, 'shared.mp4')]);
-  const cp = await startControlPlaneProcess({ TEST_MEDIA_DIR: mediaDir, WORKERS: '2', DISPATCH_INTERVAL_MS: '200', WS_PING_INTERVAL_MS: '5000', TOKEN_GRACE_SECONDS: '600' });
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=640x360:r=25:d=20',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=d=20',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '50',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    '-y',
+    path.join(mediaDir, 'shared.mp4'),
+  ]);
+  const cp = await startControlPlaneProcess({
+    TEST_MEDIA_DIR: mediaDir,
+    WORKERS: '2',
+    DISPATCH_INTERVAL_MS: '200',
+    WS_PING_INTERVAL_MS: '5000',
+    TOKEN_GRACE_SECONDS: '600',
+  });
   const editors: Editor[] = [];
   const rows: BenchRow[] = [];
   const db = new pg.Client({ connectionString: cp.databaseUrl });
@@ -49,7 +79,11 @@ const bench: Benchmark = async ({ size, log }) => {
       return { rssMiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, fds: (await fs.readdir(`/proc/${cp.pid}/fd`)).length };
     };
     const call = async (token: string | undefined, method: string, p: string, body?: unknown) => {
-      const res = await fetch(`${cp.url}${p}`, { method, headers: { ...(token ? { authorization: token } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      const res = await fetch(`${cp.url}${p}`, {
+        method,
+        headers: { ...(token ? { authorization: token } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
       const text = await res.text();
       if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
       return text ? JSON.parse(text) : {};
@@ -77,7 +111,9 @@ const bench: Benchmark = async ({ size, log }) => {
     const shared = await (async () => {
       for (let i = 0; i < 600; i++) {
         const list = await call(editors[0]!.token, 'GET', '/api/mediafiles?filter=video');
-        const entry = list.entries.find((e: { type: string; status: string; progress: number }) => e.type === 'test' && e.status === 'ready' && e.progress === 100);
+        const entry = list.entries.find(
+          (e: { type: string; status: string; progress: number }) => e.type === 'test' && e.status === 'ready' && e.progress === 100,
+        );
         // Its thumbnail pack is made by ingest after the entry is listed: scrolls read the pack.
         const packed = entry && (await db.query('select thumbnails_key from media where id = $1', [entry.id])).rows[0]?.thumbnails_key;
         if (packed) return entry.id as string;
@@ -86,16 +122,59 @@ const bench: Benchmark = async ({ size, log }) => {
       throw new Error('the shared test media was not ready in time');
     })();
 
-    const project = JSON.stringify({ data: { tracks: Array.from({ length: 400 }, (_, i) => ({ id: `clip-${i}`, src: shared, start: i * 1e7, stop: (i + 1) * 1e7, effects: [{ type: 'fade', text: 'x'.repeat(300) }] })) } });
+    const project = JSON.stringify({
+      data: {
+        tracks: Array.from({ length: 400 }, (_, i) => ({
+          id: `clip-${i}`,
+          src: shared,
+          start: i * 1e7,
+          stop: (i + 1) * 1e7,
+          effects: [{ type: 'fade', text: 'x'.repeat(300) }],
+        })),
+      },
+    });
     const chunk = Buffer.alloc(256 * 1024, 7);
     let nextEditor = 0;
     const asEditor = (context: Record<string, any>): Editor => (context.editor ??= editors[nextEditor++ % editors.length]!);
-    const endpoints: Array<{ name: string; perSecond: number; request: (e: Editor) => { method: string; path: string; body?: string | Buffer; headers?: Record<string, string> } }> = [
-      { name: 'PATCH /api/projects/{id} (autosave, 200 kB)', perSecond: 0.2, request: (e) => ({ method: 'PATCH', path: `/api/projects/${e.projectId}`, body: project, headers: { 'content-type': 'application/json' } }) },
-      { name: 'POST /api/actions', perSecond: 0.5, request: (e) => ({ method: 'POST', path: '/api/actions', body: JSON.stringify({ project: e.projectId, name: 'trim', data: { at: Date.now() } }), headers: { 'content-type': 'application/json' } }) },
-      { name: 'GET /api/clip_thumbnails (20, cached)', perSecond: 1, request: () => ({ method: 'GET', path: `/api/clip_thumbnails?id=${shared}&start_time=${Math.floor(Math.random() * 15) * 1e7}&step=5000000&count=20&cached=true` }) },
+    const endpoints: Array<{
+      name: string;
+      perSecond: number;
+      request: (e: Editor) => { method: string; path: string; body?: string | Buffer; headers?: Record<string, string> };
+    }> = [
+      {
+        name: 'PATCH /api/projects/{id} (autosave, 200 kB)',
+        perSecond: 0.2,
+        request: (e) => ({ method: 'PATCH', path: `/api/projects/${e.projectId}`, body: project, headers: { 'content-type': 'application/json' } }),
+      },
+      {
+        name: 'POST /api/actions',
+        perSecond: 0.5,
+        request: (e) => ({
+          method: 'POST',
+          path: '/api/actions',
+          body: JSON.stringify({ project: e.projectId, name: 'trim', data: { at: Date.now() } }),
+          headers: { 'content-type': 'application/json' },
+        }),
+      },
+      {
+        name: 'GET /api/clip_thumbnails (20, cached)',
+        perSecond: 1,
+        request: () => ({
+          method: 'GET',
+          path: `/api/clip_thumbnails?id=${shared}&start_time=${Math.floor(Math.random() * 15) * 1e7}&step=5000000&count=20&cached=true`,
+        }),
+      },
       { name: 'GET /api/mediafiles', perSecond: 0.2, request: () => ({ method: 'GET', path: '/api/mediafiles?count=50' }) },
-      { name: 'PUT /api/upload/media (256 kB chunk)', perSecond: 0.2, request: (e) => ({ method: 'PUT', path: `/api/upload/media?id=${e.uploadId}`, body: chunk, headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes 0-${chunk.length - 1}/${4 * 2 ** 20}` } }) },
+      {
+        name: 'PUT /api/upload/media (256 kB chunk)',
+        perSecond: 0.2,
+        request: (e) => ({
+          method: 'PUT',
+          path: `/api/upload/media?id=${e.uploadId}`,
+          body: chunk,
+          headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes 0-${chunk.length - 1}/${4 * 2 ** 20}` },
+        }),
+      },
     ];
 
     const mix = async (seconds: number) => {
@@ -151,15 +230,43 @@ const bench: Benchmark = async ({ size, log }) => {
       const failed = result.errors + result.timeouts + result.non2xx;
       errors += failed;
       const name = endpoints[i]!.name;
-      if (failed > 0) log(`${name}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx, statuses ${JSON.stringify((result as any).statusCodeStats)}`);
+      if (failed > 0)
+        log(
+          `${name}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx, statuses ${JSON.stringify((result as any).statusCodeStats)}`,
+        );
       rows.push({ benchmark: 'editors', metric: `${name} p50`, value: result.latency.p50, unit: 'ms' });
-      rows.push({ benchmark: 'editors', metric: `${name} p99`, value: result.latency.p99, unit: 'ms', note: `${result.requests.total} requests, ${failed} failed` });
+      rows.push({
+        benchmark: 'editors',
+        metric: `${name} p99`,
+        value: result.latency.p99,
+        unit: 'ms',
+        note: `${result.requests.total} requests, ${failed} failed`,
+      });
     }
     const total = results.reduce((sum, r) => sum + r.requests.total, 0);
-    rows.push({ benchmark: 'editors', metric: 'throughput', value: total / durationS, unit: 'req/s', note: `${editors.length} editors, ${durationS} s, at editor rates (not the maximum)` });
+    rows.push({
+      benchmark: 'editors',
+      metric: 'throughput',
+      value: total / durationS,
+      unit: 'req/s',
+      note: `${editors.length} editors, ${durationS} s, at editor rates (not the maximum)`,
+    });
     rows.push({ benchmark: 'editors', metric: 'errors', value: errors, unit: 'count', note: 'must be 0' });
-    if (renderMs.length > 0) rows.push({ benchmark: 'editors', metric: 'render under load (2 s clip)', value: Math.max(...renderMs) / 1000, unit: 's', note: `slowest of ${renderMs.length}, WORKERS=2` });
-    rows.push({ benchmark: 'editors', metric: 'control plane RSS before → after', value: after.rssMiB, unit: 'MiB', note: `before ${before.rssMiB.toFixed(0)} MiB` });
+    if (renderMs.length > 0)
+      rows.push({
+        benchmark: 'editors',
+        metric: 'render under load (2 s clip)',
+        value: Math.max(...renderMs) / 1000,
+        unit: 's',
+        note: `slowest of ${renderMs.length}, WORKERS=2`,
+      });
+    rows.push({
+      benchmark: 'editors',
+      metric: 'control plane RSS before → after',
+      value: after.rssMiB,
+      unit: 'MiB',
+      note: `before ${before.rssMiB.toFixed(0)} MiB`,
+    });
     rows.push({ benchmark: 'editors', metric: 'control plane fds before → after', value: after.fds, unit: 'count', note: `before ${before.fds}` });
     if (errors > 0) {
       for (const row of rows) log(`${row.metric}: ${row.value} ${row.unit} ${row.note ?? ''}`);
@@ -184,9 +291,27 @@ const bench: Benchmark = async ({ size, log }) => {
       const soakErrors = soak.results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0);
       const first = samples[0]!;
       const last = samples.at(-1)!;
-      rows.push({ benchmark: 'editors soak', metric: 'duration', value: soakS, unit: 's', note: `${soak.results.reduce((s, r) => s + r.requests.total, 0)} requests, ${soakErrors} failed` });
-      rows.push({ benchmark: 'editors soak', metric: 'RSS first → last sample', value: last.rssMiB, unit: 'MiB', note: `first ${first.rssMiB.toFixed(0)}, peak ${Math.max(...samples.map((s) => s.rssMiB)).toFixed(0)} MiB, ${samples.length} samples` });
-      rows.push({ benchmark: 'editors soak', metric: 'fds first → last sample', value: last.fds, unit: 'count', note: `first ${first.fds}, peak ${Math.max(...samples.map((s) => s.fds))}` });
+      rows.push({
+        benchmark: 'editors soak',
+        metric: 'duration',
+        value: soakS,
+        unit: 's',
+        note: `${soak.results.reduce((s, r) => s + r.requests.total, 0)} requests, ${soakErrors} failed`,
+      });
+      rows.push({
+        benchmark: 'editors soak',
+        metric: 'RSS first → last sample',
+        value: last.rssMiB,
+        unit: 'MiB',
+        note: `first ${first.rssMiB.toFixed(0)}, peak ${Math.max(...samples.map((s) => s.rssMiB)).toFixed(0)} MiB, ${samples.length} samples`,
+      });
+      rows.push({
+        benchmark: 'editors soak',
+        metric: 'fds first → last sample',
+        value: last.fds,
+        unit: 'count',
+        note: `first ${first.fds}, peak ${Math.max(...samples.map((s) => s.fds))}`,
+      });
       if (soakErrors > 0) throw new Error(`${soakErrors} requests failed in the soak`);
     }
     return rows;

@@ -25,9 +25,28 @@ const bench: Benchmark = async ({ size, log }) => {
       const file = path.join(dir, `${name}.mp4`);
       await runFfmpeg({
         args: [
-          '-f', 'lavfi', '-i', `${picture}=s=${width}x${height}:r=25:d=${seconds}`,
-          '-f', 'lavfi', '-i', `sine=f=${tone}:r=48000:d=${seconds}`,
-          '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-ac', '2', '-y', file,
+          '-f',
+          'lavfi',
+          '-i',
+          `${picture}=s=${width}x${height}:r=25:d=${seconds}`,
+          '-f',
+          'lavfi',
+          '-i',
+          `sine=f=${tone}:r=48000:d=${seconds}`,
+          '-c:v',
+          'libx264',
+          '-preset',
+          'veryfast',
+          '-g',
+          '50',
+          '-pix_fmt',
+          'yuv420p',
+          '-c:a',
+          'aac',
+          '-ac',
+          '2',
+          '-y',
+          file,
         ],
       });
       return file;
@@ -63,10 +82,42 @@ const bench: Benchmark = async ({ size, log }) => {
       `[3:a]volume=0.3[m]`,
       `[sa][m]amix=inputs=2:duration=longest:normalize=0[a]`,
     ].join(';');
-    const encode = ['-c:v', 'libx264', '-preset', 'fast', '-crf', '22', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '160k', '-ar', '48000', '-ac', '2', '-movflags', '+faststart', '-f', 'mp4'];
+    const encode = [
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-crf',
+      '22',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '160k',
+      '-ar',
+      '48000',
+      '-ac',
+      '2',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+    ];
     const handWritten = async () => {
       await runFfmpeg({
-        args: [...[files.a, files.b, files.pip, files.music].flatMap((f) => ['-i', f]), '-filter_complex', graph, '-map', '[v]', '-map', '[a]', ...encode, '-y', path.join(dir, 'hand.mp4')],
+        args: [
+          ...[files.a, files.b, files.pip, files.music].flatMap((f) => ['-i', f]),
+          '-filter_complex',
+          graph,
+          '-map',
+          '[v]',
+          '-map',
+          '[a]',
+          ...encode,
+          '-y',
+          path.join(dir, 'hand.mp4'),
+        ],
       });
     };
     const engine = async () => {
@@ -89,7 +140,13 @@ const bench: Benchmark = async ({ size, log }) => {
     }
     const best = (xs: number[]) => Math.min(...xs);
     return [
-      { benchmark: 'render-layers', metric: 'engine render', value: best(engineTimes), unit: 's', note: `${totalS} s of ${width}x${height}, best of ${rounds}` },
+      {
+        benchmark: 'render-layers',
+        metric: 'engine render',
+        value: best(engineTimes),
+        unit: 's',
+        note: `${totalS} s of ${width}x${height}, best of ${rounds}`,
+      },
       { benchmark: 'render-layers', metric: 'hand-written ffmpeg', value: best(handTimes), unit: 's', note: 'same layers, same encoder settings' },
       { benchmark: 'render-layers', metric: 'engine/hand-written', value: best(engineTimes) / best(handTimes), unit: 'ratio', note: 'target <= 1.1' },
     ];

@@ -26,9 +26,34 @@ const bench: Benchmark = async ({ size, log }) => {
   if (!existsSync(source)) {
     log(`making a ${width}x${height} ${seconds} s H.264 source`);
     await run('ffmpeg', [
-      '-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=25:d=${seconds}`, '-f', 'lavfi', '-i', `sine=f=440:r=48000:d=${seconds}`,
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '26', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart',
-      '-y', `${source}.partial.mp4`,
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=${width}x${height}:r=25:d=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=f=440:r=48000:d=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '26',
+      '-g',
+      '50',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-movflags',
+      '+faststart',
+      '-y',
+      `${source}.partial.mp4`,
     ]);
     await fs.rename(`${source}.partial.mp4`, source);
   }
@@ -49,8 +74,18 @@ const bench: Benchmark = async ({ size, log }) => {
       const { media, storage } = controlPlane.services;
       // The source as an entry of the user's library (ingest is not what is measured here).
       const row = await media.create({
-        ownerId: userId, name: 'programme.mp4', type: 'uploaded', filetype: 'mp4', mediaType: 'video', status: 'ready',
-        sizeBytes: bytes.length, durationHns: seconds * 1e7, width, height, audioTracks: ['Track 1'], enforceQuota: false,
+        ownerId: userId,
+        name: 'programme.mp4',
+        type: 'uploaded',
+        filetype: 'mp4',
+        mediaType: 'video',
+        status: 'ready',
+        sizeBytes: bytes.length,
+        durationHns: seconds * 1e7,
+        width,
+        height,
+        audioTracks: ['Track 1'],
+        enforceQuota: false,
       });
       const key = media.objectKey(row, 'original', 'mp4');
       await storage.put(key, bytes);
@@ -63,7 +98,8 @@ const bench: Benchmark = async ({ size, log }) => {
   <param name="width" value="30%"/><param name="x" value="65%"/><param name="y" value="5%"/></clip></track>
 <track video="0"><clip src="${row.id}" start="0" stop="${t(seconds)}" timeFormat="100ns_units"><param name="volume" value="0.3"/></clip></track>
 </group></timeline></timelines>`;
-      const api = (p: string, init: RequestInit = {}) => fetch(`${controlPlane.url}${p}`, { ...init, headers: { authorization: token, 'content-type': 'application/json', ...init.headers } });
+      const api = (p: string, init: RequestInit = {}) =>
+        fetch(`${controlPlane.url}${p}`, { ...init, headers: { authorization: token, 'content-type': 'application/json', ...init.headers } });
       log(`${workers} worker(s): rendering ${seconds} s of ${width}x${height}${workers > 1 ? ` in ${segmentS} s segments` : ' whole'}`);
       const started = performance.now();
       const posted = (await (await api('/api/task/editing', { method: 'POST', body: JSON.stringify({ xtl_task: document }) })).json()) as { taskId: string };
@@ -81,11 +117,22 @@ const bench: Benchmark = async ({ size, log }) => {
       for (const part of parts) {
         const spec = part.spec as { part?: string; window?: { startFrame: number; endFrame: number } };
         const at = (d: Date | null) => (d ? ((d.getTime() - task!.created_at.getTime()) / 1000).toFixed(2) : '-');
-        log(`  ${spec.part} ${spec.window ? `${spec.window.startFrame}-${spec.window.endFrame}` : ''}: started ${at(part.started_at)} s, finished ${at(part.finished_at)} s, ${part.attempts} attempt(s)`);
+        log(
+          `  ${spec.part} ${spec.window ? `${spec.window.startFrame}-${spec.window.endFrame}` : ''}: started ${at(part.started_at)} s, finished ${at(part.finished_at)} s, ${part.attempts} attempt(s)`,
+        );
       }
-      if (parts.length > 0) log(`  join: started ${((task!.started_at!.getTime() - task!.created_at.getTime()) / 1000).toFixed(2)} s, finished ${((task!.finished_at!.getTime() - task!.created_at.getTime()) / 1000).toFixed(2)} s`);
+      if (parts.length > 0)
+        log(
+          `  join: started ${((task!.started_at!.getTime() - task!.created_at.getTime()) / 1000).toFixed(2)} s, finished ${((task!.finished_at!.getTime() - task!.created_at.getTime()) / 1000).toFixed(2)} s`,
+        );
       times.set(workers, wallS);
-      rows.push({ benchmark: 'render-segments', metric: `${workers} worker(s)`, value: wallS, unit: 's', note: `${seconds} s ${width}x${height}, 3 layers; ${segmented}` });
+      rows.push({
+        benchmark: 'render-segments',
+        metric: `${workers} worker(s)`,
+        value: wallS,
+        unit: 's',
+        note: `${seconds} s ${width}x${height}, 3 layers; ${segmented}`,
+      });
     } finally {
       await stop();
       await fs.rm(dir, { recursive: true, force: true });

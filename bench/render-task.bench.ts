@@ -20,14 +20,54 @@ const run = promisify(execFile);
  */
 const bench: Benchmark = async ({ size, log }) => {
   const [width, height, seconds] = size === 'smoke' ? [320, 180, 20] : [1280, 720, 120];
-  const cuts: Array<[number, number]> = size === 'smoke' ? [[1.3, 4.7], [6.1, 9.9], [12.2, 15.5]] : [[3.3, 25.7], [41.1, 70.9], [88.2, 111.5]];
+  const cuts: Array<[number, number]> =
+    size === 'smoke'
+      ? [
+          [1.3, 4.7],
+          [6.1, 9.9],
+          [12.2, 15.5],
+        ]
+      : [
+          [3.3, 25.7],
+          [41.1, 70.9],
+          [88.2, 111.5],
+        ];
   const source = path.join(os.tmpdir(), `cutroom-bench-task-${width}x${height}-${seconds}s.mp4`);
   if (!existsSync(source)) {
     log(`making a ${width}x${height} ${seconds} s H.264 source (2 s GOP)`);
     await run('ffmpeg', [
-      '-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=25:d=${seconds}`, '-f', 'lavfi', '-i', `sine=f=440:r=48000:d=${seconds}`,
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', '-y', `${source}.partial.mp4`,
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=${width}x${height}:r=25:d=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=f=440:r=48000:d=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '20',
+      '-g',
+      '50',
+      '-keyint_min',
+      '50',
+      '-sc_threshold',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-movflags',
+      '+faststart',
+      '-y',
+      `${source}.partial.mp4`,
     ]);
     await fs.rename(`${source}.partial.mp4`, source);
   }
@@ -35,10 +75,17 @@ const bench: Benchmark = async ({ size, log }) => {
   const { controlPlane, stop } = await startBenchControlPlane({ DATA_DIR: dir, DISPATCH_INTERVAL_MS: '50', WORKERS: '1' });
   try {
     const { token } = await benchUser(controlPlane);
-    const api = (p: string, init: RequestInit = {}) => fetch(`${controlPlane.url}${p}`, { ...init, headers: { authorization: token, 'content-type': 'application/json', ...init.headers } });
+    const api = (p: string, init: RequestInit = {}) =>
+      fetch(`${controlPlane.url}${p}`, { ...init, headers: { authorization: token, 'content-type': 'application/json', ...init.headers } });
     const bytes = await fs.readFile(source);
-    const { id } = (await (await api('/api/upload/media', { method: 'POST', body: JSON.stringify({ size: bytes.length, name: 'source.mp4' }) })).json()) as { id: string };
-    await api(`/api/upload/media?id=${id}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}` }, body: bytes });
+    const { id } = (await (await api('/api/upload/media', { method: 'POST', body: JSON.stringify({ size: bytes.length, name: 'source.mp4' }) })).json()) as {
+      id: string;
+    };
+    await api(`/api/upload/media?id=${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}` },
+      body: bytes,
+    });
     log('ingesting the source');
     for (;;) {
       const entry = (await (await api(`/api/mediafiles/${id}`)).json()) as { status: string; progress: number; error: unknown };
@@ -75,7 +122,28 @@ const bench: Benchmark = async ({ size, log }) => {
     const filter = cuts.map(([a, b], i) => `[0:v]trim=${a}:${b},setpts=PTS-STARTPTS[v${i}];[0:a]atrim=${a}:${b},asetpts=PTS-STARTPTS[a${i}]`).join(';');
     const concat = `${filter};${cuts.map((_, i) => `[v${i}][a${i}]`).join('')}concat=n=${cuts.length}:v=1:a=1[v][a]`;
     let s = performance.now();
-    await run('ffmpeg', ['-v', 'error', '-i', source, '-filter_complex', concat, '-map', '[v]', '-map', '[a]', '-c:v', 'libx264', '-preset', 'fast', '-crf', '22', '-c:a', 'aac', '-y', path.join(dir, 'reencode.mp4')]);
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      source,
+      '-filter_complex',
+      concat,
+      '-map',
+      '[v]',
+      '-map',
+      '[a]',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-crf',
+      '22',
+      '-c:a',
+      'aac',
+      '-y',
+      path.join(dir, 'reencode.mp4'),
+    ]);
     const reencodeS = (performance.now() - s) / 1000;
 
     s = performance.now();
@@ -91,7 +159,13 @@ const bench: Benchmark = async ({ size, log }) => {
     const copyS = (performance.now() - s) / 1000;
     const outS = cuts.reduce((n, [a, b]) => n + b - a, 0);
     return [
-      { benchmark: 'render-task', metric: `3 cuts ${height}p: POST to completed`, value: taskS, unit: 's', note: `${outS.toFixed(1)} s out; ${strategy.slice(0, 80)}` },
+      {
+        benchmark: 'render-task',
+        metric: `3 cuts ${height}p: POST to completed`,
+        value: taskS,
+        unit: 's',
+        note: `${outS.toFixed(1)} s out; ${strategy.slice(0, 80)}`,
+      },
       { benchmark: 'render-task', metric: 'full libx264 re-encode (one ffmpeg)', value: reencodeS, unit: 's', note: 'trim+concat, preset fast crf 22' },
       { benchmark: 'render-task', metric: 'keyframe stream copy (ffmpeg)', value: copyS, unit: 's', note: 'not frame-accurate' },
       { benchmark: 'render-task', metric: 'task/re-encode', value: taskS / reencodeS, unit: 'ratio', note: 'target <= 0.15' },
@@ -118,7 +192,11 @@ function phaseRows(postedAt: number, claimedAt: number | undefined, timings: Ren
   const phases: Array<[string, number, string]> = [
     ['submit + queue wait', claimedAt - postedAt, 'POST to claimed'],
     ['dispatch', timings.assignedAt - claimedAt, timings.nodeStartedAt < claimedAt ? 'to a warm node' : 'process spawn'],
-    ['process start + work order', timings.workOrderAt - Math.max(timings.assignedAt, timings.nodeStartedAt), timings.nodeStartedAt < claimedAt ? 'warm: work order fetch' : 'node start, work order fetch'],
+    [
+      'process start + work order',
+      timings.workOrderAt - Math.max(timings.assignedAt, timings.nodeStartedAt),
+      timings.nodeStartedAt < claimedAt ? 'warm: work order fetch' : 'node start, work order fetch',
+    ],
     ['source access', timings.sourcesReadyAt - timings.workOrderAt, 'sources probed where they are'],
     ['codec probe', timings.probeMs, ''],
     ['GOP scan', timings.gopScanMs, ''],

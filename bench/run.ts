@@ -34,7 +34,12 @@ const format = (v: number) => (Number.isInteger(v) ? String(v) : v >= 100 ? v.to
 const table = [['benchmark', 'metric', 'value', 'unit', 'note'], ...rows.map((r) => [r.benchmark, r.metric, format(r.value), r.unit, r.note ?? ''])];
 const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
 for (const [i, row] of table.entries()) {
-  console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+  console.log(
+    row
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  );
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 }
 if (size === 'smoke') console.log('\n(smoke size: these figures only show the benchmarks run; use `make bench`)');

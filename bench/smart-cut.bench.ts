@@ -4,7 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BenchRow, Benchmark } from './support/types.js';
-import { fullRender, parseXtl, probeMediaInfo, renderTimeline, runFfmpeg, type RenderTimings, type ResolvedSource, type RenderStrategy } from '../render-node/src/index.js';
+import {
+  fullRender,
+  parseXtl,
+  probeMediaInfo,
+  renderTimeline,
+  runFfmpeg,
+  type RenderTimings,
+  type ResolvedSource,
+  type RenderStrategy,
+} from '../render-node/src/index.js';
 
 /**
  * Smart cutting against the two ways it sits between: a full libx264 re-encode of the same
@@ -36,10 +45,38 @@ async function cachedSource(name: string, make: (file: string) => Promise<void>)
 async function encodeTestSource(file: string, width: number, height: number, seconds: number, gopS: number): Promise<void> {
   await runFfmpeg({
     args: [
-      '-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=25:d=${seconds}`,
-      '-f', 'lavfi', '-i', `sine=f=440:r=48000:d=${seconds}`,
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-g', String(gopS * 25), '-keyint_min', String(gopS * 25), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-movflags', '+faststart', '-y', file,
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=${width}x${height}:r=25:d=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=f=440:r=48000:d=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '20',
+      '-g',
+      String(gopS * 25),
+      '-keyint_min',
+      String(gopS * 25),
+      '-sc_threshold',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-ac',
+      '2',
+      '-movflags',
+      '+faststart',
+      '-y',
+      file,
     ],
   });
 }
@@ -72,7 +109,12 @@ const bench: Benchmark = async ({ size, log }) => {
       const source: ResolvedSource = { input, probe: await probeMediaInfo(input) };
       const workDir = await fs.mkdtemp(path.join(workRoot, 'r-'));
       const started = performance.now();
-      const result = await renderTimeline({ timeline: parseXtl(timelineOf(cuts, accuracy)), workDir, resolveSource: async () => source, ...(strategies ? { strategies } : {}) });
+      const result = await renderTimeline({
+        timeline: parseXtl(timelineOf(cuts, accuracy)),
+        workDir,
+        resolveSource: async () => source,
+        ...(strategies ? { strategies } : {}),
+      });
       const seconds = (performance.now() - started) / 1000;
       await fs.rm(workDir, { recursive: true, force: true });
       return { seconds, plan: result.plans[0]!, timings: result.timings };
@@ -84,8 +126,16 @@ const bench: Benchmark = async ({ size, log }) => {
     const medium = await cachedSource(`smart-${w}x${h}-${minutes * 60}s-gop2.mp4`, (file) => encodeTestSource(file, w, h, minutes * 60, 2));
     // In and out points off the keyframes (every 2 s), as an editor would put them.
     const cuts: [number, number][] = smoke
-      ? [[1.24, 4.6], [6.08, 9.96], [11.4, 14.52]]
-      : [[10.36, 40.6], [55.12, 80.88], [95.48, 110.2]];
+      ? [
+          [1.24, 4.6],
+          [6.08, 9.96],
+          [11.4, 14.52],
+        ]
+      : [
+          [10.36, 40.6],
+          [55.12, 80.88],
+          [95.48, 110.2],
+        ];
     const outS = cuts.reduce((s, [a, b]) => s + b - a, 0);
     log(`three cuts, ${outS.toFixed(1)} s of output`);
     const smart = await render(medium, cuts, 'frame');
@@ -100,7 +150,13 @@ const bench: Benchmark = async ({ size, log }) => {
     rows.push(
       { benchmark: 'smart-cut', metric: `3 cuts ${h}p: smart cut`, value: task, unit: 's', note: `${outS.toFixed(0)} s out; ${smart.plan.reason}` },
       { benchmark: 'smart-cut', metric: `3 cuts ${h}p: full re-encode`, value: full.seconds, unit: 's', note: 'engine full render, libx264 fast crf 22' },
-      { benchmark: 'smart-cut', metric: `3 cuts ${h}p: keyframe stream copy`, value: copied, unit: 's', note: 'accuracy="gop": whole GOPs, not frame-accurate' },
+      {
+        benchmark: 'smart-cut',
+        metric: `3 cuts ${h}p: keyframe stream copy`,
+        value: copied,
+        unit: 's',
+        note: 'accuracy="gop": whole GOPs, not frame-accurate',
+      },
       ...phaseRows(`3 cuts ${h}p`, best.timings),
       { benchmark: 'smart-cut', metric: 'task/re-encode', value: task / full.seconds, unit: 'ratio', note: 'target <= 0.12' },
       { benchmark: 'smart-cut', metric: 'task/copy', value: task / copied, unit: 'ratio', note: 'as close to 1 as possible' },
@@ -123,10 +179,34 @@ const bench: Benchmark = async ({ size, log }) => {
     const longer = await render(long, segments(longerS), 'frame');
     const fullShort = await render(long, segments(shortS), 'frame', [fullRender]);
     rows.push(
-      { benchmark: 'smart-cut', metric: `10 cuts ${H}p, ${(10 * shortS).toFixed(0)} s out: smart cut`, value: short.seconds, unit: 's', note: `${longS / 60} min source; ${short.plan.reason}` },
-      { benchmark: 'smart-cut', metric: `10 cuts ${H}p, ${(10 * longerS).toFixed(0)} s out: smart cut`, value: longer.seconds, unit: 's', note: `${(longerS / shortS).toFixed(1)}x the duration, same number of cuts` },
-      { benchmark: 'smart-cut', metric: 'longer/shorter output', value: longer.seconds / short.seconds, unit: 'ratio', note: `duration ratio ${(longerS / shortS).toFixed(1)}; cost follows the cuts` },
-      { benchmark: 'smart-cut', metric: `10 cuts ${H}p, ${(10 * shortS).toFixed(0)} s out: full re-encode`, value: fullShort.seconds, unit: 's', note: 'engine full render of the shorter cut' },
+      {
+        benchmark: 'smart-cut',
+        metric: `10 cuts ${H}p, ${(10 * shortS).toFixed(0)} s out: smart cut`,
+        value: short.seconds,
+        unit: 's',
+        note: `${longS / 60} min source; ${short.plan.reason}`,
+      },
+      {
+        benchmark: 'smart-cut',
+        metric: `10 cuts ${H}p, ${(10 * longerS).toFixed(0)} s out: smart cut`,
+        value: longer.seconds,
+        unit: 's',
+        note: `${(longerS / shortS).toFixed(1)}x the duration, same number of cuts`,
+      },
+      {
+        benchmark: 'smart-cut',
+        metric: 'longer/shorter output',
+        value: longer.seconds / short.seconds,
+        unit: 'ratio',
+        note: `duration ratio ${(longerS / shortS).toFixed(1)}; cost follows the cuts`,
+      },
+      {
+        benchmark: 'smart-cut',
+        metric: `10 cuts ${H}p, ${(10 * shortS).toFixed(0)} s out: full re-encode`,
+        value: fullShort.seconds,
+        unit: 's',
+        note: 'engine full render of the shorter cut',
+      },
       ...phaseRows(`10 cuts ${H}p`, short.timings),
       { benchmark: 'smart-cut', metric: `10 cuts ${H}p: smart/re-encode`, value: short.seconds / fullShort.seconds, unit: 'ratio', note: 'target <= 0.15' },
     );
@@ -139,7 +219,13 @@ export default bench;
 
 /** The engine's own phases: planning (codec probe, GOP scan), encodes (partial GOPs, copies, sound), join. */
 function phaseRows(what: string, t: RenderTimings): BenchRow[] {
-  const row = (metric: string, ms: number, note = ''): BenchRow => ({ benchmark: 'smart-cut', metric: `${what}: ${metric}`, value: ms / 1000, unit: 's', note });
+  const row = (metric: string, ms: number, note = ''): BenchRow => ({
+    benchmark: 'smart-cut',
+    metric: `${what}: ${metric}`,
+    value: ms / 1000,
+    unit: 's',
+    note,
+  });
   return [
     row('GOP scan', t.gopScanMs, `codec probe ${Math.round(t.probeMs)} ms, planning in all ${Math.round(t.planMs)} ms`),
     row('encodes', t.encodeMs, 'partial GOPs in parallel, whole-GOP copies, sound'),

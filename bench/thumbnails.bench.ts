@@ -23,8 +23,22 @@ const bench: Benchmark = async ({ size, log }) => {
   if (!(await fs.stat(source).catch(() => undefined))) {
     log(`making a ${width}x${height} ${durationS} s H.264 source`);
     await run('ffmpeg', [
-      '-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=25:d=${durationS}`,
-      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-pix_fmt', 'yuv420p', '-y', source,
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=${width}x${height}:r=25:d=${durationS}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '50',
+      '-pix_fmt',
+      'yuv420p',
+      '-y',
+      source,
     ]);
   }
   const controlPlane = await startControlPlaneProcess({ DISPATCH_INTERVAL_MS: '100' });
@@ -32,8 +46,16 @@ const bench: Benchmark = async ({ size, log }) => {
     const { token } = await benchUserAt(controlPlane.databaseUrl);
     const api = (p: string, init: RequestInit = {}) => fetch(`${controlPlane.url}${p}`, { ...init, headers: { authorization: token, ...init.headers } });
     const bytes = await fs.readFile(source);
-    const { id } = (await (await api('/api/upload/media', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: bytes.length, name: 'bench.mp4' }) })).json()) as { id: string };
-    await expectOk(await api(`/api/upload/media?id=${id}`, { method: 'PUT', headers: { 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}` }, body: bytes }));
+    const { id } = (await (
+      await api('/api/upload/media', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ size: bytes.length, name: 'bench.mp4' }),
+      })
+    ).json()) as { id: string };
+    await expectOk(
+      await api(`/api/upload/media?id=${id}`, { method: 'PUT', headers: { 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}` }, body: bytes }),
+    );
     log('ingesting');
     for (;;) {
       const entry = (await (await api(`/api/mediafiles/${id}`)).json()) as { status: string; progress: number; error: unknown };
@@ -45,7 +67,7 @@ const bench: Benchmark = async ({ size, log }) => {
     const strips = size === 'smoke' ? 20 : 300;
     const cached = await load(
       async (i) => {
-        const start = ((i * 7_777_777) % (durationHns - 20 * 1e7));
+        const start = (i * 7_777_777) % (durationHns - 20 * 1e7);
         await expectOk(await api(`/api/clip_thumbnails?id=${id}&start_time=${start}&step=10000000&count=20&cached=true`));
       },
       strips,

@@ -77,10 +77,28 @@ const bench: Benchmark = async ({ size, log }) => {
     }
     const mib = totalBytes / 2 ** 20;
     return [
-      { benchmark: 'upload', metric: 'API chunked upload', value: mib / apiS, unit: 'MiB/s', note: `${mib} MiB, ${chunkBytes / 2 ** 20} MiB chunks, fs storage` },
+      {
+        benchmark: 'upload',
+        metric: 'API chunked upload',
+        value: mib / apiS,
+        unit: 'MiB/s',
+        note: `${mib} MiB, ${chunkBytes / 2 ** 20} MiB chunks, fs storage`,
+      },
       { benchmark: 'upload', metric: 'bare loopback copy', value: mib / bareS, unit: 'MiB/s', note: 'same chunks to a plain Node server appending to a file' },
-      { benchmark: 'upload', metric: 'bare durable copy', value: mib / durableS, unit: 'MiB/s', note: 'the same, each chunk flushed to disk before the answer' },
-      { benchmark: 'upload', metric: 'throughput api/bare', value: bareS / apiS, unit: 'ratio', note: 'target >= 0.7; the API flushes every chunk, the bare copy does not' },
+      {
+        benchmark: 'upload',
+        metric: 'bare durable copy',
+        value: mib / durableS,
+        unit: 'MiB/s',
+        note: 'the same, each chunk flushed to disk before the answer',
+      },
+      {
+        benchmark: 'upload',
+        metric: 'throughput api/bare',
+        value: bareS / apiS,
+        unit: 'ratio',
+        note: 'target >= 0.7; the API flushes every chunk, the bare copy does not',
+      },
       { benchmark: 'upload', metric: 'throughput api/bare durable', value: durableS / apiS, unit: 'ratio', note: 'both flush every chunk to disk' },
     ];
   } finally {

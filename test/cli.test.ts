@@ -35,9 +35,19 @@ describe('the cutroom CLI on a real database', () => {
     expect(shown).toMatchObject({ name: 'Acme', callBackUrl: 'https://acme.example/cb' });
 
     const updated = await cutroom(
-      'developers', 'update', created.id,
-      '--s3-bucket', 'out', '--s3-endpoint', s3.endpoint, '--s3-access-key', S3RVER_CREDENTIALS.accessKey,
-      '--s3-secret-key', S3RVER_CREDENTIALS.secretKey, '--callback-url', '',
+      'developers',
+      'update',
+      created.id,
+      '--s3-bucket',
+      'out',
+      '--s3-endpoint',
+      s3.endpoint,
+      '--s3-access-key',
+      S3RVER_CREDENTIALS.accessKey,
+      '--s3-secret-key',
+      S3RVER_CREDENTIALS.secretKey,
+      '--callback-url',
+      '',
     );
     expect(updated.callBackUrl).toBeNull();
     expect(updated.outputS3Bucket).toMatchObject({ awsBucketName: 'out', awsSecreteKey: '********' });
@@ -67,9 +77,26 @@ describe('the cutroom CLI on a real database', () => {
     expect(dashed.stderr).toMatch(/no developer -zMaNFXh4cEcA5K0niWvGQ/);
 
     const { id } = await cutroom('developers', 'create', '--name', 'Y');
-    const badBucket = await run('node', [cli, 'developers', 'update', id, '--s3-bucket', 'missing', '--s3-endpoint', s3.endpoint, '--s3-access-key', S3RVER_CREDENTIALS.accessKey, '--s3-secret-key', 'x'], {
-      env: { ...process.env, DATABASE_URL: database.url!, LOG_LEVEL: 'silent' },
-    }).catch((e) => e);
+    const badBucket = await run(
+      'node',
+      [
+        cli,
+        'developers',
+        'update',
+        id,
+        '--s3-bucket',
+        'missing',
+        '--s3-endpoint',
+        s3.endpoint,
+        '--s3-access-key',
+        S3RVER_CREDENTIALS.accessKey,
+        '--s3-secret-key',
+        'x',
+      ],
+      {
+        env: { ...process.env, DATABASE_URL: database.url!, LOG_LEVEL: 'silent' },
+      },
+    ).catch((e) => e);
     expect(badBucket.code, badBucket.stderr).toBe(2);
     expect(badBucket.stderr).toMatch(/outputS3Bucket: cannot write to bucket "missing" .*NoSuchBucket/);
     expect((await cutroom('developers', 'show', id)).outputS3Bucket).toBeNull();

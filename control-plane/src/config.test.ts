@@ -67,7 +67,10 @@ describe('loadConfig', () => {
   });
 
   it('reads media limits and the URL lifetime', () => {
-    const config = loadConfig({ MAX_FILE_SIZE: '2g', MAX_USER_BYTES: '10gb', MIN_FREE_DISK_BYTES: '0', MEDIA_URL_TTL_SECONDS: '600', TEST_MEDIA_DIR: 'media' }, '/srv');
+    const config = loadConfig(
+      { MAX_FILE_SIZE: '2g', MAX_USER_BYTES: '10gb', MIN_FREE_DISK_BYTES: '0', MEDIA_URL_TTL_SECONDS: '600', TEST_MEDIA_DIR: 'media' },
+      '/srv',
+    );
     expect(config).toMatchObject({
       maxFileSizeBytes: 2 * 2 ** 30,
       maxUserBytes: 10 * 2 ** 30,
@@ -78,7 +81,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).maxUserBytes).toBe(0);
   });
 
-  it('reads the audio library list and its folder (by default the list\'s own)', () => {
+  it("reads the audio library list and its folder (by default the list's own)", () => {
     expect(loadConfig({}).audioLibrary).toBeUndefined();
     expect(loadConfig({ AUDIOLIB_JSON_LIST: 'lib/audioLib.json' }, '/srv').audioLibrary).toEqual({
       listPath: '/srv/lib/audioLib.json',
@@ -148,10 +151,7 @@ describe('loadConfig', () => {
       VOICEOVER_IDLE_TIMEOUT_SECONDS: '30',
     }).voiceover;
     expect(config).toMatchObject({
-      iceServers: [
-        { urls: 'stun:stun.example.com:3478' },
-        { urls: 'turn:turn.example.com:3478?transport=udp', username: 'cutroom', credential: 's@cret' },
-      ],
+      iceServers: [{ urls: 'stun:stun.example.com:3478' }, { urls: 'turn:turn.example.com:3478?transport=udp', username: 'cutroom', credential: 's@cret' }],
       publicAddress: '203.0.113.7',
       bindAddress: '10.0.0.5',
       portRange: [40000, 40199],

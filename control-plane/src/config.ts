@@ -330,7 +330,10 @@ class EnvReader {
     const value = this.raw(name) ?? fallback;
     const labels: Record<string, string> = {};
     if (value === 'none') return labels;
-    for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const pair of value
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const match = /^([A-Za-z0-9][-A-Za-z0-9_./]*)=([-A-Za-z0-9_.]*)$/.exec(pair);
       if (!match) throw new ConfigError(name, 'comma-separated key=value labels', value);
       labels[match[1]!] = match[2]!;
@@ -362,7 +365,10 @@ class EnvReader {
     if (value === undefined) return fallback;
     if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
     if (/^\d+$/.test(value)) return Number(value);
-    const list = value.split(',').map((v) => v.trim()).filter(Boolean);
+    const list = value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
     const named = ['loopback', 'linklocal', 'uniquelocal'];
     for (const item of list) {
       if (!named.includes(item) && !/^[\da-fA-F.:]+(\/\d{1,3})?$/.test(item)) {
@@ -382,7 +388,10 @@ class EnvReader {
   }
 
   list(name: string): string[] {
-    return (this.raw(name) ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+    return (this.raw(name) ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
   }
 
   bytes(name: string, fallback: number): number {
@@ -436,11 +445,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
     databaseUrl,
     adminToken: read.raw('ADMIN_TOKEN'),
     console: read.bool('CONSOLE', true),
-    logLevel: read.oneOf<LogLevel>(
-      'LOG_LEVEL',
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-      'info',
-    ),
+    logLevel: read.oneOf<LogLevel>('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     allowAnonymous: read.bool('ALLOW_ANONYMOUS', embedded),
     openRegistration: read.bool('OPEN_REGISTRATION', embedded),
     actionHistoryDepth: read.int('ACTION_HISTORY_DEPTH', 1000, 1, 1_000_000),
@@ -534,9 +539,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), options: LoadOptions =
       maxRatio: read.int('PROJECT_IMPORT_MAX_RATIO', 100, 2, 100_000),
       timeoutS: read.int('PROJECT_IMPORT_TIMEOUT_S', 3600, 10, 7 * 86_400),
     },
-    renderNodeEnv: Object.fromEntries(
-      RENDER_NODE_PASSTHROUGH.flatMap((name) => (env[name] !== undefined ? [[name, env[name]!]] : [])),
-    ),
+    renderNodeEnv: Object.fromEntries(RENDER_NODE_PASSTHROUGH.flatMap((name) => (env[name] !== undefined ? [[name, env[name]!]] : []))),
     kubernetes: loadKubernetesConfig(read),
   };
   if (config.taskHeartbeatIntervalS * 2 > config.taskHeartbeatTimeoutS) {

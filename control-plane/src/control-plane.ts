@@ -154,11 +154,7 @@ export interface Collaborators {
 /** How often queued deletions of stored objects are retried. */
 const DELETION_SWEEP_MS = 10 * 60_000;
 
-export async function startControlPlane(
-  config: Config,
-  logger: Logger,
-  collaborators: Collaborators = {},
-): Promise<ControlPlane> {
+export async function startControlPlane(config: Config, logger: Logger, collaborators: Collaborators = {}): Promise<ControlPlane> {
   const database = await openDatabase({
     url: config.databaseUrl,
     poolSize: config.databasePoolSize,
@@ -383,18 +379,14 @@ export async function startControlPlane(
   );
   work.register(projectImports.definition());
   // An ingest that ends may be the last of a project import's media.
-  const advanceImports = () =>
-    projectImports!.advance().catch((error: unknown) => logger.warn({ err: error }, 'advancing project imports failed'));
+  const advanceImports = () => projectImports!.advance().catch((error: unknown) => logger.warn({ err: error }, 'advancing project imports failed'));
   work.onChange((task) => {
     if (task.kind === 'ingest' && ['completed', 'error', 'aborted'].includes(task.state)) void advanceImports();
   });
   const actions = new ActionHistoryService(new ActionsRepository(db), { depth: config.actionHistoryDepth });
-  const overlays = new OverlayImagesService(
-    new OverlayImagesRepository(db),
-    identity,
-    collaborators.overlayPins ?? renderOverlayPins(db),
-    { maxBytes: config.overlayMaxBytes },
-  );
+  const overlays = new OverlayImagesService(new OverlayImagesRepository(db), identity, collaborators.overlayPins ?? renderOverlayPins(db), {
+    maxBytes: config.overlayMaxBytes,
+  });
   const mediaIngest = collaborators.mediaIngest ?? ingest;
   const renderDelivery = new RenderDelivery(db, storage, objectDeletions, { outputUrlTtlS: config.renders.outputUrlTtlS });
   const renderKind = new RenderTaskKind(
@@ -432,11 +424,7 @@ export async function startControlPlane(
       },
     },
   );
-  const overlaySweeper = new OverlaySweeper(
-    () => overlays.sweep(),
-    config.overlaySweepIntervalMs,
-    logger.child({ component: 'overlay-sweeper' }),
-  );
+  const overlaySweeper = new OverlaySweeper(() => overlays.sweep(), config.overlaySweepIntervalMs, logger.child({ component: 'overlay-sweeper' }));
   voiceovers = new VoiceoverService(
     new WeriftMediaServer(
       {
@@ -513,9 +501,7 @@ export async function startControlPlane(
   // Deletions a crash or a storage outage left queued; stop() waits for a sweep in flight.
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweepDeletions = () => {
-    sweeping = objectDeletions
-      .sweep()
-      .catch((error: unknown) => logger.warn({ err: error }, 'sweep of stored object deletions failed'));
+    sweeping = objectDeletions.sweep().catch((error: unknown) => logger.warn({ err: error }, 'sweep of stored object deletions failed'));
   };
   sweepDeletions();
   const sweepTimer = setInterval(sweepDeletions, DELETION_SWEEP_MS).unref();
@@ -576,8 +562,7 @@ export async function startControlPlane(
       mountOperations(router('operations'), {
         stats,
         metrics,
-        openapi: () =>
-          registry.document({ title: 'Cutroom API', version: versionString(), serverUrl: publicUrl }),
+        openapi: () => registry.document({ title: 'Cutroom API', version: versionString(), serverUrl: publicUrl }),
         ready: async () => {
           // Leaving: no load balancer that still probes should pick this replica again.
           if (stopping) throw serviceUnavailable('shutting down');

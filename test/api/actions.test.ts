@@ -192,9 +192,7 @@ describe.each(drivers)('action history (%s)', (driver) => {
       const client = roomy.api(tab.authToken);
       const project = (await client.post('/api/projects', { name: 'Burst' })).body.id as string;
       // Every post asks for the same client id: exactly one may have it.
-      const answers = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => client.post('/api/actions', { project, id: 'dup', name: `p${i}` })),
-      );
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => client.post('/api/actions', { project, id: 'dup', name: `p${i}` })));
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
       const answeredIds = answers.map((a) => a.body.id as string);
       expect(new Set(answeredIds).size).toBe(40);
@@ -211,9 +209,7 @@ describe.each(drivers)('action history (%s)', (driver) => {
 
   it('trims to the depth exactly under a burst of simultaneous posts', async () => {
     const project = await newProject();
-    const answers = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => api.post('/api/actions', { project, name: `burst${i}`, data: i })),
-    );
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => api.post('/api/actions', { project, name: `burst${i}`, data: i })));
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
     const kept = await entries(project);
     expect(kept).toHaveLength(DEPTH);
@@ -245,9 +241,7 @@ describe.each(drivers)('action history (%s)', (driver) => {
     expect((await api.delete(`/api/projects/${project}`)).status).toBe(200);
     expect((await api.get(`/api/actions?project=${project}`)).status).toBe(404);
     expect((await api.patch('/api/actions/doomed', { canceled: true })).status).toBe(404);
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from actions where project_id = ${project}`.execute(
-      server.controlPlane.database.db,
-    );
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from actions where project_id = ${project}`.execute(server.controlPlane.database.db);
     expect(rows[0]!.n).toBe(0);
   });
 
@@ -258,7 +252,10 @@ describe.each(drivers)('action history (%s)', (driver) => {
       const deleted = api.delete(`/api/projects/${project}`);
       const statuses = (await Promise.all(posts)).map((r) => r.status);
       expect((await deleted).status).toBe(200);
-      expect(statuses.every((status) => status === 200 || status === 404), statuses.join()).toBe(true);
+      expect(
+        statuses.every((status) => status === 200 || status === 404),
+        statuses.join(),
+      ).toBe(true);
       expect((await api.get(`/api/actions?project=${project}`)).status).toBe(404);
     }
   });

@@ -233,19 +233,23 @@ describe.each(drivers)('the audio library (%s)', (driver) => {
     expect((await bob.api.get(`/api/audiolib_files/${zebra.id}`)).status).toBe(200);
   });
 
-  it.runIf(driver === 'postgres')('renders a library file in an editing task', async () => {
-    const cats = (await list(alice, '?type=sound&search=cats')).entries[0]!;
-    const submitted = await alice.api.post('/api/task/editing', {
-      xtl_task: xtl(`<group output="meow.m4a"><track video="0">${clip(cats.id, '00:00:00:20', '00:00:00:80')}</track></group>`),
-    });
-    expect(submitted.status, submitted.text).toBe(200);
-    const followed = await followEditing(alice.api, submitted.body.taskId, { timeoutMs: 120_000 });
-    expect(followed.last.status, JSON.stringify(followed.last.error)).toBe('completed');
-    const output = await probeOutput(await downloadUrl(followed.last.outputUrls[0]!, 'meow.m4a'));
-    expect(output.hasAudio).toBe(true);
-    expect(output.frames).toBe(0);
-    expect(Math.abs(output.durationS - 0.6)).toBeLessThan(0.1);
-  }, 180_000);
+  it.runIf(driver === 'postgres')(
+    'renders a library file in an editing task',
+    async () => {
+      const cats = (await list(alice, '?type=sound&search=cats')).entries[0]!;
+      const submitted = await alice.api.post('/api/task/editing', {
+        xtl_task: xtl(`<group output="meow.m4a"><track video="0">${clip(cats.id, '00:00:00:20', '00:00:00:80')}</track></group>`),
+      });
+      expect(submitted.status, submitted.text).toBe(200);
+      const followed = await followEditing(alice.api, submitted.body.taskId, { timeoutMs: 120_000 });
+      expect(followed.last.status, JSON.stringify(followed.last.error)).toBe('completed');
+      const output = await probeOutput(await downloadUrl(followed.last.outputUrls[0]!, 'meow.m4a'));
+      expect(output.hasAudio).toBe(true);
+      expect(output.frames).toBe(0);
+      expect(Math.abs(output.durationS - 0.6)).toBeLessThan(0.1);
+    },
+    180_000,
+  );
 
   it('runs again without changing anything when nothing changed', async () => {
     const before = [...(await list(alice)).entries, ...(await list(alice, '?type=sound')).entries];

@@ -74,7 +74,12 @@ describe('authorization matrix', () => {
     ids.folder = (await api.post('/api/folders', { name: 'f' })).body.id;
     ids.overlay = (await api.post('/api/overlay_img', { data: PNG_1X1 })).body.id;
     ids.upload = (await api.post('/api/upload/media', { size: 10, name: 'a.mp4' })).body.id;
-    const render = (await api.post('/api/task/editing', { xtl_task: xtl(`<group><track>${clip(media.id, '00:00:00:00', '00:00:00:50')}</track></group>`), projectId: ids.project })).body;
+    const render = (
+      await api.post('/api/task/editing', {
+        xtl_task: xtl(`<group><track>${clip(media.id, '00:00:00:00', '00:00:00:50')}</track></group>`),
+        projectId: ids.project,
+      })
+    ).body;
     ids.task = render.taskId;
     ids.output = render.fileId;
     ids.mediainfo = (await server.api(developerA.apiKey).post('/api/task/mediainfo', { originalUrl: 'http://127.0.0.1:9/none.mp4' })).body.id;
@@ -103,10 +108,16 @@ describe('authorization matrix', () => {
   /** Every table's rows, hashed; auth_tokens changes with every socket heartbeat and is left out. */
   const snapshot = async (): Promise<Record<string, string>> => {
     const { db } = server.controlPlane.database;
-    const tables = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name <> 'auth_tokens' order by 1`.execute(db);
+    const tables = await sql<{
+      name: string;
+    }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name <> 'auth_tokens' order by 1`.execute(
+      db,
+    );
     const out: Record<string, string> = {};
     for (const { name } of tables.rows) {
-      const { rows } = await sql<{ digest: string }>`select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest from ${sql.table(name)} t`.execute(db);
+      const { rows } = await sql<{
+        digest: string;
+      }>`select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest from ${sql.table(name)} t`.execute(db);
       out[name] = rows[0]!.digest;
     }
     return out;

@@ -64,9 +64,17 @@ describe.each(drivers)('developer accounts admin API (%s)', (driver) => {
   it('saves an output bucket only when outputs can be written there with the keys given', async () => {
     const good = s3.outputBucket('renders');
     const refusals: Array<[string, object, RegExp]> = [
-      ['unknown keys', { ...good, awsAccessKey: 'NOBODY' }, /cannot write to bucket "renders" at http:\/\/127\.0\.0\.1:\d+ with the given keys: HTTP 403 InvalidAccessKeyId/],
+      [
+        'unknown keys',
+        { ...good, awsAccessKey: 'NOBODY' },
+        /cannot write to bucket "renders" at http:\/\/127\.0\.0\.1:\d+ with the given keys: HTTP 403 InvalidAccessKeyId/,
+      ],
       ['a missing bucket', { ...good, awsBucketName: 'no-such-bucket' }, /cannot write to bucket "no-such-bucket".*NoSuchBucket/],
-      ['an endpoint nobody answers at', { ...good, awsEndPoint: 'http://127.0.0.1:9' }, /cannot write to bucket "renders" at http:\/\/127\.0\.0\.1:9 with the given keys: .*ECONNREFUSED/],
+      [
+        'an endpoint nobody answers at',
+        { ...good, awsEndPoint: 'http://127.0.0.1:9' },
+        /cannot write to bucket "renders" at http:\/\/127\.0\.0\.1:9 with the given keys: .*ECONNREFUSED/,
+      ],
     ];
     for (const [what, outputS3Bucket, message] of refusals) {
       const created = await admin().post('/api/developers', { name: 'Bucketeer', outputS3Bucket });

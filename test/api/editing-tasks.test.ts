@@ -57,9 +57,19 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
 
   const counts = async () => {
     const { db } = server.controlPlane.database;
-    const tasks = await db.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'render').executeTakeFirstOrThrow();
-    const media = await db.selectFrom('media').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const events = await db.selectFrom('domain_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const tasks = await db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'render')
+      .executeTakeFirstOrThrow();
+    const media = await db
+      .selectFrom('media')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const events = await db
+      .selectFrom('domain_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return { tasks: Number(tasks.n), media: Number(media.n), events: Number(events.n) };
   };
 
@@ -115,7 +125,9 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
     // Both outputs are library entries of type output, ready, with their size and duration.
     const library = await user.api.get('/api/mediafiles?count=100');
     const outputs = library.body.entries.filter((e: { taskId: string }) => e.taskId === taskId);
-    expect(outputs.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^output_\d{8}_\d{6}-1\.mp4$/), 'music bed.m4a']));
+    expect(outputs.map((e: { name: string }) => e.name)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^output_\d{8}_\d{6}-1\.mp4$/), 'music bed.m4a']),
+    );
     const entry = outputs.find((e: { id: string }) => e.id === fileId);
     expect(entry).toMatchObject({ type: 'output', status: 'ready', progress: 100, error: null, width: 320, height: 240, taskId });
     expect(entry.duration / 1e7).toBeCloseTo(2.2, 1);
@@ -165,12 +177,32 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
     const cases: Array<[string, string, RegExp]> = [
       ['malformed XML', '<timelines version="2"><timeline><group><track>', /^XTL error/],
       ['a wrong element', xtl(`<group><track><Clip src="${video.id}"/></track></group>`), /<Clip>.*line 3/],
-      ['an unknown source', xtl(`<group><track>\n${clip('no-such-media', '00:00:00:00', '00:00:01:00')}</track></group>`), /<clip>, attribute "src", line 4: no media file "no-such-media"/],
-      ["another user's media", xtl(`<group><track>${clip(theirs.id, '00:00:00:00', '00:00:01:00')}</track></group>`), new RegExp(`no media file "${theirs.id}"`)],
+      [
+        'an unknown source',
+        xtl(`<group><track>\n${clip('no-such-media', '00:00:00:00', '00:00:01:00')}</track></group>`),
+        /<clip>, attribute "src", line 4: no media file "no-such-media"/,
+      ],
+      [
+        "another user's media",
+        xtl(`<group><track>${clip(theirs.id, '00:00:00:00', '00:00:01:00')}</track></group>`),
+        new RegExp(`no media file "${theirs.id}"`),
+      ],
       ['media still uploading', xtl(`<group><track>${clip(uploading.id, '00:00:00:00', '00:00:01:00')}</track></group>`), /not stored yet \(status: upload\)/],
-      ['a clip past its source', xtl(`<group><track>\n${clip(video.id, '00:00:01:00', '00:00:09:00')}</track></group>`), /clip at line 4 ends at 9.000s of source ".*", which lasts 4.000s/],
-      ['too many different sources', xtl(`<group><track>${Array.from({ length: 1001 }, (_, i) => clip(`s${i}`, '00:00:00:00', '00:00:00:10')).join('')}</track></group>`), /1001 different sources; at most 1000/],
-      ['a codec the container cannot hold', xtl(`<group container="webm" vcodec="h264"><track>${clip(video.id, '00:00:00:00', '00:00:01:00')}</track></group>`), /vcodec="h264" cannot go in webm/],
+      [
+        'a clip past its source',
+        xtl(`<group><track>\n${clip(video.id, '00:00:01:00', '00:00:09:00')}</track></group>`),
+        /clip at line 4 ends at 9.000s of source ".*", which lasts 4.000s/,
+      ],
+      [
+        'too many different sources',
+        xtl(`<group><track>${Array.from({ length: 1001 }, (_, i) => clip(`s${i}`, '00:00:00:00', '00:00:00:10')).join('')}</track></group>`),
+        /1001 different sources; at most 1000/,
+      ],
+      [
+        'a codec the container cannot hold',
+        xtl(`<group container="webm" vcodec="h264"><track>${clip(video.id, '00:00:00:00', '00:00:01:00')}</track></group>`),
+        /vcodec="h264" cannot go in webm/,
+      ],
     ];
     for (const [what, document, message] of cases) {
       const res = await user.api.post('/api/task/editing', { xtl_task: document });
@@ -179,13 +211,22 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
       expect(res.body.error, what).toMatch(message);
       expect(res.body, what).toMatchObject({ taskId: '', fileId: '', errorDetail: { type: 'bad_request', message: res.body.error } });
     }
-    expect((await user.api.post('/api/task/editing', { xtl_task: xtl(`<group><track>${clip(video.id, '00:00:00:00', '00:00:01:00')}</track></group>`), projectId: 'nope' })).status).toBe(404);
+    expect(
+      (
+        await user.api.post('/api/task/editing', {
+          xtl_task: xtl(`<group><track>${clip(video.id, '00:00:00:00', '00:00:01:00')}</track></group>`),
+          projectId: 'nope',
+        })
+      ).status,
+    ).toBe(404);
     expect((await user.api.post('/api/task/editing', {})).status).toBe(400);
     expect(await counts()).toEqual(before);
   });
 
   it("answers 404 for another user's task, exactly as for a missing one", async () => {
-    const created = await user.api.post('/api/task/editing', { xtl_task: xtl(`<group><track>${clip(video.id, '00:00:00:00', '00:00:00:40')}</track></group>`) });
+    const created = await user.api.post('/api/task/editing', {
+      xtl_task: xtl(`<group><track>${clip(video.id, '00:00:00:00', '00:00:00:40')}</track></group>`),
+    });
     const other = await signedInUser(server, 'Snoop');
     for (const id of [created.body.taskId, 'missing-task-id']) {
       expect((await other.api.get(`/api/task/editing?id=${id}`)).status).toBe(404);
@@ -210,8 +251,7 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
 
     expect((await user.api.get(`/api/mediafiles/${fileId}`)).body.status).toBe('render');
     // ffmpeg works in the task's scratch directory: its command line names it.
-    const ffmpegOfTask = async () =>
-      (await run('ps', ['-eo', 'args'])).stdout.split('\n').filter((line) => line.includes(`cutroom-${taskId.slice(0, 8)}`));
+    const ffmpegOfTask = async () => (await run('ps', ['-eo', 'args'])).stdout.split('\n').filter((line) => line.includes(`cutroom-${taskId.slice(0, 8)}`));
     expect((await ffmpegOfTask()).some((line) => /^\S*ffmpeg /.test(line))).toBe(true);
     const stopped = await user.api.delete(`/api/task/editing?id=${taskId}`);
     expect(stopped.status).toBe(200);

@@ -13,15 +13,24 @@ import { MediaServer } from '../support/media-server.js';
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
 import { upload } from '../support/uploader.js';
 
-
-
 const png = (base64: string) => Buffer.from(base64, 'base64');
 const exec = promisify(execFile);
 
 /** The frame at `seconds` of a file, fitted in the thumbnail box, as PNG base64. */
 async function referenceFrame(file: string, seconds: number): Promise<string> {
   const out = path.join(os.tmpdir(), `cutroom-ref-${process.pid}-${seconds}.png`);
-  await exec('ffmpeg', ['-v', 'error', '-i', file, '-vf', `select='gte(t,${seconds - 0.001})',scale=w=160:h=90:force_original_aspect_ratio=decrease:force_divisible_by=2`, '-frames:v', '1', '-y', out]);
+  await exec('ffmpeg', [
+    '-v',
+    'error',
+    '-i',
+    file,
+    '-vf',
+    `select='gte(t,${seconds - 0.001})',scale=w=160:h=90:force_original_aspect_ratio=decrease:force_divisible_by=2`,
+    '-frames:v',
+    '1',
+    '-y',
+    out,
+  ]);
   return (await fs.readFile(out)).toString('base64');
 }
 
@@ -83,7 +92,9 @@ describe.each(drivers)('imports (%s)', (driver) => {
     const bucket = `footage-${driver}`;
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'day1/a.mp4', Body: await fs.readFile(await smallMp4(2)) }));
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'b.mp3', Body: await fs.readFile(await makeMedia('b.mp3', ['-f', 'lavfi', '-i', 'sine=d=1'])) }));
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'b.mp3', Body: await fs.readFile(await makeMedia('b.mp3', ['-f', 'lavfi', '-i', 'sine=d=1'])) }),
+    );
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'readme.txt', Body: 'not media' }));
     client.destroy();
 
@@ -232,7 +243,9 @@ describe.each(drivers)('timeline thumbnails (%s)', (driver) => {
     const source = await smallMp4(4);
     for (const t of thumbs) {
       expect(await psnr(t.data, await referenceFrame(source, t.time / 1e7))).toBeGreaterThan(30);
-      expect(await psnr(t.data, await referenceFrame(source, t.time / 1e7 + 0.04))).toBeLessThan(await psnr(t.data, await referenceFrame(source, t.time / 1e7)));
+      expect(await psnr(t.data, await referenceFrame(source, t.time / 1e7 + 0.04))).toBeLessThan(
+        await psnr(t.data, await referenceFrame(source, t.time / 1e7)),
+      );
     }
     // Past the end: the last frame, not an error.
     const late = await alice.api.get(`/api/clip_thumbnails?id=${videoId}&start_time=900000000&count=1&cached=false`);
@@ -240,7 +253,7 @@ describe.each(drivers)('timeline thumbnails (%s)', (driver) => {
     expect(png(late.body.thumbnails[0].data).subarray(1, 4).toString()).toBe('PNG');
   });
 
-  it("keeps thumbnails to their owner and refuses bad parameters", async () => {
+  it('keeps thumbnails to their owner and refuses bad parameters', async () => {
     expect((await bob.api.get(`/api/clip_thumbnails?id=${videoId}&count=1`)).status).toBe(404);
     expect((await alice.api.get(`/api/clip_thumbnails?id=${videoId}&count=1&cached=maybe`)).status).toBe(400);
     expect((await alice.api.get(`/api/clip_thumbnails?id=${videoId}&count=0`)).status).toBe(400);

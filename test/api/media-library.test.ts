@@ -9,8 +9,25 @@ const storages = ['fs', 's3'] as const;
 const matrix = drivers.flatMap((driver) => storages.map((storage) => [driver, storage] as const));
 
 const SEED_KEYS = [
-  'id', 'name', 'type', 'filetype', 'mediaType', 'duration', 'size', 'width', 'height', 'thumbnail', 'previewUrl',
-  'originalUrl', 'audioTracks', 'status', 'progress', 'error', 'taskId', 'categoryId', 'moodId',
+  'id',
+  'name',
+  'type',
+  'filetype',
+  'mediaType',
+  'duration',
+  'size',
+  'width',
+  'height',
+  'thumbnail',
+  'previewUrl',
+  'originalUrl',
+  'audioTracks',
+  'status',
+  'progress',
+  'error',
+  'taskId',
+  'categoryId',
+  'moodId',
 ];
 
 interface Known {
@@ -152,7 +169,7 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
       expect(beach.length).toBeGreaterThan(0);
       expect(await names('100%')).toEqual(expect.arrayContaining([expect.stringContaining('mid_100%')]));
       expect((await names('_1')).every((n) => n.includes('_1'))).toBe(true);
-      expect(await names('%')).toEqual((await names('100%')));
+      expect(await names('%')).toEqual(await names('100%'));
       expect(await names('roll')).toEqual(['B-roll']);
       expect(await names('no such name')).toEqual([]);
     });
@@ -359,7 +376,9 @@ describe.each(matrix)('media library (%s database, %s storage)', (driver, storag
       expect((await alice.api.patch('/api/folders/missing', { name: 'x' })).status).toBe(404);
       expect((await alice.api.get('/api/mediafiles?folder=missing')).status).toBe(404);
       const viaRoot = await alice.api.post('/api/folders', { name: 'At root', folder: 'root' });
-      expect((await alice.api.get('/api/mediafiles?folder=root&filter=folder&count=1000')).body.entries.map((e: { id: string }) => e.id)).toContain(viaRoot.body.id);
+      expect((await alice.api.get('/api/mediafiles?folder=root&filter=folder&count=1000')).body.entries.map((e: { id: string }) => e.id)).toContain(
+        viaRoot.body.id,
+      );
     });
 
     it('moves files and folders, all or nothing, and refuses moves into a folder’s own subtree', async () => {

@@ -33,7 +33,7 @@ describe.each(drivers)('media quotas (%s database)', (driver) => {
     await user.editor.close();
   });
 
-  it("refuses what would pass MAX_USER_BYTES with exceeded_per_user_size, per user, until files are deleted", async () => {
+  it('refuses what would pass MAX_USER_BYTES with exceeded_per_user_size, per user, until files are deleted', async () => {
     const user = await signedInUser(server);
     const other = await signedInUser(server);
     const rows = [];

@@ -69,7 +69,9 @@ describe('metrics', () => {
         return response.text;
       };
       // Past the snapshot interval, a scrape starts a refresh that waits on the lock; later ones answer all the same.
-      await expect.poll(async () => sample(await scrapeWhileLocked(), 'cutroom_metrics_snapshot_age_seconds'), { timeout: 10_000, interval: 100 }).toBeGreaterThan(1);
+      await expect
+        .poll(async () => sample(await scrapeWhileLocked(), 'cutroom_metrics_snapshot_age_seconds'), { timeout: 10_000, interval: 100 })
+        .toBeGreaterThan(1);
       for (let i = 0; i < 2; i++) await scrapeWhileLocked();
     } finally {
       await locker.query('rollback');

@@ -5,7 +5,12 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
 
-type Operation = { parameters: Array<{ name: string; in: string; required: boolean; schema: any }>; responses: Record<string, any>; requestBody?: unknown; security?: unknown };
+type Operation = {
+  parameters: Array<{ name: string; in: string; required: boolean; schema: any }>;
+  responses: Record<string, any>;
+  requestBody?: unknown;
+  security?: unknown;
+};
 
 describe('docs/openapi.json', () => {
   let server: TestServer;
@@ -66,7 +71,11 @@ describe('docs/openapi.json', () => {
     expect(Object.keys(served.paths['/api/mediafiles/{id}'].delete.responses)).toContain('403');
     // A seed-shaped error answer is documented as such.
     const editingError = served.paths['/api/task/editing'].post.responses['400'].content['application/json'].schema;
-    expect(editingError.properties).toMatchObject({ taskId: { type: 'string' }, error: { type: 'string' }, errorDetail: { $ref: '#/components/schemas/ErrorObject' } });
+    expect(editingError.properties).toMatchObject({
+      taskId: { type: 'string' },
+      error: { type: 'string' },
+      errorDetail: { $ref: '#/components/schemas/ErrorObject' },
+    });
   });
 
   it('documents headers, defaults and limits as the code has them', () => {

@@ -126,12 +126,24 @@ describe.each(drivers)('project import: refusals (%s)', (driver: TestDriver) => 
   const refusals: Array<[string, () => Promise<Buffer>, RegExp]> = [
     [
       'a zip with an entry that climbs out',
-      async () => rename(await makeZip([{ name: 'cut.edl', data: FIVE_EVENTS }, { name: 'xx/evil.mov', data: 'x' }]), 'xx/evil.mov', '../evil.mov'),
+      async () =>
+        rename(
+          await makeZip([
+            { name: 'cut.edl', data: FIVE_EVENTS },
+            { name: 'xx/evil.mov', data: 'x' },
+          ]),
+          'xx/evil.mov',
+          '../evil.mov',
+        ),
       /^the zip holds an unsafe entry "\.\.\/evil\.mov": it climbs out of the zip with "\.\."$/,
     ],
     [
       'a zip bomb',
-      async () => makeZip([{ name: 'cut.edl', data: FIVE_EVENTS }, { name: 'alpha.mov', data: Buffer.alloc(4 * 1024 * 1024) }]),
+      async () =>
+        makeZip([
+          { name: 'cut.edl', data: FIVE_EVENTS },
+          { name: 'alpha.mov', data: Buffer.alloc(4 * 1024 * 1024) },
+        ]),
       /^alpha\.mov inflates more than 100 times its compressed size \(\d+ bytes\): a zip bomb is refused$/,
     ],
     [
@@ -142,7 +154,11 @@ describe.each(drivers)('project import: refusals (%s)', (driver: TestDriver) => 
       },
       /^not a zip file we can read: /,
     ],
-    ['a zip without an edit list', async () => makeZip([{ name: 'alpha.mov', data: await fs.readFile(alpha), compress: false }]), /^the zip holds no edit list/],
+    [
+      'a zip without an edit list',
+      async () => makeZip([{ name: 'alpha.mov', data: await fs.readFile(alpha), compress: false }]),
+      /^the zip holds no edit list/,
+    ],
   ];
 
   it.each(refusals)('refuses %s, tells why until the session expires, and leaves nothing behind', async (_, make, message) => {
@@ -270,7 +286,12 @@ describe('project import: an EDL project, rendered to the same cut (postgres)', 
     const root = (await user.api.get('/api/mediafiles')).body.entries as Array<{ id: string; name: string; type: string }>;
     const folder = root.find((e) => e.type === 'folder');
     expect(folder).toMatchObject({ name: 'five-events' });
-    const files = (await user.api.get(`/api/mediafiles?folder=${folder!.id}`)).body.entries as Array<{ name: string; status: string; error: unknown; width: number }>;
+    const files = (await user.api.get(`/api/mediafiles?folder=${folder!.id}`)).body.entries as Array<{
+      name: string;
+      status: string;
+      error: unknown;
+      width: number;
+    }>;
     expect(files.map((f) => [f.name, f.status, f.error, f.width]).sort()).toEqual([
       ['alpha.mov', 'ready', null, 320],
       ['beta.mp4', 'ready', null, 320],
@@ -280,9 +301,17 @@ describe('project import: an EDL project, rendered to the same cut (postgres)', 
     const project = (await user.api.get(`/api/projects/${id}`)).body;
     expect(project.name).toBe('five-events');
     const timeline = typeof project.data === 'string' ? JSON.parse(project.data) : project.data;
-    expect(timeline).toMatchObject({ format: 'cutroom-timeline', version: 1, fps: '25', duration: 61, source: { format: 'cmx3600', file: 'five events/cut.edl', title: 'five events' } });
+    expect(timeline).toMatchObject({
+      format: 'cutroom-timeline',
+      version: 1,
+      fps: '25',
+      duration: 61,
+      source: { format: 'cmx3600', file: 'five events/cut.edl', title: 'five events' },
+    });
     const video = timeline.tracks.find((t: { name: string }) => t.name === 'V');
-    expect(video.items.map((i: { mediaName: string; in: number; out: number; start: number; end: number }) => [i.mediaName, i.in, i.out, i.start, i.end])).toEqual([
+    expect(
+      video.items.map((i: { mediaName: string; in: number; out: number; start: number; end: number }) => [i.mediaName, i.in, i.out, i.start, i.end]),
+    ).toEqual([
       ['alpha.mov', 10, 25, 0, 15],
       ['beta.mp4', 50, 60, 15, 25],
       ['alpha.mov', 75, 80, 25, 30],
@@ -320,7 +349,8 @@ describe('project import: an EDL project, rendered to the same cut (postgres)', 
   });
 
   it('keeps events without media as gaps, and names them in error', async () => {
-    const edl = FIVE_EVENTS.replace('TITLE: five events', 'TITLE: with a gap') + '006  TAPE9    V     C        00:00:00:00 00:00:01:00 00:00:02:11 00:00:03:11\n';
+    const edl =
+      FIVE_EVENTS.replace('TITLE: five events', 'TITLE: with a gap') + '006  TAPE9    V     C        00:00:00:00 00:00:01:00 00:00:02:11 00:00:03:11\n';
     const { id } = await uploadProject(user, 'with-gap.zip', await projectZip(edl), { createFolder: false });
     const { state } = await settledImport(user, id);
     expect(state).toMatchObject({ stage: 'ready', failed: false, error: 'event 006 (V): no media file matches reel "TAPE9"' });
@@ -329,7 +359,12 @@ describe('project import: an EDL project, rendered to the same cut (postgres)', 
     expect(data.tracks[0].items.at(-1)).toMatchObject({ type: 'gap', event: '006', start: 61, end: 86 });
     // Without createFolder the media are at the root.
     const root = (await user.api.get('/api/mediafiles')).body.entries as Array<{ name: string; type: string }>;
-    expect(root.filter((e) => e.type === 'uploaded').map((e) => e.name).sort()).toEqual(['alpha.mov', 'beta.mp4']);
+    expect(
+      root
+        .filter((e) => e.type === 'uploaded')
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['alpha.mov', 'beta.mp4']);
   });
 
   it('cancels a ready import: the project, its folder, media and bytes go', async () => {

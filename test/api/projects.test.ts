@@ -190,7 +190,12 @@ describe.each(drivers)('projects (%s)', (driver) => {
 
     const { body } = await api.post('/api/projects', { data: { clips: [{ src: a }, { src: `/media/${b}/preview.mp4` }] } });
     const id = body.id as string;
-    expect(await usage([a, b, c])).toEqual(new Map([[a, [id]], [b, [id]]]));
+    expect(await usage([a, b, c])).toEqual(
+      new Map([
+        [a, [id]],
+        [b, [id]],
+      ]),
+    );
     const files = await api.get(`/api/projects/${id}/mediafiles`);
     expect(files.body.total_count).toBe(2);
     expect(files.body.entries.map((e: any) => e.name).sort()).toEqual(['A.mp4', 'B.mp4']);
@@ -328,9 +333,7 @@ describe.each(drivers)('projects (%s)', (driver) => {
 
   it('documents the routes in the OpenAPI document', async () => {
     const { paths } = (await server.api().get('/api/openapi.json')).body;
-    expect(paths['/api/projects'].get.parameters.map((p: any) => p.name)).toEqual(
-      expect.arrayContaining(['start_number', 'count', 'data', 'search']),
-    );
+    expect(paths['/api/projects'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['start_number', 'count', 'data', 'search']));
     expect(paths['/api/projects/{id}'].patch.requestBody.content['application/json'].schema.properties).toHaveProperty('modifTime');
     expect(paths['/api/projects/{id}/mediafiles'].get).toBeDefined();
     expect(paths['/api/actions/{id}'].patch.requestBody.content['application/json'].schema.required).toContain('canceled');

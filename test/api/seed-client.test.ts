@@ -282,7 +282,11 @@ describe('a client that knows only the seed', () => {
         audioTracks: ['Track 1'],
       });
       if (state.error) {
-        await server.controlPlane.services.media.setState(row.id, { status: 'convert', progress: 10, error: { type: 'internal_server_error', message: 'the proxy could not be made' } });
+        await server.controlPlane.services.media.setState(row.id, {
+          status: 'convert',
+          progress: 10,
+          error: { type: 'internal_server_error', message: 'the proxy could not be made' },
+        });
       }
       return row;
     };
@@ -327,7 +331,10 @@ describe('a client that knows only the seed', () => {
         const alone = await editor.api.post('/api/task/editing', { xtl_task: oneSecond(source.id) });
         expect(alone.status, alone.text).toBe(200);
         await editor.api.delete(`/api/task/editing?id=${alone.body.taskId}`);
-        const [first, second] = [(await editor.api.post('/api/projects', { name: 'A' })).body.id, (await editor.api.post('/api/projects', { name: 'B' })).body.id];
+        const [first, second] = [
+          (await editor.api.post('/api/projects', { name: 'A' })).body.id,
+          (await editor.api.post('/api/projects', { name: 'B' })).body.id,
+        ];
         const fromDocument = await editor.api.post('/api/task/editing', { xtl_task: oneSecond(source.id, `<timelines version="2" projectId="${first}">`) });
         await editor.api.delete(`/api/task/editing?id=${fromDocument.body.taskId}`);
         const fromRequest = await editor.api.post('/api/task/editing', {

@@ -21,7 +21,9 @@ describe('the signing secret of a production install without SIGNING_SECRET', ()
   });
 
   const signedQuery = (server: TestServer) =>
-    Object.fromEntries(new URLSearchParams(server.controlPlane.services.signer.sign({ method: 'GET', key: 'media/a.mp4', expiresAtS: Math.floor(Date.now() / 1000) + 600 })));
+    Object.fromEntries(
+      new URLSearchParams(server.controlPlane.services.signer.sign({ method: 'GET', key: 'media/a.mp4', expiresAtS: Math.floor(Date.now() / 1000) + 600 })),
+    );
 
   it('is the same on every replica and survives a restart', async () => {
     // Each replica on a machine of its own: nothing shared but the database.

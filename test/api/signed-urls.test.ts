@@ -65,7 +65,12 @@ describe('signed object URLs (fs)', () => {
   it('refuses a link past its expiry, and says so', async () => {
     const { signer } = server.controlPlane.services;
     const key = decodeURIComponent(url.pathname.slice('/files/'.length));
-    const expired = signer.url(server.url, { method: 'GET', key, expiresAtS: Math.floor(Date.now() / 1000) - 1, contentType: url.searchParams.get('ct') ?? undefined });
+    const expired = signer.url(server.url, {
+      method: 'GET',
+      key,
+      expiresAtS: Math.floor(Date.now() / 1000) - 1,
+      contentType: url.searchParams.get('ct') ?? undefined,
+    });
     const res = await fetch(expired);
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/expired/);

@@ -52,9 +52,7 @@ describe.each(matrix)('shared test media (%s database, %s storage)', (driver, st
   // The server's address changes on restart: clients are made afresh; tokens live in the database.
   const api = (user: TestUser) => server.api(user.token);
   const shared = async (user: TestUser) =>
-    ((await api(user).get('/api/mediafiles?sort_field=name&sort_order=asc')).body.entries as Array<Record<string, any>>).filter(
-      (e) => e.type === 'test',
-    );
+    ((await api(user).get('/api/mediafiles?sort_field=name&sort_order=asc')).body.entries as Array<Record<string, any>>).filter((e) => e.type === 'test');
 
   it('shows every media file of TEST_MEDIA_DIR to every user, with its stored bytes', async () => {
     for (const user of [alice, bob]) {

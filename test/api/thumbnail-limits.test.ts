@@ -17,11 +17,7 @@ import { holdFor } from '../support/waiting.js';
 const wrapperDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-slow-ffmpeg-'));
 const startsFile = path.join(wrapperDir, 'starts');
 const wrapper = path.join(wrapperDir, 'ffmpeg');
-await fs.writeFile(
-  wrapper,
-  `#!/bin/bash\necho $$ >> ${startsFile}\ntrap 'exit 143' TERM\nsleep 3 & wait $!\nexec ffmpeg "$@"\n`,
-  { mode: 0o755 },
-);
+await fs.writeFile(wrapper, `#!/bin/bash\necho $$ >> ${startsFile}\ntrap 'exit 143' TERM\nsleep 3 & wait $!\nexec ffmpeg "$@"\n`, { mode: 0o755 });
 // Read once by this process's ffmpeg runner, on its first use.
 process.env.FFMPEG_PATH = wrapper;
 

@@ -10,7 +10,6 @@ import { holdFor } from '../support/waiting.js';
 
 const fastWork = { DISPATCH_INTERVAL_MS: '100', WORKERS: '2' };
 
-
 describe.each(drivers)('uploads and ingest (%s)', (driver) => {
   let server: TestServer;
   let alice: TestUser;
@@ -56,7 +55,16 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
     expect(done.headers.get('range')).toBe(`bytes=0-${bytes.length - 1}`);
 
     const ready = await settledMedia(alice, id);
-    expect(ready).toMatchObject({ status: 'ready', progress: 100, error: null, filetype: 'mp4', mediaType: 'video', width: 320, height: 240, size: bytes.length });
+    expect(ready).toMatchObject({
+      status: 'ready',
+      progress: 100,
+      error: null,
+      filetype: 'mp4',
+      mediaType: 'video',
+      width: 320,
+      height: 240,
+      size: bytes.length,
+    });
     expect(ready.duration).toBeGreaterThan(2.9e7);
     expect(ready.audioTracks).toEqual(['Track 1']);
     expect(Buffer.from(ready.thumbnail, 'base64').subarray(1, 4).toString()).toBe('PNG');
@@ -92,7 +100,21 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
   });
 
   it('makes a browser-playable proxy of what browsers cannot play', async () => {
-    const file = await makeMedia('prores.mov', ['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-f', 'lavfi', '-i', 'sine=d=2', '-c:v', 'prores_ks', '-c:a', 'pcm_s16le', '-shortest']);
+    const file = await makeMedia('prores.mov', [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x240:r=25:d=2',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=2',
+      '-c:v',
+      'prores_ks',
+      '-c:a',
+      'pcm_s16le',
+      '-shortest',
+    ]);
     const { id, last } = await upload(alice.api, 'master.mov', await fs.readFile(file));
     expect(last.status).toBe(200);
     const ready = await settledMedia(alice, id);
@@ -126,8 +148,26 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
 
   it('ingests an interlaced H.264 MPEG-TS with MP2 sound to ready, with its poster and no error', async () => {
     const file = await makeMedia('interlaced-mp2.ts', [
-      '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4',
-      '-vf', 'tinterlace=interleave_top', '-c:v', 'libx264', '-flags', '+ildct+ilme', '-c:a', 'mp2', '-f', 'mpegts',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-t',
+      '4',
+      '-vf',
+      'tinterlace=interleave_top',
+      '-c:v',
+      'libx264',
+      '-flags',
+      '+ildct+ilme',
+      '-c:a',
+      'mp2',
+      '-f',
+      'mpegts',
     ]);
     const { id } = await upload(alice.api, 'broadcast.ts', await fs.readFile(file));
     const entry = await settledMedia(alice, id);
@@ -141,12 +181,18 @@ describe.each(drivers)('uploads and ingest (%s)', (driver) => {
     expect((await alice.api.post('/api/upload/media', { size: -1, name: 'a.mp4' })).status).toBe(400);
     const { body } = await alice.api.post('/api/upload/media', { size: 100, name: 'x.mp4' });
     const bytes = Buffer.alloc(100, 1);
-    const wrongTotal = await alice.api.request('PUT', `/api/upload/media?id=${body.id}`, { raw: bytes.subarray(0, 10), headers: { 'content-range': 'bytes 0-9/200' } });
+    const wrongTotal = await alice.api.request('PUT', `/api/upload/media?id=${body.id}`, {
+      raw: bytes.subarray(0, 10),
+      headers: { 'content-range': 'bytes 0-9/200' },
+    });
     expect(wrongTotal.status).toBe(400);
     expect(wrongTotal.body.error.message).toMatch(/200 bytes; the session was created for 100/);
     const garbled = await alice.api.request('PUT', `/api/upload/media?id=${body.id}`, { raw: bytes, headers: { 'content-range': 'bytes 5-2/100' } });
     expect(garbled.status).toBe(400);
-    const short = await alice.api.request('PUT', `/api/upload/media?id=${body.id}`, { raw: bytes.subarray(0, 10), headers: { 'content-range': 'bytes 0-19/100' } });
+    const short = await alice.api.request('PUT', `/api/upload/media?id=${body.id}`, {
+      raw: bytes.subarray(0, 10),
+      headers: { 'content-range': 'bytes 0-19/100' },
+    });
     expect(short.status).toBe(400);
     expect((await askState(alice.api, body.id, 100)).body.receivedBytes).toBe(0);
     // Another user's session is not there for them.

@@ -43,7 +43,14 @@ async function download(url: string, name: string): Promise<string> {
 function openUdpSockets(): number {
   const inodes = new Set(
     ['/proc/net/udp', '/proc/net/udp6'].flatMap((table) =>
-      fs.existsSync(table) ? fs.readFileSync(table, 'utf8').split('\n').slice(1).map((line) => line.trim().split(/\s+/)[9]).filter(Boolean) : [],
+      fs.existsSync(table)
+        ? fs
+            .readFileSync(table, 'utf8')
+            .split('\n')
+            .slice(1)
+            .map((line) => line.trim().split(/\s+/)[9])
+            .filter(Boolean)
+        : [],
     ),
   );
   let count = 0;
@@ -219,7 +226,10 @@ describe('voiceover recording', () => {
     const [aliceTake, bobTake] = await Promise.all([recordTone(alice, a.peer, a.id, tone), recordTone(bob, b.peer, b.id, high)]);
     const [aliceEntry, bobEntry] = await Promise.all([readyVoiceover(alice, aliceTake.mediaId), readyVoiceover(bob, bobTake.mediaId)]);
     expect(aliceEntry.name).toMatch(/^Voiceover \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
-    for (const [entry, take, hz] of [[aliceEntry, aliceTake, TONE_HZ], [bobEntry, bobTake, 880]] as const) {
+    for (const [entry, take, hz] of [
+      [aliceEntry, aliceTake, TONE_HZ],
+      [bobEntry, bobTake, 880],
+    ] as const) {
       expectRecordedSpan(entry, take);
       const samples = await decodeMono(await download(entry.originalUrl, `${hz}.webm`));
       expectDecodedLength(samples, entry);
@@ -279,7 +289,10 @@ describe('voiceover recording', () => {
     expect(typedAnswer.status).toBe(400);
     expect(typedAnswer.body.error.message).toMatch(/not an offer/);
 
-    const noAudio = await post({ sdpOffer: offer.replace(/m=audio .*/, 'm=video 9 UDP/TLS/RTP/SAVPF 96').replace('opus/48000/2', 'VP8/90000'), iceCandidates: [] });
+    const noAudio = await post({
+      sdpOffer: offer.replace(/m=audio .*/, 'm=video 9 UDP/TLS/RTP/SAVPF 96').replace('opus/48000/2', 'VP8/90000'),
+      iceCandidates: [],
+    });
     expect(noAudio.status).toBe(400);
     expect(noAudio.body.error.message).toMatch(/no audio m-line/);
 
@@ -292,7 +305,9 @@ describe('voiceover recording', () => {
     expect(badCandidate.body.error.message).toMatch(/iceCandidates\[0\]/);
 
     expect(server.controlPlane.services.voiceovers.localCount).toBe(0);
-    await expect.poll(openUdpSockets, { timeout: 20_000, interval: 50, message: 'the refused sessions close their sockets' }).toBeLessThanOrEqual(socketsBefore);
+    await expect
+      .poll(openUdpSockets, { timeout: 20_000, interval: 50, message: 'the refused sessions close their sockets' })
+      .toBeLessThanOrEqual(socketsBefore);
 
     // PUT on another user's session is a 404, PUT twice a 400, each with the seed's {error: "..."}.
     const { id } = await openSession(alice, []);
@@ -374,7 +389,9 @@ describe.each(drivers)('voiceover sessions that never record (%s)', (driver) => 
       expect(server.controlPlane.services.voiceovers.localCount).toBe(1);
       // Connected or not (see OpusSender.accept), a session that never records is closed.
       await peer.accept(created.body).catch(() => {});
-      await expect.poll(() => server.controlPlane.services.voiceovers.localCount, { timeout: 20_000, interval: 50, message: 'the idle session closes' }).toBe(0);
+      await expect
+        .poll(() => server.controlPlane.services.voiceovers.localCount, { timeout: 20_000, interval: 50, message: 'the idle session closes' })
+        .toBe(0);
       const late = await user.api.put(`/api/voiceovers/${created.body.id}`, {});
       expect(late.status).toBe(404);
       expect(late.body.error).toMatch(/no voiceover session/);

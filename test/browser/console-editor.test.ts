@@ -28,22 +28,52 @@ const FPS = 25;
 
 const solid = (name: string, color: string, seconds: number) =>
   makeMedia(`${name}.mp4`, [
-    '-f', 'lavfi', '-i', `color=c=${color}:s=${W}x${H}:r=${FPS}:d=${seconds}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25', '-c:a', 'aac', '-shortest',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=${color}:s=${W}x${H}:r=${FPS}:d=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:duration=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '25',
+    '-c:a',
+    'aac',
+    '-shortest',
   ]);
 
 /** Noise does not compress: a file of a few MB that needs several chunks. */
 const noisy = () =>
   makeMedia('noise.mp4', [
-    '-f', 'lavfi', '-i', `testsrc2=s=${W}x${H}:r=${FPS}:d=2`,
-    '-vf', 'noise=alls=80:allf=t+u',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '10', '-pix_fmt', 'yuv420p',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=${W}x${H}:r=${FPS}:d=2`,
+    '-vf',
+    'noise=alls=80:allf=t+u',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '10',
+    '-pix_fmt',
+    'yuv420p',
   ]);
 
 /** Every frame of a video as RGB, at the video's own size. */
 async function decodeFrames(file: string): Promise<Buffer[]> {
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer', maxBuffer: 256 * 2 ** 20 });
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+    encoding: 'buffer',
+    maxBuffer: 256 * 2 ** 20,
+  });
   const size = W * H * 3;
   const frames: Buffer[] = [];
   for (let offset = 0; offset + size <= stdout.length; offset += size) frames.push(stdout.subarray(offset, offset + size));
@@ -98,7 +128,9 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
     expect(size).toBeGreaterThan(1024 * 1024);
     // The first chunk goes through; then the network fails under the upload.
     let puts = 0;
-    await page.route('**/api/upload/media?id=*', (route) => (route.request().method() === 'PUT' && ++puts > 1 ? route.abort('connectionreset') : route.continue()));
+    await page.route('**/api/upload/media?id=*', (route) =>
+      route.request().method() === 'PUT' && ++puts > 1 ? route.abort('connectionreset') : route.continue(),
+    );
     await fileInput().setInputFiles(file);
     await poll(() => page.getByTestId('upload-row').getAttribute('data-state'), { timeout: 20_000 }).toBe('retrying');
     // The page goes away mid-upload (the network still failing, so no retry of the old page
@@ -115,7 +147,7 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
     });
     await fileInput().setInputFiles(file);
     await poll(() => page.getByTestId('upload-row').getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
-    expect(await page.getByTestId('upload-row').textContent()).toContain("(resumed at 256 KiB)");
+    expect(await page.getByTestId('upload-row').textContent()).toContain('(resumed at 256 KiB)');
     // It asked what the server held, then sent only the rest.
     expect(ranges[0]).toBe(`bytes */${size}`);
     expect(ranges[1]).toMatch(new RegExp(`^bytes 262144-\\d+/${size}$`));
@@ -136,11 +168,19 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
       await poll(() => card(name).locator('img').count()).toBe(1);
     }
     await page.getByLabel('Search media').fill('re');
-    await poll(() => page.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name')).sort())).toEqual(['green.mp4', 'red.mp4']);
+    await poll(() => page.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name')).sort())).toEqual([
+      'green.mp4',
+      'red.mp4',
+    ]);
     await page.getByLabel('Search media').fill('');
     await page.getByLabel('Sort by').selectOption('name');
     await page.getByLabel('Order').selectOption('asc');
-    await poll(() => page.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name')))).toEqual(['blue.mp4', 'green.mp4', 'noise.mp4', 'red.mp4']);
+    await poll(() => page.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name')))).toEqual([
+      'blue.mp4',
+      'green.mp4',
+      'noise.mp4',
+      'red.mp4',
+    ]);
     await page.getByLabel('audio', { exact: true }).check();
     await poll(() => page.getByTestId('media-card').count()).toBe(0);
     await page.getByLabel('audio', { exact: true }).uncheck();

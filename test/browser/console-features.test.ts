@@ -51,17 +51,23 @@ describe.runIf(chromiumAvailable)('the editor features in Chromium', () => {
     await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', path.join(files, 'funk.mp3')]);
     await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=2', path.join(files, 'piano.mp3')]);
     const list = path.join(base, 'audioLib.json');
-    await fs.writeFile(list, JSON.stringify({
-      entries: [
-        { name: 'Funk.mp3', relativePath: 'funk.mp3', category: 'Electro', type: 'music' },
-        { name: 'Piano.mp3', relativePath: 'piano.mp3', category: 'Calm', type: 'music' },
-      ],
-    }));
+    await fs.writeFile(
+      list,
+      JSON.stringify({
+        entries: [
+          { name: 'Funk.mp3', relativePath: 'funk.mp3', category: 'Electro', type: 'music' },
+          { name: 'Piano.mp3', relativePath: 'piano.mp3', category: 'Calm', type: 'music' },
+        ],
+      }),
+    );
     beta = await makeTestVideo(base, 'beta', { durationS: 4, fps: '25' });
-    await fs.writeFile(path.join(base, 'two cuts.zip'), await makeZip([
-      { name: 'two cuts/cut.edl', data: TWO_CUTS },
-      { name: 'two cuts/beta.mp4', data: await fs.readFile(beta), compress: false },
-    ]));
+    await fs.writeFile(
+      path.join(base, 'two cuts.zip'),
+      await makeZip([
+        { name: 'two cuts/cut.edl', data: TWO_CUTS },
+        { name: 'two cuts/beta.mp4', data: await fs.readFile(beta), compress: false },
+      ]),
+    );
     server = await startTestServer('postgres', { DISPATCH_INTERVAL_MS: '100', WORKERS: '2', AUDIOLIB_JSON_LIST: list, AUDIOLIB_FILES_DIR: files });
     const admin = server.api('test-admin-token');
     await admin.post('/api/import/audiolib_json', {});
@@ -114,7 +120,9 @@ describe.runIf(chromiumAvailable)('the editor features in Chromium', () => {
 
     const library = page.getByRole('region', { name: 'Library' });
     await library.getByLabel('voiceover', { exact: true }).check();
-    await poll(() => library.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => [c.getAttribute('data-name'), c.getAttribute('data-status')]))).toEqual([['Narration', 'ready']]);
+    await poll(() =>
+      library.getByTestId('media-card').evaluateAll((cards) => cards.map((c) => [c.getAttribute('data-name'), c.getAttribute('data-status')])),
+    ).toEqual([['Narration', 'ready']]);
     await library.getByLabel('voiceover', { exact: true }).uncheck();
     await saveScreenshot(page, 'console-voiceover');
     expect(await accessibilityViolations(page)).toEqual([]);
@@ -141,7 +149,9 @@ describe.runIf(chromiumAvailable)('the editor features in Chromium', () => {
     await poll(() => page.getByTestId('current-project').textContent()).toBe('Project: two cuts');
     await poll(() => page.getByTestId('main-clip').count()).toBe(2);
     const xtl = await page.getByTestId('xtl').textContent();
-    expect(xtl).toMatch(/<clip src="[\w-]+" start="0" stop="10000000" timeFormat="100ns_units"\/>\s*<clip src="[\w-]+" start="20000000" stop="30000000" timeFormat="100ns_units"\/>/);
+    expect(xtl).toMatch(
+      /<clip src="[\w-]+" start="0" stop="10000000" timeFormat="100ns_units"\/>\s*<clip src="[\w-]+" start="20000000" stop="30000000" timeFormat="100ns_units"\/>/,
+    );
     expect(await accessibilityViolations(page)).toEqual([]);
 
     const output = await renderAndDownload(page, 'two-cuts.mp4');

@@ -69,7 +69,9 @@ describe.runIf(chromiumAvailable)('the operations view and the API docs in Chrom
     const seen: string[] = [];
     const watching = vi.waitFor(
       async () => {
-        const state = await row(waiting.id).getAttribute('data-state').catch(() => null);
+        const state = await row(waiting.id)
+          .getAttribute('data-state')
+          .catch(() => null);
         if (state && seen.at(-1) !== state) seen.push(state);
         expect(state).toBe('completed');
       },

@@ -58,11 +58,20 @@ describe('the console upload client', () => {
         throw new TypeError('network error: the connection was reset');
       }
       if (calls === 4) throw new TypeError('network error: connection refused');
-      if (calls === 6) return new Response('{"error":{"type":"internal_server_error","message":"try later"}}', { status: 503, headers: { 'content-type': 'application/json' } });
+      if (calls === 6)
+        return new Response('{"error":{"type":"internal_server_error","message":"try later"}}', {
+          status: 503,
+          headers: { 'content-type': 'application/json' },
+        });
       return fetch(input, init);
     };
     const retries: string[] = [];
-    const upload = new ResumableUpload(new Blob([new Uint8Array(file)]), id, transport(flaky), { initialChunkBytes: 128 * 1024, maxChunkBytes: 128 * 1024, sleep: noSleep, onRetry: (error) => retries.push(error.message) });
+    const upload = new ResumableUpload(new Blob([new Uint8Array(file)]), id, transport(flaky), {
+      initialChunkBytes: 128 * 1024,
+      maxChunkBytes: 128 * 1024,
+      sleep: noSleep,
+      onRetry: (error) => retries.push(error.message),
+    });
     await upload.run();
     expect(upload.complete).toBe(true);
     expect(retries).toEqual(['network error: the connection was reset', 'network error: connection refused', 'try later']);

@@ -6,7 +6,14 @@ import { emptyTimeline, mainClipStarts, timelineDurationHns, timelineProblems, t
 /** The console's timelines, written as XTL and read back by the render node's own parser. */
 
 const S = 10_000_000;
-const media = (mediaId: string, durationS: number) => ({ mediaId, name: `${mediaId}.mp4`, mediaType: 'video' as const, durationHns: durationS * S, width: 320, height: 240 });
+const media = (mediaId: string, durationS: number) => ({
+  mediaId,
+  name: `${mediaId}.mp4`,
+  mediaType: 'video' as const,
+  durationHns: durationS * S,
+  width: 320,
+  height: 240,
+});
 
 function sample(): Timeline {
   const timeline = emptyTimeline();
@@ -17,9 +24,18 @@ function sample(): Timeline {
   ];
   timeline.overlays = [
     { ...media('green', 3), id: 'o1', kind: 'media', startHns: 0.4 * S, inHns: 0, outHns: 0.8 * S, box: { xPct: 60, yPct: 10, widthPct: 30 } },
-    { id: 't1', kind: 'text', startHns: 1.2 * S, durationHns: 1 * S, overlayId: null, style: { text: 'Hi', color: '#000', background: '#fff', sizePct: 8, xPct: 5, yPct: 75 } },
+    {
+      id: 't1',
+      kind: 'text',
+      startHns: 1.2 * S,
+      durationHns: 1 * S,
+      overlayId: null,
+      style: { text: 'Hi', color: '#000', background: '#fff', sizePct: 8, xPct: 5, yPct: 75 },
+    },
   ];
-  timeline.sound = [{ ...media('music', 10), mediaType: 'audio', width: 0, height: 0, id: 's1', origin: 'library', startHns: 0, inHns: 2 * S, outHns: 5 * S, volume: 0.5 }];
+  timeline.sound = [
+    { ...media('music', 10), mediaType: 'audio', width: 0, height: 0, id: 's1', origin: 'library', startHns: 0, inHns: 2 * S, outHns: 5 * S, volume: 0.5 },
+  ];
   return timeline;
 }
 

@@ -22,9 +22,27 @@ import { holdFor } from '../support/waiting.js';
 /** A real video of a few megabytes (10 s, 640x360, high bitrate), so uploads and renders take a while. */
 const bigVideo = () =>
   makeMedia('fault-10s.mp4', [
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=10',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=10',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '3M', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360:rate=25:duration=10',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:duration=10',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-b:v',
+    '3M',
+    '-g',
+    '25',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
   ]);
 
 describe('kill -9 of the control plane', () => {
@@ -125,10 +143,14 @@ describe('kill -9 of the control plane', () => {
       id = (await api.post('/api/upload/media', { size: bytes.length, name: 'source.mp4' })).body.id as string;
       for (const chunk of chunks(bytes.length, 4 * 2 ** 20)) await putChunk(api, id, bytes, chunk);
     }
-    await expect.poll(async () => (await api.get(`/api/mediafiles/${id}`)).body.status, { timeout: 60_000, interval: 100, message: 'the source ready' }).toBe('ready');
+    await expect
+      .poll(async () => (await api.get(`/api/mediafiles/${id}`)).body.status, { timeout: 60_000, interval: 100, message: 'the source ready' })
+      .toBe('ready');
     const project = (await api.post('/api/projects', { name: 'cut' })).body.id;
     // Frame-accurate, with a fade: re-encoded, so it runs for a few seconds.
-    const document = xtl(`<group output="cut.mp4"><track>${clip(id, '00:00:00:50', '00:00:09:50')}<param name="fadein" value="00:00:01:00" timeFormat="time10ms"/></track></group>`);
+    const document = xtl(
+      `<group output="cut.mp4"><track>${clip(id, '00:00:00:50', '00:00:09:50')}<param name="fadein" value="00:00:01:00" timeFormat="time10ms"/></track></group>`,
+    );
     const submitted = await api.post('/api/task/editing', { xtl_task: document, projectId: project });
     expect(submitted.status).toBe(200);
     const { taskId, fileId } = submitted.body;
@@ -160,12 +182,18 @@ describe('kill -9 of the control plane', () => {
     const created = await api.post('/api/projects', { name: 'called back' });
     expect(created.status).toBe(200);
     // The callback is on its way (the receiver holds it) when the process dies.
-    await expect.poll(() => developer.callbacks.slice(before).at(-1)?.body.type, { timeout: 30_000, interval: 50, message: 'the callback arrived' }).toBe('project_create');
+    await expect
+      .poll(() => developer.callbacks.slice(before).at(-1)?.body.type, { timeout: 30_000, interval: 50, message: 'the callback arrived' })
+      .toBe('project_create');
     const eventId = developer.callbacks.at(-1)!.headers['x-cutroom-event-id'] as string;
     await cp.kill9();
     await cp.start();
     await expect
-      .poll(() => developer.delivered().some((c) => c.headers['x-cutroom-event-id'] === eventId), { timeout: 30_000, interval: 50, message: 'the callback delivered' })
+      .poll(() => developer.delivered().some((c) => c.headers['x-cutroom-event-id'] === eventId), {
+        timeout: 30_000,
+        interval: 50,
+        message: 'the callback delivered',
+      })
       .toBe(true);
     await holdFor(1500); // and not again
     const forEvent = developer.callbacks.filter((c) => c.headers['x-cutroom-event-id'] === eventId);

@@ -64,7 +64,20 @@ describe.runIf(mounted)('a full disk in fs mode', () => {
 
   it('answers 507 low_disk_space for a chunk that hits ENOSPC, keeps nothing of it, and completes once space is back', async () => {
     const bytes = await fs.readFile(
-      await makeMedia('full-disk-4s.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=4', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '3M', '-pix_fmt', 'yuv420p']),
+      await makeMedia('full-disk-4s.mp4', [
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=640x360:rate=25:duration=4',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-b:v',
+        '3M',
+        '-pix_fmt',
+        'yuv420p',
+      ]),
     );
     const plan = chunks(bytes.length, 256 * 1024);
     const { id } = (await alice.api.post('/api/upload/media', { size: bytes.length, name: 'clip.mp4' })).body;

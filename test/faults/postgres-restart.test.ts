@@ -23,7 +23,10 @@ describe.runIf(await privatePostgresAvailable())('Postgres restarted under traff
     await admin.connect();
     await admin.query('create database cutroom');
     await admin.end();
-    cp = await startControlPlaneProcess({ TOKEN_GRACE_SECONDS: '600', WS_PING_INTERVAL_MS: '1000' }, { databaseUrl: postgres.url.replace(/\/postgres$/, '/cutroom') });
+    cp = await startControlPlaneProcess(
+      { TOKEN_GRACE_SECONDS: '600', WS_PING_INTERVAL_MS: '1000' },
+      { databaseUrl: postgres.url.replace(/\/postgres$/, '/cutroom') },
+    );
     const { id } = (await cp.api().post('/api/users', { name: 'editor' })).body;
     const editor = await connectEditor(cp.wsUrl, { authToken: randomUUID(), sessionId: id });
     api = cp.api(editor.authToken);
@@ -44,7 +47,8 @@ describe.runIf(await privatePostgresAvailable())('Postgres restarted under traff
         const answer = i % 2 === 0 ? await api.post('/api/projects', { name: `p-${worker}-${i}` }) : await api.get('/api/projects?count=5');
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
         if (answer.status === 200 && i % 2 === 0) acknowledged.push(answer.body.id);
-        if (answer.status !== 200 && !(answer.status === 503 && answer.body?.error?.type === 'service_unavailable')) badBodies.push(`${answer.status} ${answer.text.slice(0, 200)}`);
+        if (answer.status !== 200 && !(answer.status === 503 && answer.body?.error?.type === 'service_unavailable'))
+          badBodies.push(`${answer.status} ${answer.text.slice(0, 200)}`);
         await pause(20);
       }
     };

@@ -37,12 +37,31 @@ for (let i = 0; i < 170; i++) await write(lines);
 process.exit(3);
 `,
     );
-    cp = await startControlPlaneProcess({ WORKERS: '1', DISPATCH_INTERVAL_MS: '200', MAX_ATTEMPTS: '1', TASK_HEARTBEAT_TIMEOUT_S: '20', TOKEN_GRACE_SECONDS: '600' });
+    cp = await startControlPlaneProcess({
+      WORKERS: '1',
+      DISPATCH_INTERVAL_MS: '200',
+      MAX_ATTEMPTS: '1',
+      TASK_HEARTBEAT_TIMEOUT_S: '20',
+      TOKEN_GRACE_SECONDS: '600',
+    });
     const { id } = (await cp.api().post('/api/users', { name: 'editor' })).body;
     const editor = await connectEditor(cp.wsUrl, { authToken: randomUUID(), sessionId: id });
     api = cp.api(editor.authToken);
     const bytes = await fs.readFile(
-      await makeMedia('bad-node-6s.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '2M', '-pix_fmt', 'yuv420p']),
+      await makeMedia('bad-node-6s.mp4', [
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=640x360:rate=25:duration=6',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-b:v',
+        '2M',
+        '-pix_fmt',
+        'yuv420p',
+      ]),
     );
     sourceId = (await api.post('/api/upload/media', { size: bytes.length, name: 'source.mp4' })).body.id;
     for (const chunk of chunks(bytes.length, 4 * MiB)) await putChunk(api, sourceId, bytes, chunk);
@@ -54,7 +73,9 @@ process.exit(3);
   });
 
   const render = async () => {
-    const submitted = await api.post('/api/task/editing', { xtl_task: xtl(`<group output="out.mp4" quality="high"><track>${clip(sourceId, '00:00:00:00', '00:00:06:00')}</track></group>`) });
+    const submitted = await api.post('/api/task/editing', {
+      xtl_task: xtl(`<group output="out.mp4" quality="high"><track>${clip(sourceId, '00:00:00:00', '00:00:06:00')}</track></group>`),
+    });
     expect(submitted.status).toBe(200);
     return submitted.body as { taskId: string; fileId: string };
   };
@@ -72,7 +93,9 @@ process.exit(3);
     expect(after.rssBytes - before.rssBytes).toBeLessThan(100 * MiB);
     expect(cp.output()).toMatch(/further output dropped after 2000 lines/);
     expect((await api.get('/api/projects')).status).toBe(200);
-    console.log(`stderr flood: control plane RSS ${(before.rssBytes / MiB).toFixed(0)} → ${(after.rssBytes / MiB).toFixed(0)} MiB, fds ${before.fds} → ${after.fds}`);
+    console.log(
+      `stderr flood: control plane RSS ${(before.rssBytes / MiB).toFixed(0)} → ${(after.rssBytes / MiB).toFixed(0)} MiB, fds ${before.fds} → ${after.fds}`,
+    );
   }, 120_000);
 
   it('stops an output past MAX_FILE_SIZE at the signed upload, and keeps nothing of it', async () => {

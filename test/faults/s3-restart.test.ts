@@ -21,7 +21,13 @@ describe('the S3 server stopped and restarted', () => {
   beforeAll(async () => {
     s3 = await startS3Server();
     await s3.createBucket('media');
-    server = await startTestServer('postgres', { ...s3.env('media'), DISPATCH_INTERVAL_MS: '200', WATCHDOG_INTERVAL_MS: '500', TASK_HEARTBEAT_TIMEOUT_S: '20', MAX_ATTEMPTS: '4' });
+    server = await startTestServer('postgres', {
+      ...s3.env('media'),
+      DISPATCH_INTERVAL_MS: '200',
+      WATCHDOG_INTERVAL_MS: '500',
+      TASK_HEARTBEAT_TIMEOUT_S: '20',
+      MAX_ATTEMPTS: '4',
+    });
     alice = await signedInUser(server, 'alice');
   });
   afterAll(async () => {
@@ -32,7 +38,20 @@ describe('the S3 server stopped and restarted', () => {
 
   it('refuses chunks with 503 while it is down, then the upload resumes and is byte-identical, with no partial object', async () => {
     const bytes = await fs.readFile(
-      await makeMedia('s3-fault-4s.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=4', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '2M', '-pix_fmt', 'yuv420p']),
+      await makeMedia('s3-fault-4s.mp4', [
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=640x360:rate=25:duration=4',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-b:v',
+        '2M',
+        '-pix_fmt',
+        'yuv420p',
+      ]),
     );
     const plan = chunks(bytes.length, 256 * 1024);
     const { id } = (await alice.api.post('/api/upload/media', { size: bytes.length, name: 'clip.mp4' })).body;
@@ -66,7 +85,9 @@ describe('the S3 server stopped and restarted', () => {
     const ready = (await alice.api.get('/api/mediafiles?count=1')).body.entries[0];
     expect(ready.status).toBe('ready');
     await s3.halt();
-    const submitted = await alice.api.post('/api/task/editing', { xtl_task: xtl(`<group output="out.mp4"><track>${clip(ready.id, '00:00:00:00', '00:00:02:00')}</track></group>`) });
+    const submitted = await alice.api.post('/api/task/editing', {
+      xtl_task: xtl(`<group output="out.mp4"><track>${clip(ready.id, '00:00:00:00', '00:00:02:00')}</track></group>`),
+    });
     // Submission needs no stored byte: the task is queued, or refused with 503 if a check reached the store.
     expect([200, 503]).toContain(submitted.status);
     await holdFor(3000); // the outage lasts while the render is tried
@@ -83,6 +104,6 @@ describe('the S3 server stopped and restarted', () => {
       const output = await fetch(done.last.outputUrls[0]!);
       expect(output.status).toBe(200);
     }
-    console.log(`render across an S3 outage: ${done.statuses.join(" → ")} ${JSON.stringify(done.last.error)}`);
+    console.log(`render across an S3 outage: ${done.statuses.join(' → ')} ${JSON.stringify(done.last.error)}`);
   }, 120_000);
 });

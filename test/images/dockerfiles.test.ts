@@ -33,8 +33,13 @@ const command = (args: string | undefined) => (args ? (JSON.parse(args) as strin
 
 /** What a build stage has under /app after its RUN steps: what it copied, and what they make. */
 function builtPaths(stage: Stage): string[] {
-  const made = copies(stage).flatMap((c) => c.sources.map((s) => path.posix.join('/app', c.destination.endsWith('/') ? path.posix.join(c.destination, path.posix.basename(s)) : c.destination)));
-  const runs = stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
+  const made = copies(stage).flatMap((c) =>
+    c.sources.map((s) => path.posix.join('/app', c.destination.endsWith('/') ? path.posix.join(c.destination, path.posix.basename(s)) : c.destination)),
+  );
+  const runs = stage.instructions
+    .filter((i) => i.op === 'RUN')
+    .map((i) => i.args)
+    .join('\n');
   if (/npm ci/.test(runs)) made.push('/app/node_modules');
   // `tsc -b` builds every project the root tsconfig references, or the one named.
   const tsc = /tsc -b(?:\s+(?!&&)(\S+))?/.exec(runs);
@@ -94,7 +99,11 @@ describe.each(Object.entries(images))('the %s image', (name, dockerfile) => {
       for (const copy of copies(stage)) {
         if (copy.from) {
           const made = builtPaths(stageNamed(dockerfile, copy.from));
-          for (const source of copy.sources) expect(made.some((m) => source === m || source.startsWith(`${m}/`)), `${source} from ${copy.from}`).toBe(true);
+          for (const source of copy.sources)
+            expect(
+              made.some((m) => source === m || source.startsWith(`${m}/`)),
+              `${source} from ${copy.from}`,
+            ).toBe(true);
         } else {
           for (const source of copy.sources) {
             expect(fs.existsSync(source), source).toBe(true);
@@ -112,7 +121,7 @@ describe.each(Object.entries(images))('the %s image', (name, dockerfile) => {
     const program = entry[1]!;
     const [, pkg, file] = /^\/app\/([^/]+)\/dist\/(.+)\.js$/.exec(program)!;
     expect(fs.existsSync(`${pkg}/src/${file}.ts`), `${pkg}/src/${file}.ts`).toBe(true);
-    const runtimeCopies = copies(last).concat(copies(stageNamed(dockerfile, last.from) ?? { instructions: [] } as unknown as Stage));
+    const runtimeCopies = copies(last).concat(copies(stageNamed(dockerfile, last.from) ?? ({ instructions: [] } as unknown as Stage)));
     expect(runtimeCopies.some((c) => c.sources.includes(`/app/${pkg}/dist`))).toBe(true);
     expect(runtimeCopies.some((c) => c.sources.includes('/app/node_modules'))).toBe(true);
     // Production dependencies only reach the image (npm prune --omit=dev / npm ci --omit=dev).
@@ -132,11 +141,15 @@ describe.each(Object.entries(images))('the %s image', (name, dockerfile) => {
 
 describe('the control-plane image', () => {
   const dockerfile = images['control-plane'];
-  const runs = (stage: Stage) => stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
+  const runs = (stage: Stage) =>
+    stage.instructions
+      .filter((i) => i.op === 'RUN')
+      .map((i) => i.args)
+      .join('\n');
   const script = fs.readFileSync('control-plane/ffmpeg/configure-thumbnail-ffmpeg.sh', 'utf8');
   const enabled = (kind: string) => new Set(script.match(new RegExp(`--enable-${kind}=(\\S+)`))?.[1]!.split(','));
 
-  it("carries no Debian ffmpeg, only its own static ffmpeg on PATH", () => {
+  it('carries no Debian ffmpeg, only its own static ffmpeg on PATH', () => {
     const last = finalStage(dockerfile);
     expect(runs(last)).not.toMatch(/apt-get install[^&]*\bffmpeg\b/);
     const copied = copies(last).find((c) => c.sources.some((s) => s.endsWith('/bin/ffmpeg')))!;
@@ -149,7 +162,10 @@ describe('the control-plane image', () => {
     expect(script).toMatch(/--enable-static --disable-shared/);
     // Every shared library it needs is in the base image or installed beside it.
     expect(script).toMatch(/--disable-autodetect/);
-    for (const [option, runtime] of [['--enable-libdav1d', 'libdav1d6'], ['--enable-gnutls', undefined]] as const) {
+    for (const [option, runtime] of [
+      ['--enable-libdav1d', 'libdav1d6'],
+      ['--enable-gnutls', undefined],
+    ] as const) {
       expect(script).toContain(option);
       if (runtime) expect(runs(last)).toContain(runtime);
     }

@@ -138,8 +138,15 @@ describe('editing tasks for a developer: custom media, output bucket, callbacks'
   const counts = async () => {
     const { db } = server.controlPlane.database;
     const [tasks, media] = await Promise.all([
-      db.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'render').executeTakeFirstOrThrow(),
-      db.selectFrom('media').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      db
+        .selectFrom('tasks')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('kind', '=', 'render')
+        .executeTakeFirstOrThrow(),
+      db
+        .selectFrom('media')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
     ]);
     return { tasks: Number(tasks.n), media: Number(media.n) };
   };
@@ -221,7 +228,9 @@ describe('editing tasks for a developer: custom media, output bucket, callbacks'
     const attempts = async (i: number) => (await server.controlPlane.services.work.store.get(started[i]!.taskId))!.attempts;
     expect(await attempts(0)).toBe(2);
     expect(await attempts(2)).toBe(1);
-    await expect.poll(() => callbacksOf('render_complete').filter((c) => c.body.payload.error !== '').length, { timeout: 15_000, interval: 25 }).toBeGreaterThanOrEqual(cases.length);
+    await expect
+      .poll(() => callbacksOf('render_complete').filter((c) => c.body.payload.error !== '').length, { timeout: 15_000, interval: 25 })
+      .toBeGreaterThanOrEqual(cases.length);
   });
 
   it("delivers outputs to the developer's bucket: outputUrls and the callback's downloadUrl point there", async () => {
@@ -255,7 +264,12 @@ describe('editing tasks for a developer: custom media, output bucket, callbacks'
     // The library has its own copy too.
     expect((await bucketUser.api.get(`/api/mediafiles/${created.body.fileId}`)).body).toMatchObject({ type: 'output', status: 'ready', name: 'Final cut.mp4' });
 
-    await expect.poll(() => developer.delivered().some((c) => c.body.type === 'render_complete' && c.body.apiAuthToken === 'bucket-token'), { timeout: 15_000, interval: 25 }).toBe(true);
+    await expect
+      .poll(() => developer.delivered().some((c) => c.body.type === 'render_complete' && c.body.apiAuthToken === 'bucket-token'), {
+        timeout: 15_000,
+        interval: 25,
+      })
+      .toBe(true);
     const complete = developer.delivered().find((c) => c.body.type === 'render_complete' && c.body.apiAuthToken === 'bucket-token')!;
     expect(complete.body.payload.downloadUrl).toMatch(new RegExp(`^${s3.endpoint}/deliveries/${key}\\?`));
     expect(complete.body.payload.error).toBeNull();

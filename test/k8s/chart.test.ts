@@ -39,8 +39,7 @@ function merged(...sets: object[]): unknown {
   return sets.reduce(merge, values);
 }
 
-const find = (objects: RenderedObject[], kind: string, nameSuffix: string) =>
-  objects.find((o) => o.kind === kind && o.metadata.name.endsWith(nameSuffix))!;
+const find = (objects: RenderedObject[], kind: string, nameSuffix: string) => objects.find((o) => o.kind === kind && o.metadata.name.endsWith(nameSuffix))!;
 const podSpec = (o: RenderedObject) => o.spec.template.spec;
 const configOf = (objects: RenderedObject[]) => objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-config'))!.data;
 
@@ -160,7 +159,9 @@ describe('the Helm chart', () => {
     const config = configOf(renderChart({ values: [gpuPool] }));
     const gpu = JSON.parse(config.RENDER_NODE_GPU_POD);
     expect(gpu.runtimeClassName).toBe('nvidia');
-    expect(gpu.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key).toBe('nvidia.com/gpu.product');
+    expect(gpu.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key).toBe(
+      'nvidia.com/gpu.product',
+    );
     expect(JSON.parse(config.RENDER_NODE_CPU_POD)).toEqual({ annotations: {}, env: [], labels: {}, volumeMounts: [], volumes: [] });
   });
 
@@ -169,14 +170,18 @@ describe('the Helm chart', () => {
     const [expression] = gpu.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
     expect(expression).toMatchObject({ key: 'nvidia.com/gpu.product', operator: 'In' });
     expect(expression.values).toEqual(expect.arrayContaining(['Tesla-T4', 'NVIDIA-L4', 'NVIDIA-A10G', 'NVIDIA-L40S']));
-    for (const computeOnly of ['NVIDIA-A100-SXM4-80GB', 'NVIDIA-A100-PCIE-40GB', 'NVIDIA-H100-80GB-HBM3', 'NVIDIA-H200', 'NVIDIA-A30']) expect(expression.values).not.toContain(computeOnly);
+    for (const computeOnly of ['NVIDIA-A100-SXM4-80GB', 'NVIDIA-A100-PCIE-40GB', 'NVIDIA-H100-80GB-HBM3', 'NVIDIA-H200', 'NVIDIA-A30'])
+      expect(expression.values).not.toContain(computeOnly);
     expect(JSON.parse(configOf(renderChart({ values: [{ renderNode: { gpu: { nvencProducts: [] } } }] })).RENDER_NODE_GPU_POD).affinity).toBeUndefined();
     expect(JSON.parse(configOf(renderChart({ values: [{ renderNode: { cpu: {} } }] })).RENDER_NODE_CPU_POD).affinity).toBeUndefined();
   });
 
   it('leaves UIDs to OpenShift where it runs, and sets them elsewhere', () => {
     const openshift = renderChart({ values: [{}], apiVersions: ['security.openshift.io/v1'] });
-    expect(podSpec(find(openshift, 'Deployment', '-control-plane')).securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(podSpec(find(openshift, 'Deployment', '-control-plane')).securityContext).toEqual({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(configOf(openshift).RENDER_NODE_UID).toBe('none');
     const plain = renderChart({ values: [{}] });
     expect(podSpec(find(plain, 'Deployment', '-control-plane')).securityContext.runAsUser).toBe(10001);
@@ -196,7 +201,10 @@ describe('the Helm chart', () => {
     expect(server.lifecycle.preStop.exec.command).toEqual(['sleep', '10']);
     expect(podSpec(deployment).terminationGracePeriodSeconds).toBeGreaterThan(10 + 10);
     expect(find(objects, 'PodDisruptionBudget', '-control-plane').spec).toMatchObject({ maxUnavailable: 1 });
-    expect(find(renderChart({ values: [{ controlPlane: { podDisruptionBudget: { minAvailable: 2 } } }] }), 'PodDisruptionBudget', '-control-plane').spec.minAvailable).toBe(2);
+    expect(
+      find(renderChart({ values: [{ controlPlane: { podDisruptionBudget: { minAvailable: 2 } } }] }), 'PodDisruptionBudget', '-control-plane').spec
+        .minAvailable,
+    ).toBe(2);
     expect(renderChart({ values: [{ migrations: { job: { enabled: false } } }] }).some((o) => o.kind === 'Job')).toBe(false);
     const checksum = (v: object) => find(renderChart({ values: [v] }), 'Deployment', '-control-plane').spec.template.metadata.annotations;
     expect(checksum({ config: { logLevel: 'debug' } })['checksum/config']).not.toBe(checksum({})['checksum/config']);
@@ -278,9 +286,12 @@ describe('the Helm chart', () => {
     expect(volume.persistentVolumeClaim.readOnly).toBe(true);
     expect(configOf(docs).AUDIOLIB_FILES_DIR).toBe(mount.mountPath);
     expect(configOf(docs).AUDIOLIB_JSON_LIST).toBeDefined();
-    expect(() => renderChart({ values: [{ audioLibrary: { enabled: true } }] })).toThrow(/audioLibrary.enabled needs audioLibrary.existingClaim or audioLibrary.volume/);
+    expect(() => renderChart({ values: [{ audioLibrary: { enabled: true } }] })).toThrow(
+      /audioLibrary.enabled needs audioLibrary.existingClaim or audioLibrary.volume/,
+    );
 
-    const withLibrary = (library: Record<string, unknown>) => validateValues({ ...structuredClone(values), audioLibrary: { ...values.audioLibrary, ...library } });
+    const withLibrary = (library: Record<string, unknown>) =>
+      validateValues({ ...structuredClone(values), audioLibrary: { ...values.audioLibrary, ...library } });
     expect(withLibrary({ enabled: true })).toBe(false);
     expect(withLibrary({ enabled: true, existingClaim: 'audio-library' })).toBe(true);
     expect(withLibrary({ enabled: true, volume: { nfs: { server: 'nas', path: '/audio' } } })).toBe(true);
@@ -292,9 +303,14 @@ describe('the Helm chart', () => {
   it('passes the project-import limits to the control plane in the form its config reads', () => {
     const limits = { maxBytes: '5gb', maxEntries: 200, maxRatio: 50, timeoutSeconds: 600 };
     const config = configOf(renderChart({ values: [{ projectImport: limits }] }));
-    const imports = loadConfig({ ...config, DATABASE_URL: 'postgres://db/cutroom', SIGNING_SECRET: 'a-configured-signing-secret-of-length' }, '/tmp', {}).projectImports;
+    const imports = loadConfig(
+      { ...config, DATABASE_URL: 'postgres://db/cutroom', SIGNING_SECRET: 'a-configured-signing-secret-of-length' },
+      '/tmp',
+      {},
+    ).projectImports;
     expect(imports).toEqual({ maxBytes: 5 * 2 ** 30, maxEntries: 200, maxRatio: 50, timeoutS: 600 });
-    const withLimits = (changed: Record<string, unknown>) => validateValues({ ...structuredClone(values), projectImport: { ...values.projectImport, ...changed } });
+    const withLimits = (changed: Record<string, unknown>) =>
+      validateValues({ ...structuredClone(values), projectImport: { ...values.projectImport, ...changed } });
     expect(withLimits({ maxBytes: '20GiB' })).toBe(true);
     expect(withLimits({ maxBytes: 'lots' })).toBe(false);
     expect(withLimits({ maxRatio: 1 })).toBe(false);
@@ -305,7 +321,13 @@ describe('the Helm chart', () => {
     const read = new Set([...configSource.matchAll(/read\.\w+(?:<[^>]+>)?\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]));
     // For the bundled stores' own containers, not for Cutroom.
     const bundledOnly = new Set(['POSTGRES_PASSWORD', 'MINIO_ROOT_USER', 'MINIO_ROOT_PASSWORD']);
-    const objects = renderChart({ values: [bundled, { secrets: { signingSecret: 'a-configured-signing-secret', adminToken: 'admin' }, audioLibrary: { enabled: true, existingClaim: 'audio-library' } }], apiVersions: ['security.openshift.io/v1'] });
+    const objects = renderChart({
+      values: [
+        bundled,
+        { secrets: { signingSecret: 'a-configured-signing-secret', adminToken: 'admin' }, audioLibrary: { enabled: true, existingClaim: 'audio-library' } },
+      ],
+      apiVersions: ['security.openshift.io/v1'],
+    });
     const secret = objects.find((o) => o.kind === 'Secret')!;
     const keys = [...Object.keys(configOf(objects)), ...Object.keys(secret.data)];
     const unknown = keys.filter((k) => !read.has(k) && !bundledOnly.has(k));

@@ -73,7 +73,9 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
     await create({ ...renderTask('list-1'), metadata: { name: 'list-1', labels: { team: 'b', tier: 'gpu' } } });
     await create({ ...renderTask('list-2'), metadata: { name: 'list-2', labels: { team: 'b' } } });
     const list = (labelSelector: string) =>
-      objects.listNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', labelSelector }).then((l) => l.items.map((i: KubernetesObject) => i.metadata!.name));
+      objects
+        .listNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', labelSelector })
+        .then((l) => l.items.map((i: KubernetesObject) => i.metadata!.name));
     expect(await list('team=b')).toEqual(['list-1', 'list-2']);
     expect(await list('team=b,tier')).toEqual(['list-1']);
     expect(await list('team in (b),!tier')).toEqual(['list-2']);
@@ -81,7 +83,15 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
 
     const first = await objects.listNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', labelSelector: 'team=b', limit: 1 });
     expect(first.items).toHaveLength(1);
-    const second = await objects.listNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', labelSelector: 'team=b', limit: 1, _continue: first.metadata.continue });
+    const second = await objects.listNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural: 'rendertasks',
+      labelSelector: 'team=b',
+      limit: 1,
+      _continue: first.metadata.continue,
+    });
     expect(second.items.map((i: KubernetesObject) => i.metadata!.name)).toEqual(['list-2']);
     expect(second.metadata.continue).toBeUndefined();
   });
@@ -99,32 +109,56 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
 
     // client-node's default patch type is a JSON patch.
     const patched = await objects.patchNamespacedCustomObject({
-      group, version, namespace, plural: 'rendertasks', name: 'patch-1',
-      body: [{ op: 'test', path: '/spec/attempt', value: 2 }, { op: 'replace', path: '/spec/gpu', value: true }],
+      group,
+      version,
+      namespace,
+      plural: 'rendertasks',
+      name: 'patch-1',
+      body: [
+        { op: 'test', path: '/spec/attempt', value: 2 },
+        { op: 'replace', path: '/spec/gpu', value: true },
+      ],
     });
     expect(patched.spec.gpu).toBe(true);
-    const failedTest = await objects.patchNamespacedCustomObject({
-      group, version, namespace, plural: 'rendertasks', name: 'patch-1', body: [{ op: 'test', path: '/spec/attempt', value: 1 }],
-    }).catch((e) => e);
+    const failedTest = await objects
+      .patchNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural: 'rendertasks',
+        name: 'patch-1',
+        body: [{ op: 'test', path: '/spec/attempt', value: 1 }],
+      })
+      .catch((e) => e);
     expect(statusOf(failedTest).code).toBe(422);
 
-    const stale = await objects.patchNamespacedCustomObject(
-      { group, version, namespace, plural: 'rendertasks', name: 'patch-1', body: { metadata: { resourceVersion: created.metadata.resourceVersion }, spec: { attempt: 3 } } },
-      mergePatch,
-    ).catch((e) => e);
+    const stale = await objects
+      .patchNamespacedCustomObject(
+        {
+          group,
+          version,
+          namespace,
+          plural: 'rendertasks',
+          name: 'patch-1',
+          body: { metadata: { resourceVersion: created.metadata.resourceVersion }, spec: { attempt: 3 } },
+        },
+        mergePatch,
+      )
+      .catch((e) => e);
     expect(statusOf(stale)).toMatchObject({ code: 409, reason: 'Conflict' });
 
-    const invalid = await objects.patchNamespacedCustomObject(
-      { group, version, namespace, plural: 'rendertasks', name: 'patch-1', body: { spec: { attempt: -1 } } },
-      mergePatch,
-    ).catch((e) => e);
+    const invalid = await objects
+      .patchNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'patch-1', body: { spec: { attempt: -1 } } }, mergePatch)
+      .catch((e) => e);
     expect(statusOf(invalid).code).toBe(422);
 
     // Strategic merge is for built-in types; the API server refuses it for custom resources.
-    const strategic = await objects.patchNamespacedCustomObject(
-      { group, version, namespace, plural: 'rendertasks', name: 'patch-1', body: { spec: { attempt: 4 } } },
-      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-    ).catch((e) => e);
+    const strategic = await objects
+      .patchNamespacedCustomObject(
+        { group, version, namespace, plural: 'rendertasks', name: 'patch-1', body: { spec: { attempt: 4 } } },
+        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+      )
+      .catch((e) => e);
     expect(statusOf(strategic).code).toBe(415);
   });
 
@@ -170,27 +204,42 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
     expect(Buffer.from(secret.data!.token!, 'base64').toString()).toBe('s3cret');
     expect(secret.stringData).toBeUndefined();
     await objects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'gc-owner' });
-    await vi.waitFor(async () => expect(statusOf(await core.readNamespacedSecret({ namespace, name: 'gc-owner' }).catch((e) => e)).code).toBe(404), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(async () => expect(statusOf(await core.readNamespacedSecret({ namespace, name: 'gc-owner' }).catch((e) => e)).code).toBe(404), {
+      timeout: 20_000,
+      interval: 25,
+    });
 
     // Foreground: the owner waits, marked, until its blocking dependents are gone.
     const fg = await create(renderTask('gc-fg'));
     await core.createNamespacedSecret({
       namespace,
-      body: { metadata: { name: 'gc-fg-dep', finalizers: ['example.com/slow'], ownerReferences: [{ ...ownerRef, name: 'gc-fg', uid: fg.metadata.uid, blockOwnerDeletion: true }] } },
+      body: {
+        metadata: {
+          name: 'gc-fg-dep',
+          finalizers: ['example.com/slow'],
+          ownerReferences: [{ ...ownerRef, name: 'gc-fg', uid: fg.metadata.uid, blockOwnerDeletion: true }],
+        },
+      },
     });
     await objects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'gc-fg', propagationPolicy: 'Foreground' });
-    const waiting = await vi.waitFor(async () => {
-      const dep = await core.readNamespacedSecret({ namespace, name: 'gc-fg-dep' });
-      expect(dep.metadata!.deletionTimestamp).toBeTruthy();
-      return get('gc-fg');
-    }, { timeout: 20_000, interval: 25 });
+    const waiting = await vi.waitFor(
+      async () => {
+        const dep = await core.readNamespacedSecret({ namespace, name: 'gc-fg-dep' });
+        expect(dep.metadata!.deletionTimestamp).toBeTruthy();
+        return get('gc-fg');
+      },
+      { timeout: 20_000, interval: 25 },
+    );
     expect(waiting.metadata.finalizers).toEqual(['foregroundDeletion']);
     await core.patchNamespacedSecret({ namespace, name: 'gc-fg-dep', body: [{ op: 'remove', path: '/metadata/finalizers' }] });
     await vi.waitFor(async () => expect(statusOf(await get('gc-fg').catch((e) => e)).code).toBe(404), { timeout: 20_000, interval: 25 });
 
     // Orphan: the dependents stay and lose their reference.
     const orphaning = await create(renderTask('gc-orphan'));
-    await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'gc-orphan-dep', ownerReferences: [{ ...ownerRef, name: 'gc-orphan', uid: orphaning.metadata.uid }] } } });
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'gc-orphan-dep', ownerReferences: [{ ...ownerRef, name: 'gc-orphan', uid: orphaning.metadata.uid }] } },
+    });
     await objects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'gc-orphan', propagationPolicy: 'Orphan' });
     await vi.waitFor(async () => expect(statusOf(await get('gc-orphan').catch((e) => e)).code).toBe(404), { timeout: 20_000, interval: 25 });
     expect((await core.readNamespacedSecret({ namespace, name: 'gc-orphan-dep' })).metadata!.ownerReferences).toBeUndefined();
@@ -208,7 +257,14 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
       () => {},
     );
     await objects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'watch-1' });
-    await vi.waitFor(() => expect(seen).toEqual([['ADDED', 'watch-1'], ['DELETED', 'watch-1']]), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(
+      () =>
+        expect(seen).toEqual([
+          ['ADDED', 'watch-1'],
+          ['DELETED', 'watch-1'],
+        ]),
+      { timeout: 20_000, interval: 25 },
+    );
     request.abort();
 
     // Bookmarks, for the watches that ask for them, carry the current resourceVersion.
@@ -243,7 +299,12 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
   it('keeps an informer in step across dropped watches, re-listing after 410 Gone', async () => {
     const kc = cluster.kubeConfig();
     const path_ = `/apis/${group}/${version}/namespaces/${namespace}/rendertasks`;
-    const informer = makeInformer(kc, path_, () => objects.listNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', labelSelector: 'team=informer' }), 'team=informer');
+    const informer = makeInformer(
+      kc,
+      path_,
+      () => objects.listNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', labelSelector: 'team=informer' }),
+      'team=informer',
+    );
     const events: string[] = [];
     informer.on('add', (o) => events.push(`add ${o.metadata!.name}`));
     informer.on('update', (o) => events.push(`update ${o.metadata!.name}`));
@@ -262,28 +323,50 @@ describe('@kubernetes/client-node against the stand-in API server', () => {
     cluster.registry.delete(cluster.type('rendertasks'), namespace, 'inf-1');
     cluster.store.compact();
     await vi.waitFor(() => expect(events).toEqual(expect.arrayContaining(['add inf-3', 'delete inf-1'])), { timeout: 20_000, interval: 25 });
-    expect(informer.list(namespace).map((o) => o.metadata!.name).sort()).toEqual(['inf-2', 'inf-3']);
+    expect(
+      informer
+        .list(namespace)
+        .map((o) => o.metadata!.name)
+        .sort(),
+    ).toEqual(['inf-2', 'inf-3']);
 
     // Moving out of the label selector is a deletion for a selective watch.
-    await objects.patchNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: 'inf-2', body: { metadata: { labels: { team: 'other' } } } }, mergePatch);
+    await objects.patchNamespacedCustomObject(
+      { group, version, namespace, plural: 'rendertasks', name: 'inf-2', body: { metadata: { labels: { team: 'other' } } } },
+      mergePatch,
+    );
     await vi.waitFor(() => expect(events).toContain('delete inf-2'), { timeout: 20_000, interval: 25 });
     await informer.stop();
   });
 
   it('serves Leases with optimistic concurrency', async () => {
     const leases = cluster.kubeConfig().makeApiClient(CoordinationV1Api);
-    const lease = await leases.createNamespacedLease({ namespace, body: { metadata: { name: 'l1' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } } });
+    const lease = await leases.createNamespacedLease({
+      namespace,
+      body: { metadata: { name: 'l1' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } },
+    });
     const updated = await leases.replaceNamespacedLease({ namespace, name: 'l1', body: { ...lease, spec: { ...lease.spec, holderIdentity: 'b' } } });
     expect(updated.spec!.holderIdentity).toBe('b');
-    const stale = await leases.replaceNamespacedLease({ namespace, name: 'l1', body: { ...lease, spec: { ...lease.spec, holderIdentity: 'c' } } }).catch((e) => e);
+    const stale = await leases
+      .replaceNamespacedLease({ namespace, name: 'l1', body: { ...lease, spec: { ...lease.spec, holderIdentity: 'c' } } })
+      .catch((e) => e);
     expect(statusOf(stale)).toMatchObject({ code: 409, reason: 'Conflict' });
   });
 
   it('serves built-in types to the generic object API (strategic merge patch, discovery)', async () => {
     const generic = KubernetesObjectApi.makeApiClient(cluster.kubeConfig());
-    await generic.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'generic-1', namespace, labels: { a: '1' } }, stringData: { k: 'v' } } as KubernetesObject);
+    await generic.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'generic-1', namespace, labels: { a: '1' } },
+      stringData: { k: 'v' },
+    } as KubernetesObject);
     // KubernetesObjectApi.patch defaults to a strategic merge patch.
-    const patched = await generic.patch({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'generic-1', namespace, labels: { b: '2' } } } as KubernetesObject);
+    const patched = await generic.patch({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'generic-1', namespace, labels: { b: '2' } },
+    } as KubernetesObject);
     expect(patched.metadata!.labels).toEqual({ a: '1', b: '2' });
     const jobs = cluster.kubeConfig().makeApiClient(BatchV1Api);
     const list = await jobs.listNamespacedJob({ namespace });

@@ -15,7 +15,11 @@ describe('the CustomResourceDefinitions', () => {
       expect(fs.readFileSync(path.join('crds', fileName), 'utf8'), `crds/${fileName} is stale: run npm run generate:crds`).toBe(text);
       expect(fs.readFileSync(path.join('charts/cutroom/crds', fileName), 'utf8'), `chart copy of ${fileName}`).toBe(text);
     }
-    expect(fs.readdirSync('crds').sort()).toEqual(renderCrdFiles().map((f) => f.fileName).sort());
+    expect(fs.readdirSync('crds').sort()).toEqual(
+      renderCrdFiles()
+        .map((f) => f.fileName)
+        .sort(),
+    );
   });
 
   it('have structural schemas with the status subresource, printer columns and short names', () => {

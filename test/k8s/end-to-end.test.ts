@@ -69,29 +69,38 @@ describe('Cutroom on Kubernetes, end to end on the stand-in', () => {
   const podsOf = async (taskId: string): Promise<V1Pod[]> =>
     (await kube.core.listNamespacedPod({ namespace, labelSelector: `cutroom.io/task-resource=${resourceNameForTask(taskId)}` })).items;
   const runningPod = (taskId: string) =>
-    vi.waitFor(async () => {
-      const pod = (await podsOf(taskId)).find((p) => p.status?.phase === 'Running');
-      expect(pod).toBeDefined();
-      return pod!;
-    }, { timeout: 30_000, interval: 25 });
+    vi.waitFor(
+      async () => {
+        const pod = (await podsOf(taskId)).find((p) => p.status?.phase === 'Running');
+        expect(pod).toBeDefined();
+        return pod!;
+      },
+      { timeout: 30_000, interval: 25 },
+    );
 
   it('runs a media info task posted to the API as a Job, and records it Succeeded', async () => {
     const created = await server.api(apiKey).post('/api/task/mediainfo', { originalUrl: `${media.url}/file/clip.mp4` });
     expect(created.status).toBe(200);
     const id = created.body.id as string;
 
-    const done = await vi.waitFor(async () => {
-      const res = await server.api(apiKey).get(`/api/task/mediainfo/${id}`);
-      expect(res.status).toBe(200);
-      return res;
-    }, { timeout: 60_000, interval: 200 });
+    const done = await vi.waitFor(
+      async () => {
+        const res = await server.api(apiKey).get(`/api/task/mediainfo/${id}`);
+        expect(res.status).toBe(200);
+        return res;
+      },
+      { timeout: 60_000, interval: 200 },
+    );
     expect(done.body.info).toMatchObject({ name: 'clip.mp4', mediaType: 'video', width: 320, height: 240 });
 
-    const succeeded = await vi.waitFor(async () => {
-      const r = await resource(id);
-      expect(r.status?.phase).toBe('Succeeded');
-      return r;
-    }, { timeout: 20_000, interval: 25 });
+    const succeeded = await vi.waitFor(
+      async () => {
+        const r = await resource(id);
+        expect(r.status?.phase).toBe('Succeeded');
+        return r;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
     expect(succeeded.kind).toBe('ImportTask');
     expect(succeeded.spec).toMatchObject({ taskId: id, kind: 'mediainfo', attempt: 1, internalUrl: server.url });
     expect(succeeded.status).toMatchObject({ progress: 100, node: 'cpu-1', attempts: [{ attempt: 1, phase: 'Succeeded' }] });
@@ -108,7 +117,9 @@ describe('Cutroom on Kubernetes, end to end on the stand-in', () => {
         timeout: 60_000,
         interval: 200,
       });
-      const document = xtl(`<group output="cut.mp4"><track video="1" audio="1" accuracy="frame">${clip(mediaId, '00:00:00:40', '00:00:02:00')}</track></group>`);
+      const document = xtl(
+        `<group output="cut.mp4"><track video="1" audio="1" accuracy="frame">${clip(mediaId, '00:00:00:40', '00:00:02:00')}</track></group>`,
+      );
       const posted = await user.api.post('/api/task/editing', { xtl_task: document });
       expect(posted.status).toBe(200);
       const taskId = posted.body.taskId as string;
@@ -119,11 +130,14 @@ describe('Cutroom on Kubernetes, end to end on the stand-in', () => {
       expect(output.frames).toBe(40); // 1.6 s at 25 fps
       expect(output.hasAudio).toBe(true);
 
-      const succeeded = await vi.waitFor(async () => {
-        const r = await resource(taskId, 'rendertasks');
-        expect(r.status?.phase).toBe('Succeeded');
-        return r;
-      }, { timeout: 20_000, interval: 25 });
+      const succeeded = await vi.waitFor(
+        async () => {
+          const r = await resource(taskId, 'rendertasks');
+          expect(r.status?.phase).toBe('Succeeded');
+          return r;
+        },
+        { timeout: 20_000, interval: 25 },
+      );
       expect(succeeded.kind).toBe('RenderTask');
       expect(succeeded.spec).toMatchObject({ taskId, kind: 'render', attempt: 1 });
       expect(succeeded.status).toMatchObject({ progress: 100, node: 'cpu-1' });
@@ -140,25 +154,37 @@ describe('Cutroom on Kubernetes, end to end on the stand-in', () => {
     const pod = await runningPod(queued.id);
     process.kill(cluster.kubelet!.pid(pod.metadata!.name!)!, 'SIGKILL');
 
-    const failed = await vi.waitFor(async () => {
-      const r = await resource(queued.id);
-      expect(r.status?.attempts?.[0]?.phase).toBe('Failed');
-      return r;
-    }, { timeout: 20_000, interval: 25 });
+    const failed = await vi.waitFor(
+      async () => {
+        const r = await resource(queued.id);
+        expect(r.status?.attempts?.[0]?.phase).toBe('Failed');
+        return r;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
     expect(failed.status!.attempts![0]).toMatchObject({ attempt: 1, reason: 'Error' });
-    const done = await vi.waitFor(async () => {
-      const t = await task(queued.id);
-      expect(t.state).toBe('completed');
-      return t;
-    }, { timeout: 60_000, interval: 200 });
+    const done = await vi.waitFor(
+      async () => {
+        const t = await task(queued.id);
+        expect(t.state).toBe('completed');
+        return t;
+      },
+      { timeout: 60_000, interval: 200 },
+    );
     expect(done.attempts).toBe(2);
     expect(done.log.some((line) => /attempt 1 failed \(worker_lost: Error: the render node exited with code 137/.test(line))).toBe(true);
-    const retried = await vi.waitFor(async () => {
-      const r = await resource(queued.id);
-      expect(r.status?.phase).toBe('Succeeded');
-      return r;
-    }, { timeout: 20_000, interval: 25 });
-    expect(retried.status!.attempts!.map((a) => [a.attempt, a.phase])).toEqual([[1, 'Failed'], [2, 'Succeeded']]);
+    const retried = await vi.waitFor(
+      async () => {
+        const r = await resource(queued.id);
+        expect(r.status?.phase).toBe('Succeeded');
+        return r;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
+    expect(retried.status!.attempts!.map((a) => [a.attempt, a.phase])).toEqual([
+      [1, 'Failed'],
+      [2, 'Succeeded'],
+    ]);
     expect(retried.spec.tokenSecretRef.name).toBe(`${retried.metadata.name}-a2-token`);
   });
 

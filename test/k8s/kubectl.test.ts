@@ -26,7 +26,14 @@ describe.skipIf(!kubectlPath)('kubectl against the stand-in API server', () => {
       metadata: { name: 't-616263' },
       spec: { taskId: 'abc', kind: 'render', attempt: 2, internalUrl: 'http://cp', tokenSecretRef: { name: 't-616263', key: 'token' } },
     });
-    cluster.registry.patch(type, 'default', 't-616263', 'application/merge-patch+json', { status: { phase: 'Running', progress: 42, node: 'gpu-node-1' } }, { subresource: 'status' });
+    cluster.registry.patch(
+      type,
+      'default',
+      't-616263',
+      'application/merge-patch+json',
+      { status: { phase: 'Running', progress: 42, node: 'gpu-node-1' } },
+      { subresource: 'status' },
+    );
   });
   afterAll(async () => {
     await cluster?.close();
@@ -35,7 +42,11 @@ describe.skipIf(!kubectlPath)('kubectl against the stand-in API server', () => {
 
   // The server runs in this process: kubectl must run asynchronously.
   const kubectl = async (...args: string[]) => (await run(kubectlPath!, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args])).stdout;
-  const table = (text: string) => text.trim().split('\n').map((line) => line.trim().split(/\s{2,}/));
+  const table = (text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s{2,}/));
 
   it('lists render tasks with the printer columns, by plural and by short name', async () => {
     const [header, row] = table(await kubectl('get', 'rendertasks'));

@@ -42,19 +42,27 @@ describe('the kubernetes dispatcher', () => {
     ...extra,
   });
   const read = async (taskId: string, plural = 'rendertasks') =>
-    (await harness.clients('test').customObjects.getNamespacedCustomObject({ group, version, namespace, plural, name: resourceNameForTask(taskId) })) as TaskResource;
+    (await harness
+      .clients('test')
+      .customObjects.getNamespacedCustomObject({ group, version, namespace, plural, name: resourceNameForTask(taskId) })) as TaskResource;
   const phaseOf = (taskId: string, phase: string, plural?: string) =>
-    vi.waitFor(async () => {
-      const resource = await read(taskId, plural);
-      expect(resource.status?.phase).toBe(phase);
-      return resource;
-    }, { timeout: 20_000, interval: 25 });
+    vi.waitFor(
+      async () => {
+        const resource = await read(taskId, plural);
+        expect(resource.status?.phase).toBe(phase);
+        return resource;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
   const helloOf = (taskId: string, attempt = 1) =>
-    vi.waitFor(() => {
-      const hello = harness.controlPlane.hellos.find((h) => h.taskId === taskId && h.attempt === attempt);
-      expect(hello).toBeDefined();
-      return hello!;
-    }, { timeout: 20_000, interval: 25 });
+    vi.waitFor(
+      () => {
+        const hello = harness.controlPlane.hellos.find((h) => h.taskId === taskId && h.attempt === attempt);
+        expect(hello).toBeDefined();
+        return hello!;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
 
   it('makes a resource named after the task, with the token only in a Secret the resource owns', async () => {
     harness.controlPlane.plan('Disp_Task-1', { action: 'exit', code: 0 });
@@ -85,7 +93,9 @@ describe('the kubernetes dispatcher', () => {
     await dispatcher.launch(launch('disp-twice'));
     await dispatcher.launch(launch('disp-twice'));
     await phaseOf('disp-twice', 'Running');
-    const jobs = await harness.clients('test').batch.listNamespacedJob({ namespace, labelSelector: `cutroom.io/task-resource=${resourceNameForTask('disp-twice')}` });
+    const jobs = await harness
+      .clients('test')
+      .batch.listNamespacedJob({ namespace, labelSelector: `cutroom.io/task-resource=${resourceNameForTask('disp-twice')}` });
     expect(jobs.items).toHaveLength(1);
     await dispatcher.stop('disp-twice');
   });
@@ -108,7 +118,10 @@ describe('the kubernetes dispatcher', () => {
     const hello = await helloOf('disp-killed');
     await phaseOf('disp-killed', 'Running');
     process.kill(hello.pid, 'SIGKILL');
-    await vi.waitFor(() => expect(lost).toEqual([{ taskId: 'disp-killed', attempt: 1, reason: 'Error: the render node exited with code 137 on node cpu-1' }]), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(() => expect(lost).toEqual([{ taskId: 'disp-killed', attempt: 1, reason: 'Error: the render node exited with code 137 on node cpu-1' }]), {
+      timeout: 20_000,
+      interval: 25,
+    });
 
     harness.controlPlane.plan('disp-killed', { action: 'exit', code: 0 });
     await dispatcher.launch(launch('disp-killed', { attempt: 2 }));
@@ -119,10 +132,13 @@ describe('the kubernetes dispatcher', () => {
     expect(lost).toHaveLength(1);
     // Both attempts' Secrets belong to the resource and go with it.
     await dispatcher.stop('disp-killed');
-    await vi.waitFor(async () => {
-      const secrets = await harness.clients('test').core.listNamespacedSecret({ namespace });
-      expect(secrets.items.map((s) => s.metadata!.name).filter((n) => n!.startsWith(done.metadata.name))).toEqual([]);
-    }, { timeout: 20_000, interval: 25 });
+    await vi.waitFor(
+      async () => {
+        const secrets = await harness.clients('test').core.listNamespacedSecret({ namespace });
+        expect(secrets.items.map((s) => s.metadata!.name).filter((n) => n!.startsWith(done.metadata.name))).toEqual([]);
+      },
+      { timeout: 20_000, interval: 25 },
+    );
   });
 
   it('stops a task: the resource, Job and process go, and that is no lost worker', async () => {
@@ -131,7 +147,10 @@ describe('the kubernetes dispatcher', () => {
     const hello = await helloOf('disp-stop');
     await phaseOf('disp-stop', 'Running', 'importtasks');
     await dispatcher.stop('disp-stop');
-    await vi.waitFor(async () => expect(await read('disp-stop', 'importtasks').catch((e: { code: number }) => e.code)).toBe(404), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(async () => expect(await read('disp-stop', 'importtasks').catch((e: { code: number }) => e.code)).toBe(404), {
+      timeout: 20_000,
+      interval: 25,
+    });
     expect(() => process.kill(hello.pid, 0)).toThrow();
     expect(harness.controlPlane.byes.map((b) => b.taskId)).toContain('disp-stop');
     await dispatcher.stop('disp-stop');
@@ -143,8 +162,13 @@ describe('the kubernetes dispatcher', () => {
     harness.controlPlane.plan('disp-removed', { action: 'run' });
     await dispatcher.launch(launch('disp-removed'));
     await phaseOf('disp-removed', 'Running');
-    await harness.clients('admin').customObjects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: resourceNameForTask('disp-removed') });
-    await vi.waitFor(() => expect(lost).toContainEqual({ taskId: 'disp-removed', attempt: 1, reason: 'the task resource was deleted before the attempt finished' }), { timeout: 20_000, interval: 25 });
+    await harness
+      .clients('admin')
+      .customObjects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: resourceNameForTask('disp-removed') });
+    await vi.waitFor(
+      () => expect(lost).toContainEqual({ taskId: 'disp-removed', attempt: 1, reason: 'the task resource was deleted before the attempt finished' }),
+      { timeout: 20_000, interval: 25 },
+    );
   });
 
   it('mirrors progress into the status', async () => {

@@ -35,11 +35,14 @@ describe('operator leader election', () => {
     await clients.core.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData: { token: 't' } } });
   };
   const allSucceeded = (taskIds: string[]) =>
-    vi.waitFor(async () => {
-      const list = await harness.clients('test').customObjects.listNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks' });
-      const phases = Object.fromEntries((list.items as TaskResource[]).map((r) => [r.spec.taskId, r.status?.phase]));
-      for (const id of taskIds) expect(phases[id]).toBe('Succeeded');
-    }, { timeout: 20_000, interval: 25 });
+    vi.waitFor(
+      async () => {
+        const list = await harness.clients('test').customObjects.listNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks' });
+        const phases = Object.fromEntries((list.items as TaskResource[]).map((r) => [r.spec.taskId, r.status?.phase]));
+        for (const id of taskIds) expect(phases[id]).toBe('Succeeded');
+      },
+      { timeout: 20_000, interval: 25 },
+    );
   const holder = async () => (await harness.clients('test').coordination.readNamespacedLease({ namespace, name: 'cutroom-operator' })).spec?.holderIdentity;
   /** What an operator did to the cluster (its Lease aside). */
   const actions = (user: string): AuditRecord[] =>
@@ -79,7 +82,9 @@ describe('operator leader election', () => {
     await allSucceeded(['split-0']);
 
     // operator-a loses the Lease's API (as when partitioned from it) but could still act.
-    harness.cluster.api.faults.push((r) => (r.user === 'operator-a' && r.resource === 'leases' ? new StatusError(503, 'ServiceUnavailable', 'lease unreachable') : undefined));
+    harness.cluster.api.faults.push((r) =>
+      r.user === 'operator-a' && r.resource === 'leases' ? new StatusError(503, 'ServiceUnavailable', 'lease unreachable') : undefined,
+    );
     const submitted: string[] = [];
     // Work keeps coming while operator-b takes over: at least five tasks, until it leads.
     await vi.waitFor(

@@ -21,8 +21,7 @@ async function exportedNames(): Promise<Set<string>> {
   return new Set(names);
 }
 
-const referenced = (text: string) =>
-  new Set([...text.matchAll(/\b(cutroom_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, '')));
+const referenced = (text: string) => new Set([...text.matchAll(/\b(cutroom_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, '')));
 
 describe('monitoring shipped with the chart', () => {
   const objects = renderChart({ values: [{ prometheusRule: { enabled: true, labels: { release: 'prometheus' } }, grafanaDashboard: { enabled: true } }] });
@@ -33,7 +32,14 @@ describe('monitoring shipped with the chart', () => {
     expect(await validateObject(rule)).toEqual([]);
     expect(await validateObject(dashboard)).toEqual([]);
     const alerts = rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert).filter(Boolean));
-    expect(alerts).toEqual(['CutroomRenderFailureRateHigh', 'CutroomQueueBacklog', 'CutroomTasksStuck', 'CutroomCallbackBacklog', 'CutroomMetricsSnapshotStale', 'CutroomOperatorNotLeading']);
+    expect(alerts).toEqual([
+      'CutroomRenderFailureRateHigh',
+      'CutroomQueueBacklog',
+      'CutroomTasksStuck',
+      'CutroomCallbackBacklog',
+      'CutroomMetricsSnapshotStale',
+      'CutroomOperatorNotLeading',
+    ]);
     expect(rule.metadata.labels!.release).toBe('prometheus');
     expect(dashboard.metadata.labels!.grafana_dashboard).toBe('1');
     expect(JSON.parse(dashboard.data['cutroom.json']).panels.length).toBeGreaterThan(10);

@@ -49,7 +49,12 @@ export async function startHarness(options: { kubelet?: Partial<KubeletOptions> 
     kubelet: {
       nodes: [
         { name: 'cpu-1', labels: { 'kubernetes.io/os': 'linux' } },
-        { name: 'gpu-1', labels: { 'kubernetes.io/os': 'linux', 'nvidia.com/gpu.present': 'true' }, taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }], gpus: 2 },
+        {
+          name: 'gpu-1',
+          labels: { 'kubernetes.io/os': 'linux', 'nvidia.com/gpu.present': 'true' },
+          taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }],
+          gpus: 2,
+        },
       ],
       hostEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       // The image's program is the real render node; these tests put a stand-in in its place.
@@ -79,7 +84,12 @@ export async function startHarness(options: { kubelet?: Partial<KubeletOptions> 
     clients: (user) => makeClients(cluster.kubeConfig(user)),
     startOperator(identity, env = {}) {
       const registry = new Registry();
-      const operator = new Operator(makeClients(cluster.kubeConfig(identity)), { ...config(env), operatorIdentity: identity }, registry, logger.child({ identity }));
+      const operator = new Operator(
+        makeClients(cluster.kubeConfig(identity)),
+        { ...config(env), operatorIdentity: identity },
+        registry,
+        logger.child({ identity }),
+      );
       operator.start();
       operators.push(operator);
       return Object.assign(operator, { registry });

@@ -25,19 +25,29 @@ describe('the operator process', () => {
   const submit = async (taskId: string) => {
     const name = resourceNameForTask(taskId);
     await harness.clients('test').customObjects.createNamespacedCustomObject({
-      group, version, namespace, plural: 'rendertasks',
+      group,
+      version,
+      namespace,
+      plural: 'rendertasks',
       body: {
-        apiVersion: `${group}/${version}`, kind: 'RenderTask', metadata: { name },
+        apiVersion: `${group}/${version}`,
+        kind: 'RenderTask',
+        metadata: { name },
         spec: { taskId, kind: 'render', attempt: 1, internalUrl: harness.controlPlane.url, tokenSecretRef: { name, key: 'token' } },
       },
     });
     await harness.clients('test').core.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData: { token: 't' } } });
   };
   const succeeded = (taskId: string) =>
-    vi.waitFor(async () => {
-      const resource = (await harness.clients('test').customObjects.getNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: resourceNameForTask(taskId) })) as TaskResource;
-      expect(resource.status?.phase).toBe('Succeeded');
-    }, { timeout: 20_000, interval: 25 });
+    vi.waitFor(
+      async () => {
+        const resource = (await harness
+          .clients('test')
+          .customObjects.getNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: resourceNameForTask(taskId) })) as TaskResource;
+        expect(resource.status?.phase).toBe('Succeeded');
+      },
+      { timeout: 20_000, interval: 25 },
+    );
   const leaseHolder = async (name: string) => (await harness.clients('test').coordination.readNamespacedLease({ namespace, name })).spec?.holderIdentity;
 
   it('runs as `cutroom operator` without a database, serves probes and metrics, and hands its Lease back on SIGTERM', async () => {

@@ -24,7 +24,10 @@ describe('the operator', () => {
   afterAll(() => harness?.close());
 
   /** What the kubernetes dispatcher makes for a task: the resource, then its token Secret. */
-  async function submit(taskId: string, options: { gpu?: boolean; plural?: string; kind?: string; taskKind?: string; token?: string } = {}): Promise<TaskResource> {
+  async function submit(
+    taskId: string,
+    options: { gpu?: boolean; plural?: string; kind?: string; taskKind?: string; token?: string } = {},
+  ): Promise<TaskResource> {
     const name = resourceNameForTask(taskId);
     const resource = (await clients.customObjects.createNamespacedCustomObject({
       group,
@@ -58,19 +61,25 @@ describe('the operator', () => {
   const read = async (taskId: string, plural = 'rendertasks') =>
     (await clients.customObjects.getNamespacedCustomObject({ group, version, namespace, plural, name: resourceNameForTask(taskId) })) as TaskResource;
   const phaseOf = (taskId: string, phase: string, plural?: string) =>
-    vi.waitFor(async () => {
-      const resource = await read(taskId, plural);
-      expect(resource.status?.phase).toBe(phase);
-      return resource;
-    }, { timeout: 20_000, interval: 25 });
+    vi.waitFor(
+      async () => {
+        const resource = await read(taskId, plural);
+        expect(resource.status?.phase).toBe(phase);
+        return resource;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
   const jobsOf = async (taskId: string): Promise<V1Job[]> =>
     (await clients.batch.listNamespacedJob({ namespace, labelSelector: `cutroom.io/task-resource=${resourceNameForTask(taskId)}` })).items;
   const helloOf = (taskId: string, attempt = 1) =>
-    vi.waitFor(() => {
-      const hello = harness.controlPlane.hellos.find((h) => h.taskId === taskId && h.attempt === attempt);
-      expect(hello).toBeDefined();
-      return hello!;
-    }, { timeout: 20_000, interval: 25 });
+    vi.waitFor(
+      () => {
+        const hello = harness.controlPlane.hellos.find((h) => h.taskId === taskId && h.attempt === attempt);
+        expect(hello).toBeDefined();
+        return hello!;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
 
   it('turns a render task into a locked-down Job whose process gets the task environment and token, then Succeeded', async () => {
     harness.controlPlane.plan('render-ok', { action: 'exit', code: 0 });
@@ -91,7 +100,12 @@ describe('the operator', () => {
       attempts: [{ attempt: 1, phase: 'Succeeded', job: `${created.metadata.name}-a1`, node: 'cpu-1' }],
     });
     expect(Date.parse(done.status!.completionTime!)).toBeGreaterThanOrEqual(Date.parse(done.status!.startTime!));
-    expect(done.status!.conditions!.filter((c) => c.status === 'True').map((c) => c.type).sort()).toEqual(['Complete', 'JobCreated']);
+    expect(
+      done
+        .status!.conditions!.filter((c) => c.status === 'True')
+        .map((c) => c.type)
+        .sort(),
+    ).toEqual(['Complete', 'JobCreated']);
 
     const [job] = await jobsOf('render-ok');
     expect(job!.metadata!.ownerReferences).toEqual([
@@ -165,10 +179,23 @@ describe('the operator', () => {
     const second = `${created.metadata.name}-a2-token`;
     await clients.core.createNamespacedSecret({
       namespace,
-      body: { metadata: { name: second, ownerReferences: [{ apiVersion: `${group}/${version}`, kind: 'RenderTask', name: created.metadata.name, uid: created.metadata.uid! }] }, stringData: { token: 'second-token' } },
+      body: {
+        metadata: {
+          name: second,
+          ownerReferences: [{ apiVersion: `${group}/${version}`, kind: 'RenderTask', name: created.metadata.name, uid: created.metadata.uid! }],
+        },
+        stringData: { token: 'second-token' },
+      },
     });
     await clients.customObjects.patchNamespacedCustomObject(
-      { group, version, namespace, plural: 'rendertasks', name: created.metadata.name, body: { spec: { attempt: 2, tokenSecretRef: { name: second, key: 'token' } } } },
+      {
+        group,
+        version,
+        namespace,
+        plural: 'rendertasks',
+        name: created.metadata.name,
+        body: { spec: { attempt: 2, tokenSecretRef: { name: second, key: 'token' } } },
+      },
       MERGE_PATCH,
     );
     const hello = await helloOf('render-retry', 2);
@@ -179,7 +206,10 @@ describe('the operator', () => {
       [2, 'Succeeded', `${created.metadata.name}-a2`],
     ]);
     expect(done.status!.observedGeneration).toBe(2);
-    await vi.waitFor(async () => expect((await jobsOf('render-retry')).map((j) => j.metadata!.name)).toEqual([`${created.metadata.name}-a2`]), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(async () => expect((await jobsOf('render-retry')).map((j) => j.metadata!.name)).toEqual([`${created.metadata.name}-a2`]), {
+      timeout: 20_000,
+      interval: 25,
+    });
   });
 
   it('removes the Job and stops the process before a deleted resource goes, and its Secret with it', async () => {
@@ -188,15 +218,21 @@ describe('the operator', () => {
     const hello = await helloOf('render-deleted');
     await phaseOf('render-deleted', 'Running');
     await clients.customObjects.deleteNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name: created.metadata.name });
-    await vi.waitFor(async () => {
-      const gone = await read('render-deleted').catch((e: { code: number }) => e.code);
-      expect(gone).toBe(404);
-    }, { timeout: 20_000, interval: 25 });
+    await vi.waitFor(
+      async () => {
+        const gone = await read('render-deleted').catch((e: { code: number }) => e.code);
+        expect(gone).toBe(404);
+      },
+      { timeout: 20_000, interval: 25 },
+    );
     // The finalizer held the resource until the Job, and so the process, was gone.
     expect(harness.controlPlane.byes).toContainEqual(expect.objectContaining({ taskId: 'render-deleted', signal: 'SIGTERM' }));
     expect(() => process.kill(hello.pid, 0)).toThrow();
     expect(await jobsOf('render-deleted')).toEqual([]);
-    await vi.waitFor(async () => expect(await clients.core.readNamespacedSecret({ namespace, name: created.metadata.name }).catch((e: { code: number }) => e.code)).toBe(404), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(
+      async () => expect(await clients.core.readNamespacedSecret({ namespace, name: created.metadata.name }).catch((e: { code: number }) => e.code)).toBe(404),
+      { timeout: 20_000, interval: 25 },
+    );
   });
 
   it('records a Job deleted behind its back as a failed attempt instead of running it again', async () => {
@@ -218,15 +254,26 @@ describe('the operator', () => {
       harness2.startOperator('op', { OPERATOR_START_TIMEOUT_SECONDS: '1' });
       const name = resourceNameForTask('render-pull');
       const resource = (await c2.customObjects.createNamespacedCustomObject({
-        group, version, namespace, plural: 'rendertasks',
-        body: { apiVersion: `${group}/${version}`, kind: 'RenderTask', metadata: { name }, spec: { taskId: 'render-pull', kind: 'render', attempt: 1, internalUrl: 'http://127.0.0.1:9', tokenSecretRef: { name, key: 'token' } } },
+        group,
+        version,
+        namespace,
+        plural: 'rendertasks',
+        body: {
+          apiVersion: `${group}/${version}`,
+          kind: 'RenderTask',
+          metadata: { name },
+          spec: { taskId: 'render-pull', kind: 'render', attempt: 1, internalUrl: 'http://127.0.0.1:9', tokenSecretRef: { name, key: 'token' } },
+        },
       })) as TaskResource;
       expect(resource.metadata.name).toBe(name);
-      const failed = await vi.waitFor(async () => {
-        const r = (await c2.customObjects.getNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name })) as TaskResource;
-        expect(r.status?.phase).toBe('Failed');
-        return r;
-      }, { timeout: 20_000, interval: 25 });
+      const failed = await vi.waitFor(
+        async () => {
+          const r = (await c2.customObjects.getNamespacedCustomObject({ group, version, namespace, plural: 'rendertasks', name })) as TaskResource;
+          expect(r.status?.phase).toBe('Failed');
+          return r;
+        },
+        { timeout: 20_000, interval: 25 },
+      );
       expect(failed.status).toMatchObject({ reason: 'ErrImagePull' });
       expect(failed.status!.message).toContain('the render node cannot start: ErrImagePull');
       await vi.waitFor(async () => expect((await c2.batch.listNamespacedJob({ namespace })).items).toEqual([]), { timeout: 20_000, interval: 25 });

@@ -64,13 +64,28 @@ describe("the chart's RBAC against what the components call", () => {
     );
     await dispatcher.start();
     const launch = (taskId: string, kind: WorkerLaunch['kind'], attempt = 1): WorkerLaunch => ({
-      taskId, kind, attempt, token: `t-${attempt}`, internalUrl: harness.controlPlane.url, gpu: false, deadlineS: 60,
+      taskId,
+      kind,
+      attempt,
+      token: `t-${attempt}`,
+      internalUrl: harness.controlPlane.url,
+      gpu: false,
+      deadlineS: 60,
     });
     const phase = (taskId: string, plural: string, wanted: string) =>
-      vi.waitFor(async () => {
-        const r = (await harness.clients('test').customObjects.getNamespacedCustomObject({ group: 'cutroom.io', version: 'v1alpha1', namespace: 'default', plural, name: resourceNameForTask(taskId) })) as TaskResource;
-        expect(r.status?.phase).toBe(wanted);
-      }, { timeout: 20_000, interval: 25 });
+      vi.waitFor(
+        async () => {
+          const r = (await harness.clients('test').customObjects.getNamespacedCustomObject({
+            group: 'cutroom.io',
+            version: 'v1alpha1',
+            namespace: 'default',
+            plural,
+            name: resourceNameForTask(taskId),
+          })) as TaskResource;
+          expect(r.status?.phase).toBe(wanted);
+        },
+        { timeout: 20_000, interval: 25 },
+      );
 
     // A render that fails, is launched again as the same attempt, then as a new one.
     harness.controlPlane.plan('rbac-render', { action: 'exit', code: 1 });
@@ -90,7 +105,9 @@ describe("the chart's RBAC against what the components call", () => {
     await vi.waitFor(async () => expect(await dispatcher.collectFinished(Date.now() + 120_000)).toBeGreaterThan(0), { timeout: 20_000, interval: 25 });
 
     const audit = harness.cluster.api.audit.filter((r) => r.user === 'control-plane' || r.user === 'operator');
-    const refused = audit.filter((r) => !allowed(roles[r.user]!, r)).map((r) => `${r.user} ${r.verb} ${r.group}/${r.resource}${r.subresource ? `/${r.subresource}` : ''}`);
+    const refused = audit
+      .filter((r) => !allowed(roles[r.user]!, r))
+      .map((r) => `${r.user} ${r.verb} ${r.group}/${r.resource}${r.subresource ? `/${r.subresource}` : ''}`);
     expect([...new Set(refused)]).toEqual([]);
 
     const used = new Set(audit.map((r) => `${r.user} ${r.group} ${family(r.subresource ? `${r.resource}/${r.subresource}` : r.resource)} ${r.verb}`));

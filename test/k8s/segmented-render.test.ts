@@ -49,14 +49,29 @@ describe('segmented renders on Kubernetes (stand-in)', () => {
   });
 
   const resource = async (taskId: string) =>
-    (await kube.customObjects.getNamespacedCustomObject({ group: 'cutroom.io', version: 'v1alpha1', namespace, plural: 'rendertasks', name: resourceNameForTask(taskId) })) as TaskResource;
+    (await kube.customObjects.getNamespacedCustomObject({
+      group: 'cutroom.io',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'rendertasks',
+      name: resourceNameForTask(taskId),
+    })) as TaskResource;
 
   it('runs each segment as a RenderTask Job of its own and joins them into the whole output', async () => {
     const user = await signedInUser(server, 'editor');
     try {
-      const source = await storedMedia(server, user.id, { name: 'source.mp4', original: await fs.readFile(await smallMp4(4)), durationHns: 4e7, width: 320, height: 240, audioTracks: ['Track 1'] });
+      const source = await storedMedia(server, user.id, {
+        name: 'source.mp4',
+        original: await fs.readFile(await smallMp4(4)),
+        durationHns: 4e7,
+        width: 320,
+        height: 240,
+        audioTracks: ['Track 1'],
+      });
       // A picture effect: not straight cuts, so the render is the engine's full render, in segments.
-      const document = xtl(`<group output="graded.mp4" quality="low"><track>${clip(source.id, '00:00:00:00', '00:00:04:00').replace('/>', '><effect type="grayscale"/></clip>')}</track></group>`);
+      const document = xtl(
+        `<group output="graded.mp4" quality="low"><track>${clip(source.id, '00:00:00:00', '00:00:04:00').replace('/>', '><effect type="grayscale"/></clip>')}</track></group>`,
+      );
       const posted = await user.api.post('/api/task/editing', { xtl_task: document });
       expect(posted.status).toBe(200);
       const taskId = posted.body.taskId as string;

@@ -28,7 +28,13 @@ describe('the simulated Job controller and kubelet', () => {
   });
   afterAll(() => cluster?.close());
 
-  const job = (name: string, script: string, spec: Partial<NonNullable<V1Job['spec']>> = {}, podSpec: Record<string, unknown> = {}, env: object[] = []): V1Job => ({
+  const job = (
+    name: string,
+    script: string,
+    spec: Partial<NonNullable<V1Job['spec']>> = {},
+    podSpec: Record<string, unknown> = {},
+    env: object[] = [],
+  ): V1Job => ({
     metadata: { name },
     spec: {
       backoffLimit: 0,
@@ -46,28 +52,25 @@ describe('the simulated Job controller and kubelet', () => {
   const condition = (j: V1Job) => j.status?.conditions?.find((c) => c.status === 'True')?.type;
   const podsOf = async (name: string) => (await core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` })).items;
   const finished = (name: string) =>
-    vi.waitFor(async () => {
-      const current = await batch.readNamespacedJob({ namespace, name });
-      expect(condition(current)).toMatch(/Complete|Failed/);
-      return current;
-    }, { timeout: 20_000, interval: 25 });
+    vi.waitFor(
+      async () => {
+        const current = await batch.readNamespacedJob({ namespace, name });
+        expect(condition(current)).toMatch(/Complete|Failed/);
+        return current;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
 
   it('runs the container command with its environment, then reports the Job complete', async () => {
     await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'env-secret' }, stringData: { token: 'tok-123' } } });
     await batch.createNamespacedJob({
       namespace,
-      body: job(
-        'env-job',
-        'console.log([process.env.PLAIN, process.env.TOKEN, process.env.POD, process.env.REF].join(" "))',
-        {},
-        {},
-        [
-          { name: 'PLAIN', value: 'plain' },
-          { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'env-secret', key: 'token' } } },
-          { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-          { name: 'REF', value: '$(PLAIN)-ref' },
-        ],
-      ),
+      body: job('env-job', 'console.log([process.env.PLAIN, process.env.TOKEN, process.env.POD, process.env.REF].join(" "))', {}, {}, [
+        { name: 'PLAIN', value: 'plain' },
+        { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'env-secret', key: 'token' } } },
+        { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'REF', value: '$(PLAIN)-ref' },
+      ]),
     });
     const done = await finished('env-job');
     expect(condition(done)).toBe('Complete');
@@ -101,11 +104,14 @@ describe('the simulated Job controller and kubelet', () => {
 
   it('fails the pod and the Job when the process is killed', async () => {
     await batch.createNamespacedJob({ namespace, body: job('killed-job', 'setInterval(() => {}, 1000)') });
-    const pod = await vi.waitFor(async () => {
-      const [p] = await podsOf('killed-job');
-      expect(p?.status?.phase).toBe('Running');
-      return p!;
-    }, { timeout: 20_000, interval: 25 });
+    const pod = await vi.waitFor(
+      async () => {
+        const [p] = await podsOf('killed-job');
+        expect(p?.status?.phase).toBe('Running');
+        return p!;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
     process.kill(cluster.kubelet!.pid(pod.metadata!.name!)!, 'SIGKILL');
     const done = await finished('killed-job');
     expect(condition(done)).toBe('Failed');
@@ -116,11 +122,14 @@ describe('the simulated Job controller and kubelet', () => {
 
   it('reports OOM kills as OOMKilled', async () => {
     await batch.createNamespacedJob({ namespace, body: job('oom-job', 'setInterval(() => {}, 1000)') });
-    const pod = await vi.waitFor(async () => {
-      const [p] = await podsOf('oom-job');
-      expect(p?.status?.phase).toBe('Running');
-      return p!;
-    }, { timeout: 20_000, interval: 25 });
+    const pod = await vi.waitFor(
+      async () => {
+        const [p] = await podsOf('oom-job');
+        expect(p?.status?.phase).toBe('Running');
+        return p!;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
     expect(cluster.kubelet!.oomKill(pod.metadata!.name!)).toBe(true);
     await finished('oom-job');
     const [after] = await podsOf('oom-job');
@@ -132,28 +141,41 @@ describe('the simulated Job controller and kubelet', () => {
       namespace,
       body: job('late-secret-job', 'console.log(process.env.T)', {}, {}, [{ name: 'T', valueFrom: { secretKeyRef: { name: 'late', key: 't' } } }]),
     });
-    await vi.waitFor(async () => {
-      const [p] = await podsOf('late-secret-job');
-      expect(p!.status!.containerStatuses![0]!.state!.waiting).toMatchObject({ reason: 'CreateContainerConfigError', message: 'secret "late" not found' });
-    }, { timeout: 20_000, interval: 25 });
+    await vi.waitFor(
+      async () => {
+        const [p] = await podsOf('late-secret-job');
+        expect(p!.status!.containerStatuses![0]!.state!.waiting).toMatchObject({ reason: 'CreateContainerConfigError', message: 'secret "late" not found' });
+      },
+      { timeout: 20_000, interval: 25 },
+    );
     await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'late' }, stringData: { t: 'now' } } });
     expect(condition(await finished('late-secret-job'))).toBe('Complete');
   });
 
   it('schedules GPU pods only on a tainted GPU node they tolerate', async () => {
-    const gpuContainer = (_name: string) => [{ name: 'main', image: 'stand-in', command: ['node', '-e', ''], resources: { limits: { 'nvidia.com/gpu': '1' } } }];
+    const gpuContainer = (_name: string) => [
+      { name: 'main', image: 'stand-in', command: ['node', '-e', ''], resources: { limits: { 'nvidia.com/gpu': '1' } } },
+    ];
     await batch.createNamespacedJob({ namespace, body: job('gpu-intolerant', '', {}, { containers: gpuContainer('a') }) });
-    await vi.waitFor(async () => {
-      const [p] = await podsOf('gpu-intolerant');
-      expect(p!.status!.conditions!.find((c) => c.type === 'PodScheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable' });
-    }, { timeout: 20_000, interval: 25 });
+    await vi.waitFor(
+      async () => {
+        const [p] = await podsOf('gpu-intolerant');
+        expect(p!.status!.conditions!.find((c) => c.type === 'PodScheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable' });
+      },
+      { timeout: 20_000, interval: 25 },
+    );
     await batch.createNamespacedJob({
       namespace,
-      body: job('gpu-job', '', {}, {
-        containers: gpuContainer('b'),
-        nodeSelector: { 'nvidia.com/gpu.present': 'true' },
-        tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-      }),
+      body: job(
+        'gpu-job',
+        '',
+        {},
+        {
+          containers: gpuContainer('b'),
+          nodeSelector: { 'nvidia.com/gpu.present': 'true' },
+          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+        },
+      ),
     });
     await finished('gpu-job');
     const [pod] = await podsOf('gpu-job');
@@ -165,27 +187,39 @@ describe('the simulated Job controller and kubelet', () => {
       namespace,
       body: job('fg-job', 'process.on("SIGTERM", () => { console.log("term"); process.exit(0) }); console.log("ready"); setInterval(() => {}, 1000)'),
     });
-    const pod = await vi.waitFor(async () => {
-      const [p] = await podsOf('fg-job');
-      // Running, and far enough to have its SIGTERM handler.
-      expect(cluster.kubelet!.podLogs(p!.metadata!.name!)).toBe('ready\n');
-      return p!;
-    }, { timeout: 20_000, interval: 25 });
+    const pod = await vi.waitFor(
+      async () => {
+        const [p] = await podsOf('fg-job');
+        // Running, and far enough to have its SIGTERM handler.
+        expect(cluster.kubelet!.podLogs(p!.metadata!.name!)).toBe('ready\n');
+        return p!;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
     await batch.deleteNamespacedJob({ namespace, name: 'fg-job', propagationPolicy: 'Foreground' });
     const terminating = await batch.readNamespacedJob({ namespace, name: 'fg-job' });
     expect(terminating.metadata!.finalizers).toContain('foregroundDeletion');
-    await vi.waitFor(async () => expect((await batch.listNamespacedJob({ namespace })).items.map((j) => j.metadata!.name)).not.toContain('fg-job'), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(async () => expect((await batch.listNamespacedJob({ namespace })).items.map((j) => j.metadata!.name)).not.toContain('fg-job'), {
+      timeout: 20_000,
+      interval: 25,
+    });
     expect(await podsOf('fg-job')).toEqual([]);
     expect(cluster.kubelet!.podLogs(pod.metadata!.name!)).toBe('ready\nterm\n');
 
     await batch.createNamespacedJob({ namespace, body: job('orphan-job', 'setInterval(() => {}, 1000)') });
-    const orphan = await vi.waitFor(async () => {
-      const [p] = await podsOf('orphan-job');
-      expect(p?.status?.phase).toBe('Running');
-      return p!;
-    }, { timeout: 20_000, interval: 25 });
+    const orphan = await vi.waitFor(
+      async () => {
+        const [p] = await podsOf('orphan-job');
+        expect(p?.status?.phase).toBe('Running');
+        return p!;
+      },
+      { timeout: 20_000, interval: 25 },
+    );
     await batch.deleteNamespacedJob({ namespace, name: 'orphan-job' });
-    await vi.waitFor(async () => expect((await core.readNamespacedPod({ namespace, name: orphan.metadata!.name! })).metadata!.ownerReferences).toBeUndefined(), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(
+      async () => expect((await core.readNamespacedPod({ namespace, name: orphan.metadata!.name! })).metadata!.ownerReferences).toBeUndefined(),
+      { timeout: 20_000, interval: 25 },
+    );
     expect((await core.readNamespacedPod({ namespace, name: orphan.metadata!.name! })).status!.phase).toBe('Running');
     await core.deleteNamespacedPod({ namespace, name: orphan.metadata!.name!, gracePeriodSeconds: 1 });
     await vi.waitFor(async () => expect(cluster.kubelet!.runningPods()).not.toContain(orphan.metadata!.name), { timeout: 20_000, interval: 25 });
@@ -193,10 +227,13 @@ describe('the simulated Job controller and kubelet', () => {
 
   it('deletes finished Jobs and their pods after ttlSecondsAfterFinished', async () => {
     await batch.createNamespacedJob({ namespace, body: job('ttl-job', '', { ttlSecondsAfterFinished: 0 }) });
-    await vi.waitFor(async () => {
-      expect((await batch.listNamespacedJob({ namespace })).items.map((j) => j.metadata!.name)).not.toContain('ttl-job');
-      expect(await podsOf('ttl-job')).toEqual([]);
-    }, { timeout: 20_000, interval: 25 });
+    await vi.waitFor(
+      async () => {
+        expect((await batch.listNamespacedJob({ namespace })).items.map((j) => j.metadata!.name)).not.toContain('ttl-job');
+        expect(await podsOf('ttl-job')).toEqual([]);
+      },
+      { timeout: 20_000, interval: 25 },
+    );
   });
 
   it('does not change a Job template after creation', async () => {
@@ -204,7 +241,15 @@ describe('the simulated Job controller and kubelet', () => {
     const created = await batch.readNamespacedJob({ namespace, name: 'immutable-job' });
     // Unconditional (no resourceVersion): the Job controller writes its status meanwhile.
     const changed = await batch
-      .replaceNamespacedJob({ namespace, name: 'immutable-job', body: { ...created, metadata: { ...created.metadata, resourceVersion: undefined }, spec: { ...created.spec!, template: { ...created.spec!.template, metadata: { labels: { x: 'y' } } } } } })
+      .replaceNamespacedJob({
+        namespace,
+        name: 'immutable-job',
+        body: {
+          ...created,
+          metadata: { ...created.metadata, resourceVersion: undefined },
+          spec: { ...created.spec!, template: { ...created.spec!.template, metadata: { labels: { x: 'y' } } } },
+        },
+      })
       .catch((e) => e);
     expect(changed.code).toBe(422);
     await batch.deleteNamespacedJob({ namespace, name: 'immutable-job', propagationPolicy: 'Background' });

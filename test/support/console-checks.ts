@@ -23,17 +23,29 @@ export interface AxeViolation {
 /** Serious and critical WCAG 2.x A/AA violations on the page as it is now. */
 export async function accessibilityViolations(page: Page, options: { exclude?: string[]; disableRules?: string[] } = {}): Promise<AxeViolation[]> {
   await page.evaluate(await axeSource);
-  return page.evaluate(async ({ exclude, disableRules }) => {
-    const axe = (window as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const result = await axe.run(exclude.length > 0 ? { exclude: exclude.map((selector) => [selector]) } : document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-      resultTypes: ['violations'],
-      rules: Object.fromEntries(disableRules.map((rule) => [rule, { enabled: false }])),
-    });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  }, { exclude: options.exclude ?? [], disableRules: options.disableRules ?? [] });
+  return page.evaluate(
+    async ({ exclude, disableRules }) => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run: (
+              context: unknown,
+              options: unknown,
+            ) => Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }> }>;
+          };
+        }
+      ).axe;
+      const result = await axe.run(exclude.length > 0 ? { exclude: exclude.map((selector) => [selector]) } : document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+        resultTypes: ['violations'],
+        rules: Object.fromEntries(disableRules.map((rule) => [rule, { enabled: false }])),
+      });
+      return result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+    },
+    { exclude: options.exclude ?? [], disableRules: options.disableRules ?? [] },
+  );
 }
 
 export async function saveScreenshot(page: Page, name: string): Promise<string> {

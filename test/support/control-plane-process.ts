@@ -46,10 +46,7 @@ export async function freePort(): Promise<number> {
 
 const main = fileURLToPath(new URL('../../control-plane/dist/main.js', import.meta.url));
 
-export async function startControlPlaneProcess(
-  env: Record<string, string> = {},
-  options: { databaseUrl?: string } = {},
-): Promise<ControlPlaneProcess> {
+export async function startControlPlaneProcess(env: Record<string, string> = {}, options: { databaseUrl?: string } = {}): Promise<ControlPlaneProcess> {
   const database: TestDatabase | undefined = options.databaseUrl ? undefined : await createTestDatabase('postgres');
   const databaseUrl = options.databaseUrl ?? database!.url!;
   const dataDir = env.DATA_DIR ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-fault-')));

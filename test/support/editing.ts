@@ -61,7 +61,16 @@ export interface ProbedOutput {
 
 /** Decodes a file with ffprobe and counts its frames: what a viewer would get. */
 export async function probeOutput(file: string): Promise<ProbedOutput> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'format=duration,format_name:stream=codec_type,nb_read_frames,width,height', '-of', 'json', file]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-count_frames',
+    '-show_entries',
+    'format=duration,format_name:stream=codec_type,nb_read_frames,width,height',
+    '-of',
+    'json',
+    file,
+  ]);
   const json = JSON.parse(stdout) as {
     format: { duration: string; format_name: string };
     streams: Array<{ codec_type: string; nb_read_frames?: string; width?: number; height?: number }>;

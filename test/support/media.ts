@@ -27,8 +27,22 @@ export function makeMedia(name: string, ffmpegArgs: string[]): Promise<string> {
 /** A small H.264/AAC MP4: 320x240, 25 fps, with a tone. */
 export function smallMp4(durationS = 2): Promise<string> {
   return makeMedia(`small-${durationS}s.mp4`, [
-    '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=25:duration=${durationS}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${durationS}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=320x240:rate=25:duration=${durationS}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:duration=${durationS}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
   ]);
 }

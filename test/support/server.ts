@@ -28,11 +28,7 @@ export interface TestServer {
  * Starts a real control plane on a free port, on a fresh database of the given driver.
  * `collaborators` replaces parts another area provides (the media catalogue, overlay pins).
  */
-export async function startTestServer(
-  driver: TestDriver,
-  env: Record<string, string> = {},
-  collaborators: Collaborators = {},
-): Promise<TestServer> {
+export async function startTestServer(driver: TestDriver, env: Record<string, string> = {}, collaborators: Collaborators = {}): Promise<TestServer> {
   const database = await createTestDatabase(driver);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-test-'));
   const fullEnv: Record<string, string> = {
@@ -51,12 +47,7 @@ export async function startTestServer(
   return launch(fullEnv, dataDir, cleanup, collaborators);
 }
 
-async function launch(
-  env: Record<string, string>,
-  dataDir: string,
-  cleanup: () => Promise<void>,
-  collaborators: Collaborators,
-): Promise<TestServer> {
+async function launch(env: Record<string, string>, dataDir: string, cleanup: () => Promise<void>, collaborators: Collaborators): Promise<TestServer> {
   const config = loadConfig(env);
   const controlPlane = await startControlPlane(config, createLogger(config.logLevel), collaborators);
   const server: TestServer = {

@@ -13,11 +13,26 @@ import { makeMedia } from './media.js';
 /** 20 ms Opus packets of a sine tone, as ffmpeg's libopus encodes it. */
 export async function opusTonePackets(hz: number, durationS: number): Promise<Buffer[]> {
   const file = await makeMedia(`tone-${hz}hz-${durationS}s.opus`, [
-    '-f', 'lavfi', '-i', `sine=frequency=${hz}:sample_rate=48000:duration=${durationS}`,
-    '-c:a', 'libopus', '-b:a', '48k', '-frame_duration', '20', '-ac', '1', '-f', 'ogg',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${hz}:sample_rate=48000:duration=${durationS}`,
+    '-c:a',
+    'libopus',
+    '-b:a',
+    '48k',
+    '-frame_duration',
+    '20',
+    '-ac',
+    '1',
+    '-f',
+    'ogg',
   ]);
   // The first two packets of an Ogg Opus stream are its headers.
-  return new OggParser().read(await fs.readFile(file)).exportSegments().slice(2);
+  return new OggParser()
+    .read(await fs.readFile(file))
+    .exportSegments()
+    .slice(2);
 }
 
 export interface OfferBody {

@@ -41,13 +41,42 @@ const DURATION_S = 7;
 /** A moving picture with a continuous 440 Hz tone, 25 fps. */
 const programme = () =>
   makeMedia('programme.mp4', [
-    '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=25:duration=${DURATION_S}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${DURATION_S}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=320x240:rate=25:duration=${DURATION_S}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=48000:duration=${DURATION_S}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '50',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
   ]);
 /** A second picture for an upper layer, without sound. */
 const camera = () =>
-  makeMedia('camera.mp4', ['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p']);
+  makeMedia('camera.mp4', [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=160x120:rate=25:duration=6',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '25',
+    '-pix_fmt',
+    'yuv420p',
+  ]);
 
 /** Two layers, lossless so that every decoded frame of the two renders can be compared bit for bit. */
 function timeline(programmeSrc: string, cameraSrc: string): string {
@@ -96,7 +125,14 @@ describe('segmented renders with local workers', () => {
     user = await signedInUser(server, 'Editor');
     const [programmeFile, cameraFile] = await Promise.all([programme(), camera()]);
     const stored = async (file: string, name: string, durationS: number, audio: boolean) =>
-      storedMedia(server, user.id, { name, original: await fs.readFile(file), durationHns: durationS * 1e7, width: 320, height: 240, audioTracks: audio ? ['Track 1'] : [] });
+      storedMedia(server, user.id, {
+        name,
+        original: await fs.readFile(file),
+        durationHns: durationS * 1e7,
+        width: 320,
+        height: 240,
+        audioTracks: audio ? ['Track 1'] : [],
+      });
     const main = await stored(programmeFile, 'programme.mp4', DURATION_S, true);
     const cam = await stored(cameraFile, 'camera.mp4', 6, false);
     files = { [main.id]: programmeFile, [cam.id]: cameraFile };
@@ -213,13 +249,23 @@ describe('segmented renders with local workers', () => {
       expect(last.error!.message).toMatch(/^a segment failed: /);
       // The other parts are stopped right after.
       let parts = await partsOf(taskId);
-      for (const until = Date.now() + 15_000; parts.some((p) => p.state !== 'error' && p.state !== 'aborted') && Date.now() < until; parts = await partsOf(taskId)) await sleep(100);
+      for (
+        const until = Date.now() + 15_000;
+        parts.some((p) => p.state !== 'error' && p.state !== 'aborted') && Date.now() < until;
+        parts = await partsOf(taskId)
+      )
+        await sleep(100);
       expect(parts.some((p) => p.state === 'error')).toBe(true);
       expect(parts.map((p) => p.state).filter((state) => state !== 'error' && state !== 'aborted')).toEqual([]);
       // The render's entry carries the error; one callback says so.
       const entry = (await user.api.get(`/api/mediafiles/${fileId}`)).body;
       expect(entry.error).toMatchObject({ title: 'Render failed' });
-      const events = await server.controlPlane.database.db.selectFrom('domain_events').select(['type', 'payload']).where('user_id', '=', user.id).where('type', '=', 'render_complete').execute();
+      const events = await server.controlPlane.database.db
+        .selectFrom('domain_events')
+        .select(['type', 'payload'])
+        .where('user_id', '=', user.id)
+        .where('type', '=', 'render_complete')
+        .execute();
       expect(events.filter((e) => JSON.stringify(e.payload).includes('a segment failed'))).toHaveLength(1);
       const left: string[] = [];
       for await (const object of storage.list(`segments/${taskId}/`)) left.push(object.key);
@@ -243,7 +289,7 @@ describe('segmented renders with local workers', () => {
     expect(parts.some((p) => p.state === 'aborted')).toBe(true);
     // Their render nodes stop within seconds (one launched as the abort came in stops at its first call).
     const workersOfParts = () => server.controlPlane.services.dispatcher.describe().workers.filter((w) => parts.some((p) => p.id === w.taskId));
-    for (const until = Date.now() + 10_000; workersOfParts().length > 0 && Date.now() < until; ) await sleep(100);
+    for (const until = Date.now() + 10_000; workersOfParts().length > 0 && Date.now() < until;) await sleep(100);
     expect(workersOfParts()).toEqual([]);
     const left: string[] = [];
     for await (const object of server.controlPlane.services.storage.list(`segments/${taskId}/`)) left.push(object.key);

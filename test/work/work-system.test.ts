@@ -46,8 +46,7 @@ describe.each(drivers)('the work system (%s)', (driver) => {
     await media?.close();
   });
 
-  const submitProbe = (url: string) =>
-    server.controlPlane.services.work.submit({ kind: 'probe', ownerId, spec: { url } });
+  const submitProbe = (url: string) => server.controlPlane.services.work.submit({ kind: 'probe', ownerId, spec: { url } });
 
   it('runs a probe end to end on a render node, pushing progress to the owner', async () => {
     const editor = await connectEditor(server.wsUrl, { sessionId: ownerId });
@@ -78,7 +77,13 @@ describe.each(drivers)('the work system (%s)', (driver) => {
     await expect.poll(() => dispatcherOf(server).pidOf(task.id), { timeout: 10_000, interval: 20 }).toBe(warm);
     // The pool is refilled with a new process while the task runs.
     await expect
-      .poll(() => dispatcherOf(server).warmPids().filter((pid) => pid !== warm).length, { timeout: 10_000, interval: 20 })
+      .poll(
+        () =>
+          dispatcherOf(server)
+            .warmPids()
+            .filter((pid) => pid !== warm).length,
+        { timeout: 10_000, interval: 20 },
+      )
       .toBe(1);
     expect(dispatcherOf(server).warmPids()).toHaveLength(1);
     expect(dispatcherOf(server).warmPids()[0]).not.toBe(warm);

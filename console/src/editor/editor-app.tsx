@@ -73,8 +73,13 @@ export function EditorApp() {
     return (
       <main class="panel" style={{ margin: '1rem' }}>
         <h1>Cutroom editor</h1>
-        <p class="error" role="alert">The editor could not open its session: {failure}</p>
-        <p>Open it with <code>?session_id=&lt;id&gt;</code> from <code>POST /api/users</code> (see the integration recipes in the <a href="/api/docs">API docs</a>).</p>
+        <p class="error" role="alert">
+          The editor could not open its session: {failure}
+        </p>
+        <p>
+          Open it with <code>?session_id=&lt;id&gt;</code> from <code>POST /api/users</code> (see the integration recipes in the{' '}
+          <a href="/api/docs">API docs</a>).
+        </p>
       </main>
     );
   }

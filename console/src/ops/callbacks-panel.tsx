@@ -4,7 +4,11 @@ import { usePoll } from './use-poll.js';
 
 /** The callback outbox: counts, what is pending or failed, and re-delivery of a failed callback. */
 export function CallbacksPanel({ context }: { context: OpsContext }) {
-  const { value, error } = usePoll(() => ok(context.api.GET('/api/admin/callbacks', { params: { query: { delivery: 'pending,failed', count: 20 } } })), 2000, context.version);
+  const { value, error } = usePoll(
+    () => ok(context.api.GET('/api/admin/callbacks', { params: { query: { delivery: 'pending,failed', count: 20 } } })),
+    2000,
+    context.version,
+  );
   async function redeliver(id: string): Promise<void> {
     try {
       await ok(context.api.POST('/api/admin/callbacks/{id}/redeliver', { params: { path: { id } } }));

@@ -40,7 +40,11 @@ export function DevelopersPanel({ context }: { context: OpsContext }) {
                     <div key={url}>{url}</div>
                   ))}
                 </td>
-                <td>{developer.outputS3Bucket ? `${developer.outputS3Bucket.awsBucketName}${developer.outputS3Bucket.awsEndPoint ? ` at ${developer.outputS3Bucket.awsEndPoint}` : ''}` : '—'}</td>
+                <td>
+                  {developer.outputS3Bucket
+                    ? `${developer.outputS3Bucket.awsBucketName}${developer.outputS3Bucket.awsEndPoint ? ` at ${developer.outputS3Bucket.awsEndPoint}` : ''}`
+                    : '—'}
+                </td>
               </tr>
             ))}
           </tbody>

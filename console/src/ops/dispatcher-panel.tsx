@@ -12,7 +12,8 @@ export function DispatcherPanel({ context }: { context: OpsContext }) {
       {value && (
         <>
           <p data-testid="dispatcher">
-            {value.name === 'local' ? 'Local render nodes' : 'Kubernetes task resources'}: {value.limit - value.capacity} busy of {value.limit} ({value.capacity} free)
+            {value.name === 'local' ? 'Local render nodes' : 'Kubernetes task resources'}: {value.limit - value.capacity} busy of {value.limit} (
+            {value.capacity} free)
           </p>
           {value.workers.length > 0 && (
             <table>

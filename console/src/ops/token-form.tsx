@@ -14,7 +14,9 @@ export function TokenForm({ onSubmit }: { onSubmit: (token: string) => Promise<s
       }}
     >
       <h2 id="token-title">Sign in</h2>
-      <p>The operations view reads the admin API: enter the server's <code>ADMIN_TOKEN</code>.</p>
+      <p>
+        The operations view reads the admin API: enter the server's <code>ADMIN_TOKEN</code>.
+      </p>
       <div class="row">
         <label for="admin-token">Admin token</label>
         <input id="admin-token" type="password" autocomplete="off" value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} />

@@ -48,7 +48,7 @@ export function mountActions(api: ApiRouter, history: ActionHistoryService): voi
     summary: "Append an action to a project's history",
     description:
       "First removes the project's canceled actions (the redo branch); keeps at most ACTION_HISTORY_DEPTH actions, dropping the oldest. " +
-      'Concurrent posts to one project are given one order. The client\'s `id` is kept when no action of the project has it (canceled ones included); ' +
+      "Concurrent posts to one project are given one order. The client's `id` is kept when no action of the project has it (canceled ones included); " +
       'a duplicate gets a new id. The answer is always the id that was used: PATCH with it.',
     auth: 'user',
     body: postBody,

@@ -14,7 +14,10 @@ function csvOf<T extends string>(values: readonly T[], what: string) {
     .optional()
     .transform((value, ctx) => {
       if (value === undefined || value.trim() === '') return undefined;
-      const items = value.split(',').map((v) => v.trim()).filter(Boolean);
+      const items = value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
       // Only commas (",", "%2C"): as if left out, never an empty filter (an empty SQL list).
       if (items.length === 0) return undefined;
       const unknown = items.filter((item) => !(values as readonly string[]).includes(item));
@@ -114,7 +117,10 @@ export function mountAdmin(api: ApiRouter, admin: FarmAdmin): void {
     handler: ({ query }) =>
       admin.listTasks({
         states: query.state,
-        kinds: query.kind?.split(',').map((k) => k.trim()).filter(Boolean),
+        kinds: query.kind
+          ?.split(',')
+          .map((k) => k.trim())
+          .filter(Boolean),
         offset: query.start_number,
         limit: query.count,
       }),
@@ -134,7 +140,7 @@ export function mountAdmin(api: ApiRouter, admin: FarmAdmin): void {
     method: 'post',
     path: '/api/admin/tasks/:id/abort',
     summary: 'Abort a task, whoever owns it',
-    description: 'As its owner\'s `DELETE` would: the worker is stopped and partial outputs are removed. A finished task is answered as it is.',
+    description: "As its owner's `DELETE` would: the worker is stopped and partial outputs are removed. A finished task is answered as it is.",
     auth: 'admin',
     params: idParam,
     responses: { 200: { description: 'The task now', schema: taskWithLogSchema } },
@@ -197,7 +203,8 @@ export function mountAdmin(api: ApiRouter, admin: FarmAdmin): void {
     method: 'post',
     path: '/api/admin/callbacks/:id/redeliver',
     summary: 'Send a failed (or skipped) callback again',
-    description: 'The event goes back to pending, due now, with a fresh attempt budget; it is delivered in order with the user\'s other events. Any other state is a 409.',
+    description:
+      "The event goes back to pending, due now, with a fresh attempt budget; it is delivered in order with the user's other events. Any other state is a 409.",
     auth: 'admin',
     params: idParam,
     responses: { 200: { description: 'The event now', schema: outboxEntrySchema } },

@@ -6,10 +6,7 @@ import type { AudioLibraryService } from '../services/audio-library.js';
 import { mediaEntrySchema } from './media-files.js';
 import { countParam, startNumberParam } from './paging.js';
 
-const typeParam = z
-  .enum(['music', 'sound'])
-  .default('music')
-  .describe('`music`: music tracks (default); `sound`: sound effects and noises');
+const typeParam = z.enum(['music', 'sound']).default('music').describe('`music`: music tracks (default); `sound`: sound effects and noises');
 
 /** An id filter; absent or empty: no filter. */
 const optionalId = z

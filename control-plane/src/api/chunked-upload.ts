@@ -40,7 +40,13 @@ export const RANGE_RESPONSE_HEADERS = {
   Range: { description: '`bytes=0-<N>`: the bytes received from byte 0 (absent while none are); the truth to resume from' },
 };
 
-export const uploadStateBody = (s: ChunkedUploadState) => ({ id: s.id, size: s.size, receivedBytes: s.receivedBytes, complete: s.complete, expireTime: s.expiresAt.getTime() });
+export const uploadStateBody = (s: ChunkedUploadState) => ({
+  id: s.id,
+  size: s.size,
+  receivedBytes: s.receivedBytes,
+  complete: s.complete,
+  expireTime: s.expiresAt.getTime(),
+});
 
 export const CHUNK_PUT_DESCRIPTION =
   'Chunks may come in any order, repeated or in parallel. 206 with `Range: bytes=0-N` (the contiguous prefix received; no Range header while nothing is) until the file is complete, then 200. A dropped chunk stores nothing: ask the state and send again from there.';

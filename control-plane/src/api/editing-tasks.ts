@@ -25,12 +25,16 @@ export function mountEditingTasks(api: ApiRouter, editing: EditingTasks): void {
     summary: 'Start a render of an XTL document',
     description:
       'Every source is resolved and the timeline checked before anything is made: a document that does not parse, a source the user cannot use, or a timeline its sources cannot fill is a 400 naming the element, attribute and line, and creates nothing. ' +
-      'Then one output entry (type `output`, status `render`) per group is added to the library, with the task. `fileId` is the first group\'s entry. ' +
-      'The render_start and render_complete callbacks name a project: `projectId` when given (one of the user\'s projects, else 404), ' +
+      "Then one output entry (type `output`, status `render`) per group is added to the library, with the task. `fileId` is the first group's entry. " +
+      "The render_start and render_complete callbacks name a project: `projectId` when given (one of the user's projects, else 404), " +
       'else the document\'s `<timelines projectId>`, else the project the user saved last; `""` when the user has none.',
     auth: 'user',
     body: z.object({
-      xtl_task: z.string().min(1).max(16 * 2 ** 20).describe('The XTL document'),
+      xtl_task: z
+        .string()
+        .min(1)
+        .max(16 * 2 ** 20)
+        .describe('The XTL document'),
       projectId: z
         .string()
         .max(200)
@@ -80,8 +84,7 @@ export function mountEditingTasks(api: ApiRouter, editing: EditingTasks): void {
     method: 'delete',
     path: '/api/task/editing',
     summary: 'Stop an editing task',
-    description:
-      'The render node is stopped within seconds; the output entries and whatever was stored of them are removed. A finished task is left as it is.',
+    description: 'The render node is stopped within seconds; the output entries and whatever was stored of them are removed. A finished task is left as it is.',
     auth: 'user',
     query: idQuery,
     errorShape: messageInStatus(),

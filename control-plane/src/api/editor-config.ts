@@ -6,10 +6,7 @@ import { UsersRepository } from '../db/users-repository.js';
 
 const configSchema = z.object({
   userId: z.string(),
-  apiAuthToken: z
-    .string()
-    .nullable()
-    .describe("Send as the Authorization header to the developer's custom URLs."),
+  apiAuthToken: z.string().nullable().describe("Send as the Authorization header to the developer's custom URLs."),
   fetchFileUrl: z.string().nullable(),
   mediaTabContentUrl: z.string().nullable(),
   fetchThumbnailUrl: z.string().nullable(),
@@ -22,8 +19,7 @@ export function mountEditorConfig(api: ApiRouter, db: Kysely<DB>): void {
     method: 'get',
     path: '/api/config',
     summary: "The editor's configuration for the current user",
-    description:
-      "The developer's custom media URLs (null when the user has no developer, or the developer has not set them) and the user's apiAuthToken.",
+    description: "The developer's custom media URLs (null when the user has no developer, or the developer has not set them) and the user's apiAuthToken.",
     auth: 'user',
     responses: { 200: { description: 'Configuration', schema: configSchema } },
     handler: async ({ auth }) => {

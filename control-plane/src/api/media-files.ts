@@ -9,37 +9,41 @@ import { countParam, startNumberParam } from './paging.js';
 const FILTERS = ['video', 'audio', 'image', 'folder', 'voiceover'] as const;
 const ALL: EntryFilter = { folders: true, mediaTypes: ['video', 'audio', 'image'], voiceover: true };
 
-
-export const mediaEntrySchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  type: z.string().describe('test, uploaded, url, output, voiceover, audiolib; `folder` for folders'),
-  filetype: z.string().describe('mp4, mov, mp3, png, m4a, jpg, mxf, webm, ...; `folder` for folders'),
-  mediaType: z.string().describe('video, audio, image; `folder` for folders'),
-  duration: z.number().describe('100 ns units'),
-  size: z.number().describe('bytes'),
-  width: z.number(),
-  height: z.number(),
-  thumbnail: z.string().describe('PNG, base64; "" until ingest has made it'),
-  previewUrl: z.string().describe('Signed, expiring URL the browser plays and seeks (HTTP Range); "" while nothing is stored'),
-  originalUrl: z.string().describe('Signed, expiring URL of the original (differs from previewUrl when a proxy was made); "" while nothing is stored'),
-  audioTracks: z.array(z.string()),
-  status: z.enum(['render', 'upload', 'import', 'convert', 'prepare_thumbnails', 'ready']),
-  progress: z.number().describe('percent of the current stage'),
-  error: errorObjectSchema.nullable(),
-  taskId: z.string().describe('the render task of an output, else the ingest task; "" when none'),
-  categoryId: z.string().describe('audio library files: their category id; "" for other files'),
-  moodId: z.string().describe('audio library files: their mood id; "" for other files'),
-  createTime: z.number().describe('unix ms (extension)'),
-  folder: z.string().nullable().describe('parent folder id, null at the root (extension)'),
-}).meta({ id: 'MediaEntry', description: "The seed's media_file_entry_object, with two extensions (createTime, folder)" });
+export const mediaEntrySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    type: z.string().describe('test, uploaded, url, output, voiceover, audiolib; `folder` for folders'),
+    filetype: z.string().describe('mp4, mov, mp3, png, m4a, jpg, mxf, webm, ...; `folder` for folders'),
+    mediaType: z.string().describe('video, audio, image; `folder` for folders'),
+    duration: z.number().describe('100 ns units'),
+    size: z.number().describe('bytes'),
+    width: z.number(),
+    height: z.number(),
+    thumbnail: z.string().describe('PNG, base64; "" until ingest has made it'),
+    previewUrl: z.string().describe('Signed, expiring URL the browser plays and seeks (HTTP Range); "" while nothing is stored'),
+    originalUrl: z.string().describe('Signed, expiring URL of the original (differs from previewUrl when a proxy was made); "" while nothing is stored'),
+    audioTracks: z.array(z.string()),
+    status: z.enum(['render', 'upload', 'import', 'convert', 'prepare_thumbnails', 'ready']),
+    progress: z.number().describe('percent of the current stage'),
+    error: errorObjectSchema.nullable(),
+    taskId: z.string().describe('the render task of an output, else the ingest task; "" when none'),
+    categoryId: z.string().describe('audio library files: their category id; "" for other files'),
+    moodId: z.string().describe('audio library files: their mood id; "" for other files'),
+    createTime: z.number().describe('unix ms (extension)'),
+    folder: z.string().nullable().describe('parent folder id, null at the root (extension)'),
+  })
+  .meta({ id: 'MediaEntry', description: "The seed's media_file_entry_object, with two extensions (createTime, folder)" });
 
 const filterParam = z
   .string()
   .optional()
   .describe('Comma-separated: video, audio, image, folder, voiceover. Absent: everything.')
   .transform((value, ctx): EntryFilter => {
-    const items = (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+    const items = (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
     if (items.length === 0) return ALL;
     const unknown = items.filter((item) => !(FILTERS as readonly string[]).includes(item));
     if (unknown.length > 0) {
@@ -137,8 +141,7 @@ export function mountMediaFiles(api: ApiRouter, media: MediaService): void {
     method: 'delete',
     path: '/api/mediafiles/:id',
     summary: 'Delete a media file and every stored object of it',
-    description:
-      '409 `used_in_projects` when a project mentions the file, unless `force=1`. Shared media (test media, the audio library) are read-only (403).',
+    description: '409 `used_in_projects` when a project mentions the file, unless `force=1`. Shared media (test media, the audio library) are read-only (403).',
     auth: 'user',
     params: idParam,
     query: z.object({ force: forceParam }),

@@ -5,10 +5,7 @@ import { OverlayRejected, type OverlayImagesService } from '../services/overlay-
 
 const body = z.object({
   // Checked by the service, so that every refusal answers the seed's `status`.
-  data: z
-    .unknown()
-    .optional()
-    .describe('A base64-encoded PNG image (a `data:image/png;base64,` URL is accepted too).'),
+  data: z.unknown().optional().describe('A base64-encoded PNG image (a `data:image/png;base64,` URL is accepted too).'),
 });
 
 export function mountOverlayImages(api: ApiRouter, overlays: OverlayImagesService): void {

@@ -19,7 +19,14 @@ const stateSchema = z.object({
   size: z.number(),
   receivedBytes: z.number().describe('The contiguous prefix of the zip received from byte 0.'),
 });
-const stateBody = (s: ProjectImportState) => ({ stage: s.stage, progress: s.progress, error: s.error, failed: s.failed, size: s.size, receivedBytes: s.receivedBytes });
+const stateBody = (s: ProjectImportState) => ({
+  stage: s.stage,
+  progress: s.progress,
+  error: s.error,
+  failed: s.failed,
+  size: s.size,
+  receivedBytes: s.receivedBytes,
+});
 
 export function mountProjectImports(api: ApiRouter, imports: ProjectImportService): void {
   api.route({
@@ -27,12 +34,12 @@ export function mountProjectImports(api: ApiRouter, imports: ProjectImportServic
     path: '/api/upload/project',
     summary: 'Create a project import session (a zip of an edit decision list and its media)',
     description:
-      'The answer\'s `id` is the id the project will have once the import is ready. `fps` is the timeline rate (29.97 is 30000/1001); a CMX 3600 EDL needs it. ' +
+      "The answer's `id` is the id the project will have once the import is ready. `fps` is the timeline rate (29.97 is 30000/1001); a CMX 3600 EDL needs it. " +
       'With `createFolder` the media go into a folder named after the project, else into the root. 507 when `size` is over PROJECT_IMPORT_MAX_BYTES.',
     auth: 'user',
     body: z.object({
       size: z.number().int().min(1, 'an empty zip holds no project: size must be at least 1').describe('Bytes of the whole zip.'),
-      name: z.string().trim().max(1000).optional().describe('The zip\'s name; the project (and folder) are named after it without `.zip`.'),
+      name: z.string().trim().max(1000).optional().describe("The zip's name; the project (and folder) are named after it without `.zip`."),
       fps: z.number().positive().max(240).optional().describe('Frames a second of the timeline: 25, 29.97, 23.976, 30000/1001 written as 29.97...'),
       createFolder: z.boolean().optional(),
     }),
@@ -64,7 +71,8 @@ export function mountProjectImports(api: ApiRouter, imports: ProjectImportServic
     method: 'get',
     path: '/api/upload/project',
     summary: "A project import's stage, progress and error",
-    description: 'Stages: upload, unpack, import_media, ready. A refused import keeps its stage, with `failed` and the reason in `error`, until the session expires.',
+    description:
+      'Stages: upload, unpack, import_media, ready. A refused import keeps its stage, with `failed` and the reason in `error`, until the session expires.',
     auth: 'user',
     query: idQuery,
     responses: { 200: { description: 'The state', schema: stateSchema } },
@@ -79,7 +87,8 @@ export function mountProjectImports(api: ApiRouter, imports: ProjectImportServic
     method: 'delete',
     path: '/api/upload/project',
     summary: 'Cancel a project import: stop it and remove everything it made',
-    description: 'At any stage, ready included: the project, the folder (unless something else was put in it), the media and every stored byte go, and so does the session.',
+    description:
+      'At any stage, ready included: the project, the folder (unless something else was put in it), the media and every stored byte go, and so does the session.',
     auth: 'user',
     query: idQuery,
     responses: { 200: { description: 'Cancelled', schema: z.object({}) } },
@@ -96,7 +105,7 @@ export function mountProjectXtl(api: ApiRouter, projects: ProjectsService): void
     path: '/api/projects/:id/xtl',
     summary: "The XTL that renders an imported project's timeline",
     description:
-      'application/xml, ready for `POST /api/task/editing`. 400 when the project\'s data is not an imported timeline (docs/timeline.md) or has nothing to render.',
+      "application/xml, ready for `POST /api/task/editing`. 400 when the project's data is not an imported timeline (docs/timeline.md) or has nothing to render.",
     auth: 'user',
     params: z.object({ id: objectId }),
     responses: { 200: { description: 'The XTL document', schema: z.string(), contentType: 'application/xml' } },

@@ -50,7 +50,7 @@ const listQuery = z.object({
     .regex(/^(-?\d+|true|false)$/, 'data must be 0 or 1')
     .optional()
     .transform((v) => v !== undefined && v !== 'false' && Number(v) !== 0)
-    .describe("Non-zero: entries carry their `data`; otherwise `data` is left out."),
+    .describe('Non-zero: entries carry their `data`; otherwise `data` is left out.'),
   search: z.string().max(NAME_MAX).optional().describe('Case-insensitive substring of the name.'),
   sort_field: z.enum(['name', 'createTime', 'modifTime']).default('modifTime'),
   sort_order: z.enum(['asc', 'desc']).default('desc'),
@@ -166,8 +166,7 @@ export function mountProjects(api: ApiRouter, projects: ProjectsService): void {
     method: 'get',
     path: '/api/projects/:id/mediafiles',
     summary: 'The media files the project mentions',
-    description:
-      "Media objects (as `GET /api/mediafiles/<id>`) whose ids occur in the project's data, from the index refreshed on every save.",
+    description: "Media objects (as `GET /api/mediafiles/<id>`) whose ids occur in the project's data, from the index refreshed on every save.",
     auth: 'user',
     params: idParam,
     responses: {
@@ -187,12 +186,7 @@ export function mountProjects(api: ApiRouter, projects: ProjectsService): void {
  * A list whose entries carry data (megabytes each) is written entry by entry, reading data a
  * few projects at a time, so memory stays bounded whatever the page size.
  */
-async function streamWithData(
-  res: Response,
-  total: number,
-  rows: ProjectSummary[],
-  dataOf: (ids: string[]) => Promise<Map<string, string>>,
-): Promise<void> {
+async function streamWithData(res: Response, total: number, rows: ProjectSummary[], dataOf: (ids: string[]) => Promise<Map<string, string>>): Promise<void> {
   res.status(200).type('application/json');
   const write = async (chunk: string) => {
     if (!res.write(chunk)) await once(res, 'drain');

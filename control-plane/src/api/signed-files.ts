@@ -98,9 +98,7 @@ function verified(signer: UrlSigner, method: SignedMethod, req: Request, query: 
   const key = keyOf(req);
   const verdict = signer.verify(method, key, query);
   if (!verdict.ok) {
-    throw forbidden(
-      verdict.reason === 'expired' ? 'this link has expired; ask the API for a fresh one' : 'this link is not valid',
-    );
+    throw forbidden(verdict.reason === 'expired' ? 'this link has expired; ask the API for a fresh one' : 'this link is not valid');
   }
   return verdict.fields;
 }

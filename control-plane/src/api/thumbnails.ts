@@ -15,8 +15,7 @@ export function mountThumbnails(api: ApiRouter, thumbnails: ThumbnailService, li
     method: 'get',
     path: '/api/clip_thumbnails',
     summary: 'Thumbnails of a clip for the timeline',
-    description:
-      `\`cached=true\`: from the thumbnails prepared at ingest (the nearest prepared frame; \`time\` echoes the time asked). \`cached=false\`: the exact frames, extracted now, at most ${limits.maxLiveCount} per request (THUMB_LIVE_MAX_COUNT), under a limit shared by every request: 503 with Retry-After when too many wait. Extraction stops when the client disconnects. Images and audio answer their one picture (image, waveform) at every time.`,
+    description: `\`cached=true\`: from the thumbnails prepared at ingest (the nearest prepared frame; \`time\` echoes the time asked). \`cached=false\`: the exact frames, extracted now, at most ${limits.maxLiveCount} per request (THUMB_LIVE_MAX_COUNT), under a limit shared by every request: 503 with Retry-After when too many wait. Extraction stops when the client disconnects. Images and audio answer their one picture (image, waveform) at every time.`,
     auth: 'user',
     query: z.object({
       id: z.string().min(1).max(200),

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { receivedRangeHeader } from '../http/content-range.js';
 import type { UploadService } from '../services/uploads.js';
-import { CHUNK_PUT_DESCRIPTION, CHUNK_REQUEST_HEADERS, RANGE_RESPONSE_HEADERS, chunkOf, chunkReply, uploadStateBody, uploadStateSchema as stateSchema } from './chunked-upload.js';
+import {
+  CHUNK_PUT_DESCRIPTION,
+  CHUNK_REQUEST_HEADERS,
+  RANGE_RESPONSE_HEADERS,
+  chunkOf,
+  chunkReply,
+  uploadStateBody,
+  uploadStateSchema as stateSchema,
+} from './chunked-upload.js';
 import { folderParam } from './media-files.js';
 
 const idQuery = z.object({ id: z.string().min(1).max(200).describe('The upload session id (the new media id).') });

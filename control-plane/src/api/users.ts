@@ -5,12 +5,8 @@ import type { IdentityService } from '../services/identity.js';
 const userBody = z.object({
   name: z.string().max(1000).optional(),
   data: z.string().max(1_000_000).optional().describe('Custom data, sent back as `userData` in callbacks.'),
-  apiKey: z.string().max(200).optional().describe("Ties the user to a developer account."),
-  apiAuthToken: z
-    .string()
-    .max(4096)
-    .optional()
-    .describe("Sent as the Authorization header to the developer's custom URLs."),
+  apiKey: z.string().max(200).optional().describe('Ties the user to a developer account.'),
+  apiAuthToken: z.string().max(4096).optional().describe("Sent as the Authorization header to the developer's custom URLs."),
 });
 const idAnswer = z.object({ id: z.string() });
 const idParam = z.object({ id: z.string().min(1).max(200) });
@@ -24,8 +20,7 @@ export function mountUsers(api: ApiRouter, identity: IdentityService): void {
     method: 'post',
     path: '/api/users',
     summary: 'Create a user (an editor session)',
-    description:
-      'With an `apiKey` the user belongs to that developer. Without one, only when open registration is enabled (403 otherwise).',
+    description: 'With an `apiKey` the user belongs to that developer. Without one, only when open registration is enabled (403 otherwise).',
     auth: 'none',
     body: userBody,
     responses: { 200: { description: 'The new user id; open the editor with `?session_id=<id>`.', schema: idAnswer } },

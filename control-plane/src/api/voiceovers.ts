@@ -15,7 +15,9 @@ const candidate = z.union([
 const offerBody = z.object({
   sdpOffer: z
     .union([z.string().min(1).max(200_000), z.object({ type: z.string(), sdp: z.string().min(1).max(200_000) })])
-    .describe('The SDP offer the browser made (`WebRtcPeer.generateOffer`, or `RTCPeerConnection.createOffer().sdp`); an RTCSessionDescriptionInit `{type, sdp}` works too.'),
+    .describe(
+      'The SDP offer the browser made (`WebRtcPeer.generateOffer`, or `RTCPeerConnection.createOffer().sdp`); an RTCSessionDescriptionInit `{type, sdp}` works too.',
+    ),
   iceCandidates: z
     .array(candidate)
     .max(200)
@@ -33,7 +35,7 @@ export function mountVoiceovers(api: ApiRouter, voiceovers: VoiceoverService): v
     path: '/api/voiceovers',
     summary: "Open a voiceover session: answer the browser's WebRTC offer",
     description:
-      'The offer must send audio in Opus (every browser does). The answer holds the server\'s candidates, also listed in `iceCandidates`. ' +
+      "The offer must send audio in Opus (every browser does). The answer holds the server's candidates, also listed in `iceCandidates`. " +
       'Nothing is recorded until `PUT`. A session that has not started recording after VOICEOVER_IDLE_TIMEOUT_SECONDS is closed. ' +
       'Later requests for the session must reach the same control-plane replica (see the operations guide).',
     auth: 'user',
@@ -95,10 +97,7 @@ export function mountVoiceovers(api: ApiRouter, voiceovers: VoiceoverService): v
     auth: 'user',
     params: idParams,
     query: z.object({
-      keepRecording: z
-        .enum(['1', '0', 'true', 'false'])
-        .optional()
-        .describe('`1` keeps the recording as a media file; absent or `0` discards it.'),
+      keepRecording: z.enum(['1', '0', 'true', 'false']).optional().describe('`1` keeps the recording as a media file; absent or `0` discards it.'),
     }),
     responses: {
       200: { description: 'Stopped', schema: z.object({ mediaId: z.string().optional() }) },

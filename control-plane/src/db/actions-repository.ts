@@ -126,14 +126,7 @@ export class ActionsRepository {
     const rows = await this.db
       .selectFrom('action_histories as h')
       .leftJoin('actions as a', 'a.project_id', 'h.project_id')
-      .select([
-        'a.id',
-        'a.name',
-        'a.data_json as dataJson',
-        'a.canceled',
-        'a.create_ms as createMs',
-        'a.modif_ms as modifMs',
-      ])
+      .select(['a.id', 'a.name', 'a.data_json as dataJson', 'a.canceled', 'a.create_ms as createMs', 'a.modif_ms as modifMs'])
       .where('h.project_id', '=', projectId)
       .where('h.owner_id', '=', ownerId)
       .orderBy('a.seq')

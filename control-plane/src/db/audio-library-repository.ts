@@ -113,12 +113,7 @@ export async function tagId(db: Executor, table: TagTable, audiolibType: Audioli
     .returning('id')
     .executeTakeFirst();
   if (inserted) return inserted.id;
-  const existing = await db
-    .selectFrom(table)
-    .select('id')
-    .where('audiolib_type', '=', audiolibType)
-    .where('name', '=', name)
-    .executeTakeFirstOrThrow();
+  const existing = await db.selectFrom(table).select('id').where('audiolib_type', '=', audiolibType).where('name', '=', name).executeTakeFirstOrThrow();
   return existing.id;
 }
 
@@ -128,7 +123,13 @@ export async function deleteUnusedTags(db: Executor, table: TagTable): Promise<n
   const result = await db
     .deleteFrom(table)
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('media').select(sql`1`.as('one')).where(sql<SqlBool>`${column} = ${sql.ref(`${table}.id`)}`))),
+      not(
+        exists(
+          selectFrom('media')
+            .select(sql`1`.as('one'))
+            .where(sql<SqlBool>`${column} = ${sql.ref(`${table}.id`)}`),
+        ),
+      ),
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);

@@ -34,22 +34,14 @@ export async function claimImportRun(db: Executor, runId: string, staleAfterS: n
     })
     .where('id', '=', 'current')
     .where((eb) =>
-      eb.or([
-        eb('state', '!=', 'running'),
-        eb('heartbeat_at', 'is', null),
-        eb('heartbeat_at', '<', sql<Date>`now() - make_interval(secs => ${staleAfterS})`),
-      ]),
+      eb.or([eb('state', '!=', 'running'), eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', sql<Date>`now() - make_interval(secs => ${staleAfterS})`)]),
     )
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
 /** Records progress (and the heartbeat); false when the run no longer holds the row. */
-export async function recordImportProgress(
-  db: Executor,
-  runId: string,
-  counts: { totalCount?: number; processedCount?: number },
-): Promise<boolean> {
+export async function recordImportProgress(db: Executor, runId: string, counts: { totalCount?: number; processedCount?: number }): Promise<boolean> {
   const result = await db
     .updateTable('audiolib_import')
     .set({

@@ -46,11 +46,7 @@ export class AuthTokensRepository {
   async lockBinding(trx: Transaction<DB>, tokenHash: string, liveWindowMs: number): Promise<TokenBinding | undefined> {
     const row = await trx
       .selectFrom('auth_tokens')
-      .select([
-        'user_id',
-        sql<boolean>`open_sockets > 0 and heartbeat_at > ${fromNow(-liveWindowMs)}`.as('live'),
-        sql<boolean>`expires_at > now()`.as('valid'),
-      ])
+      .select(['user_id', sql<boolean>`open_sockets > 0 and heartbeat_at > ${fromNow(-liveWindowMs)}`.as('live'), sql<boolean>`expires_at > now()`.as('valid')])
       .where('token_hash', '=', tokenHash)
       .forUpdate()
       .executeTakeFirst();

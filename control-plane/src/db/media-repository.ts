@@ -147,13 +147,7 @@ export async function countListing(db: Executor, scope: ListScope): Promise<List
  * `offset + limit` entries are merged; otherwise the viewer's index range is read alone, with no
  * sort at all.
  */
-export async function pageOfListedMedia(
-  db: Executor,
-  scope: ListScope,
-  withShared: boolean,
-  offset: number,
-  limit: number,
-): Promise<ListedMediaRow[]> {
+export async function pageOfListedMedia(db: Executor, scope: ListScope, withShared: boolean, offset: number, limit: number): Promise<ListedMediaRow[]> {
   if (!wantsMedia(scope) || limit <= 0) return [];
   const key = mediaSortKey[scope.sortField];
   const direction = scope.sortOrder === 'asc' ? sql`asc` : sql`desc`;

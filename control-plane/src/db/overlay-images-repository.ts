@@ -20,23 +20,13 @@ export class OverlayImagesRepository {
   }
 
   async read(ownerId: string, id: string): Promise<Buffer | undefined> {
-    const row = await this.db
-      .selectFrom('overlay_images')
-      .select('png')
-      .where('id', '=', id)
-      .where('owner_id', '=', ownerId)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('overlay_images').select('png').where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
     // pg answers a Buffer, PGlite a Uint8Array.
     return row ? Buffer.from(row.png.buffer, row.png.byteOffset, row.png.byteLength) : undefined;
   }
 
   async dimensions(ownerId: string, id: string): Promise<{ width: number; height: number } | undefined> {
-    return this.db
-      .selectFrom('overlay_images')
-      .select(['width', 'height'])
-      .where('id', '=', id)
-      .where('owner_id', '=', ownerId)
-      .executeTakeFirst();
+    return this.db.selectFrom('overlay_images').select(['width', 'height']).where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
   }
 
   /** Owners that have overlay images, with the database's clock at the time of reading. */

@@ -1,5 +1,15 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { chunkNames, chunkWrites, heldChunks, insertChunks, joinedData, joinedDataColumns, wholeData, type DataPieces, type ProjectData } from '../project-data/index.js';
+import {
+  chunkNames,
+  chunkWrites,
+  heldChunks,
+  insertChunks,
+  joinedData,
+  joinedDataColumns,
+  wholeData,
+  type DataPieces,
+  type ProjectData,
+} from '../project-data/index.js';
 import type { Utf8Param } from './database.js';
 import type { DB } from './schema.js';
 
@@ -73,13 +83,7 @@ export class ProjectsRepository {
    * Saves changes if no concurrent save comes between this one's read and its write; 'raced'
    * when one did (nothing was changed). Within `withRowLock` it cannot race.
    */
-  async save(
-    id: string,
-    ownerId: string,
-    changes: ProjectChanges,
-    eventId: string,
-    db: Kysely<DB> = this.db,
-  ): Promise<SaveOutcome> {
+  async save(id: string, ownerId: string, changes: ProjectChanges, eventId: string, db: Kysely<DB> = this.db): Promise<SaveOutcome> {
     const data = changes.data;
     const hashes = data ? chunkNames(data) : [];
     const { rows: found } = await sql<{ revision: number; media_digest: string; held: string[] }>`
@@ -89,11 +93,7 @@ export class ProjectsRepository {
     const current = found[0];
     if (!current) return 'missing';
 
-    const set: RawBuilder<unknown>[] = [
-      sql`modif_ms = ${changes.modifMs}`,
-      sql`revision = revision + 1`,
-      sql`updated_at = now()`,
-    ];
+    const set: RawBuilder<unknown>[] = [sql`modif_ms = ${changes.modifMs}`, sql`revision = revision + 1`, sql`updated_at = now()`];
     if (changes.name !== undefined) set.push(sql`name = ${changes.name}`);
     if (changes.thumbnail !== undefined) set.push(sql`thumbnail = ${changes.thumbnail}`);
     const writes: RawBuilder<unknown>[] = [];
@@ -131,13 +131,7 @@ export class ProjectsRepository {
   /** Runs `work` in a transaction holding the project's row lock; false when there is no such project. */
   async withRowLock(id: string, ownerId: string, work: (trx: Kysely<DB>) => Promise<void>): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const locked = await trx
-        .selectFrom('projects')
-        .select('id')
-        .where('id', '=', id)
-        .where('owner_id', '=', ownerId)
-        .forUpdate()
-        .executeTakeFirst();
+      const locked = await trx.selectFrom('projects').select('id').where('id', '=', id).where('owner_id', '=', ownerId).forUpdate().executeTakeFirst();
       if (!locked) return false;
       await work(trx);
       return true;
@@ -203,13 +197,7 @@ export class ProjectsRepository {
     return this.db.transaction().execute(async (trx) => {
       // An action post locks the history head, then the project (its foreign key check): take
       // them in the same order, or a delete racing a post deadlocks.
-      await trx
-        .selectFrom('action_histories')
-        .select('project_id')
-        .where('project_id', '=', id)
-        .where('owner_id', '=', ownerId)
-        .forUpdate()
-        .execute();
+      await trx.selectFrom('action_histories').select('project_id').where('project_id', '=', id).where('owner_id', '=', ownerId).forUpdate().execute();
       const result = await trx.deleteFrom('projects').where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
       return result.numDeletedRows > 0n;
     });

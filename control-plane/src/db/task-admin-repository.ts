@@ -63,12 +63,7 @@ export class TaskAdminRepository {
     return this.db
       .selectFrom('tasks')
       .select(['kind', 'state', sql<number>`count(*)::int`.as('count')])
-      .where((eb) =>
-        eb.or([
-          eb('finished_at', 'is', null),
-          eb('finished_at', '>', sql<Date>`now() - (${finishedWithinS}::int * interval '1 second')`),
-        ]),
-      )
+      .where((eb) => eb.or([eb('finished_at', 'is', null), eb('finished_at', '>', sql<Date>`now() - (${finishedWithinS}::int * interval '1 second')`)]))
       .groupBy(['kind', 'state'])
       .orderBy('kind')
       .orderBy('state')

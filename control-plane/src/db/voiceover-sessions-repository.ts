@@ -32,9 +32,16 @@ export class VoiceoverSessionsRepository {
   /** Keeps this process's rows alive; drops rows of processes silent for an hour. */
   async heartbeat(ids: string[]): Promise<void> {
     if (ids.length > 0) {
-      await this.db.updateTable('voiceover_sessions').set({ heartbeat_at: sql`now()` }).where('id', 'in', ids).execute();
+      await this.db
+        .updateTable('voiceover_sessions')
+        .set({ heartbeat_at: sql`now()` })
+        .where('id', 'in', ids)
+        .execute();
     }
-    await this.db.deleteFrom('voiceover_sessions').where('heartbeat_at', '<', sql<Date>`now() - interval '1 hour'`).execute();
+    await this.db
+      .deleteFrom('voiceover_sessions')
+      .where('heartbeat_at', '<', sql<Date>`now() - interval '1 hour'`)
+      .execute();
   }
 
   /** Live sessions of every process (a row whose holder stopped refreshing it does not count). */

@@ -18,7 +18,11 @@ function capturedLogger() {
 }
 
 const request = (peer: string, forwarded?: string) =>
-  ({ socket: { remoteAddress: peer }, connection: { remoteAddress: peer }, headers: forwarded ? { 'x-forwarded-for': forwarded } : {} }) as unknown as IncomingMessage;
+  ({
+    socket: { remoteAddress: peer },
+    connection: { remoteAddress: peer },
+    headers: forwarded ? { 'x-forwarded-for': forwarded } : {},
+  }) as unknown as IncomingMessage;
 
 describe('AuthFailureLimiter', () => {
   it('logs each failure with the address and never the credential, then blocks the address', async () => {

@@ -31,10 +31,7 @@ export class AuthFailureLimiter {
     private readonly options: AuthFailureOptions,
     private readonly log: Logger,
   ) {
-    this.limiter =
-      options.limit > 0
-        ? new RateLimiterMemory({ keyPrefix: 'auth-failures', points: options.limit, duration: options.windowS })
-        : undefined;
+    this.limiter = options.limit > 0 ? new RateLimiterMemory({ keyPrefix: 'auth-failures', points: options.limit, duration: options.windowS }) : undefined;
   }
 
   /** Seconds an address must still wait, or 0 when it may try. */

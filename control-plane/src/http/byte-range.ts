@@ -3,10 +3,7 @@
  * One range is honoured; a header this server does not understand (another unit, bad syntax,
  * several ranges) is ignored and the whole object is sent, as the RFC allows.
  */
-export type RangeRequest =
-  | { kind: 'whole' }
-  | { kind: 'partial'; start: number; end: number }
-  | { kind: 'unsatisfiable' };
+export type RangeRequest = { kind: 'whole' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 export function parseRange(header: string | undefined, sizeBytes: number): RangeRequest {
   if (header === undefined) return { kind: 'whole' };

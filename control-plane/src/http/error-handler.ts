@@ -27,7 +27,10 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   // carry another request; closing it tells the client not to reuse it.
   if (!req.complete) res.set('Connection', 'close');
   const shape = res.locals[SEED_ERROR_SHAPE] as SeedErrorShape | undefined;
-  res.set(httpError.headers).status(httpError.status).json(shape ? shape.body(httpError) : httpError.toBody());
+  res
+    .set(httpError.headers)
+    .status(httpError.status)
+    .json(shape ? shape.body(httpError) : httpError.toBody());
 };
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
@@ -50,7 +53,9 @@ function toHttpError(error: unknown): HttpError {
     default:
       if (isDiskFull(error)) return insufficientStorage('low_disk_space', 'the server is out of disk space; try again later');
       if (isDependencyUnavailable(error)) {
-        return serviceUnavailable('a service Cutroom depends on (the database or the object store) cannot be reached; retry shortly').withHeaders({ 'Retry-After': '5' });
+        return serviceUnavailable('a service Cutroom depends on (the database or the object store) cannot be reached; retry shortly').withHeaders({
+          'Retry-After': '5',
+        });
       }
       return internalError();
   }

@@ -61,22 +61,15 @@ export const unauthorized = (message: string) => new HttpError(401, 'unauthorize
 export const forbidden = (message: string) => new HttpError(403, 'forbidden', message, 'Forbidden');
 export const notFound = (message = 'not found') => new HttpError(404, 'not_found', message, 'Not found');
 export const conflict = (message: string) => new HttpError(409, 'conflict', message, 'Conflict');
-export const payloadTooLarge = (message: string) =>
-  new HttpError(413, 'payload_too_large', message, 'Payload too large');
+export const payloadTooLarge = (message: string) => new HttpError(413, 'payload_too_large', message, 'Payload too large');
 export const tooManyRequests = (message: string) => new HttpError(429, 'too_many_requests', message, 'Too many requests');
 /** A request body of a type the route does not read (HTTP 415); not the seed's 514 for media files. */
-export const unsupportedContentType = (message: string) =>
-  new HttpError(415, 'unsupported_media_type', message, 'Unsupported media type');
-export const unsupportedMedia = (message: string) =>
-  new HttpError(514, 'unsupported_media', message, 'Unsupported media');
-export const insufficientStorage = (
-  type: 'exceeded_file_size' | 'exceeded_per_user_size' | 'low_disk_space',
-  message: string,
-) => new HttpError(507, type, message, 'Upload limit exceeded');
-export const serviceUnavailable = (message: string) =>
-  new HttpError(503, 'service_unavailable', message, 'Service unavailable');
-export const internalError = () =>
-  new HttpError(500, 'internal_server_error', 'internal server error', 'Internal server error');
+export const unsupportedContentType = (message: string) => new HttpError(415, 'unsupported_media_type', message, 'Unsupported media type');
+export const unsupportedMedia = (message: string) => new HttpError(514, 'unsupported_media', message, 'Unsupported media');
+export const insufficientStorage = (type: 'exceeded_file_size' | 'exceeded_per_user_size' | 'low_disk_space', message: string) =>
+  new HttpError(507, type, message, 'Upload limit exceeded');
+export const serviceUnavailable = (message: string) => new HttpError(503, 'service_unavailable', message, 'Service unavailable');
+export const internalError = () => new HttpError(500, 'internal_server_error', 'internal server error', 'Internal server error');
 /**
  * A media file or folder that projects mention; `force=1` deletes it anyway. A 400, as the seed
  * lists its statuses; the type says why.
@@ -113,7 +106,10 @@ export function messageInError(fields: Record<string, string | number>): SeedErr
     body: (error) => ({ ...fields, error: error.message, errorDetail: error.toBody().error }),
     schema: z.object({
       ...Object.fromEntries(
-        Object.entries(fields).map(([name, value]) => [name, typeof value === 'number' ? z.number().describe(`${value} on errors`) : z.string().describe('"" on errors')]),
+        Object.entries(fields).map(([name, value]) => [
+          name,
+          typeof value === 'number' ? z.number().describe(`${value} on errors`) : z.string().describe('"" on errors'),
+        ]),
       ),
       error: z.string().describe('The error message'),
       errorDetail: errorObjectSchema,

@@ -91,9 +91,16 @@ describe('the front middleware', () => {
     [
       'a preflight',
       '/api/things/a',
-      { method: 'OPTIONS', headers: { origin: 'https://editor.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'content-type,authorization' } },
+      {
+        method: 'OPTIONS',
+        headers: { origin: 'https://editor.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'content-type,authorization' },
+      },
     ],
-    ['a preflight from another origin', '/api/things/a', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } }],
+    [
+      'a preflight from another origin',
+      '/api/things/a',
+      { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } },
+    ],
   ];
 
   for (const origins of [['https://editor.example'], '*'] as const) {

@@ -19,7 +19,13 @@ const headerish = fc.oneof(
   fc.tuple(bigNumber, bigNumber, bigNumber).map(([a, b, c]) => `bytes ${a}-${b}/${c}`),
   bigNumber.map((total) => `bytes */${total}`),
   fc
-    .array(fc.oneof(fc.constantFrom('bytes', 'bytes ', 'bytes=', '*', '-', '/', ' ', ',', '+', 'e', '.', '\t', '0x', 'BYTES'), fc.bigInt({ min: 0n, max: 10n ** 25n }).map(String)), { maxLength: 8 })
+    .array(
+      fc.oneof(
+        fc.constantFrom('bytes', 'bytes ', 'bytes=', '*', '-', '/', ' ', ',', '+', 'e', '.', '\t', '0x', 'BYTES'),
+        fc.bigInt({ min: 0n, max: 10n ** 25n }).map(String),
+      ),
+      { maxLength: 8 },
+    )
     .map((parts) => parts.join('')),
 );
 
@@ -79,13 +85,20 @@ describe('Content-Range (uploads)', () => {
 describe('Range (downloads)', () => {
   it('answers the whole file, a range inside it, or unsatisfiable, for any text and size', () => {
     fc.assert(
-      fc.property(fc.oneof(headerish, headerish.map((h) => `bytes=${h}`)), fc.nat({ max: 2 ** 40 }), (header, size) => {
-        const range = parseRange(header, size);
-        if (range.kind === 'partial') {
-          expect(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end)).toBe(true);
-          expect(0 <= range.start && range.start <= range.end && range.end < size).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          headerish,
+          headerish.map((h) => `bytes=${h}`),
+        ),
+        fc.nat({ max: 2 ** 40 }),
+        (header, size) => {
+          const range = parseRange(header, size);
+          if (range.kind === 'partial') {
+            expect(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end)).toBe(true);
+            expect(0 <= range.start && range.start <= range.end && range.end < size).toBe(true);
+          }
+        },
+      ),
       runs(2000),
     );
   });

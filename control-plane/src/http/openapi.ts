@@ -86,7 +86,13 @@ export class OpenApiRegistry {
         }
       }
       for (const [name, header] of Object.entries(op.requestHeaders ?? {})) {
-        parameters.push({ name, in: 'header', required: header.required ?? false, description: header.description, schema: header.schema ?? { type: 'string' } });
+        parameters.push({
+          name,
+          in: 'header',
+          required: header.required ?? false,
+          description: header.description,
+          schema: header.schema ?? { type: 'string' },
+        });
       }
       const responses: Record<string, unknown> = {};
       for (const [status, spec] of Object.entries(op.responses)) {
@@ -105,9 +111,7 @@ export class OpenApiRegistry {
         responses[status] ??= { description, content: { 'application/json': { schema: errorBody } } };
       }
       const extension = !isSeedRoute(op.method, op.path);
-      const description = extension
-        ? `**Cutroom extension**: not part of the seed's API.${op.description ? `\n\n${op.description}` : ''}`
-        : op.description;
+      const description = extension ? `**Cutroom extension**: not part of the seed's API.${op.description ? `\n\n${op.description}` : ''}` : op.description;
       const operation: Record<string, unknown> = {
         summary: op.summary,
         ...(description ? { description } : {}),
@@ -140,8 +144,7 @@ export class OpenApiRegistry {
             type: 'apiKey',
             in: 'header',
             name: 'Authorization',
-            description:
-              'The editor token bound through the /websocket `user_event` (raw, or as `Bearer <token>`; also the `auth_token` query parameter).',
+            description: 'The editor token bound through the /websocket `user_event` (raw, or as `Bearer <token>`; also the `auth_token` query parameter).',
           },
           apiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: "A developer's apiKey." },
           adminToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'The ADMIN_TOKEN.' },
@@ -154,7 +157,10 @@ export class OpenApiRegistry {
 
 function headersObject(headers: Record<string, HeaderSpec>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(headers).map(([name, header]) => [name, { description: header.description, required: header.required ?? false, schema: header.schema ?? { type: 'string' } }]),
+    Object.entries(headers).map(([name, header]) => [
+      name,
+      { description: header.description, required: header.required ?? false, schema: header.schema ?? { type: 'string' } },
+    ]),
   );
 }
 
@@ -164,7 +170,8 @@ function rewriteRefs(value: unknown, name: (id: string) => string): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = key === '$ref' && typeof item === 'string' && item.startsWith('#/$defs/') ? COMPONENTS + name(item.slice('#/$defs/'.length)) : rewriteRefs(item, name);
+    out[key] =
+      key === '$ref' && typeof item === 'string' && item.startsWith('#/$defs/') ? COMPONENTS + name(item.slice('#/$defs/'.length)) : rewriteRefs(item, name);
   }
   return out;
 }

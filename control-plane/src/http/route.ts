@@ -43,12 +43,7 @@ export class Reply {
   ) {}
 }
 
-export interface RouteSpec<
-  P extends z.ZodObject | undefined,
-  Q extends z.ZodObject | undefined,
-  B extends z.ZodType | undefined,
-  A extends AuthKind,
-> {
+export interface RouteSpec<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodType | undefined, A extends AuthKind> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
@@ -75,9 +70,7 @@ export interface RouteSpec<
    * 500) are added to the document by themselves.
    */
   errors?: Record<number, string>;
-  handler: (
-    ctx: RouteContext<Out<P>, Out<Q>, Out<B>, A>,
-  ) => Promise<unknown>;
+  handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<B>, A>) => Promise<unknown>;
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -107,10 +100,14 @@ function parse<S extends z.ZodType | undefined>(schema: S, value: unknown, where
 }
 
 /** Every error status a route can answer: those of its kind, then its own. */
-function errorStatuses(spec: Pick<RouteSpec<undefined, undefined, undefined, AuthKind>, 'auth' | 'errors'> & { params?: unknown; query?: unknown; body?: unknown }): Record<number, string> {
+function errorStatuses(
+  spec: Pick<RouteSpec<undefined, undefined, undefined, AuthKind>, 'auth' | 'errors'> & { params?: unknown; query?: unknown; body?: unknown },
+): Record<number, string> {
   const errors: Record<number, string> = {};
   if (spec.params || spec.query || spec.body) errors[400] = 'A parameter or the body is not valid; the message names it';
-  if (spec.auth !== 'none') errors[401] = spec.auth === 'user' ? 'No token was sent' : spec.auth === 'apiKey' ? 'No apiKey, or not a valid one' : 'No ADMIN_TOKEN, or not the right one';
+  if (spec.auth !== 'none')
+    errors[401] =
+      spec.auth === 'user' ? 'No token was sent' : spec.auth === 'apiKey' ? 'No apiKey, or not a valid one' : 'No ADMIN_TOKEN, or not the right one';
   if (spec.auth === 'user') errors[404] = spec.params ? 'No user for the token, or no such object of the user' : 'No user for the token';
   else if (spec.params) errors[404] = 'No such object';
   if (spec.body) {
@@ -139,12 +136,9 @@ export class ApiRouter {
     private readonly jsonBodyReaders: RequestHandler[] = [],
   ) {}
 
-  route<
-    P extends z.ZodObject | undefined,
-    Q extends z.ZodObject | undefined,
-    B extends z.ZodType | undefined,
-    A extends AuthKind,
-  >(spec: RouteSpec<P, Q, B, A>): void {
+  route<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodType | undefined, A extends AuthKind>(
+    spec: RouteSpec<P, Q, B, A>,
+  ): void {
     this.registry.add({
       method: spec.method,
       path: spec.path,
@@ -179,12 +173,7 @@ export class ApiRouter {
         ? verbatimBody(req, spec.verbatimMembers)
         : { body: spec.body ? req.body : undefined, verbatim: new Map<string, VerbatimJson>() };
       const body = parse(spec.body, spec.body ? (given.body ?? {}) : undefined, 'body');
-      const result = await spec.handler({ req, res, params, query, body, verbatim: given.verbatim, auth } as RouteContext<
-        Out<P>,
-        Out<Q>,
-        Out<B>,
-        A
-      >);
+      const result = await spec.handler({ req, res, params, query, body, verbatim: given.verbatim, auth } as RouteContext<Out<P>, Out<Q>, Out<B>, A>);
       if (res.headersSent) return;
       if (result instanceof Reply) {
         res.set(result.headers).status(result.status);

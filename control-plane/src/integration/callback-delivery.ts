@@ -146,7 +146,11 @@ export class CallbackDelivery {
     seq: number,
     values: Partial<{ delivery: 'delivered' | 'failed' | 'skipped'; attempts: number; last_error: string | null; next_attempt_at: Date; delivered_at: Date }>,
   ): Promise<void> {
-    await this.db.updateTable('domain_events').set({ ...values, lease_until: null }).where('seq', '=', seq).execute();
+    await this.db
+      .updateTable('domain_events')
+      .set({ ...values, lease_until: null })
+      .where('seq', '=', seq)
+      .execute();
     this.onOutcome(values.delivery ?? 'retry');
   }
 }

@@ -48,7 +48,11 @@ export class DeveloperBucket {
 
   /** Where the output of group `index` of a render goes: readable, and unique per task. */
   static outputKey(taskId: string, outputName: string, index: number, groups: number): string {
-    const safe = outputName.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 150) || 'output';
+    const safe =
+      outputName
+        .replace(/[^A-Za-z0-9._-]+/g, '_')
+        .replace(/^[._]+/, '')
+        .slice(0, 150) || 'output';
     return `renders/${taskId}/${groups > 1 ? `${index + 1}-` : ''}${safe}`;
   }
 

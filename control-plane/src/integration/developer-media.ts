@@ -52,12 +52,7 @@ export function fetchFileRequestUrl(fetchFileUrl: string, fileId: string): strin
   return url.toString();
 }
 
-export async function fetchDeveloperFile(
-  fetchFileUrl: string,
-  fileId: string,
-  apiAuthToken: string | null,
-  timeoutMs: number,
-): Promise<DevMediaFileEntry> {
+export async function fetchDeveloperFile(fetchFileUrl: string, fileId: string, apiAuthToken: string | null, timeoutMs: number): Promise<DevMediaFileEntry> {
   const url = fetchFileRequestUrl(fetchFileUrl, fileId);
   let response: Response;
   let text: string;

@@ -7,7 +7,14 @@ describe('the Kubernetes settings', () => {
     const config = loadConfig({});
     expect(config.dispatcher).toBe('local');
     const k = config.kubernetes;
-    expect(k).toMatchObject({ namespace: 'default', operator: 'off', operatorPort: 8081, leaseName: 'cutroom-operator', leaseDurationMs: 15_000, inCluster: false });
+    expect(k).toMatchObject({
+      namespace: 'default',
+      operator: 'off',
+      operatorPort: 8081,
+      leaseName: 'cutroom-operator',
+      leaseDurationMs: 15_000,
+      inCluster: false,
+    });
     expect(k.job.image).toBe(`ghcr.io/cutroom/render-node:${RELEASE.major}.${RELEASE.minor}`);
     expect(k.job.gpuImage).toBe(`ghcr.io/cutroom/render-node:${RELEASE.major}.${RELEASE.minor}-nvidia`);
     expect(k.job.gpuNodeSelector).toEqual({ 'nvidia.com/gpu.present': 'true' });

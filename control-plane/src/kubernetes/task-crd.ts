@@ -72,7 +72,7 @@ function specSchema(type: TaskResourceType): Schema {
 
 const STATUS_SCHEMA: Schema = {
   type: 'object',
-  description: "Written by the operator (and progress by the control plane) through the status subresource only.",
+  description: 'Written by the operator (and progress by the control plane) through the status subresource only.',
   properties: {
     phase: PHASE,
     progress: { type: 'integer', format: 'int32', minimum: 0, maximum: 100, description: 'Percent done.' },

@@ -1,4 +1,15 @@
-import { ADD, DELETE, ERROR, makeInformer, UPDATE, type Informer, type KubeConfig, type KubernetesObject, type ListPromise, type ObjectCache } from '@kubernetes/client-node';
+import {
+  ADD,
+  DELETE,
+  ERROR,
+  makeInformer,
+  UPDATE,
+  type Informer,
+  type KubeConfig,
+  type KubernetesObject,
+  type ListPromise,
+  type ObjectCache,
+} from '@kubernetes/client-node';
 import type { Logger } from '../logger.js';
 
 /**
@@ -24,7 +35,10 @@ export class ResourceInformer<T extends KubernetesObject> {
   private restartTimer: NodeJS.Timeout | undefined;
   private failures = 0;
 
-  constructor(kubeConfig: KubeConfig, private readonly options: ResourceInformerOptions<T>) {
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly options: ResourceInformerOptions<T>,
+  ) {
     this.synced = new Promise((resolve) => (this.markSynced = resolve));
     const list: ListPromise<T> = async () => {
       const result = await options.list();

@@ -7,14 +7,27 @@ const resource = (spec: Partial<TaskResource['spec']> = {}): TaskResource => ({
   apiVersion: 'cutroom.io/v1alpha1',
   kind: 'ImportTask',
   metadata: { name: 't-6869', namespace: 'media', uid: 'uid-1' },
-  spec: { taskId: 'hi', kind: 'ingest', attempt: 3, gpu: false, internalUrl: 'http://cp:8080', deadlineSeconds: 90, tokenSecretRef: { name: 't-6869', key: 'token' }, ...spec },
+  spec: {
+    taskId: 'hi',
+    kind: 'ingest',
+    attempt: 3,
+    gpu: false,
+    internalUrl: 'http://cp:8080',
+    deadlineSeconds: 90,
+    tokenSecretRef: { name: 't-6869', key: 'token' },
+    ...spec,
+  },
 });
 
 describe('desiredJob', () => {
   it('runs the render node with exactly the worker environment and the token by reference', () => {
     const job = desiredJob(resource(), loadConfig({}).kubernetes.job);
     expect(job.metadata).toMatchObject({ name: 't-6869-a3', namespace: 'media', annotations: { 'cutroom.io/task-id': 'hi' } });
-    expect(job.metadata!.labels).toMatchObject({ 'cutroom.io/attempt': '3', 'cutroom.io/task-resource-kind': 'ImportTask', 'app.kubernetes.io/managed-by': 'cutroom' });
+    expect(job.metadata!.labels).toMatchObject({
+      'cutroom.io/attempt': '3',
+      'cutroom.io/task-resource-kind': 'ImportTask',
+      'app.kubernetes.io/managed-by': 'cutroom',
+    });
     const container = job.spec!.template.spec!.containers[0]!;
     expect(container.command).toEqual(['node', '/app/render-node/dist/main.js']);
     expect(container.env).toEqual([
@@ -27,7 +40,8 @@ describe('desiredJob', () => {
   });
 
   it("takes the resource's own requests and limits over the defaults, and adds the GPU", () => {
-    const config = loadConfig({ RENDER_NODE_NODE_SELECTOR: 'pool=render', RENDER_NODE_IMAGE_PULL_SECRETS: 'regcred', RENDER_NODE_SERVICE_ACCOUNT: 'render' }).kubernetes.job;
+    const config = loadConfig({ RENDER_NODE_NODE_SELECTOR: 'pool=render', RENDER_NODE_IMAGE_PULL_SECRETS: 'regcred', RENDER_NODE_SERVICE_ACCOUNT: 'render' })
+      .kubernetes.job;
     const job = desiredJob(resource({ gpu: true, resources: { requests: { cpu: 2 }, limits: { memory: '16Gi' } } }), config);
     const pod = job.spec!.template.spec!;
     expect(pod.containers[0]!.resources).toEqual({
@@ -47,8 +61,17 @@ describe('desiredJob', () => {
       annotations: { 'example.com/cost-centre': 'video', 'cutroom.io/task-id': 'forged' },
       labels: { team: 'video', 'app.kubernetes.io/component': 'forged' },
       tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }],
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-L4'] }] }] } } },
-      env: [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }, { name: 'CUTROOM_TASK_ID', value: 'forged' }],
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-L4'] }] }],
+          },
+        },
+      },
+      env: [
+        { name: 'HTTPS_PROXY', value: 'http://proxy:3128' },
+        { name: 'CUTROOM_TASK_ID', value: 'forged' },
+      ],
       volumes: [{ name: 'ca', configMap: { name: 'ca-bundle' } }],
       volumeMounts: [{ name: 'ca', mountPath: '/etc/ca', readOnly: true }],
     };
@@ -72,7 +95,9 @@ describe('desiredJob', () => {
     expect(desiredJob(resource(), loadConfig({}).kubernetes.job).spec!.template.spec!.securityContext).toMatchObject({ runAsUser: 10001, fsGroup: 10001 });
     const openshift = desiredJob(resource(), loadConfig({ RENDER_NODE_UID: 'none' }).kubernetes.job).spec!.template.spec!.securityContext;
     expect(openshift).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(() => loadConfig({ RENDER_NODE_CPU_POD: '{"tolerations":"all"}' })).toThrow(/RENDER_NODE_CPU_POD accepts a JSON object of render-node pod options \(tolerations: /);
+    expect(() => loadConfig({ RENDER_NODE_CPU_POD: '{"tolerations":"all"}' })).toThrow(
+      /RENDER_NODE_CPU_POD accepts a JSON object of render-node pod options \(tolerations: /,
+    );
     expect(() => loadConfig({ RENDER_NODE_GPU_POD: '{"hostNetwork":true}' })).toThrow(/RENDER_NODE_GPU_POD accepts/);
   });
 });

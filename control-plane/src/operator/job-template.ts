@@ -2,15 +2,7 @@ import type { V1Job, V1ResourceRequirements } from '@kubernetes/client-node';
 import type { RenderJobConfig } from '../config.js';
 import type { RenderPodOptions } from './render-pod-options.js';
 import { WORKER_ENV } from '../work/dispatcher.js';
-import {
-  ANNOTATIONS,
-  jobNameFor,
-  LABELS,
-  MANAGED_BY,
-  ownerReferenceTo,
-  type ResourceList,
-  type TaskResource,
-} from '../kubernetes/task-resource.js';
+import { ANNOTATIONS, jobNameFor, LABELS, MANAGED_BY, ownerReferenceTo, type ResourceList, type TaskResource } from '../kubernetes/task-resource.js';
 
 /**
  * The Job a task resource becomes (one per attempt). Pure: the reconciler compares and
@@ -123,5 +115,9 @@ function containerResources(resource: TaskResource, config: RenderJobConfig): V1
 }
 
 function stringValues(list: ResourceList | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(list ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(list ?? {})
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
 }

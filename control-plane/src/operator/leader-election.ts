@@ -89,9 +89,7 @@ export class LeaderElector {
         this.leading = true;
         this.logger.info({ identity: this.options.identity, lease: this.options.name }, 'became leader');
         // Not awaited: starting the controller must not hold up the next renewal.
-        Promise.resolve(this.callbacks.onStartedLeading()).catch((error: unknown) =>
-          this.logger.error({ err: error }, 'starting as leader failed'),
-        );
+        Promise.resolve(this.callbacks.onStartedLeading()).catch((error: unknown) => this.logger.error({ err: error }, 'starting as leader failed'));
       }
     } else if (this.leading && this.observed && this.observed.holder !== this.options.identity) {
       await this.stepDown(`the lease is held by ${this.observed.holder}`);
@@ -121,7 +119,13 @@ export class LeaderElector {
           namespace,
           body: {
             metadata: { name, namespace },
-            spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: new V1MicroTime(nowMs), renewTime: new V1MicroTime(nowMs), leaseTransitions: 0 },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds,
+              acquireTime: new V1MicroTime(nowMs),
+              renewTime: new V1MicroTime(nowMs),
+              leaseTransitions: 0,
+            },
           },
         });
         return true;

@@ -96,7 +96,10 @@ export class TaskReconciler {
     const pods = job ? this.deps.caches.pods(metadata.namespace!).filter((pod) => ownedBy(pod, job!.metadata?.uid)) : [];
     const decision = desiredStatus(resource, job, pods, this.now(), this.deps.startTimeoutMs);
     if (decision.abandonJob && job && !job.metadata?.deletionTimestamp) {
-      this.deps.logger.warn({ resource: keyString(key), job: job.metadata?.name, reason: decision.status.reason }, 'render node cannot start; failing the attempt');
+      this.deps.logger.warn(
+        { resource: keyString(key), job: job.metadata?.name, reason: decision.status.reason },
+        'render node cannot start; failing the attempt',
+      );
       await this.deleteJob(job, 'Background');
     }
     if (!sameStatus(resource.status, decision.status)) await this.writeStatus(resource, decision.status);

@@ -1,13 +1,6 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { kubeTime } from '../kubernetes/kube-client.js';
-import {
-  isFinished,
-  type AttemptRecord,
-  type TaskCondition,
-  type TaskPhase,
-  type TaskResource,
-  type TaskResourceStatus,
-} from '../kubernetes/task-resource.js';
+import { isFinished, type AttemptRecord, type TaskCondition, type TaskPhase, type TaskResource, type TaskResourceStatus } from '../kubernetes/task-resource.js';
 
 /**
  * The status a task resource should show, from its Job and the Job's pods: a pure function of
@@ -58,7 +51,11 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[], nowMs: number, st
     const base = { phase: 'Failed' as const, node, startTime, completionTime: kubeTime(failed.lastTransitionTime) };
     const where = node ? ` on node ${node}` : '';
     if (terminated?.reason === 'OOMKilled') {
-      return { ...base, reason: 'OOMKilled', message: `the render node was killed for using more memory than its limit (exit code ${terminated.exitCode})${where}` };
+      return {
+        ...base,
+        reason: 'OOMKilled',
+        message: `the render node was killed for using more memory than its limit (exit code ${terminated.exitCode})${where}`,
+      };
     }
     if (failed.reason === 'DeadlineExceeded') {
       return { ...base, reason: 'DeadlineExceeded', message: `the attempt ran longer than its deadline of ${job.spec?.activeDeadlineSeconds} s` };
@@ -91,13 +88,7 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[], nowMs: number, st
   return { phase: 'Pending', node, startTime };
 }
 
-export function desiredStatus(
-  resource: TaskResource,
-  job: V1Job | undefined,
-  pods: readonly V1Pod[],
-  nowMs: number,
-  startTimeoutMs: number,
-): StatusDecision {
+export function desiredStatus(resource: TaskResource, job: V1Job | undefined, pods: readonly V1Pod[], nowMs: number, startTimeoutMs: number): StatusDecision {
   const current = resource.status ?? {};
   const attempt = resource.spec.attempt;
   const existing = current.attempts?.find((r) => r.attempt === attempt);
@@ -169,7 +160,12 @@ function conditionsFor(
       : { type: 'JobCreated', status: 'False', reason: 'Pending', message: 'the Job is not created yet' },
     phase === 'Running'
       ? { type: 'Running', status: 'True', reason: 'PodRunning', message: `the render node runs${record?.node ? ` on node ${record.node}` : ''}` }
-      : { type: 'Running', status: 'False', reason: phase === 'Pending' ? record?.reason || 'NotStarted' : phase, message: phase === 'Pending' ? record?.message ?? '' : '' },
+      : {
+          type: 'Running',
+          status: 'False',
+          reason: phase === 'Pending' ? record?.reason || 'NotStarted' : phase,
+          message: phase === 'Pending' ? (record?.message ?? '') : '',
+        },
     phase === 'Succeeded'
       ? { type: 'Complete', status: 'True', reason: 'JobComplete', message: 'the render node finished' }
       : { type: 'Complete', status: 'False', reason: 'NotComplete', message: '' },
@@ -196,7 +192,11 @@ function compact<T extends object>(value: T): T {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }

@@ -13,9 +13,7 @@ export class WorkQueue {
   private readonly waiters: Array<(key: string | undefined) => void> = [];
   private shuttingDown = false;
 
-  constructor(
-    private readonly options: { baseDelayMs?: number; maxDelayMs?: number; onDepth?: (depth: number) => void } = {},
-  ) {}
+  constructor(private readonly options: { baseDelayMs?: number; maxDelayMs?: number; onDepth?: (depth: number) => void } = {}) {}
 
   get length(): number {
     return this.queue.length;

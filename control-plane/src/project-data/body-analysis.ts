@@ -37,9 +37,7 @@ export function prepareJson(bytes: Uint8Array): PreparedJson {
   };
 }
 
-export type BodyAnalysis =
-  | { ok: true; members: Map<string, ByteSpan> | undefined; prepared: Map<string, PreparedJson> }
-  | { ok: false; message: string };
+export type BodyAnalysis = { ok: true; members: Map<string, ByteSpan> | undefined; prepared: Map<string, PreparedJson> } | { ok: false; message: string };
 
 /** Scan states at the end of stretches, by the stretch's chunk hashes and the state it began in. */
 const scans = new Lru<ScanState>(REMEMBERED);

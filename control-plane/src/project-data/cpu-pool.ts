@@ -112,4 +112,3 @@ function startWorker(): Worker {
     eval: true,
   });
 }
-

@@ -21,15 +21,25 @@ const parses = (text: string) => {
 const bytesOf = (text: string) => Buffer.from(text, 'utf8');
 
 /** JSON with whitespace of every legal kind between tokens. */
-const spaced = fc.tuple(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(undefined, 0, 1, 2, '\t', '\r\n ')).map(([value, indent]) =>
-  JSON.stringify(value, null, indent as string | number | undefined),
-);
+const spaced = fc
+  .tuple(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(undefined, 0, 1, 2, '\t', '\r\n '))
+  .map(([value, indent]) => JSON.stringify(value, null, indent as string | number | undefined));
 
 /** Small edits: cut, insert or replace a few characters, often JSON's own. */
-const edits = fc.array(fc.tuple(fc.nat(), fc.nat(3), fc.oneof(fc.constantFrom('', '"', '\\', '{', '}', '[', ']', ',', ':', '-', '0', '.', 'e', ' ', 'true', 'nul', '\\u12', '\u0001'), fc.string({ maxLength: 3 }))), {
-  minLength: 1,
-  maxLength: 3,
-});
+const edits = fc.array(
+  fc.tuple(
+    fc.nat(),
+    fc.nat(3),
+    fc.oneof(
+      fc.constantFrom('', '"', '\\', '{', '}', '[', ']', ',', ':', '-', '0', '.', 'e', ' ', 'true', 'nul', '\\u12', '\u0001'),
+      fc.string({ maxLength: 3 }),
+    ),
+  ),
+  {
+    minLength: 1,
+    maxLength: 3,
+  },
+);
 const edited = (text: string, changes: Array<[number, number, string]>) =>
   changes.reduce((t, [at, cut, insert]) => {
     const i = t.length === 0 ? 0 : at % (t.length + 1);
@@ -60,10 +70,16 @@ describe('scanJson against JSON.parse', () => {
 
   it('gives the same verdict as JSON.parse on edited JSON and on any text', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.tuple(spaced, edits).map(([t, e]) => edited(t, e)), fc.string({ unit: 'grapheme', maxLength: 40 })), (text) => {
-        // The scanner skips a UTF-8 byte order mark, which JSON.parse does not; none is generated here.
-        expect(scanJson(bytesOf(text)).ok).toBe(parses(text));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.tuple(spaced, edits).map(([t, e]) => edited(t, e)),
+          fc.string({ unit: 'grapheme', maxLength: 40 }),
+        ),
+        (text) => {
+          // The scanner skips a UTF-8 byte order mark, which JSON.parse does not; none is generated here.
+          expect(scanJson(bytesOf(text)).ok).toBe(parses(text));
+        },
+      ),
       runs(3000),
     );
   });

@@ -89,8 +89,7 @@ const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0
 const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
 const isHex = (b: number) => isDigit(b) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
 /** Letters that may follow a backslash: " \ / b f n r t (u is handled apart). */
-const isSimpleEscape = (b: number) =>
-  b === QUOTE || b === BACKSLASH || b === 0x2f || b === 0x62 || b === 0x66 || b === 0x6e || b === 0x72 || b === 0x74;
+const isSimpleEscape = (b: number) => b === QUOTE || b === BACKSLASH || b === 0x2f || b === 0x62 || b === 0x66 || b === 0x6e || b === 0x72 || b === 0x74;
 
 const fail = (offset: number, reason: string): never => {
   throw new JsonSyntaxError(offset, reason);
@@ -225,7 +224,8 @@ export class JsonScanner {
 
       while (i < until && isSpace(bytes[i]!)) i++;
       if (i >= until) {
-        if (until >= n && mode !== DONE) fail(n, mode === AFTER ? (stack[depth - 1] === OBJECT ? "expected ',' or '}'" : "expected ',' or ']'") : 'unexpected end of the body');
+        if (until >= n && mode !== DONE)
+          fail(n, mode === AFTER ? (stack[depth - 1] === OBJECT ? "expected ',' or '}'" : "expected ',' or ']'") : 'unexpected end of the body');
         this.save(i, depth, mode, lowest);
         return;
       }

@@ -32,11 +32,7 @@ describe('mediaIdTokens', () => {
 describe('mediaIdTokens on generated text', () => {
   /** The rule written plainly, to check the fast scan against. */
   const reference = (text: string) =>
-    [
-      ...new Set(
-        [...text.matchAll(/(?:(?<![A-Za-z0-9_-])|(?<=\\[bfnrt]))[A-Za-z0-9_-]{21}[AQgw](?![A-Za-z0-9_-])/g)].map((m) => m[0]),
-      ),
-    ].sort();
+    [...new Set([...text.matchAll(/(?:(?<![A-Za-z0-9_-])|(?<=\\[bfnrt]))[A-Za-z0-9_-]{21}[AQgw](?![A-Za-z0-9_-])/g)].map((m) => m[0]))].sort();
 
   it('agrees with the plain rule', () => {
     let state = 7;

@@ -109,14 +109,18 @@ export class PresenceServer {
     this.onCountChange(this.sockets.size);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (this.closing) return;
-      state.queue = state.queue.then(() => this.handle(ws, state, data, isBinary)).catch((error: unknown) => {
-        this.log.error({ err: error }, 'websocket message failed');
-      });
+      state.queue = state.queue
+        .then(() => this.handle(ws, state, data, isBinary))
+        .catch((error: unknown) => {
+          this.log.error({ err: error }, 'websocket message failed');
+        });
     });
     ws.on('close', () => {
-      state.queue = state.queue.then(() => this.forget(ws, state)).catch((error: unknown) => {
-        this.log.warn({ err: error }, 'releasing a closed socket failed');
-      });
+      state.queue = state.queue
+        .then(() => this.forget(ws, state))
+        .catch((error: unknown) => {
+          this.log.warn({ err: error }, 'releasing a closed socket failed');
+        });
     });
     ws.on('error', (error) => this.log.debug({ err: error }, 'websocket error'));
   }

@@ -58,13 +58,7 @@ export class ActionHistoryService {
     actionId: string,
     input: { canceled: boolean; modifTimeMs?: number | undefined; projectId?: string | undefined },
   ): Promise<void> {
-    const { matches, changed } = await this.actions.setCanceled(
-      ownerId,
-      actionId,
-      input.projectId,
-      input.canceled,
-      input.modifTimeMs ?? this.nowMs(),
-    );
+    const { matches, changed } = await this.actions.setCanceled(ownerId, actionId, input.projectId, input.canceled, input.modifTimeMs ?? this.nowMs());
     if (matches > 1) {
       // A 400, as the seed lists its statuses for this route; the type says why.
       throw new HttpError(400, 'conflict', `actions of several projects have the id ${actionId}: name the project with ?project=<id>`, 'Ambiguous action id');

@@ -10,12 +10,7 @@ import {
   type LibraryFields,
   type TagTable,
 } from '../db/audio-library-repository.js';
-import {
-  claimImportRun,
-  finishImportRun,
-  readImportRun,
-  recordImportProgress,
-} from '../db/audiolib-import-repository.js';
+import { claimImportRun, finishImportRun, readImportRun, recordImportProgress } from '../db/audiolib-import-repository.js';
 import type { MediaRow } from '../db/media-repository.js';
 import type { AudiolibImportState, AudiolibType, DB } from '../db/schema.js';
 import { badRequest, serviceUnavailable } from '../http/errors.js';
@@ -187,10 +182,7 @@ export class AudioLibraryImport {
     await deleteUnusedTags(this.db, 'audiolib_categories');
     await deleteUnusedTags(this.db, 'audiolib_moods');
     if (!(await finishImportRun(this.db, runId, 'done', pass.errorText()))) throw new LostRun();
-    this.logger.info(
-      { runId, total: items.length, ...pass.counts, removed: gone.length, problems: pass.problemCount },
-      'audio library imported',
-    );
+    this.logger.info({ runId, total: items.length, ...pass.counts, removed: gone.length, problems: pass.problemCount }, 'audio library imported');
   }
 
   private async importItem(item: ListItem, root: string, pass: ImportPass, signal: AbortSignal): Promise<void> {
@@ -310,12 +302,7 @@ function sourceOf(relativePath: string): string {
 }
 
 function fieldsDiffer(row: MediaRow, fields: LibraryFields): boolean {
-  return (
-    row.name !== fields.name ||
-    row.audiolib_type !== fields.audiolibType ||
-    row.category_id !== fields.categoryId ||
-    row.mood_id !== fields.moodId
-  );
+  return row.name !== fields.name || row.audiolib_type !== fields.audiolibType || row.category_id !== fields.categoryId || row.mood_id !== fields.moodId;
 }
 
 /** What one run has seen: the files it keeps, the problems to report, the tags it resolved. */

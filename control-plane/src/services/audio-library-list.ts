@@ -59,9 +59,7 @@ export function parseAudioLibraryList(text: string): ListItem[] {
         : `entry ${index + 1}`;
     const parsed = entrySchema.safeParse(raw);
     if (!parsed.success) {
-      const reason = parsed.error.issues
-        .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-        .join('; ');
+      const reason = parsed.error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
       return { ok: false, label, reason: `not a valid entry (${reason})` };
     }
     const { relativePath, name, category, mood, type } = parsed.data;

@@ -70,7 +70,8 @@ export async function storeChunk(
     await store.put(key, body, { sizeBytes: length });
   } catch (error) {
     if (body.readableAborted || (body as Readable & { aborted?: boolean }).aborted) throw error;
-    if (isDiskFull(error)) throw insufficientStorage('low_disk_space', 'the server ran out of disk space storing this chunk; nothing of it was kept, send it again later');
+    if (isDiskFull(error))
+      throw insufficientStorage('low_disk_space', 'the server ran out of disk space storing this chunk; nothing of it was kept, send it again later');
     if (isDependencyUnavailable(error)) throw error;
     throw badRequest(`the chunk did not carry the ${length} bytes its Content-Range announced`);
   }

@@ -10,9 +10,7 @@ import path from 'node:path';
 
 export type ContainedFile =
   /** `relativePath` is the normalised path inside the root (`/`-separated), the same for every spelling of one file. */
-  | { kind: 'found'; relativePath: string; realPath: string }
-  | { kind: 'missing'; relativePath: string; reason: string }
-  | { kind: 'refused'; reason: string };
+  { kind: 'found'; relativePath: string; realPath: string } | { kind: 'missing'; relativePath: string; reason: string } | { kind: 'refused'; reason: string };
 
 /** `root` must already be a real path (no symlinks in it). */
 export async function findContained(root: string, relativePath: string): Promise<ContainedFile> {

@@ -126,9 +126,24 @@ export class EditingTasks {
       );
       // The parts are render tasks of their own, which any dispatcher runs side by side.
       for (const part of parts) {
-        const partSpec: StoredPartSpec = { ...part, partOf: taskId, xtl: spec.xtl, sources: spec.sources, overlayIds: spec.overlayIds, groupIndex: doc.groups[0]!.index, settings: segmenting!.settings };
+        const partSpec: StoredPartSpec = {
+          ...part,
+          partOf: taskId,
+          xtl: spec.xtl,
+          sources: spec.sources,
+          overlayIds: spec.overlayIds,
+          groupIndex: doc.groups[0]!.index,
+          settings: segmenting!.settings,
+        };
         await this.work.submit(
-          { kind: 'render', ownerId: user.id, developerId: user.developerId, spec: partSpec as unknown as Record<string, unknown>, gpu: gpu && part.part === 'picture', parentId: taskId },
+          {
+            kind: 'render',
+            ownerId: user.id,
+            developerId: user.developerId,
+            spec: partSpec as unknown as Record<string, unknown>,
+            gpu: gpu && part.part === 'picture',
+            parentId: taskId,
+          },
           trx,
         );
       }

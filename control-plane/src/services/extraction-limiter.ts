@@ -54,10 +54,12 @@ export class ExtractionLimiter {
     try {
       return await Promise.all(
         jobs.map((job) =>
-          this.queue.add(({ signal: jobSignal }) => job(jobSignal!), { signal: own.signal }).catch((error: unknown) => {
-            own.abort(error);
-            throw error;
-          }),
+          this.queue
+            .add(({ signal: jobSignal }) => job(jobSignal!), { signal: own.signal })
+            .catch((error: unknown) => {
+              own.abort(error);
+              throw error;
+            }),
         ),
       );
     } finally {

@@ -95,7 +95,13 @@ export class FolderService {
 
       if (files.length > 0) {
         const visible = await this.mediaRows.visibleAmong(trx, ownerId, files);
-        if (visible.length !== files.length) throw notFound(`no media file ${missing(files, visible.map((row) => row.id))}`);
+        if (visible.length !== files.length)
+          throw notFound(
+            `no media file ${missing(
+              files,
+              visible.map((row) => row.id),
+            )}`,
+          );
         const shared = visible.find((row) => row.owner_id === null);
         if (shared) throw forbidden(readOnlyReason(shared));
         await this.mediaRows.moveToFolder(trx, ownerId, files, target);

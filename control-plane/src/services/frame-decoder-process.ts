@@ -33,12 +33,36 @@ export class FrameDecoderProcess {
 
   constructor(ffmpeg: string, scaleFilter: string) {
     const args = [
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
       // No frame threads (each holds frames back), no probing past the first frame.
-      '-threads', '1', '-probesize', '32', '-analyzeduration', '0', '-fpsprobesize', '0',
-      '-f', 'h264', '-i', 'pipe:0',
-      '-map', '0:v:0', '-vf', scaleFilter, '-fps_mode', 'passthrough',
-      '-c:v', 'png', '-f', 'image2pipe', '-flush_packets', '1', 'pipe:1',
+      '-threads',
+      '1',
+      '-probesize',
+      '32',
+      '-analyzeduration',
+      '0',
+      '-fpsprobesize',
+      '0',
+      '-f',
+      'h264',
+      '-i',
+      'pipe:0',
+      '-map',
+      '0:v:0',
+      '-vf',
+      scaleFilter,
+      '-fps_mode',
+      'passthrough',
+      '-c:v',
+      'png',
+      '-f',
+      'image2pipe',
+      '-flush_packets',
+      '1',
+      'pipe:1',
     ];
     const [file, argv] = deathSignalWrapper ? [deathSignalWrapper, ['--pdeathsig', 'KILL', '--', ffmpeg, ...args]] : [ffmpeg, args];
     this.child = spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -49,7 +73,9 @@ export class FrameDecoderProcess {
     // A write after ffmpeg died fails here, and the exit below says why.
     this.child.stdin!.on('error', () => {});
     this.child.on('error', (error) => this.fail(error));
-    this.child.on('exit', (code, signal) => this.fail(new FrameDecoderClosed(`ffmpeg exited (${signal ?? code})${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`)));
+    this.child.on('exit', (code, signal) =>
+      this.fail(new FrameDecoderClosed(`ffmpeg exited (${signal ?? code})${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`)),
+    );
   }
 
   get alive(): boolean {

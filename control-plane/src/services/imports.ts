@@ -83,7 +83,14 @@ export class ImportService {
         const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: request.awsBucketName, Key: key }), {
           expiresIn: PRESIGN_LIFETIME_S,
         });
-        const row = await this.media.create({ ownerId, folderId: folder.id, name: path.posix.basename(key), type: 'url', status: 'import', source: `s3://${request.awsBucketName}/${key}` });
+        const row = await this.media.create({
+          ownerId,
+          folderId: folder.id,
+          name: path.posix.basename(key),
+          type: 'url',
+          status: 'import',
+          source: `s3://${request.awsBucketName}/${key}`,
+        });
         await this.ingest.startImport(row, url, undefined);
       }
       return { id: folder.id, error: '' };

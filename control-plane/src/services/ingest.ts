@@ -28,10 +28,7 @@ export interface IngestOptions {
 }
 
 /** Where the bytes come from, as kept in the task's spec (URLs are signed only when a node asks). */
-type IngestSource =
-  | { kind: 'stored' }
-  | { kind: 'upload'; parts: Array<{ key: string; skipBytes: number }> }
-  | { kind: 'url'; url: string; maxBytes?: number };
+type IngestSource = { kind: 'stored' } | { kind: 'upload'; parts: Array<{ key: string; skipBytes: number }> } | { kind: 'url'; url: string; maxBytes?: number };
 
 interface IngestTaskSpec {
   [key: string]: unknown;
@@ -143,11 +140,12 @@ export class IngestService implements MediaIngestHook {
   private async onProgress(task: TaskRow): Promise<void> {
     const { mediaId } = task.spec as IngestTaskSpec;
     const status = task.stage ? statusOfStage[task.stage] : undefined;
-    await this.media.update(
-      mediaId,
-      { ...(status ? { status } : {}), progress: Math.round(task.progress * 100) },
-      ['upload', 'import', 'convert', 'prepare_thumbnails'],
-    );
+    await this.media.update(mediaId, { ...(status ? { status } : {}), progress: Math.round(task.progress * 100) }, [
+      'upload',
+      'import',
+      'convert',
+      'prepare_thumbnails',
+    ]);
   }
 
   private async onComplete(task: TaskRow, result: IngestResult): Promise<void> {
@@ -169,9 +167,7 @@ export class IngestService implements MediaIngestHook {
       originalKey: row.original_key ?? this.originalKey(row),
       proxyKey: result.proxyExtension ? this.media.objectKey(row, 'proxy', result.proxyExtension) : null,
       thumbnailsKey: result.thumbnails ? this.media.objectKey(row, 'thumbnails', 'pack') : null,
-      thumbnailsIndex: result.thumbnails
-        ? { stepHns: result.thumbnails.stepHns, offsets: result.thumbnails.offsets, scrub: result.thumbnails.scrub }
-        : null,
+      thumbnailsIndex: result.thumbnails ? { stepHns: result.thumbnails.stepHns, offsets: result.thumbnails.offsets, scrub: result.thumbnails.scrub } : null,
     });
     if (source.kind === 'upload') await this.removeChunks(row);
   }

@@ -20,9 +20,7 @@ export interface MediaInfoOptions {
 }
 
 export type MediaInfoStatus =
-  | { state: 'working'; progress: number }
-  | { state: 'done'; answer: Record<string, unknown> }
-  | { state: 'failed'; error: TaskError };
+  { state: 'working'; progress: number } | { state: 'done'; answer: Record<string, unknown> } | { state: 'failed'; error: TaskError };
 
 export class MediaInfoService {
   constructor(

@@ -220,9 +220,7 @@ export class MediaService {
    */
   async create(input: NewMedia, inTransaction?: Kysely<DB>): Promise<MediaRow> {
     const format =
-      input.filetype !== undefined && input.mediaType !== undefined
-        ? { filetype: input.filetype, mediaType: input.mediaType }
-        : mediaFormatOf(input.name);
+      input.filetype !== undefined && input.mediaType !== undefined ? { filetype: input.filetype, mediaType: input.mediaType } : mediaFormatOf(input.name);
     if (!format) throw unsupportedMedia(`${JSON.stringify(input.name)} is not a media file the library supports`);
     const sizeBytes = input.sizeBytes ?? 0;
     const enforce = input.enforceQuota ?? input.ownerId !== null;
@@ -342,9 +340,7 @@ export class MediaService {
     const windowS = Math.max(60, Math.floor(ttl / 4));
     const issuedAt = new Date(Math.floor(Date.now() / 1000 / windowS) * windowS * 1000);
     const sign = (key: string | null) =>
-      key === null
-        ? Promise.resolve(null)
-        : this.store.signedGetUrl(key, { expiresInS: ttl + windowS, issuedAt, contentType: contentTypeFor(key) });
+      key === null ? Promise.resolve(null) : this.store.signedGetUrl(key, { expiresInS: ttl + windowS, issuedAt, contentType: contentTypeFor(key) });
     const [originalUrl, proxyUrl] = await Promise.all([sign(row.original_key), sign(row.proxy_key)]);
     return { previewUrl: proxyUrl ?? originalUrl, originalUrl };
   }
@@ -359,13 +355,7 @@ export class MediaService {
     if (row.owner_id === null) throw forbidden(readOnlyReason(row));
     if (!force) await this.assertUnused(viewerId, [id]);
     const queued = await this.db.transaction().execute(async (trx) => {
-      const locked = await trx
-        .selectFrom('media')
-        .selectAll()
-        .where('id', '=', id)
-        .where('owner_id', '=', viewerId)
-        .forUpdate()
-        .executeTakeFirst();
+      const locked = await trx.selectFrom('media').selectAll().where('id', '=', id).where('owner_id', '=', viewerId).forUpdate().executeTakeFirst();
       if (!locked) throw notFound(`no media file ${id}`);
       return this.removeRows(trx, [locked]);
     });
@@ -400,7 +390,14 @@ export class MediaService {
       }
     }
     for (let i = 0; i < rows.length; i += 1000) {
-      await trx.deleteFrom('media').where('id', 'in', rows.slice(i, i + 1000).map((r) => r.id)).execute();
+      await trx
+        .deleteFrom('media')
+        .where(
+          'id',
+          'in',
+          rows.slice(i, i + 1000).map((r) => r.id),
+        )
+        .execute();
     }
     return this.deletions.enqueue(trx, objects);
   }

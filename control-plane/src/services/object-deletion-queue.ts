@@ -28,7 +28,10 @@ export class ObjectDeletionQueue {
     if (objects.length === 0) return [];
     const rows = objects.map((object) => ({ id: newId(), key: object.key, is_prefix: object.isPrefix }));
     for (let i = 0; i < rows.length; i += 1000) {
-      await trx.insertInto('object_deletions').values(rows.slice(i, i + 1000)).execute();
+      await trx
+        .insertInto('object_deletions')
+        .values(rows.slice(i, i + 1000))
+        .execute();
     }
     return rows.map((row) => row.id);
   }
@@ -36,7 +39,11 @@ export class ObjectDeletionQueue {
   /** Removes the objects of these queue entries now; failures stay queued for the sweep. */
   async drain(ids: string[]): Promise<void> {
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = await this.db.selectFrom('object_deletions').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute();
+      const rows = await this.db
+        .selectFrom('object_deletions')
+        .selectAll()
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
       for (const row of rows) await this.remove(row);
     }
   }
@@ -46,13 +53,7 @@ export class ObjectDeletionQueue {
     let done = 0;
     let lastId = '';
     for (;;) {
-      const rows = await this.db
-        .selectFrom('object_deletions')
-        .selectAll()
-        .where('id', '>', lastId)
-        .orderBy('id')
-        .limit(200)
-        .execute();
+      const rows = await this.db.selectFrom('object_deletions').selectAll().where('id', '>', lastId).orderBy('id').limit(200).execute();
       if (rows.length === 0) return done;
       for (const row of rows) if (await this.remove(row)) done += 1;
       lastId = rows[rows.length - 1]!.id;
@@ -61,7 +62,10 @@ export class ObjectDeletionQueue {
 
   /** Queued entries not yet done (for tests and operators). */
   async pending(): Promise<number> {
-    const row = await this.db.selectFrom('object_deletions').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('object_deletions')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .executeTakeFirstOrThrow();
     return row.n;
   }
 

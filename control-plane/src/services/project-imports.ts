@@ -135,7 +135,10 @@ export class ProjectImportService {
 
   async create(ownerId: string, request: NewProjectImport): Promise<{ id: string }> {
     if (request.size > this.options.maxBytes) {
-      throw insufficientStorage('exceeded_file_size', `the zip is ${request.size} bytes, over the ${this.options.maxBytes} bytes a project import may have (PROJECT_IMPORT_MAX_BYTES)`);
+      throw insufficientStorage(
+        'exceeded_file_size',
+        `the zip is ${request.size} bytes, over the ${this.options.maxBytes} bytes a project import may have (PROJECT_IMPORT_MAX_BYTES)`,
+      );
     }
     let rate: Rational | undefined;
     if (request.fps !== undefined) {
@@ -224,7 +227,11 @@ export class ProjectImportService {
    * working stages get a lifetime longer than the unpack's time limit).
    */
   async sweepExpired(): Promise<number> {
-    const expired = await this.db.selectFrom('project_imports').selectAll().where('expires_at', '<', sql<Date>`now()`).execute();
+    const expired = await this.db
+      .selectFrom('project_imports')
+      .selectAll()
+      .where('expires_at', '<', sql<Date>`now()`)
+      .execute();
     for (const row of expired) {
       if (row.stage !== 'ready' && !row.failed) await this.removeMade(row, { project: false });
       await this.db.deleteFrom('project_imports').where('id', '=', row.id).execute();
@@ -380,7 +387,9 @@ export class ProjectImportService {
           this.advanceAgain = false;
           const waiting = await this.db.selectFrom('project_imports').selectAll().where('stage', '=', 'import_media').where('failed', '=', false).execute();
           for (const row of waiting) {
-            await this.finish(row).catch((error: unknown) => this.log.warn({ err: error, importId: row.id }, 'finishing a project import failed; it is tried again'));
+            await this.finish(row).catch((error: unknown) =>
+              this.log.warn({ err: error, importId: row.id }, 'finishing a project import failed; it is tried again'),
+            );
           }
         } while (this.advanceAgain);
       } finally {
@@ -394,7 +403,8 @@ export class ProjectImportService {
   private advanceAgain = false;
 
   private async finish(row: ImportRow): Promise<void> {
-    const rows = row.media_ids.length === 0 ? [] : await this.db.selectFrom('media').select(['id', 'name', 'status', 'error']).where('id', 'in', row.media_ids).execute();
+    const rows =
+      row.media_ids.length === 0 ? [] : await this.db.selectFrom('media').select(['id', 'name', 'status', 'error']).where('id', 'in', row.media_ids).execute();
     // Settled: ready, or failed (a failed file keeps the status of the stage that failed, with its error).
     if (rows.some((m) => m.status !== 'ready' && m.error === null)) return;
     const failedMedia = rows.filter((m) => m.error !== null).map((m) => `${m.name}: ${m.error!.message}`);
@@ -491,7 +501,11 @@ export class ProjectImportService {
   }
 
   private importOfTask(task: TaskRow): Promise<ImportRow | undefined> {
-    return this.db.selectFrom('project_imports').selectAll().where('id', '=', (task.spec as ImportTaskSpec).importId).executeTakeFirst();
+    return this.db
+      .selectFrom('project_imports')
+      .selectAll()
+      .where('id', '=', (task.spec as ImportTaskSpec).importId)
+      .executeTakeFirst();
   }
 
   /** During import_media: the media's ingest progress, each ready one counting 100. */

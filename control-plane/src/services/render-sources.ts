@@ -44,9 +44,12 @@ export class RenderSources {
 
   async resolve(user: RenderUser, doc: XtlDocument): Promise<Map<string, SubmittedSource>> {
     const lineOf = new Map<string, number>();
-    for (const group of doc.groups) for (const track of group.tracks) for (const clip of track.clips) if (!lineOf.has(clip.src)) lineOf.set(clip.src, clip.line);
+    for (const group of doc.groups)
+      for (const track of group.tracks) for (const clip of track.clips) if (!lineOf.has(clip.src)) lineOf.set(clip.src, clip.line);
     if (lineOf.size > MAX_SOURCES) {
-      throw badRequest(new XtlError(`the document names ${lineOf.size} different sources; at most ${MAX_SOURCES} are allowed`, 'timelines', undefined, undefined).message);
+      throw badRequest(
+        new XtlError(`the document names ${lineOf.size} different sources; at most ${MAX_SOURCES} are allowed`, 'timelines', undefined, undefined).message,
+      );
     }
     const developer = await this.developerOf(user);
     const resolved = new Map<string, SubmittedSource>();
@@ -96,7 +99,12 @@ export class RenderSources {
       checkOutboundUrl(file.previewUrl, { allowPrivate });
     } catch (error) {
       if (!(error instanceof OutboundRefused)) throw error;
-      throw new HttpError(400, 'download_error', new XtlError(`media file "${src}": its previewUrl is refused: ${error.message}`, 'clip', 'src', line).message, 'Download error');
+      throw new HttpError(
+        400,
+        'download_error',
+        new XtlError(`media file "${src}": its previewUrl is refused: ${error.message}`, 'clip', 'src', line).message,
+        'Download error',
+      );
     }
     return {
       ref: { kind: 'developer', fileId: src, previewUrl: file.previewUrl, allowPrivate },

@@ -278,7 +278,11 @@ export class RenderTaskKind {
         await trx
           .updateTable('media')
           .set({ status: 'render', error: JSON.stringify(error), original_key: null, size_bytes: 0, updated_at: new Date() })
-          .where('id', 'in', spec.outputs.map((o) => o.mediaId))
+          .where(
+            'id',
+            'in',
+            spec.outputs.map((o) => o.mediaId),
+          )
           .where('status', 'in', ['render', 'ready'])
           .execute();
       }

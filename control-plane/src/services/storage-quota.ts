@@ -38,10 +38,7 @@ export class StorageQuota {
   async check(db: Kysely<DB>, ownerId: string | null, incomingBytes: number): Promise<void> {
     const { maxFileSizeBytes, maxUserBytes, minFreeDiskBytes, freeDiskBytes } = this.options;
     if (maxFileSizeBytes > 0 && incomingBytes > maxFileSizeBytes) {
-      throw insufficientStorage(
-        'exceeded_file_size',
-        `the file has ${incomingBytes} bytes; the largest file allowed has ${maxFileSizeBytes}`,
-      );
+      throw insufficientStorage('exceeded_file_size', `the file has ${incomingBytes} bytes; the largest file allowed has ${maxFileSizeBytes}`);
     }
     if (ownerId !== null && maxUserBytes > 0) {
       const used = await bytesOwnedBy(db, ownerId);

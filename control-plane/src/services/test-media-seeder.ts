@@ -59,12 +59,7 @@ export class TestMediaSeeder {
       report[outcome] += 1;
     }
 
-    const gone = await this.db
-      .selectFrom('media')
-      .selectAll()
-      .where('type', '=', 'test')
-      .where('owner_id', 'is', null)
-      .execute();
+    const gone = await this.db.selectFrom('media').selectAll().where('type', '=', 'test').where('owner_id', 'is', null).execute();
     const stale = gone.filter((row) => row.source === null || !sources.has(row.source));
     if (stale.length > 0) {
       const queued = await this.db.transaction().execute((trx) => this.media.removeRows(trx, stale));
@@ -114,11 +109,6 @@ export class TestMediaSeeder {
   }
 
   private async findBySource(source: string): Promise<MediaRow | undefined> {
-    return this.db
-      .selectFrom('media')
-      .selectAll()
-      .where('type', '=', 'test')
-      .where('source', '=', source)
-      .executeTakeFirst();
+    return this.db.selectFrom('media').selectAll().where('type', '=', 'test').where('source', '=', source).executeTakeFirst();
   }
 }

@@ -44,8 +44,7 @@ export interface ThumbnailOptions {
 }
 
 /** The video filter that fits a frame in the thumbnail box, as ingest does. */
-export const thumbnailFit = (width: number, height: number) =>
-  `scale=w=${width}:h=${height}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
+export const thumbnailFit = (width: number, height: number) => `scale=w=${width}:h=${height}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
 
 /** Over this span, cached thumbnails are read one by one rather than in one range. */
 const MAX_SPAN_BYTES = 8 * 2 ** 20;
@@ -92,7 +91,9 @@ export class ThumbnailService {
     if (row.media_type !== 'video') return { thumbnails: this.stills(row, times) };
     if (cached && row.thumbnails_key && row.thumbnails_index) {
       const pack = `${row.thumbnails_key}#${row.task_id ?? ''}#${row.thumbnails_index.offsets.at(-1)}`;
-      const etag = `"${createHash('sha1').update(`${pack}\n${times.join(',')}`).digest('base64url')}"`;
+      const etag = `"${createHash('sha1')
+        .update(`${pack}\n${times.join(',')}`)
+        .digest('base64url')}"`;
       return { thumbnails: await this.fromPack(row, pack, times), etag };
     }
     const frames = await this.live(row, times, signal);
@@ -203,7 +204,10 @@ export class ThumbnailService {
     // Past the end ffmpeg writes no frame: the last frame is then the answer.
     const data = await fs.readFile(output).catch(() => undefined);
     if (data) return data;
-    await runFfmpeg({ args: ['-sseof', '-0.5', '-i', input, '-map', '0:v:0', '-update', '1', '-vf', box, '-c:v', 'png', '-f', 'image2', '-y', output], signal });
+    await runFfmpeg({
+      args: ['-sseof', '-0.5', '-i', input, '-map', '0:v:0', '-update', '1', '-vf', box, '-c:v', 'png', '-f', 'image2', '-y', output],
+      signal,
+    });
     return fs.readFile(output);
   }
 }

@@ -11,7 +11,15 @@ const transition = z.object({ type: z.enum(['dissolve', 'wipe']), frames: z.numb
 const placed = { event: z.string(), start: frame, end: frame, transitionIn: transition.optional() };
 
 const item = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('clip'), ...placed, media: z.string().min(1), mediaName: z.string(), in: z.number().int(), out: z.number().int(), speed: z.number() }),
+  z.object({
+    type: z.literal('clip'),
+    ...placed,
+    media: z.string().min(1),
+    mediaName: z.string(),
+    in: z.number().int(),
+    out: z.number().int(),
+    speed: z.number(),
+  }),
   z.object({ type: z.literal('black'), ...placed }),
   z.object({ type: z.literal('gap'), ...placed, reason: z.string() }),
 ]);

@@ -115,7 +115,14 @@ export class UploadService {
   async receive(ownerId: string, id: string, range: ContentRange, body: Readable, contentLength: number | undefined): Promise<UploadState> {
     const state = await this.state(ownerId, id);
     const session = { sizeBytes: state.size, receivedBytes: state.receivedBytes, complete: state.complete };
-    const chunk = await storeChunk(this.store, session, range, body, contentLength, (start, end) => `${mediaObjectPrefix(ownerId, id)}upload/${start}-${end}.part`);
+    const chunk = await storeChunk(
+      this.store,
+      session,
+      range,
+      body,
+      contentLength,
+      (start, end) => `${mediaObjectPrefix(ownerId, id)}upload/${start}-${end}.part`,
+    );
     if (!chunk) return state;
     // The replica that sees the file complete starts its ingest, once.
     const recorded = await recordChunk(this.db, this.ledger, id, chunk, async (trx, r) => {

@@ -27,9 +27,29 @@ const starts = async () => (await fs.readFile(startsFile(), 'utf8').catch(() => 
 
 async function makeScrub(out: string, size: string, durationS: number, faststart = true): Promise<string> {
   await exec('ffmpeg', [
-    '-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25:duration=${durationS}`,
-    '-vf', 'scale=-2:180,format=yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'fastdecode', '-crf', '26', '-g', '12',
-    ...(faststart ? ['-movflags', '+faststart'] : []), '-f', 'mp4', '-y', out,
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${size}:rate=25:duration=${durationS}`,
+    '-vf',
+    'scale=-2:180,format=yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'fastdecode',
+    '-crf',
+    '26',
+    '-g',
+    '12',
+    ...(faststart ? ['-movflags', '+faststart'] : []),
+    '-f',
+    'mp4',
+    '-y',
+    out,
   ]);
   return out;
 }
@@ -37,7 +57,26 @@ async function makeScrub(out: string, size: string, durationS: number, faststart
 /** What the one-ffmpeg-per-frame extraction answers: seek to the time, first frame, fitted. */
 async function seekFrame(file: string, timeS: number): Promise<Buffer> {
   const out = path.join(dir, `ref-${path.basename(file)}-${timeS}.png`);
-  await exec('ffmpeg', ['-v', 'error', '-ss', timeS.toFixed(4), '-i', file, '-map', '0:v:0', '-frames:v', '1', '-vf', fit, '-c:v', 'png', '-f', 'image2', '-y', out]);
+  await exec('ffmpeg', [
+    '-v',
+    'error',
+    '-ss',
+    timeS.toFixed(4),
+    '-i',
+    file,
+    '-map',
+    '0:v:0',
+    '-frames:v',
+    '1',
+    '-vf',
+    fit,
+    '-c:v',
+    'png',
+    '-f',
+    'image2',
+    '-y',
+    out,
+  ]);
   return fs.readFile(out).catch(async () => {
     // Past the end: the last frame.
     await exec('ffmpeg', ['-v', 'error', '-sseof', '-0.5', '-i', file, '-map', '0:v:0', '-update', '1', '-vf', fit, '-c:v', 'png', '-f', 'image2', '-y', out]);
@@ -121,7 +160,12 @@ describe('warm frame decoders', () => {
 
   it('keeps at most its number of processes across copies, each copy its own picture size', async () => {
     decoders = new WarmFrameDecoders({ ffmpeg: wrapper, scaleFilter: fit, maxProcesses: 2, idleMs: 60_000 });
-    for (const [file, timeS] of [[scrub, 1.5], [scrubWide, 0.5], [scrub, 2.5], [scrubWide, 1.2]] as const) {
+    for (const [file, timeS] of [
+      [scrub, 1.5],
+      [scrubWide, 0.5],
+      [scrub, 2.5],
+      [scrubWide, 1.2],
+    ] as const) {
       const picture = await decoders.frame(file, opener(file).open, timeS);
       expect(picture?.equals(await seekFrame(file, timeS)), `${path.basename(file)} at ${timeS} s`).toBe(true);
       expect(decoders.processCount).toBeLessThanOrEqual(2);

@@ -20,7 +20,15 @@ describe('S3 error counting', () => {
 
   it('counts failed requests by operation, and not the answer that an object does not exist', async () => {
     const errors: string[] = [];
-    const store = new S3ObjectStore({ endpoint, bucket: 'b', region: 'us-east-1', accessKey: 'a', secretKey: 's', forcePathStyle: true, onError: (op) => errors.push(op) });
+    const store = new S3ObjectStore({
+      endpoint,
+      bucket: 'b',
+      region: 'us-east-1',
+      accessKey: 'a',
+      secretKey: 's',
+      forcePathStyle: true,
+      onError: (op) => errors.push(op),
+    });
     expect(await store.head('missing')).toBeUndefined();
     expect(errors).toEqual([]);
     await expect(store.put('k', Buffer.from('x'), { contentType: 'text/plain' })).rejects.toThrow();

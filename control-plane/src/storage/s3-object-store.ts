@@ -93,9 +93,7 @@ export class S3ObjectStore implements ObjectStore {
       if (options.sizeBytes !== undefined && body.length !== options.sizeBytes) {
         throw new Error(`object ${key}: expected ${options.sizeBytes} bytes, received ${body.length}`);
       }
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body, ContentType: contentType }),
-      );
+      await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body, ContentType: contentType }));
       return { key, sizeBytes: body.length, contentType, modifiedAt: new Date() };
     }
     let written = 0;
@@ -200,9 +198,7 @@ export class S3ObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }),
-      );
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }));
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined) continue;
         yield { key: object.Key, sizeBytes: object.Size ?? 0, modifiedAt: object.LastModified };
@@ -242,10 +238,7 @@ function clientConfig(options: S3ObjectStoreOptions, endpoint: string | undefine
     region: options.region,
     endpoint,
     forcePathStyle: options.forcePathStyle,
-    credentials:
-      options.accessKey && options.secretKey
-        ? { accessKeyId: options.accessKey, secretAccessKey: options.secretKey }
-        : undefined,
+    credentials: options.accessKey && options.secretKey ? { accessKeyId: options.accessKey, secretAccessKey: options.secretKey } : undefined,
     // Checksums only where S3 demands them: many S3-compatible stores reject the newer
     // checksum headers and aws-chunked bodies the SDK otherwise sends on every upload.
     requestChecksumCalculation: 'WHEN_REQUIRED',

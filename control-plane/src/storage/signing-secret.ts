@@ -37,7 +37,11 @@ export async function loadSigningSecret(configured: string | undefined, dataDir:
 
 /** The named secret all replicas share: the first to start generates it, the others read it. */
 async function sharedSecret(db: Kysely<DB>, name: string): Promise<string> {
-  await db.insertInto('instance_secrets').values({ name, value: newSecret() }).onConflict((c) => c.column('name').doNothing()).execute();
+  await db
+    .insertInto('instance_secrets')
+    .values({ name, value: newSecret() })
+    .onConflict((c) => c.column('name').doNothing())
+    .execute();
   const row = await db.selectFrom('instance_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
   return row.value;
 }

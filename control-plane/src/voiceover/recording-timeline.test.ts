@@ -11,7 +11,11 @@ const START = 1_000_000;
 
 function timeline(start = START) {
   const frames: TimelineFrame[] = [];
-  return { frames, line: new RecordingTimeline(start, (f) => frames.push(f)), markers: () => frames.map((f) => (f.data === OPUS_SILENCE_PACKET ? 'S' : f.data[1])) };
+  return {
+    frames,
+    line: new RecordingTimeline(start, (f) => frames.push(f)),
+    markers: () => frames.map((f) => (f.data === OPUS_SILENCE_PACKET ? 'S' : f.data[1])),
+  };
 }
 
 describe('opusPacketSamples', () => {

@@ -16,7 +16,10 @@ interface MediaSection {
 const SENDING = new Set(['sendrecv', 'sendonly']);
 
 export function checkAudioOffer(sdp: string): void {
-  const lines = sdp.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+  const lines = sdp
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
   if (lines[0] !== 'v=0' || !lines.some((line) => line.startsWith('m='))) {
     throw new OfferRejected('sdpOffer is not an SDP session description (it must start with v=0 and have m= lines)');
   }
@@ -45,7 +48,7 @@ export function checkAudioOffer(sdp: string): void {
     return direction === undefined || SENDING.has(direction);
   });
   if (sending.length === 0) {
-    throw new OfferRejected('the offer\'s audio m-line does not send audio (recvonly or inactive): offer to send the microphone');
+    throw new OfferRejected("the offer's audio m-line does not send audio (recvonly or inactive): offer to send the microphone");
   }
   const codecs = sending.flatMap((s) =>
     s.attributes

@@ -1,12 +1,5 @@
 import fsp, { type FileHandle } from 'node:fs/promises';
-import {
-  DurationPosition,
-  SegmentSizePosition,
-  WEBMContainer,
-  WebmCallback,
-  replaceSegmentSize,
-  type WebmOutput,
-} from 'werift/nonstandard';
+import { DurationPosition, SegmentSizePosition, WEBMContainer, WebmCallback, replaceSegmentSize, type WebmOutput } from 'werift/nonstandard';
 
 /**
  * A WebM file of one Opus track, written block by block as frames come (werift's WebM muxer,

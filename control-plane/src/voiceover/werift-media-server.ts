@@ -53,9 +53,7 @@ export class WeriftMediaServer implements VoiceoverMediaServer {
     const pc = new RTCPeerConnection({
       iceServers: this.options.iceServers,
       ...(portRange ? { icePortRange: portRange } : {}),
-      ...(bindAddress
-        ? { iceInterfaceAddresses: { udp4: bindAddress }, iceAdditionalHostAddresses: [bindAddress], iceUseIpv6: false }
-        : {}),
+      ...(bindAddress ? { iceInterfaceAddresses: { udp4: bindAddress }, iceAdditionalHostAddresses: [bindAddress], iceUseIpv6: false } : {}),
       ...(publicAddress ? { iceAdditionalHostAddresses: [publicAddress, ...(bindAddress ? [bindAddress] : [])] } : {}),
       codecs: { audio: [opusCodec()], video: [] },
     });

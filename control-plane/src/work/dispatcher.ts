@@ -6,13 +6,7 @@
  * A render node is started with exactly the `WorkerEnv` variables below and nothing else.
  */
 
-export type TaskKind =
-  | 'render'
-  | 'ingest'
-  | 'import_url'
-  | 'mediainfo'
-  | 'project_import'
-  | 'probe';
+export type TaskKind = 'render' | 'ingest' | 'import_url' | 'mediainfo' | 'project_import' | 'probe';
 
 export interface WorkerLaunch {
   taskId: string;

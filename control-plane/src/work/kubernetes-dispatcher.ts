@@ -358,4 +358,3 @@ export class KubernetesDispatcher implements Dispatcher {
     return deleted;
   }
 }
-

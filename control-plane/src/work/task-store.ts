@@ -113,12 +113,7 @@ export class TaskStore {
 
   /** The task a render node's token opens, while it is this attempt's to work on. */
   async forToken(id: string, token: string): Promise<TaskRow | undefined> {
-    return this.db
-      .selectFrom('tasks')
-      .selectAll()
-      .where('id', '=', id)
-      .where('token_hash', '=', hashSecret(token))
-      .executeTakeFirst();
+    return this.db.selectFrom('tasks').selectAll().where('id', '=', id).where('token_hash', '=', hashSecret(token)).executeTakeFirst();
   }
 
   /** dispatched → running, when the node first fetches its work order. */

@@ -220,9 +220,7 @@ export class WorkQueue implements DispatcherEvents {
       done = await this.finalize((trx) => this.store.finishCompletion(task.id, trx), false);
     } catch (error) {
       this.log.error({ err: error, taskId: task.id }, 'completing a task failed');
-      const failed = await this.finalize((trx) =>
-        this.store.failCompletion(task.id, internalError('completion_failed', (error as Error).message), trx),
-      );
+      const failed = await this.finalize((trx) => this.store.failCompletion(task.id, internalError('completion_failed', (error as Error).message), trx));
       if (failed) {
         this.emit(failed);
         await this.runHook(failed, 'onFailed', () => this.definition(failed.kind).onFailed?.(failed));
@@ -354,10 +352,7 @@ export class WorkQueue implements DispatcherEvents {
    * transaction. Should `onFinal` fail, the transition alone is applied (with `keepOnHookFailure`)
    * rather than leaving the task in a state it has already left as far as its worker knows.
    */
-  private async finalize(
-    transition: (trx: Kysely<DB>) => Promise<TaskRow | undefined>,
-    keepOnHookFailure = true,
-  ): Promise<TaskRow | undefined> {
+  private async finalize(transition: (trx: Kysely<DB>) => Promise<TaskRow | undefined>, keepOnHookFailure = true): Promise<TaskRow | undefined> {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const task = await transition(trx);

@@ -65,7 +65,11 @@ describe('CMX 3600 EDL: the OpenTimelineIO samples', () => {
 
   it('multi_audio.edl: AA and AUD 3 put the event on three audio channels', () => {
     const list = parseCmx3600(sample('multi_audio.edl'), { rate: FPS24 });
-    expect(list.tracks.map((t) => [t.name, t.kind])).toEqual([['A1', 'audio'], ['A2', 'audio'], ['A3', 'audio']]);
+    expect(list.tracks.map((t) => [t.name, t.kind])).toEqual([
+      ['A1', 'audio'],
+      ['A2', 'audio'],
+      ['A3', 'audio'],
+    ]);
     for (const track of list.tracks) expect(rows({ ...list, tracks: [track] })).toEqual([[track.name, '001', 0, 81982, 0, 81982, 1]]);
   });
 
@@ -76,7 +80,13 @@ describe('CMX 3600 EDL: the OpenTimelineIO samples', () => {
       ['V', '001', 0, 31, 86501, 86532, 1],
       ['V', '002', 31, 81, 86557, 86607, 1],
     ]);
-    expect(avid.tracks[0]!.items[0]!.source).toEqual({ kind: 'media', reel: 'ZZ100_50', base: 'timecode', clipName: 'take_1', fileName: 'ZZ100_501.take_1.0001.exr' });
+    expect(avid.tracks[0]!.items[0]!.source).toEqual({
+      kind: 'media',
+      reel: 'ZZ100_50',
+      base: 'timecode',
+      clipName: 'take_1',
+      fileName: 'ZZ100_501.take_1.0001.exr',
+    });
     const premiere = parseCmx3600(sample('premiere_example.edl'), { rate: FPS24 });
     expect(rows(premiere)).toEqual(rows(avid));
     expect(premiere.tracks[0]!.items[1]!.source).toEqual({ kind: 'media', reel: 'AX', base: 'timecode', clipName: 'ZZ100_502A.take_2.0101.exr' });
@@ -106,7 +116,9 @@ describe('CMX 3600 EDL: cases of our own', () => {
     const list = parseCmx3600('001 T V C 00:00:00;00 00:00:02;00 00:00:00;00 00:00:02;00', { rate: NTSC });
     expect(list.dropFrame).toBe(true);
     expect(() => parseCmx3600('001 T V C 00:01:00;00 00:01:00;05 00:00:00;00 00:00:00;05', { rate: NTSC })).toThrow(/line 1: .*does not exist in drop-frame/);
-    expect(() => parseCmx3600('FCM: DROP FRAME\n001 T V C 00:00:00:00 00:00:02:00 00:00:00:00 00:00:02:00', { rate: FPS25 })).toThrow(/line 1: .*29.97 and 59.94/);
+    expect(() => parseCmx3600('FCM: DROP FRAME\n001 T V C 00:00:00:00 00:00:02:00 00:00:00:00 00:00:02:00', { rate: FPS25 })).toThrow(
+      /line 1: .*29.97 and 59.94/,
+    );
   });
 
   it('puts audio-only events on audio tracks only (A, A2, AA, B, AA/V)', () => {

@@ -1,14 +1,5 @@
 import type { Rational } from '../ffmpeg/media-info.js';
-import {
-  extendItem,
-  sourceRange,
-  type EditItem,
-  type EditList,
-  type EditMarker,
-  type EditSource,
-  type EditTrack,
-  type EditTransition,
-} from './edit-list.js';
+import { extendItem, sourceRange, type EditItem, type EditList, type EditMarker, type EditSource, type EditTrack, type EditTransition } from './edit-list.js';
 import { EditListError } from './edit-list-error.js';
 import { canDropFrame, isTimecode, rateText, TimecodeError, timecodeToFrames, writtenAsDropFrame } from './timecode.js';
 
@@ -179,8 +170,7 @@ export function parseCmx3600(text: string, options: Cmx3600Options): EditList {
         const fromEntry = from ? from.srcOut : undefined;
         const continuous =
           previous !== undefined &&
-          (from === undefined ||
-            (sameSource(previous.source, fromSource!) && (previous.source.kind === 'black' || previous.sourceOut === fromEntry)));
+          (from === undefined || (sameSource(previous.source, fromSource!) && (previous.source.kind === 'black' || previous.sourceOut === fromEntry)));
         if (continuous) extendItem(previous!, transition.frames);
         else if (from) {
           const speed = from.speed?.factor ?? 1;

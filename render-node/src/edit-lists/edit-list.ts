@@ -103,9 +103,8 @@ export function sourceRange(entry: number, speed: number, length: number): { sou
 export function extendItem(item: EditItem, frames: number): void {
   item.end += frames;
   if (item.source.kind !== 'media') return;
-  const range = item.speed < 0
-    ? sourceRange(item.sourceOut - 1, item.speed, item.end - item.start)
-    : sourceRange(item.sourceIn, item.speed, item.end - item.start);
+  const range =
+    item.speed < 0 ? sourceRange(item.sourceOut - 1, item.speed, item.end - item.start) : sourceRange(item.sourceIn, item.speed, item.end - item.start);
   item.sourceIn = range.sourceIn;
   item.sourceOut = range.sourceOut;
 }

@@ -81,17 +81,25 @@ function readTrack(track: Node, name: string, rate: Rational, files: Map<string,
     if (element.name === 'transitionitem') {
       const cut = cuts[i]!;
       const effect = textOf(child(child(element, 'effect'), 'name')) + textOf(child(child(element, 'effect'), 'effectid'));
-      entries.push({ kind: 'transition', event: label, inOffset: cut - span.start, outOffset: span.end - cut, type: /wipe/i.test(effect) ? 'wipe' : 'dissolve' });
+      entries.push({
+        kind: 'transition',
+        event: label,
+        inOffset: cut - span.start,
+        outOffset: span.end - cut,
+        type: /wipe/i.test(effect) ? 'wipe' : 'dissolve',
+      });
       continue;
     }
     // Room between items is black.
-    if (span.start > position) entries.push({ kind: 'item', event: `${name} gap at ${position}`, length: span.start - position, source: { kind: 'black' }, sourceEntry: 0, speed: 1 });
+    if (span.start > position)
+      entries.push({ kind: 'item', event: `${name} gap at ${position}`, length: span.start - position, source: { kind: 'black' }, sourceEntry: 0, speed: 1 });
     if (span.start < position) throw new EditListError(`${label} (${name}) starts at frame ${span.start}, before the item before it ends (${position})`);
     const length = span.end - span.start;
     position = span.end;
     if (element.name === 'generatoritem' || textOf(child(element, 'enabled')).toUpperCase() === 'FALSE') {
       if (element.name !== 'generatoritem') notes.push(`${label} (${name}): disabled; it is left out as black`);
-      else if (!/slug|black/i.test(textOf(child(child(element, 'effect'), 'effectid')) + label)) notes.push(`${label} (${name}): generators are not supported; it is left out as black`);
+      else if (!/slug|black/i.test(textOf(child(child(element, 'effect'), 'effectid')) + label))
+        notes.push(`${label} (${name}): generators are not supported; it is left out as black`);
       entries.push({ kind: 'item', event: label, length, source: { kind: 'black' }, sourceEntry: 0, speed: 1 });
       continue;
     }

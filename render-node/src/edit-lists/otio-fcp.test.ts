@@ -17,7 +17,12 @@ describe('OpenTimelineIO', () => {
             OTIO_SCHEMA: 'Track.1',
             kind: 'Video',
             children: [
-              { OTIO_SCHEMA: 'Clip.1', name: 'a', source_range: range(100, 24, 23.976), media_reference: { OTIO_SCHEMA: 'ExternalReference.1', target_url: 'file:///x/A%20take.mov' } },
+              {
+                OTIO_SCHEMA: 'Clip.1',
+                name: 'a',
+                source_range: range(100, 24, 23.976),
+                media_reference: { OTIO_SCHEMA: 'ExternalReference.1', target_url: 'file:///x/A%20take.mov' },
+              },
               { OTIO_SCHEMA: 'Gap.1', source_range: range(0, 12, 23.976) },
               { OTIO_SCHEMA: 'Clip.1', name: 'held', source_range: range(50, 12, 23.976), effects: [{ OTIO_SCHEMA: 'FreezeFrame.1', time_scalar: 0 }] },
               { OTIO_SCHEMA: 'Clip.1', name: 'off', enabled: false, source_range: range(0, 6, 23.976) },

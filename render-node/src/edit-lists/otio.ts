@@ -83,7 +83,8 @@ export function parseOtio(text: string, options: OtioOptions = {}): EditList {
         continue;
       }
       const reference = mediaReference(item);
-      const available = isObject(reference) && isObject(reference.available_range) ? timeRange(reference.available_range, `${label}.available_range`) : undefined;
+      const available =
+        isObject(reference) && isObject(reference.available_range) ? timeRange(reference.available_range, `${label}.available_range`) : undefined;
       // With the file's own range known, frames count from its first frame; else in its timecode.
       const start = frames(range.start_time, `${label}.source_range.start_time`);
       const base: 'media' | 'timecode' = available ? 'media' : 'timecode';

@@ -35,7 +35,14 @@ function readOrRefuse(name: string, text: string, rate: (typeof RATES)[number]) 
 }
 
 const edits = fc.array(
-  fc.tuple(fc.nat(), fc.nat(12), fc.oneof(fc.constantFrom('', '\n', ' ', ':', ';', '*', '"', '{', '}', '[', ']', ',', '<', '>', '/', '-', '0', '9', '99', '1e308', 'null', '"OTIO_SCHEMA"'), fc.string({ maxLength: 6 }))),
+  fc.tuple(
+    fc.nat(),
+    fc.nat(12),
+    fc.oneof(
+      fc.constantFrom('', '\n', ' ', ':', ';', '*', '"', '{', '}', '[', ']', ',', '<', '>', '/', '-', '0', '9', '99', '1e308', 'null', '"OTIO_SCHEMA"'),
+      fc.string({ maxLength: 6 }),
+    ),
+  ),
   { minLength: 1, maxLength: 5 },
 );
 
@@ -74,9 +81,17 @@ describe('edit list readers', () => {
 
   it('answer an edit list or an EditListError for any text under any of their names', () => {
     fc.assert(
-      fc.property(fc.constantFrom('a.edl', 'a.otio', 'a.xml', 'a.txt'), fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue().map((v) => JSON.stringify(v))), fc.constantFrom(...RATES), (name, text, rate) => {
-        readOrRefuse(name, text, rate);
-      }),
+      fc.property(
+        fc.constantFrom('a.edl', 'a.otio', 'a.xml', 'a.txt'),
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        fc.constantFrom(...RATES),
+        (name, text, rate) => {
+          readOrRefuse(name, text, rate);
+        },
+      ),
       runs(1000),
     );
   });

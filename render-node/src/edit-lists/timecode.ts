@@ -50,7 +50,10 @@ export function timecodeToFrames(text: string, rate: Rational, dropFrame?: boole
   if (!drop) return labels;
   if (!canDropFrame(rate)) throw new TimecodeError(`"${text}" is drop-frame timecode, which exists only at 29.97 and 59.94 fps`);
   const dropped = fps / 15; // 2 at 29.97, 4 at 59.94
-  if (s === 0 && m % 10 !== 0 && f < dropped) throw new TimecodeError(`"${text}" does not exist in drop-frame timecode (frames ${dropped > 2 ? '00-03' : '00 and 01'} of each minute but every tenth are skipped)`);
+  if (s === 0 && m % 10 !== 0 && f < dropped)
+    throw new TimecodeError(
+      `"${text}" does not exist in drop-frame timecode (frames ${dropped > 2 ? '00-03' : '00 and 01'} of each minute but every tenth are skipped)`,
+    );
   const minutes = h * 60 + m;
   return labels - dropped * (minutes - Math.floor(minutes / 10));
 }

@@ -139,7 +139,8 @@ function playableSpeed(item: TimelineClip, track: TimelineTrack, notes: string[]
   const where = `event ${item.event} (${track.name})`;
   if (item.speed === 0) notes.push(`${where}: a freeze frame cannot be rendered; it is a gap in the render`);
   else if (item.speed < 0) notes.push(`${where}: reverse speed (${item.speed}x) cannot be rendered; it is a gap in the render`);
-  else if (item.speed < MIN_SPEED || item.speed > MAX_SPEED) notes.push(`${where}: speed ${item.speed}x is outside 1/16 to 16 and cannot be rendered; it is a gap in the render`);
+  else if (item.speed < MIN_SPEED || item.speed > MAX_SPEED)
+    notes.push(`${where}: speed ${item.speed}x is outside 1/16 to 16 and cannot be rendered; it is a gap in the render`);
   else return true;
   return false;
 }

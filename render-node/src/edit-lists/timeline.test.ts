@@ -41,7 +41,15 @@ describe('the same cut from an EDL, OpenTimelineIO and Final Cut Pro 7 XML', () 
   it('gives the hand-checked timeline from the EDL', () => {
     const { timeline, problems } = built.edl;
     expect(problems).toEqual([]);
-    expect(timeline).toMatchObject({ format: 'cutroom-timeline', version: 1, name: 'same cut', fps: '25', dropFrame: false, startTimecode: '00:00:00:00', duration: 150 });
+    expect(timeline).toMatchObject({
+      format: 'cutroom-timeline',
+      version: 1,
+      name: 'same cut',
+      fps: '25',
+      dropFrame: false,
+      startTimecode: '00:00:00:00',
+      duration: 150,
+    });
     const [alpha, beta] = media.map((m) => m.id);
     expect(clipsOf(timeline)).toEqual([
       {
@@ -126,7 +134,13 @@ describe('building the timeline', () => {
     );
     const items = timeline.tracks[0]!.items;
     expect(items.map((i) => (i.type === 'clip' ? i.mediaName : i.type))).toEqual(['A001.MOV', 'take_2.mxf', 'tape3.mp4', 'gap']);
-    expect(items[3]).toMatchObject({ type: 'gap', event: '004', start: 75, end: 100, reason: 'event 004 (V): no media file matches clip name "lost.mov", reel "TAPE9"' });
+    expect(items[3]).toMatchObject({
+      type: 'gap',
+      event: '004',
+      start: 75,
+      end: 100,
+      reason: 'event 004 (V): no media file matches clip name "lost.mov", reel "TAPE9"',
+    });
     expect(problems).toEqual(['event 004 (V): no media file matches clip name "lost.mov", reel "TAPE9"']);
   });
 
@@ -152,7 +166,10 @@ describe('building the timeline', () => {
       { id: 'mutedMMMMMMMMMMMMMMMMM', name: 'muted.mp4', durationHns: 60e7, hasVideo: true, hasAudio: false, still: false },
     ];
     const { problems } = build(
-      edl('001  MUSIC    V     C        00:00:00:00 00:00:01:00 00:00:00:00 00:00:01:00', '002  MUTED    A     C        00:00:00:00 00:00:01:00 00:00:00:00 00:00:01:00'),
+      edl(
+        '001  MUSIC    V     C        00:00:00:00 00:00:01:00 00:00:00:00 00:00:01:00',
+        '002  MUTED    A     C        00:00:00:00 00:00:01:00 00:00:00:00 00:00:01:00',
+      ),
       files,
     );
     expect(problems).toEqual(['event 001 (V): music.wav has no picture', 'event 002 (A1): muted.mp4 has no sound']);

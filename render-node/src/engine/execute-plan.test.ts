@@ -59,7 +59,12 @@ function planOf(steps: FfmpegStep[]): GroupPlan {
 describe('executePlan with concurrent steps', () => {
   it('runs every concurrent step, then the step after them, with progress up to 1', async () => {
     const progress: number[] = [];
-    await executePlan(planOf([tone('a', 1), tone('b', 1), tone('c', 1), tone('after', 1, false)]), { log: silent, inputs: [], concurrency: 2, onProgress: (p) => progress.push(p) });
+    await executePlan(planOf([tone('a', 1), tone('b', 1), tone('c', 1), tone('after', 1, false)]), {
+      log: silent,
+      inputs: [],
+      concurrency: 2,
+      onProgress: (p) => progress.push(p),
+    });
     for (const name of ['a', 'b', 'c', 'after']) expect((await fs.stat(path.join(work.dir, `${name}.wav`))).size).toBeGreaterThan(40_000);
     expect(progress.at(-1)).toBeCloseTo(1);
   });

@@ -31,8 +31,12 @@ function classify(error: unknown, step: FfmpegStep, inputs: readonly string[]): 
   if (error instanceof FfmpegUnavailableError) return new RenderError('ffmpeg_unavailable', error.message, { cause: error });
   if (error instanceof FfmpegError) {
     const unreadable = inputs.find((input) => error.stderrTail.includes(input));
-    if (unreadable) return new RenderError('source_unreadable', `source ${unreadable} could not be read: ${error.stderrTail.trim().split('\n').slice(-2).join(' | ')}`, { cause: error });
-    if (/No space left on device|Permission denied/.test(error.stderrTail)) return new RenderError('output_failed', `the output could not be written: ${error.message}`, { cause: error });
+    if (unreadable)
+      return new RenderError('source_unreadable', `source ${unreadable} could not be read: ${error.stderrTail.trim().split('\n').slice(-2).join(' | ')}`, {
+        cause: error,
+      });
+    if (/No space left on device|Permission denied/.test(error.stderrTail))
+      return new RenderError('output_failed', `the output could not be written: ${error.message}`, { cause: error });
     return new RenderError('encode_failed', `${step.description} failed: ${error.message}`, { cause: error });
   }
   return new RenderError('encode_failed', `${step.description} failed: ${(error as Error).message}`, { cause: error });

@@ -72,7 +72,26 @@ describe('frame accuracy (accuracy="frame")', () => {
     // The picture starts 0.016 s (0.4 frame) into the file: frame n shows at 0.016 + n × 0.04 s.
     // 0.39 s is nearest frame 9 (0.376 s); on a grid from the file's start it would be frame 10.
     const late = path.join(work.dir, 'late.mov');
-    await ffmpegCli(['-itsoffset', '0.016', '-i', source, '-f', 'lavfi', '-i', 'sine=d=4', '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-y', late]);
+    await ffmpegCli([
+      '-itsoffset',
+      '0.016',
+      '-i',
+      source,
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=4',
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-c:v',
+      'copy',
+      '-c:a',
+      'aac',
+      '-y',
+      late,
+    ]);
     const xml = timelines(`<group><track><clip src="late" start="00:00:00:39" stop="00:00:00:79" timeFormat="time10ms"/></track></group>`);
     const { outputs } = await renderXtl(xml, { late }, { workDir: path.join(work.dir, 'late') });
     expect(await frameCount(outputs[0]!.path)).toBe(10);
@@ -84,9 +103,26 @@ describe('frame accuracy (accuracy="frame")', () => {
     // PCM sound whose every sample says the time it was made at: t/8.
     const ramp = path.join(work.dir, 'ramp.mov');
     await ffmpegCli([
-      '-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=25:d=4',
-      '-f', 'lavfi', '-i', 'aevalsrc=exprs=t/8:s=48000:d=4',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-bf', '2', '-c:a', 'pcm_s16le', '-y', ramp,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=160x120:r=25:d=4',
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=exprs=t/8:s=48000:d=4',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '10',
+      '-bf',
+      '2',
+      '-c:a',
+      'pcm_s16le',
+      '-y',
+      ramp,
     ]);
     const xml = timelines(
       `<group container="wav"><track>\n<clip src="ramp" start="${at(21)}" stop="${at(31)}" timeFormat="time10ms"/>\n<clip src="ramp" start="00:00:03:00" stop="00:00:03:20" timeFormat="time10ms"/>\n</track></group>`,

@@ -100,13 +100,27 @@ export class GraphBuilder {
   placementOf(placed: PlacedClip): Placement {
     const probe = placed.source.probe;
     const sar = probe.sampleAspect ?? { num: 1, den: 1 };
-    return placePicture({ width: (probe.width ?? this.W) * (sar.num / sar.den), height: probe.height ?? this.H }, { width: this.W, height: this.H }, placed.clip.params);
+    return placePicture(
+      { width: (probe.width ?? this.W) * (sar.num / sar.den), height: probe.height ?? this.H },
+      { width: this.W, height: this.H },
+      placed.clip.params,
+    );
   }
 
   /** Solid colour (`black@0` is transparent) for `frames` frames. */
   colorPiece(color: string, frames: number, size: { width: number; height: number }, alpha: boolean): Piece {
     const label = this.graph.label('c');
-    this.graph.chain([], [`color=c=${color}:s=${size.width}x${size.height}:r=${this.rate}`, `format=${alpha ? 'yuva420p' : 'yuv420p'}`, `trim=end_frame=${frames}`, `settb=expr=${this.tb}`], label, 'source');
+    this.graph.chain(
+      [],
+      [
+        `color=c=${color}:s=${size.width}x${size.height}:r=${this.rate}`,
+        `format=${alpha ? 'yuva420p' : 'yuv420p'}`,
+        `trim=end_frame=${frames}`,
+        `settb=expr=${this.tb}`,
+      ],
+      label,
+      'source',
+    );
     return { label, length: frames };
   }
 
@@ -135,7 +149,8 @@ export class GraphBuilder {
     filters.push('setsar=1', `format=${mode.alpha ? 'yuva420p' : 'yuv420p'}`);
     if (mode.canvas && !fillsFrame(placement, { width: this.W, height: this.H })) {
       const visible = visiblePart(placement, { width: this.W, height: this.H })!;
-      if (visible.width !== placement.width || visible.height !== placement.height) filters.push(`crop=${visible.width}:${visible.height}:${visible.cropX}:${visible.cropY}`);
+      if (visible.width !== placement.width || visible.height !== placement.height)
+        filters.push(`crop=${visible.width}:${visible.height}:${visible.cropX}:${visible.cropY}`);
       filters.push(`pad=${this.W}:${this.H}:${visible.x}:${visible.y}:color=${mode.fill}`);
     }
     if (image) {
@@ -232,7 +247,8 @@ export class GraphBuilder {
 
   private transition(left: Piece, right: Piece, transition: XtlTransition, overlap: number, kind: 'video' | 'audio'): Piece {
     const length = left.length + right.length - overlap;
-    if (transition.type === 'fadeblack' || transition.type === 'fadewhite') return this.dip(left, right, transition.type === 'fadeblack' ? 'black' : 'white', overlap, kind);
+    if (transition.type === 'fadeblack' || transition.type === 'fadewhite')
+      return this.dip(left, right, transition.type === 'fadeblack' ? 'black' : 'white', overlap, kind);
     if (kind === 'video') {
       const label = this.graph.label('x');
       const type = transition.type === 'crossfade' ? 'fade' : transition.type;
@@ -261,13 +277,27 @@ export class GraphBuilder {
     const outLabel = this.graph.label('d');
     const inLabel = this.graph.label('d');
     if (kind === 'video') {
-      this.graph.chain([left.label], [`trim=end_frame=${leftEnd}`, `fade=t=out:start_frame=${leftEnd - firstHalf}:nb_frames=${Math.max(1, firstHalf)}:color=${color}`], outLabel);
-      this.graph.chain([right.label], [`trim=start_frame=${firstHalf}`, 'setpts=PTS-STARTPTS', `fade=t=in:start_frame=0:nb_frames=${secondHalf}:color=${color}`], inLabel);
+      this.graph.chain(
+        [left.label],
+        [`trim=end_frame=${leftEnd}`, `fade=t=out:start_frame=${leftEnd - firstHalf}:nb_frames=${Math.max(1, firstHalf)}:color=${color}`],
+        outLabel,
+      );
+      this.graph.chain(
+        [right.label],
+        [`trim=start_frame=${firstHalf}`, 'setpts=PTS-STARTPTS', `fade=t=in:start_frame=0:nb_frames=${secondHalf}:color=${color}`],
+        inLabel,
+      );
     } else {
       this.graph.chain([left.label], [`atrim=end_sample=${leftEnd}`, `afade=t=out:ss=${leftEnd - firstHalf}:ns=${Math.max(1, firstHalf)}`], outLabel, 'audio');
       this.graph.chain([right.label], [`atrim=start_sample=${firstHalf}`, 'asetpts=PTS-STARTPTS', `afade=t=in:ss=0:ns=${secondHalf}`], inLabel, 'audio');
     }
-    return this.concat([{ label: outLabel, length: leftEnd }, { label: inLabel, length: right.length - firstHalf }], kind);
+    return this.concat(
+      [
+        { label: outLabel, length: leftEnd },
+        { label: inLabel, length: right.length - firstHalf },
+      ],
+      kind,
+    );
   }
 
   private join(pieces: Piece[], transitions: (XtlTransition | undefined)[], overlaps: number[], kind: 'video' | 'audio'): Piece {
@@ -336,7 +366,8 @@ export class GraphBuilder {
       if (p.window.endFrame <= p.window.startFrame) continue;
       const previous = placed[i - 1];
       const touching =
-        previous !== undefined && (previous.clip.transitionToNext !== undefined || (previous.window.endFrame === p.window.startFrame && hasPicture(previous) && hasPicture(p)));
+        previous !== undefined &&
+        (previous.clip.transitionToNext !== undefined || (previous.window.endFrame === p.window.startFrame && hasPicture(previous) && hasPicture(p)));
       if (touching && runs.length > 0 && runs.at(-1)!.includes(previous)) runs.at(-1)!.push(p);
       else if (hasPicture(p) || p.clip.transitionToNext !== undefined) runs.push([p]);
     }
@@ -351,7 +382,9 @@ export class GraphBuilder {
         if (!hasPicture(p) || !visible) {
           return this.colorPiece('black@0', frames, shared ? { width: shared.width, height: shared.height } : frame, true);
         }
-        return shared ? this.clipPicture(p, placement, { canvas: false, alpha: true }) : this.clipPicture(p, placement, { canvas: true, fill: 'black@0', alpha: true });
+        return shared
+          ? this.clipPicture(p, placement, { canvas: false, alpha: true })
+          : this.clipPicture(p, placement, { canvas: true, fill: 'black@0', alpha: true });
       });
       const transitions = run.slice(0, -1).map((p) => p.clip.transitionToNext);
       const overlaps = run.slice(0, -1).map((p, i) => (p.clip.transitionToNext ? p.window.endFrame - run[i + 1]!.window.startFrame : 0));
@@ -426,23 +459,19 @@ async function planFullRender(ctx: PlanContext): Promise<GroupPlan> {
     const mixed = sounds.length === 1 ? sounds[0]! : { label: builder.graph.label('m'), length: 0 };
     if (sounds.length > 1) {
       // normalize=0: each track keeps the level its volume param gives it.
-      builder.graph.chain(sounds.map((s) => s.label), [`amix=inputs=${sounds.length}:duration=longest:normalize=0`], mixed.label, 'audio');
+      builder.graph.chain(
+        sounds.map((s) => s.label),
+        [`amix=inputs=${sounds.length}:duration=longest:normalize=0`],
+        mixed.label,
+        'audio',
+      );
     }
     builder.graph.chain([mixed.label], [`apad=whole_len=${totalSamples}`, `atrim=end_sample=${totalSamples}`], 'aout', 'audio');
     maps.push('-map', '[aout]');
   }
 
   const scriptPath = path.join(ctx.workDir, `.graph-${group.index}.txt`);
-  const base = [
-    ...builder.inputArgs.flat(),
-    '-filter_complex_script',
-    scriptPath,
-    ...maps,
-    '-map_metadata',
-    '-1',
-    '-map_chapters',
-    '-1',
-  ];
+  const base = [...builder.inputArgs.flat(), '-filter_complex_script', scriptPath, ...maps, '-map_metadata', '-1', '-map_chapters', '-1'];
   const tail = [...(settings.hasAudio ? audioEncoderArgs(settings) : []), ...muxerArgs(settings), '-y', ctx.partialPath];
   const software = [...base, ...(settings.hasVideo ? videoEncoderArgs(settings, false) : []), ...tail];
   const gpuEncoder = settings.hasVideo && ctx.gpu ? gpuEncoderFor(settings) : undefined;
@@ -458,7 +487,9 @@ async function planFullRender(ctx: PlanContext): Promise<GroupPlan> {
   };
   let reason = 'frame-accurate render of the whole timeline';
   if (ctx.gpu && settings.hasVideo && !useGpu) {
-    reason += gpuEncoder ? ` (GPU asked, but this ffmpeg has no ${gpuEncoder}: software encoder)` : ` (GPU asked, but NVENC has no ${settings.videoCodec} encoder: software encoder)`;
+    reason += gpuEncoder
+      ? ` (GPU asked, but this ffmpeg has no ${gpuEncoder}: software encoder)`
+      : ` (GPU asked, but NVENC has no ${settings.videoCodec} encoder: software encoder)`;
   }
   return {
     groupIndex: group.index,
@@ -468,10 +499,6 @@ async function planFullRender(ctx: PlanContext): Promise<GroupPlan> {
     outputPath: ctx.outputPath,
     partialPath: ctx.partialPath,
     tempPaths: [scriptPath, ...builder.writes.map((w) => w.path)],
-    steps: [
-      ...builder.writes,
-      { kind: 'write-file', description: 'filtergraph', path: scriptPath, contents: builder.graph.toString() },
-      encode,
-    ],
+    steps: [...builder.writes, { kind: 'write-file', description: 'filtergraph', path: scriptPath, contents: builder.graph.toString() }, encode],
   };
 }

@@ -97,9 +97,20 @@ describe('failures', () => {
     const doc = parseXtl(timelines(`<group><track>\n<clip src="s" start="00:00:03:00" stop="00:00:09:00" timeFormat="time10ms"/>\n</track></group>`));
     const sources = await resolveSources(doc, fileResolver({ s: gop10 }));
     expect(() => checkTimeline(doc, sources)).toThrow(/clip at line 4 ends at 9\.000s/);
-    const fine = parseXtl(timelines(`<group container="webm"><track><clip src="s" start="00:00:03:00" stop="00:00:04:00" timeFormat="time10ms"/></track></group>`));
+    const fine = parseXtl(
+      timelines(`<group container="webm"><track><clip src="s" start="00:00:03:00" stop="00:00:04:00" timeFormat="time10ms"/></track></group>`),
+    );
     expect(checkTimeline(fine, await resolveSources(fine, fileResolver({ s: gop10 })))).toMatchObject([
-      { container: 'webm', videoCodec: 'vp9', audioCodec: 'opus', width: 320, height: 240, frameRate: { num: 25, den: 1 }, sampleRate: 48000, durationHns: 10_000_000 },
+      {
+        container: 'webm',
+        videoCodec: 'vp9',
+        audioCodec: 'opus',
+        width: 320,
+        height: 240,
+        frameRate: { num: 25, den: 1 },
+        sampleRate: 48000,
+        durationHns: 10_000_000,
+      },
     ]);
   });
 
@@ -128,14 +139,18 @@ describe('failures', () => {
     const controller = new AbortController();
     const seen: number[] = [];
     const error = await failure(
-      renderXtl(xml, { o: other }, {
-        workDir,
-        signal: controller.signal,
-        onProgress: (p) => {
-          seen.push(p);
-          if (p > 0) controller.abort();
+      renderXtl(
+        xml,
+        { o: other },
+        {
+          workDir,
+          signal: controller.signal,
+          onProgress: (p) => {
+            seen.push(p);
+            if (p > 0) controller.abort();
+          },
         },
-      }),
+      ),
     );
     expect(error.code).toBe('aborted');
     expect(seen.at(-1)).toBeLessThan(1);

@@ -63,7 +63,18 @@ function considerStreamCopy(ctx: PlanContext): Eligibility {
     if (clip.transitionToNext) return no(`the clip at line ${clip.line} has a transition`);
     if (clip.effects.length > 0) return no(`the clip at line ${clip.line} has effects`);
     const p = clip.params;
-    if (p.x || p.y || p.width || p.height || p.opacity !== 1 || p.volume !== 1 || p.videoFadeInHns || p.videoFadeOutHns || p.audioFadeInHns || p.audioFadeOutHns) {
+    if (
+      p.x ||
+      p.y ||
+      p.width ||
+      p.height ||
+      p.opacity !== 1 ||
+      p.volume !== 1 ||
+      p.videoFadeInHns ||
+      p.videoFadeOutHns ||
+      p.audioFadeInHns ||
+      p.audioFadeOutHns
+    ) {
       return no(`the clip at line ${clip.line} has params that change its picture or sound`);
     }
     if (clip.positioned && clip.sourceStopHns - clip.sourceStartHns !== clip.timelineStopHns - clip.timelineStartHns) {
@@ -89,7 +100,10 @@ function considerStreamCopy(ctx: PlanContext): Eligibility {
   const asked: [string, boolean][] = [
     ['width', group.width !== undefined && group.width !== first.width],
     ['height', group.height !== undefined && group.height !== first.height],
-    ['framerate', group.frameRate !== undefined && first.frameRate !== undefined && group.frameRate.num * first.frameRate.den !== first.frameRate.num * group.frameRate.den],
+    [
+      'framerate',
+      group.frameRate !== undefined && first.frameRate !== undefined && group.frameRate.num * first.frameRate.den !== first.frameRate.num * group.frameRate.den,
+    ],
     ['samplerate', group.sampleRate !== undefined && group.sampleRate !== first.sampleRate],
     ['vcodec', group.videoCodec !== undefined && group.videoCodec !== first.videoCodec],
     ['acodec', group.audioCodec !== undefined && group.audioCodec !== first.audioCodec],
@@ -165,7 +179,19 @@ async function planStreamCopy(ctx: PlanContext): Promise<GroupPlan> {
       steps.push({
         kind: 'ffmpeg',
         description: `copy the picture of clip ${i + 1} (line ${clip.line}) from the keyframe at ${secondsArg(cut.startS)}s`,
-        args: [...seek, '-protocol_whitelist', INPUT_PROTOCOLS, '-i', source.input, '-map', `0:${source.probe.videoStreamIndex ?? 'v:0'}`, '-c', 'copy', ...(cut.videoPackets !== undefined ? ['-frames:v', String(cut.videoPackets)] : ['-t', secondsArg(durationS)]), ...segmentArgs(segment)],
+        args: [
+          ...seek,
+          '-protocol_whitelist',
+          INPUT_PROTOCOLS,
+          '-i',
+          source.input,
+          '-map',
+          `0:${source.probe.videoStreamIndex ?? 'v:0'}`,
+          '-c',
+          'copy',
+          ...(cut.videoPackets !== undefined ? ['-frames:v', String(cut.videoPackets)] : ['-t', secondsArg(durationS)]),
+          ...segmentArgs(segment),
+        ],
         expectedDurationS: durationS,
         // Copying costs a small fraction of encoding the same length.
         weight: durationS * 0.05,
@@ -177,7 +203,20 @@ async function planStreamCopy(ctx: PlanContext): Promise<GroupPlan> {
       steps.push({
         kind: 'ffmpeg',
         description: `copy the sound of clip ${i + 1} (line ${clip.line})`,
-        args: [...seek, '-protocol_whitelist', INPUT_PROTOCOLS, '-i', source.input, '-map', `0:${source.probe.audioStreamIndex ?? 'a:0'}`, '-c', 'copy', '-t', secondsArg(durationS), ...segmentArgs(segment)],
+        args: [
+          ...seek,
+          '-protocol_whitelist',
+          INPUT_PROTOCOLS,
+          '-i',
+          source.input,
+          '-map',
+          `0:${source.probe.audioStreamIndex ?? 'a:0'}`,
+          '-c',
+          'copy',
+          '-t',
+          secondsArg(durationS),
+          ...segmentArgs(segment),
+        ],
         expectedDurationS: durationS,
         weight: durationS * 0.02,
       });
@@ -189,7 +228,11 @@ async function planStreamCopy(ctx: PlanContext): Promise<GroupPlan> {
   const concatList = (entries: { segment: string; durationS: number }[], cutAudio: boolean) =>
     [
       'ffconcat version 1.0',
-      ...entries.flatMap((e) => [`file ${quoteConcatPath(e.segment)}`, `duration ${secondsArg(e.durationS)}`, ...(cutAudio ? [`outpoint ${secondsArg(e.durationS)}`] : [])]),
+      ...entries.flatMap((e) => [
+        `file ${quoteConcatPath(e.segment)}`,
+        `duration ${secondsArg(e.durationS)}`,
+        ...(cutAudio ? [`outpoint ${secondsArg(e.durationS)}`] : []),
+      ]),
     ].join('\n') + '\n';
   const lists: { path: string; contents: string }[] = [];
   if (videoSegments.length > 0) lists.push({ path: path.join(ctx.workDir, `.concat-${group.index}-v.ffconcat`), contents: concatList(videoSegments, false) });

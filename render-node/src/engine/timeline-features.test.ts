@@ -76,7 +76,9 @@ describe('layers', () => {
   });
 
   it('shows an image for its clip’s duration, scaled to fit', async () => {
-    const xml = timelines(`<group width="320" height="240" framerate="25"><track><clip src="blueImage" start="00:00:00:00" stop="00:00:01:50" timeFormat="time10ms"/></track></group>`);
+    const xml = timelines(
+      `<group width="320" height="240" framerate="25"><track><clip src="blueImage" start="00:00:00:00" stop="00:00:01:50" timeFormat="time10ms"/></track></group>`,
+    );
     const { outputs } = await renderXtl(xml, files, { workDir: outDir() });
     expect(await frameCount(outputs[0]!.path)).toBe(38);
     expect(close(await pixelAt(outputs[0]!.path, 30, 300, 220), [0, 0, 255])).toBe(true);
@@ -160,7 +162,9 @@ describe('transitions', () => {
 describe('timing extensions', () => {
   it('plays a clip placed with mstart/mstop at the speed its lengths give, picture and sound', async () => {
     // Two seconds of source in one second of timeline: every other frame.
-    const xml = timelines(`<group><track><clip src="numbered" start="00:00:00:00" stop="00:00:01:00" mstart="00:00:01:00" mstop="00:00:03:00" timeFormat="time10ms"/></track></group>`);
+    const xml = timelines(
+      `<group><track><clip src="numbered" start="00:00:00:00" stop="00:00:01:00" mstart="00:00:01:00" mstop="00:00:03:00" timeFormat="time10ms"/></track></group>`,
+    );
     const { outputs } = await renderXtl(xml, files, { workDir: outDir() });
     const out = outputs[0]!.path;
     expect(await frameCount(out)).toBe(25);

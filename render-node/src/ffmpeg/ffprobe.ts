@@ -115,11 +115,9 @@ export interface PacketInfo {
  * cut planner needs to find keyframes and GOP boundaries.
  */
 export async function listPackets(input: string, streamIndex: number, options: FfprobeOptions = {}): Promise<PacketInfo[]> {
-  const json = (await probeJson(
-    input,
-    ['-select_streams', String(streamIndex), '-show_entries', 'packet=pts_time,dts_time,flags'],
-    options,
-  )) as { packets?: { pts_time?: string; dts_time?: string; flags?: string }[] };
+  const json = (await probeJson(input, ['-select_streams', String(streamIndex), '-show_entries', 'packet=pts_time,dts_time,flags'], options)) as {
+    packets?: { pts_time?: string; dts_time?: string; flags?: string }[];
+  };
   return (json.packets ?? []).map((p) => ({
     ptsS: p.pts_time === undefined ? undefined : Number(p.pts_time),
     dtsS: p.dts_time === undefined ? undefined : Number(p.dts_time),

@@ -33,16 +33,7 @@ export async function runFfmpeg(options: RunFfmpegOptions): Promise<RunFfmpegRes
   const reader = options.onProgress ? new ProgressReader(expectedUs, options.onProgress) : undefined;
   const { stderrTail } = await spawnTool({
     command: options.ffmpegPath ?? defaultBinaries().ffmpeg,
-    args: [
-      '-hide_banner',
-      '-nostdin',
-      '-progress',
-      'pipe:1',
-      '-nostats',
-      '-loglevel',
-      options.logLevel ?? 'error',
-      ...options.args,
-    ],
+    args: ['-hide_banner', '-nostdin', '-progress', 'pipe:1', '-nostats', '-loglevel', options.logLevel ?? 'error', ...options.args],
     signal: options.signal,
     onStdoutLine: reader ? (line) => reader.line(line) : undefined,
     killGraceMs: options.killGraceMs,

@@ -77,9 +77,7 @@ export function spawnTool(options: SpawnToolOptions): Promise<SpawnToolResult> {
 
   return new Promise<SpawnToolResult>((resolve, reject) => {
     const [file, argv] =
-      deathSignalWrapper !== undefined
-        ? [deathSignalWrapper, ['--pdeathsig', 'KILL', '--', executable, ...options.args]]
-        : [executable, [...options.args]];
+      deathSignalWrapper !== undefined ? [deathSignalWrapper, ['--pdeathsig', 'KILL', '--', executable, ...options.args]] : [executable, [...options.args]];
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     liveChildren.add(child);
     installExitHook();

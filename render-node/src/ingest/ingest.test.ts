@@ -108,8 +108,18 @@ describe('ingest', () => {
     ['yuv422.mp4', ['-c:v', 'libx264', '-pix_fmt', 'yuv422p', '-c:a', 'aac'], /yuv422p/],
   ])('makes a browser-playable H.264 proxy of %s', async (name, codecArgs, reason) => {
     await ffmpegCli([
-      '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-f', 'lavfi', '-i', 'sine=d=2:r=48000',
-      ...codecArgs, '-shortest', '-y', path.join(dir, name),
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x240:r=25:d=2',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=2:r=48000',
+      ...codecArgs,
+      '-shortest',
+      '-y',
+      path.join(dir, name),
     ]);
     const { result, proxy, stages } = await run(name);
     expect(result.proxyReasons.join('; ')).toMatch(reason);
@@ -134,8 +144,18 @@ describe('ingest', () => {
   it('ingests variable frame rate video, with thumbnails across its whole duration', async () => {
     // 25 fps for a second, then 10 fps: 75 frames over 5.8 s.
     await ffmpegCli([
-      '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=3', '-vf', "setpts='if(lt(N,25),N/25,1+(N-25)/10)/TB'",
-      '-fps_mode', 'vfr', '-c:v', 'libx264', '-y', path.join(dir, 'vfr.mp4'),
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x240:r=25:d=3',
+      '-vf',
+      "setpts='if(lt(N,25),N/25,1+(N-25)/10)/TB'",
+      '-fps_mode',
+      'vfr',
+      '-c:v',
+      'libx264',
+      '-y',
+      path.join(dir, 'vfr.mp4'),
     ]);
     const { result, proxy } = await run('vfr.mp4');
     expect(result).toMatchObject({ mediaType: 'video', proxyReasons: [] });
@@ -147,9 +167,34 @@ describe('ingest', () => {
 
   it('names several audio tracks', async () => {
     await ffmpegCli([
-      '-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=25:d=1', '-f', 'lavfi', '-i', 'sine=f=440:d=1', '-f', 'lavfi', '-i', 'sine=f=880:d=1',
-      '-map', '0', '-map', '1', '-map', '2', '-c:v', 'libx264', '-c:a', 'aac',
-      '-metadata:s:a:0', 'handler_name=Dialogue', '-metadata:s:a:1', 'language=fra', '-y', path.join(dir, 'tracks.mp4'),
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=160x120:r=25:d=1',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=440:d=1',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=880:d=1',
+      '-map',
+      '0',
+      '-map',
+      '1',
+      '-map',
+      '2',
+      '-c:v',
+      'libx264',
+      '-c:a',
+      'aac',
+      '-metadata:s:a:0',
+      'handler_name=Dialogue',
+      '-metadata:s:a:1',
+      'language=fra',
+      '-y',
+      path.join(dir, 'tracks.mp4'),
     ]);
     const { result } = await run('tracks.mp4');
     expect(result.audioTracks).toEqual(['Dialogue', 'Track 2 (fra)']);
@@ -202,7 +247,14 @@ describe('ingest', () => {
   /** Width and height of a PNG, from its IHDR. */
   const pngSize = (png: Buffer) => ({ width: png.readUInt32BE(16), height: png.readUInt32BE(20) });
   const lavfi = (seconds: number, size = '320x240') => [
-    '-f', 'lavfi', '-i', `testsrc2=s=${size}:r=25:d=${seconds}`, '-f', 'lavfi', '-i', `sine=d=${seconds}:r=48000`,
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=${size}:r=25:d=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=d=${seconds}:r=48000`,
   ];
 
   /**
@@ -219,7 +271,23 @@ describe('ingest', () => {
     {
       name: 'interlaced-mp2.ts',
       make: (file) =>
-        ffmpegCli([...lavfi(8), '-vf', 'tinterlace=interleave_top', '-t', '4', '-c:v', 'libx264', '-flags', '+ildct+ilme', '-c:a', 'mp2', '-f', 'mpegts', '-y', file]),
+        ffmpegCli([
+          ...lavfi(8),
+          '-vf',
+          'tinterlace=interleave_top',
+          '-t',
+          '4',
+          '-c:v',
+          'libx264',
+          '-flags',
+          '+ildct+ilme',
+          '-c:a',
+          'mp2',
+          '-f',
+          'mpegts',
+          '-y',
+          file,
+        ]),
       expected: { mediaType: 'video', filetype: 'ts', width: 320, height: 240, seconds: 4 },
       proxyReason: /interlaced video; mp2 audio/,
     },
@@ -232,7 +300,22 @@ describe('ingest', () => {
     {
       name: 'odd-size.webm',
       make: (file) =>
-        ffmpegCli(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-vf', 'scale=321:241', '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-y', file]),
+        ffmpegCli([
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=s=320x240:r=25:d=2',
+          '-vf',
+          'scale=321:241',
+          '-c:v',
+          'libvpx-vp9',
+          '-deadline',
+          'realtime',
+          '-cpu-used',
+          '8',
+          '-y',
+          file,
+        ]),
       expected: { mediaType: 'video', filetype: 'webm', width: 321, height: 241, seconds: 2 },
     },
     {
@@ -249,8 +332,18 @@ describe('ingest', () => {
       name: 'vfr.mkv',
       make: (file) =>
         ffmpegCli([
-          '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=3', '-vf', "setpts='if(lt(N,25),N/25,1+(N-25)/10)/TB'",
-          '-fps_mode', 'vfr', '-c:v', 'libx264', '-y', file,
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=s=320x240:r=25:d=3',
+          '-vf',
+          "setpts='if(lt(N,25),N/25,1+(N-25)/10)/TB'",
+          '-fps_mode',
+          'vfr',
+          '-c:v',
+          'libx264',
+          '-y',
+          file,
         ]),
       expected: { mediaType: 'video', filetype: 'mkv', width: 320, height: 240, seconds: 6 },
       proxyReason: /mkv does not play/,
@@ -260,8 +353,26 @@ describe('ingest', () => {
       make: async (file) => {
         await ffmpegCli(['-f', 'lavfi', '-i', 'testsrc2=s=200x200', '-frames:v', '1', '-y', `${file}.png`]);
         await ffmpegCli([
-          '-f', 'lavfi', '-i', 'sine=d=3', '-i', `${file}.png`, '-map', '0', '-map', '1', '-c:a', 'libmp3lame', '-c:v', 'png',
-          '-disposition:v', 'attached_pic', '-id3v2_version', '3', '-y', file,
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=d=3',
+          '-i',
+          `${file}.png`,
+          '-map',
+          '0',
+          '-map',
+          '1',
+          '-c:a',
+          'libmp3lame',
+          '-c:v',
+          'png',
+          '-disposition:v',
+          'attached_pic',
+          '-id3v2_version',
+          '3',
+          '-y',
+          file,
         ]);
       },
       expected: { mediaType: 'audio', filetype: 'mp3', width: 0, height: 0, seconds: 3 },
@@ -321,7 +432,7 @@ describe('ingest', () => {
     const video = probe.streams.find((s) => s.codec_type === 'video')!;
     expect(video).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p' });
     expect(video.field_order ?? 'progressive').toBe('progressive');
-    expect(video.width! % 2 + video.height! % 2).toBe(0);
+    expect((video.width! % 2) + (video.height! % 2)).toBe(0);
     expect(Number(probe.format.duration)).toBeCloseTo(seconds, 0);
   });
 

@@ -63,11 +63,9 @@ export async function ingest(context: TaskContext<IngestSpec>): Promise<IngestRe
   // 4. Thumbnails.
   context.progress(base, 'prepare_thumbnails');
   const box = { width: spec.thumbnails.width, height: spec.thumbnails.height };
-  const poster = await makePoster({ input: original, output: path.join(context.scratchDir, 'poster.png'), media, box, signal }).catch(
-    (error: unknown) => {
-      throw failure('thumbnail_failed', error);
-    },
-  );
+  const poster = await makePoster({ input: original, output: path.join(context.scratchDir, 'poster.png'), media, box, signal }).catch((error: unknown) => {
+    throw failure('thumbnail_failed', error);
+  });
   let thumbnails: IngestResult['thumbnails'] = null;
   if (media.mediaType === 'video') {
     const packFile = path.join(context.scratchDir, 'thumbnails.pack');
@@ -153,7 +151,8 @@ async function upload(url: string, file: string, contentType: string | undefined
 
 function failure(code: string, error: unknown): unknown {
   if (error instanceof FfmpegError) return new TaskFailure({ type: 'engine_error', code, message: error.message });
-  if (error instanceof NoPicture) return new TaskFailure({ type: 'engine_error', code: 'unsupported_media', message: `not a media file we support: ${error.message}` });
+  if (error instanceof NoPicture)
+    return new TaskFailure({ type: 'engine_error', code: 'unsupported_media', message: `not a media file we support: ${error.message}` });
   return error;
 }
 

@@ -23,17 +23,33 @@ export interface PackResult {
  * decodes in milliseconds (on-demand thumbnails). Made in the same decode as the pack.
  */
 const scrubArgs = (height: number, output: string) => [
-  '-map', '0:v:0',
-  '-vf', `scale=-2:${height},format=yuv420p`,
-  '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'fastdecode', '-crf', '26', '-g', '12',
-  '-an', '-movflags', '+faststart', '-f', 'mp4', '-y', output,
+  '-map',
+  '0:v:0',
+  '-vf',
+  `scale=-2:${height},format=yuv420p`,
+  '-c:v',
+  'libx264',
+  '-preset',
+  'ultrafast',
+  '-tune',
+  'fastdecode',
+  '-crf',
+  '26',
+  '-g',
+  '12',
+  '-an',
+  '-movflags',
+  '+faststart',
+  '-f',
+  'mp4',
+  '-y',
+  output,
 ];
 
 /** Past this length, only keyframes are decoded: thumbnails land near, not on, each step, in a fraction of the time. */
 const KEYFRAMES_ONLY_AFTER_HNS = 10 * 60 * 1e7;
 
-const fit = (box: ThumbnailBox) =>
-  `scale=w=${box.width}:h=${box.height}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
+const fit = (box: ThumbnailBox) => `scale=w=${box.width}:h=${box.height}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
 
 export async function makeThumbnailPack(options: {
   input: string;
@@ -53,10 +69,18 @@ export async function makeThumbnailPack(options: {
   await runFfmpeg({
     args: [
       ...(keyframesOnly ? ['-skip_frame', 'nokey'] : []),
-      '-i', options.input,
-      '-map', '0:v:0',
-      '-vf', `fps=1/${stepS}:round=near,${fit(options.box)}`,
-      '-c:v', 'png', '-f', 'image2pipe', '-y', options.output,
+      '-i',
+      options.input,
+      '-map',
+      '0:v:0',
+      '-vf',
+      `fps=1/${stepS}:round=near,${fit(options.box)}`,
+      '-c:v',
+      'png',
+      '-f',
+      'image2pipe',
+      '-y',
+      options.output,
       ...(scrub ? scrubArgs(options.box.height * 2, options.scrubOutput!) : []),
     ],
     expectedDurationS: media.durationHns / 1e7,
@@ -78,17 +102,18 @@ export class NoPicture extends Error {}
  * ffmpeg then ends successfully having written nothing. It is at most a second of decoding.
  * When nothing decodes at that time (a file shorter than its header says), the first frame is taken.
  */
-export async function makePoster(options: {
-  input: string;
-  output: string;
-  media: Classification;
-  box: ThumbnailBox;
-  signal?: AbortSignal;
-}): Promise<Buffer> {
+export async function makePoster(options: { input: string; output: string; media: Classification; box: ThumbnailBox; signal?: AbortSignal }): Promise<Buffer> {
   const { media, box } = options;
   const attempts: string[][] = [];
   if (media.mediaType === 'audio') {
-    attempts.push(['-i', options.input, '-filter_complex', `aformat=channel_layouts=mono,showwavespic=s=${box.width * 2}x${box.height}:colors=0x4fc3f7`, '-frames:v', '1']);
+    attempts.push([
+      '-i',
+      options.input,
+      '-filter_complex',
+      `aformat=channel_layouts=mono,showwavespic=s=${box.width * 2}x${box.height}:colors=0x4fc3f7`,
+      '-frames:v',
+      '1',
+    ]);
   } else {
     const atS = media.mediaType === 'video' ? Math.min(1, media.durationHns / 1e7 / 10) : 0;
     const frame = ['-map', '0:v:0', '-frames:v', '1', '-vf', fit(box)];

@@ -71,11 +71,7 @@ function guardedLookup(policy: OutboundPolicy): net.LookupFunction {
       const list = addresses as dns.LookupAddress[];
       const refused = list.filter((a) => !allowed(a.address, policy));
       if (refused.length > 0) {
-        return callback(
-          new OutboundRefused(`${hostname} resolves to ${refused[0]!.address}, a private, loopback or link-local address`),
-          '',
-          0,
-        );
+        return callback(new OutboundRefused(`${hostname} resolves to ${refused[0]!.address}, a private, loopback or link-local address`), '', 0);
       }
       if ((options as dns.LookupOptions).all) return callback(null, list as unknown as string, 0);
       const first = list[0];

@@ -68,15 +68,20 @@ async function unpack(context: TaskContext<ProjectImportSpec>, spec: ProjectImpo
       else ignored.push(entry.path);
     }
     if (editLists.length === 0) throw new EditListError('the zip holds no edit list (.edl, .otio or Final Cut Pro 7 .xml)');
-    if (editLists.length > 1) throw new EditListError(`the zip holds ${editLists.length} edit lists (${editLists.map((e) => e.path).join(', ')}); it must hold one`);
-    if (media.length > spec.slots.length) throw new ZipRefused(`the zip holds ${media.length} media files, more than the ${spec.slots.length} allowed`, 'zip_too_large');
+    if (editLists.length > 1)
+      throw new EditListError(`the zip holds ${editLists.length} edit lists (${editLists.map((e) => e.path).join(', ')}); it must hold one`);
+    if (media.length > spec.slots.length)
+      throw new ZipRefused(`the zip holds ${media.length} media files, more than the ${spec.slots.length} allowed`, 'zip_too_large');
 
     const listEntry = editLists[0]!;
     const text = await zip.readText(listEntry, path.join(context.scratchDir, 'edit-list'), MAX_EDIT_LIST_BYTES, signal);
     const list = readEditList(path.posix.basename(listEntry.path), text, spec.rate);
     context.log(`${listEntry.path}: ${list.format}, ${list.tracks.reduce((n, t) => n + t.items.length, 0)} items on ${list.tracks.length} tracks`);
 
-    const totalBytes = Math.max(1, media.reduce((n, e) => n + e.declaredBytes, 0));
+    const totalBytes = Math.max(
+      1,
+      media.reduce((n, e) => n + e.declaredBytes, 0),
+    );
     let doneBytes = 0;
     const report = () => context.progress(STAGE_SHARE.download + STAGE_SHARE.unpack * Math.min(1, doneBytes / totalBytes), 'unpack');
     const result: ProjectImportResult = { editList: { path: listEntry.path, list }, media: [], unreadable: [], ignored };

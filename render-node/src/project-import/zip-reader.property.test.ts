@@ -27,7 +27,10 @@ describe('zip reader', () => {
   });
   afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
 
-  const corruptions = fc.array(fc.tuple(fc.nat(), fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 0xff, 0x2e, 0x2f))), { minLength: 1, maxLength: 8 });
+  const corruptions = fc.array(fc.tuple(fc.nat(), fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 0xff, 0x2e, 0x2f))), {
+    minLength: 1,
+    maxLength: 8,
+  });
 
   it('extracts or refuses a zip with bytes changed anywhere, within the limits', async () => {
     let run = 0;

@@ -59,7 +59,14 @@ describe('reading an uploaded zip', () => {
   });
 
   it('refuses a zip with an entry that climbs out with ".."', async () => {
-    const zip = rename(await makeZip([{ name: 'ok.edl', data: 'x' }, { name: 'xx/xx/evil.sh', data: 'x' }]), 'xx/xx/evil.sh', '../../evil.sh');
+    const zip = rename(
+      await makeZip([
+        { name: 'ok.edl', data: 'x' },
+        { name: 'xx/xx/evil.sh', data: 'x' },
+      ]),
+      'xx/xx/evil.sh',
+      '../../evil.sh',
+    );
     const refused = await refusal(zip);
     expect(refused?.code).toBe('unsafe_zip');
     expect(refused?.message).toBe('the zip holds an unsafe entry "../../evil.sh": it climbs out of the zip with ".."');
@@ -101,9 +108,19 @@ describe('reading an uploaded zip', () => {
   it('refuses too many entries, a name twice, and a truncated zip', async () => {
     const crowded = await makeZip(Array.from({ length: 11 }, (_, i) => ({ name: `f${i}.txt`, data: 'x' })));
     expect((await refusal(crowded))?.message).toBe('the zip holds 11 entries, more than the 10 allowed');
-    const twice = rename(await makeZip([{ name: 'a.mov', data: 'x' }, { name: 'b.mov', data: 'y' }]), 'b.mov', 'a.mov');
+    const twice = rename(
+      await makeZip([
+        { name: 'a.mov', data: 'x' },
+        { name: 'b.mov', data: 'y' },
+      ]),
+      'b.mov',
+      'a.mov',
+    );
     expect((await refusal(twice))?.message).toBe('the zip holds "a.mov" twice');
-    const whole = await makeZip([{ name: 'cut.edl', data: 'TITLE: x\n'.repeat(100) }, { name: 'a.mov', data: Buffer.alloc(10_000, 3) }]);
+    const whole = await makeZip([
+      { name: 'cut.edl', data: 'TITLE: x\n'.repeat(100) },
+      { name: 'a.mov', data: Buffer.alloc(10_000, 3) },
+    ]);
     const truncated = await refusal(whole.subarray(0, Math.floor(whole.length * 0.6)));
     expect(truncated?.code).toBe('bad_zip');
     expect(truncated?.message).toMatch(/^not a zip file we can read: /);

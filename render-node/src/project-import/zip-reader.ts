@@ -146,7 +146,14 @@ function readEntries(zip: yauzl.ZipFile, limits: ZipLimits): Promise<ZipEntryInf
       zip.removeAllListeners('end');
       reject(error);
     };
-    zip.on('error', (error: Error) => refuse(new ZipRefused(unsafeNameMessage(error.message) ?? `not a zip file we can read: ${error.message}`, unsafeNameMessage(error.message) ? 'unsafe_zip' : 'bad_zip')));
+    zip.on('error', (error: Error) =>
+      refuse(
+        new ZipRefused(
+          unsafeNameMessage(error.message) ?? `not a zip file we can read: ${error.message}`,
+          unsafeNameMessage(error.message) ? 'unsafe_zip' : 'bad_zip',
+        ),
+      ),
+    );
     zip.on('entry', (entry: yauzl.Entry) => {
       const path = entry.fileName;
       const problem = entryProblem(entry);
@@ -158,7 +165,8 @@ function readEntries(zip: yauzl.ZipFile, limits: ZipLimits): Promise<ZipEntryInf
           return refuse(new ZipRefused(`${path} is larger than the ${limits.maxFileBytes} bytes one file may have`, 'zip_too_large'));
         }
         declaredTotal += entry.uncompressedSize;
-        if (declaredTotal > limits.maxTotalBytes) return refuse(new ZipRefused(`the zip unpacks to more than the ${limits.maxTotalBytes} bytes allowed`, 'zip_too_large'));
+        if (declaredTotal > limits.maxTotalBytes)
+          return refuse(new ZipRefused(`the zip unpacks to more than the ${limits.maxTotalBytes} bytes allowed`, 'zip_too_large'));
         entries.push({ path, declaredBytes: entry.uncompressedSize, compressedBytes: entry.compressedSize, entry });
       }
       zip.readEntry();
@@ -172,7 +180,9 @@ const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
 /** Why an entry may not be unpacked, or undefined when it may. */
-export function entryProblem(entry: Pick<yauzl.Entry, 'fileName' | 'externalFileAttributes' | 'generalPurposeBitFlag' | 'compressionMethod'>): string | undefined {
+export function entryProblem(
+  entry: Pick<yauzl.Entry, 'fileName' | 'externalFileAttributes' | 'generalPurposeBitFlag' | 'compressionMethod'>,
+): string | undefined {
   const nameProblem = unsafePathProblem(entry.fileName);
   if (nameProblem) return nameProblem;
   if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) return 'it is a symbolic link';
@@ -197,6 +207,11 @@ export function unsafePathProblem(path: string): string | undefined {
 function unsafeNameMessage(message: string): string | undefined {
   const match = /^(absolute path|invalid relative path|invalid characters in fileName): (.*)$/.exec(message);
   if (!match) return undefined;
-  const why = match[1] === 'absolute path' ? 'it is an absolute path' : match[1] === 'invalid relative path' ? 'it climbs out of the zip with ".."' : 'its name holds characters a path may not';
+  const why =
+    match[1] === 'absolute path'
+      ? 'it is an absolute path'
+      : match[1] === 'invalid relative path'
+        ? 'it climbs out of the zip with ".."'
+        : 'its name holds characters a path may not';
   return `the zip holds an unsafe entry "${match[2]}": ${why}`;
 }

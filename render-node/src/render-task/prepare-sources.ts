@@ -36,7 +36,8 @@ export async function prepareSources(specs: Record<string, RenderSourceSpec>, op
   // Downloads first, so that the `downloading` stage comes before anything else; the others
   // (probes of stored media) all at once.
   const ordered = [...downloads, ...entries.filter(([, spec]) => spec.kind !== 'download')];
-  const prepare = ([src, spec]: [string, RenderSourceSpec], index: number) => prepareOne(src, spec, path.join(options.scratchDir, `source-${index}`), options, (f) => report(src, f));
+  const prepare = ([src, spec]: [string, RenderSourceSpec], index: number) =>
+    prepareOne(src, spec, path.join(options.scratchDir, `source-${index}`), options, (f) => report(src, f));
   for (const [index, entry] of ordered.entries()) {
     if (entry[1].kind !== 'download') break;
     options.signal.throwIfAborted();

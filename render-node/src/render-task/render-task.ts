@@ -53,7 +53,11 @@ export async function renderTask(context: TaskContext<RenderTaskSpec>): Promise<
         })
     : undefined;
   try {
-    return await renderAndDeliver(context, timeline, sources, workDir ?? path.join(context.scratchDir, 'render'), workDir !== undefined, { share, uploadFrom, sourcesReadyAt });
+    return await renderAndDeliver(context, timeline, sources, workDir ?? path.join(context.scratchDir, 'render'), workDir !== undefined, {
+      share,
+      uploadFrom,
+      sourcesReadyAt,
+    });
   } finally {
     if (workDir) await fs.rm(workDir, { recursive: true, force: true });
   }

@@ -23,7 +23,8 @@ const video = (rate: number, seconds = 600): MediaInfo => ({
   pixelFormat: 'yuv420p',
   formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
 });
-const sources = (probes: Record<string, MediaInfo>) => new Map<string, ResolvedSource>(Object.entries(probes).map(([src, probe]) => [src, { input: `${src}.mp4`, probe }]));
+const sources = (probes: Record<string, MediaInfo>) =>
+  new Map<string, ResolvedSource>(Object.entries(probes).map(([src, probe]) => [src, { input: `${src}.mp4`, probe }]));
 const options = { segmentSeconds: 60, minTimelineSeconds: 180 };
 const s = (seconds: number) => String(Math.round(seconds * 1e7));
 
@@ -56,7 +57,10 @@ describe('planning a segmented render', () => {
   it('keeps short timelines, several groups, stream copies and segmenting turned off whole', () => {
     expect(plan(twoLayers(), { main: video(25), cam: video(25) }, { segmentSeconds: 60, minTimelineSeconds: 900 }).decision.segmented).toBe(false);
     expect(plan(twoLayers(), { main: video(25), cam: video(25) }, { segmentSeconds: 0, minTimelineSeconds: 0 }).decision.segmented).toBe(false);
-    expect(plan(`${twoLayers()}${twoLayers()}`, { main: video(25), cam: video(25) }).decision).toMatchObject({ segmented: false, reason: 'the document has several groups' });
+    expect(plan(`${twoLayers()}${twoLayers()}`, { main: video(25), cam: video(25) }).decision).toMatchObject({
+      segmented: false,
+      reason: 'the document has several groups',
+    });
     const gop = `<group><track accuracy="gop"><clip src="main" start="0" stop="${s(600)}" timeFormat="100ns_units"/></track></group>`;
     expect(plan(gop, { main: video(25) }).decision.segmented).toBe(false);
     const webm = twoLayers().replace('<group>', '<group container="webm">');
@@ -115,6 +119,12 @@ describe('slicing a window', () => {
   it('renders the sound of the whole timeline, without its picture, in a container of the output codec', () => {
     const { doc, resolved, settings } = plan(twoLayers(), { main: video(25), cam: video(25) });
     const sound = decideOutputSettings(soundOfGroup(doc.groups[0]!, settings[0]!), resolved);
-    expect(sound).toMatchObject({ container: 'm4a', hasVideo: false, hasAudio: true, durationHns: settings[0]!.durationHns, sampleRate: settings[0]!.sampleRate });
+    expect(sound).toMatchObject({
+      container: 'm4a',
+      hasVideo: false,
+      hasAudio: true,
+      durationHns: settings[0]!.durationHns,
+      sampleRate: settings[0]!.sampleRate,
+    });
   });
 });

@@ -59,7 +59,17 @@ export function planSegments(doc: XtlDocument, sources: ResolvedSources, setting
   const seconds = (frames: number) => (frames * rate.den) / rate.num;
   if (seconds(totalFrames) < Math.max(options.minTimelineSeconds, 2 * options.segmentSeconds)) return whole('the timeline is short');
   if (group.tracks.some((t) => t.accuracy === 'gop')) return whole('accuracy="gop" asks for a stream copy');
-  const context = { group, sources, settings: output, workDir: '', outputPath: '', partialPath: '', gpu: false, encoders: new Set<string>(), log: silentLog } as PlanContext;
+  const context = {
+    group,
+    sources,
+    settings: output,
+    workDir: '',
+    outputPath: '',
+    partialPath: '',
+    gpu: false,
+    encoders: new Set<string>(),
+    log: silentLog,
+  } as PlanContext;
   if (smartCut.consider(context).ok) return whole('smart cutting copies most of it');
   if (options.estimate) return { segmented: true, windows: [], reason: 'worth a closer look' };
 
@@ -204,7 +214,12 @@ function sliceClip(clip: XtlClip, window: SegmentWindow, offsetHns: number, sour
   // subtract to the same number again).
   const normalSpeed = !clip.positioned || clip.sourceStopHns - clip.sourceStartHns === clip.timelineStopHns - clip.timelineStartHns;
   if (!cutStart && !cutEnd) {
-    return { ...clip, timelineStartHns: clip.timelineStartHns - offsetHns, timelineStopHns: clip.timelineStopHns - offsetHns, positioned: clip.positioned && !normalSpeed };
+    return {
+      ...clip,
+      timelineStartHns: clip.timelineStartHns - offsetHns,
+      timelineStopHns: clip.timelineStopHns - offsetHns,
+      positioned: clip.positioned && !normalSpeed,
+    };
   }
   const probe = sources.get(clip.src)!.probe;
   // Source times of whole output frames counted from the clip's first: on the source's own frame

@@ -74,11 +74,14 @@ export async function renderSegment(context: TaskContext<SegmentTaskSpec>): Prom
     await uploadFile(segment.putUrl, output.path, {
       contentType: segment.contentType,
       signal,
-      onProgress: (sent, total) => context.progress(share.download + share.render + (1 - share.download - share.render) * (sent / Math.max(1, total)), RENDER_STAGES.uploading),
+      onProgress: (sent, total) =>
+        context.progress(share.download + share.render + (1 - share.download - share.render) * (sent / Math.max(1, total)), RENDER_STAGES.uploading),
     });
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new TaskFailure({ type: 'upload_error', code: 'store_failed', message: `the segment could not be stored: ${(error as Error).message}` }, true, { cause: error });
+    throw new TaskFailure({ type: 'upload_error', code: 'store_failed', message: `the segment could not be stored: ${(error as Error).message}` }, true, {
+      cause: error,
+    });
   }
   context.progress(1, RENDER_STAGES.uploading);
   const frames = segment.part === 'picture' ? segment.window!.endFrame - segment.window!.startFrame : 0;
@@ -113,7 +116,15 @@ export async function joinSegments(context: TaskContext<JoinTaskSpec>): Promise<
         } catch (error) {
           if (signal.aborted) throw error;
           const status = error instanceof TransferError ? ` (${error.status ?? 'no answer'})` : '';
-          throw new TaskFailure({ type: 'engine_error', code: 'output_failed', message: `a segment could not be read from ${redact(next.url)}${status}: ${(error as Error).message}` }, true, { cause: error });
+          throw new TaskFailure(
+            {
+              type: 'engine_error',
+              code: 'output_failed',
+              message: `a segment could not be read from ${redact(next.url)}${status}: ${(error as Error).message}`,
+            },
+            true,
+            { cause: error },
+          );
         }
         fetched++;
         context.progress(at((0.4 * fetched) / all.length), RENDER_STAGES.running);
@@ -148,10 +159,17 @@ export async function joinSegments(context: TaskContext<JoinTaskSpec>): Promise<
   ];
   const startedMs = Date.now();
   try {
-    await runFfmpeg({ args, signal, expectedDurationS: settings.durationHns / 1e7, onProgress: (p) => context.progress(at(0.4 + 0.3 * (p.fraction ?? 0)), RENDER_STAGES.running) });
+    await runFfmpeg({
+      args,
+      signal,
+      expectedDurationS: settings.durationHns / 1e7,
+      onProgress: (p) => context.progress(at(0.4 + 0.3 * (p.fraction ?? 0)), RENDER_STAGES.running),
+    });
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new TaskFailure({ type: 'engine_error', code: 'encode_failed', message: `the segments could not be joined: ${(error as Error).message}` }, false, { cause: error });
+    throw new TaskFailure({ type: 'engine_error', code: 'encode_failed', message: `the segments could not be joined: ${(error as Error).message}` }, false, {
+      cause: error,
+    });
   }
   const { size } = await fs.stat(outputFile);
   context.log(`join: ${parts.length} picture segments${sound ? ' and the sound' : ''} copied into the output in ${Date.now() - startedMs} ms`);

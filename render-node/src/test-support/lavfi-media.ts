@@ -60,14 +60,7 @@ export async function makeTestVideo(dir: string, name: string, options: TestVide
   const args = ['-f', 'lavfi', '-i', `${source}s=${width}x${height}:r=${fps}:d=${durationS}`];
   if (sampleRate > 0) args.push('-f', 'lavfi', '-i', `sine=f=${toneHz}:r=${sampleRate}:d=${durationS}`);
   if (label) args.push('-vf', "drawtext=text='%{frame_num}':x=8:y=8:fontsize=40:fontcolor=white:box=1:boxcolor=black");
-  args.push(
-    '-pix_fmt',
-    'yuv420p',
-    '-g',
-    String(gop),
-    '-keyint_min',
-    String(gop),
-  );
+  args.push('-pix_fmt', 'yuv420p', '-g', String(gop), '-keyint_min', String(gop));
   if (container === 'webm') args.push('-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-crf', '30', '-b:v', '0');
   else args.push('-c:v', 'libx264', '-preset', 'veryfast', '-crf', '12', '-sc_threshold', '0', '-bf', '2');
   if (sampleRate > 0) args.push('-c:a', container === 'webm' ? 'libopus' : 'aac', '-ac', '2');

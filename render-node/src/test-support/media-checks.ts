@@ -36,10 +36,12 @@ export async function framePsnrs(output: string, segments: ReferenceSegment[], o
   const inputs = [output, ...segments.map((s) => s.file)].flatMap((f) => ['-i', f]);
   const chains = segments.map((s, i) => {
     const step = s.step ?? 1;
-    const selection = step === 1 ? `between(n\\,${s.firstFrame}\\,${s.lastFrame})` : `between(n\\,${s.firstFrame}\\,${s.lastFrame})*not(mod(n-${s.firstFrame}\\,${step}))`;
+    const selection =
+      step === 1 ? `between(n\\,${s.firstFrame}\\,${s.lastFrame})` : `between(n\\,${s.firstFrame}\\,${s.lastFrame})*not(mod(n-${s.firstFrame}\\,${step}))`;
     return `[${i + 1}:v]select='${selection}',${s.conform ? `${s.conform},` : ''}format=yuv420p,settb=1/25,setpts=N[r${i}]`;
   });
-  const concat = segments.length > 1 ? `${segments.map((_, i) => `[r${i}]`).join('')}concat=n=${segments.length}:v=1:a=0,settb=1/25,setpts=N[ref0]` : '[r0]null[ref0]';
+  const concat =
+    segments.length > 1 ? `${segments.map((_, i) => `[r${i}]`).join('')}concat=n=${segments.length}:v=1:a=0,settb=1/25,setpts=N[ref0]` : '[r0]null[ref0]';
   const shift = options.shift ?? 0;
   const refChain = shift > 0 ? `[ref0]trim=start_frame=${shift},setpts=N[ref]` : '[ref0]null[ref]';
   const outChain = `[0:v]format=yuv420p,settb=1/25,setpts=N[out]`;
@@ -56,18 +58,43 @@ export async function framePsnrs(output: string, segments: ReferenceSegment[], o
 }
 
 export async function frameCount(file: string): Promise<number> {
-  const { stdout } = await exec('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file]);
+  const { stdout } = await exec('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-count_frames',
+    '-show_entries',
+    'stream=nb_read_frames',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
   return Number(stdout.trim());
 }
 
-export async function streamsOf(file: string): Promise<{ codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string; r_frame_rate?: string; duration?: string }[]> {
+export async function streamsOf(
+  file: string,
+): Promise<{ codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string; r_frame_rate?: string; duration?: string }[]> {
   const { stdout } = await exec('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file]);
   return (JSON.parse(stdout) as { streams: [] }).streams;
 }
 
 /** RGB of a pixel of one frame. */
 export async function pixelAt(file: string, frame: number, x: number, y: number): Promise<[number, number, number]> {
-  const raw = await ffmpegBuffer(['-i', file, '-vf', `select=eq(n\\,${frame}),format=rgb24,crop=1:1:${x}:${y}`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  const raw = await ffmpegBuffer([
+    '-i',
+    file,
+    '-vf',
+    `select=eq(n\\,${frame}),format=rgb24,crop=1:1:${x}:${y}`,
+    '-frames:v',
+    '1',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-',
+  ]);
   if (raw.length < 3) throw new Error(`frame ${frame} of ${file} not found`);
   return [raw[0]!, raw[1]!, raw[2]!];
 }

@@ -29,7 +29,9 @@ export interface PacketTimes {
 
 /** Presentation and decoding times of the packets of the first video stream, in file order. */
 export async function videoPacketTimes(file: string): Promise<PacketTimes[]> {
-  const { stdout } = await exec('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time', '-of', 'csv=p=0', file], { maxBuffer: 64 * 2 ** 20 });
+  const { stdout } = await exec('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time', '-of', 'csv=p=0', file], {
+    maxBuffer: 64 * 2 ** 20,
+  });
   return stdout
     .trim()
     .split('\n')

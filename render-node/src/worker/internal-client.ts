@@ -7,7 +7,10 @@ import type { CompleteReport, FailReport, LogReport, ProgressReport, WorkOrder }
  */
 
 export class TaskRevoked extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'TaskRevoked';
   }

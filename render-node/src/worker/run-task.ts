@@ -152,7 +152,11 @@ const STDERR_LINES_LOGGED = 15;
 function ffmpegStderrTail(error: unknown): string[] {
   for (let cause = error, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth++) {
     if (cause instanceof FfmpegError) {
-      return cause.stderrTail.split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-STDERR_LINES_LOGGED);
+      return cause.stderrTail
+        .split('\n')
+        .map((line) => line.trimEnd())
+        .filter(Boolean)
+        .slice(-STDERR_LINES_LOGGED);
     }
   }
   return [];

@@ -26,13 +26,72 @@ function parseOrRefuse(xml: string) {
 
 const ELEMENTS = ['timelines', 'timeline', 'group', 'track', 'clip', 'effect', 'transition', 'param', 'text', 'box'];
 const ATTRIBUTES = [
-  'version', 'src', 'start', 'stop', 'mstart', 'mstop', 'timeFormat', 'video', 'audio', 'text', 'accuracy', 'output',
-  'framerate', 'width', 'height', 'x', 'y', 'fit', 'opacity', 'volume', 'fadein', 'fadeout', 'type', 'duration', 'name',
-  'value', 'background', 'color', 'videofadein', 'audiofadeout', 'container', 'samplerate', 'quality', 'vcodec', 'acodec',
+  'version',
+  'src',
+  'start',
+  'stop',
+  'mstart',
+  'mstop',
+  'timeFormat',
+  'video',
+  'audio',
+  'text',
+  'accuracy',
+  'output',
+  'framerate',
+  'width',
+  'height',
+  'x',
+  'y',
+  'fit',
+  'opacity',
+  'volume',
+  'fadein',
+  'fadeout',
+  'type',
+  'duration',
+  'name',
+  'value',
+  'background',
+  'color',
+  'videofadein',
+  'audiofadeout',
+  'container',
+  'samplerate',
+  'quality',
+  'vcodec',
+  'acodec',
 ];
 const VALUES = fc.oneof(
-  fc.constantFrom('2', '1', '0', '', 'frame', 'gop', 'time10ms', '100ns_units', 'mp4', 'webm', 'contain', 'cover', 'fade', 'grayscale', 'text', 'black', '#ff0000', '29.97', '30000/1001', '-1', '1e309', 'NaN', '&amp;', '&lt;x&gt;'),
-  fc.tuple(fc.nat(999), fc.nat(99), fc.nat(99), fc.nat(99)).map(([h, m, s, c]) => `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}:${String(c).padStart(2, '0')}`),
+  fc.constantFrom(
+    '2',
+    '1',
+    '0',
+    '',
+    'frame',
+    'gop',
+    'time10ms',
+    '100ns_units',
+    'mp4',
+    'webm',
+    'contain',
+    'cover',
+    'fade',
+    'grayscale',
+    'text',
+    'black',
+    '#ff0000',
+    '29.97',
+    '30000/1001',
+    '-1',
+    '1e309',
+    'NaN',
+    '&amp;',
+    '&lt;x&gt;',
+  ),
+  fc
+    .tuple(fc.nat(999), fc.nat(99), fc.nat(99), fc.nat(99))
+    .map(([h, m, s, c]) => `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}:${String(c).padStart(2, '0')}`),
   fc.bigInt({ min: 0n, max: 10n ** 20n }).map(String),
   fc.double().map(String),
   fc.string({ maxLength: 12 }).map((s) => s.replace(/[<&"]/g, '')),
@@ -62,18 +121,47 @@ const attrs = (pairs: Record<string, fc.Arbitrary<string>>) =>
   fc.subarray(Object.keys(pairs)).chain((names) => fc.tuple(...names.map((name) => mostly(pairs[name]!).map((v): [string, string] => [name, v]))));
 const hns = fc.integer({ min: 0, max: 600 * 10_000_000 });
 const paramOf = (names: string[], values: string[]) =>
-  fc.tuple(fc.constantFrom(...names), mostly(fc.constantFrom(...values))).map(([name, value]): Node => ({ name: 'param', attributes: [['name', name], ['value', value]], children: [] }));
+  fc.tuple(fc.constantFrom(...names), mostly(fc.constantFrom(...values))).map(([name, value]): Node => ({
+    name: 'param',
+    attributes: [
+      ['name', name],
+      ['value', value],
+    ],
+    children: [],
+  }));
 const clipParam = paramOf(['x', 'y', 'width', 'height', 'opacity', 'volume', 'fit'], ['0', '1', '0.5', '30%', '-12dB', '20']);
-const effect = fc
-  .oneof(
-    fc.constantFrom('grayscale', 'hflip', 'vflip').map((type): Node => ({ name: 'effect', attributes: [['type', type]], children: [] })),
-    fc.array(paramOf(['saturation', 'brightness', 'contrast'], ['1.3', '0.5', '1']), { maxLength: 2 }).map((children): Node => ({ name: 'effect', attributes: [['type', 'color']], children })),
-    fc.tuple(mostly(fc.constantFrom('Paris, 1968', '', '&amp;')), fc.array(paramOf(['box', 'size', 'color'], ['1', '24', 'white']), { maxLength: 2 })).map(
-      ([text, rest]): Node => ({ name: 'effect', attributes: [['type', 'text']], children: [{ name: 'param', attributes: [['name', 'text'], ['value', text]], children: [] }, ...rest] }),
-    ),
-  );
+const effect = fc.oneof(
+  fc.constantFrom('grayscale', 'hflip', 'vflip').map((type): Node => ({ name: 'effect', attributes: [['type', type]], children: [] })),
+  fc
+    .array(paramOf(['saturation', 'brightness', 'contrast'], ['1.3', '0.5', '1']), { maxLength: 2 })
+    .map((children): Node => ({ name: 'effect', attributes: [['type', 'color']], children })),
+  fc
+    .tuple(mostly(fc.constantFrom('Paris, 1968', '', '&amp;')), fc.array(paramOf(['box', 'size', 'color'], ['1', '24', 'white']), { maxLength: 2 }))
+    .map(([text, rest]): Node => ({
+      name: 'effect',
+      attributes: [['type', 'text']],
+      children: [
+        {
+          name: 'param',
+          attributes: [
+            ['name', 'text'],
+            ['value', text],
+          ],
+          children: [],
+        },
+        ...rest,
+      ],
+    })),
+);
 const clip = fc
-  .tuple(hns, fc.integer({ min: 1, max: 100_000_000 }), fc.boolean(), hns, fc.constantFrom('a', 'b', 'c'), fc.array(fc.oneof(clipParam, effect), { maxLength: 3 }))
+  .tuple(
+    hns,
+    fc.integer({ min: 1, max: 100_000_000 }),
+    fc.boolean(),
+    hns,
+    fc.constantFrom('a', 'b', 'c'),
+    fc.array(fc.oneof(clipParam, effect), { maxLength: 3 }),
+  )
   .map(([start, length, placed, mstart, src, children]): Node => ({
     name: 'clip',
     attributes: [
@@ -85,16 +173,37 @@ const clip = fc
     ],
     children,
   }));
-const transition = fc.tuple(mostly(fc.constantFrom('crossfade', 'fadeblack', 'wipeleft', 'circleopen')), mostly(fc.constantFrom('00:00:00:50', '00:00:01:00'))).map(
-  ([type, duration]): Node => ({ name: 'transition', attributes: [['type', type], ['duration', duration], ['timeFormat', 'time10ms']], children: [] }),
-);
+const transition = fc
+  .tuple(mostly(fc.constantFrom('crossfade', 'fadeblack', 'wipeleft', 'circleopen')), mostly(fc.constantFrom('00:00:00:50', '00:00:01:00')))
+  .map(([type, duration]): Node => ({
+    name: 'transition',
+    attributes: [
+      ['type', type],
+      ['duration', duration],
+      ['timeFormat', 'time10ms'],
+    ],
+    children: [],
+  }));
 /** Clips, with a transition now and then between two of them. */
-const trackBody = fc.array(fc.tuple(clip, fc.option(transition, { freq: 4 })), { minLength: 1, maxLength: 4 }).map((pairs) =>
-  pairs.flatMap(([c, t], i) => (i > 0 && t ? [t, c] : [c])),
-);
+const trackBody = fc
+  .array(fc.tuple(clip, fc.option(transition, { freq: 4 })), { minLength: 1, maxLength: 4 })
+  .map((pairs) => pairs.flatMap(([c, t], i) => (i > 0 && t ? [t, c] : [c])));
 const track = fc
   .tuple(
-    fc.constantFrom<Array<[string, string]>>([], [['video', '1']], [['audio', '0']], [['video', '0'], ['audio', '1']], [['accuracy', 'gop']], [['accuracy', 'frame'], ['text', '0']]),
+    fc.constantFrom<Array<[string, string]>>(
+      [],
+      [['video', '1']],
+      [['audio', '0']],
+      [
+        ['video', '0'],
+        ['audio', '1'],
+      ],
+      [['accuracy', 'gop']],
+      [
+        ['accuracy', 'frame'],
+        ['text', '0'],
+      ],
+    ),
     trackBody,
   )
   .map(([attributes, children]): Node => ({ name: 'track', attributes, children }));
@@ -117,13 +226,16 @@ const group = fc
   .map(([attributes, children]): Node => ({ name: 'group', attributes, children }));
 
 /** Documents shaped like XTL, mostly right and sometimes wrong in one place or another. */
-const xtlLike = fc.array(group, { minLength: 1, maxLength: 2 }).map(
-  (groups) => `<timelines version="2">\n<timeline>\n${groups.map(serialize).join('\n')}\n</timeline>\n</timelines>`,
-);
+const xtlLike = fc
+  .array(group, { minLength: 1, maxLength: 2 })
+  .map((groups) => `<timelines version="2">\n<timeline>\n${groups.map(serialize).join('\n')}\n</timeline>\n</timelines>`);
 
 describe('parseXtl properties', () => {
   it('answers a document or an XtlError for any text at all', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (text) => void parseOrRefuse(text)), runs(500));
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (text) => void parseOrRefuse(text)),
+      runs(500),
+    );
   });
 
   it('answers a document or an XtlError for any XML made of its own elements and attributes', () => {
@@ -162,7 +274,8 @@ describe('parseXtl properties', () => {
 
   it('refuses the broken forms found by these properties with an XtlError', () => {
     // The XML validator passed an unclosed <?xml ...?> that the parser then threw on: a 500.
-    const broken = '<?xml vers1.0" encoding="UTF-8"?>\n<timelines version="2"><timeline><group><track><clip src="a" start="0" stop="1" timeFormat="100ns_units"/></track></group></timeline></timelines>';
+    const broken =
+      '<?xml vers1.0" encoding="UTF-8"?>\n<timelines version="2"><timeline><group><track><clip src="a" start="0" stop="1" timeFormat="100ns_units"/></track></group></timeline></timelines>';
     expect(() => parseXtl(broken)).toThrow(XtlError);
   });
 

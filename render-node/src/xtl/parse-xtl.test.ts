@@ -51,7 +51,9 @@ describe('parseXtl: the seed form', () => {
 
   it('reads 100ns_units and hundredths of time10ms exactly', () => {
     const doc = parseXtl(
-      xtl(`<clip src="a" start="12345678" stop="22345678" timeFormat="100ns_units"/>\n<clip src="b" start="00:01:02:03" stop="01:00:00:99" timeFormat="time10ms"/>`),
+      xtl(
+        `<clip src="a" start="12345678" stop="22345678" timeFormat="100ns_units"/>\n<clip src="b" start="00:01:02:03" stop="01:00:00:99" timeFormat="time10ms"/>`,
+      ),
     );
     const [a, b] = doc.groups[0]!.tracks[0]!.clips;
     expect([a!.sourceStartHns, a!.sourceStopHns]).toEqual([12345678, 22345678]);
@@ -150,34 +152,92 @@ describe('parseXtl: refusals name the element, attribute and line', () => {
     ['an unknown entity', xtl(`<clip src="&xxe;" start="0" stop="1" timeFormat="100ns_units"/>`), { element: 'clip', attribute: 'src', line: 5 }, /&xxe;/],
     ['XML that is not well-formed', xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units">`), { line: 6 }, /well-formed/],
     ['an upper-case element', xtl(`<Clip src="a" start="0" stop="1" timeFormat="100ns_units"/>`), { element: 'Clip', line: 5 }, /lower-case: write <clip>/],
-    ['a wrongly cased attribute', xtl(`<clip src="a" start="0" stop="1" timeformat="100ns_units"/>`), { element: 'clip', attribute: 'timeformat', line: 5 }, /write timeFormat/],
-    ['an unknown attribute', xtl(`<clip src="a" start="0" stop="1" speed="2" timeFormat="100ns_units"/>`), { element: 'clip', attribute: 'speed', line: 5 }, /unknown attribute/],
-    ['a bad time10ms time', xtl(`<clip src="a" start="00:00:01" stop="00:00:02:00" timeFormat="time10ms"/>`), { element: 'clip', attribute: 'start', line: 5 }, /hh:mm:ss:cc/],
+    [
+      'a wrongly cased attribute',
+      xtl(`<clip src="a" start="0" stop="1" timeformat="100ns_units"/>`),
+      { element: 'clip', attribute: 'timeformat', line: 5 },
+      /write timeFormat/,
+    ],
+    [
+      'an unknown attribute',
+      xtl(`<clip src="a" start="0" stop="1" speed="2" timeFormat="100ns_units"/>`),
+      { element: 'clip', attribute: 'speed', line: 5 },
+      /unknown attribute/,
+    ],
+    [
+      'a bad time10ms time',
+      xtl(`<clip src="a" start="00:00:01" stop="00:00:02:00" timeFormat="time10ms"/>`),
+      { element: 'clip', attribute: 'start', line: 5 },
+      /hh:mm:ss:cc/,
+    ],
     ['a missing timeFormat', xtl(`<clip src="a" start="0" stop="1"/>`), { element: 'clip', attribute: 'timeFormat', line: 5 }, /required/],
     ['stop before start', xtl(`<clip src="a" start="20" stop="10" timeFormat="100ns_units"/>`), { element: 'clip', attribute: 'stop', line: 5 }, /after start/],
     ['a missing src', xtl(`<clip start="0" stop="1" timeFormat="100ns_units"/>`), { element: 'clip', attribute: 'src', line: 5 }, /required/],
     ['another version', seedExample.replace('version="2"', 'version="1"'), { element: 'timelines', attribute: 'version', line: 1 }, /version="2"/],
-    ['a transition first', xtl(`<transition duration="10"/>\n<clip src="a" start="0" stop="100" timeFormat="100ns_units"/>`), { element: 'transition', line: 5 }, /after a clip/],
+    [
+      'a transition first',
+      xtl(`<transition duration="10"/>\n<clip src="a" start="0" stop="100" timeFormat="100ns_units"/>`),
+      { element: 'transition', line: 5 },
+      /after a clip/,
+    ],
     [
       'a transition longer than a clip',
-      xtl(`<clip src="a" start="0" stop="100" timeFormat="100ns_units"/>\n<transition duration="150"/>\n<clip src="b" start="0" stop="1000" timeFormat="100ns_units"/>`),
+      xtl(
+        `<clip src="a" start="0" stop="100" timeFormat="100ns_units"/>\n<transition duration="150"/>\n<clip src="b" start="0" stop="1000" timeFormat="100ns_units"/>`,
+      ),
       { element: 'transition', attribute: 'duration', line: 6 },
       /longer than what the clip before it has left/,
     ],
     [
       'overlapping placed clips',
-      xtl(`<clip src="a" start="0" stop="100" mstart="0" timeFormat="100ns_units"/>\n<clip src="b" start="50" stop="150" mstart="0" timeFormat="100ns_units"/>`),
+      xtl(
+        `<clip src="a" start="0" stop="100" mstart="0" timeFormat="100ns_units"/>\n<clip src="b" start="50" stop="150" mstart="0" timeFormat="100ns_units"/>`,
+      ),
       { element: 'clip', attribute: 'start', line: 6 },
       /before the previous clip/,
     ],
-    ['an unknown param', xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units"><param name="zoom" value="2"/></clip>`), { element: 'param', attribute: 'name', line: 5 }, /unknown parameter "zoom"/],
-    ['an opacity out of range', xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units"><param name="opacity" value="1.5"/></clip>`), { element: 'param', attribute: 'value', line: 5 }, /from 0 to 1/],
-    ['an odd width', xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units"/>`, ' width="641"'), { element: 'group', attribute: 'width', line: 3 }, /odd/],
-    ['an unknown container', xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units"/>`, ' container="avi"'), { element: 'group', attribute: 'container', line: 3 }, /mp4, mov, webm/],
-    ['a track with nothing', xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units"/>`, '', '<track video="0" audio="0"><clip src="a" start="0" stop="1" timeFormat="100ns_units"/></track>\n'), { element: 'track', attribute: 'video', line: 7 }, /contribute nothing/],
+    [
+      'an unknown param',
+      xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units"><param name="zoom" value="2"/></clip>`),
+      { element: 'param', attribute: 'name', line: 5 },
+      /unknown parameter "zoom"/,
+    ],
+    [
+      'an opacity out of range',
+      xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units"><param name="opacity" value="1.5"/></clip>`),
+      { element: 'param', attribute: 'value', line: 5 },
+      /from 0 to 1/,
+    ],
+    [
+      'an odd width',
+      xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units"/>`, ' width="641"'),
+      { element: 'group', attribute: 'width', line: 3 },
+      /odd/,
+    ],
+    [
+      'an unknown container',
+      xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units"/>`, ' container="avi"'),
+      { element: 'group', attribute: 'container', line: 3 },
+      /mp4, mov, webm/,
+    ],
+    [
+      'a track with nothing',
+      xtl(
+        `<clip src="a" start="0" stop="1" timeFormat="100ns_units"/>`,
+        '',
+        '<track video="0" audio="0"><clip src="a" start="0" stop="1" timeFormat="100ns_units"/></track>\n',
+      ),
+      { element: 'track', attribute: 'video', line: 7 },
+      /contribute nothing/,
+    ],
     ['an empty track', xtl(''), { element: 'track', line: 4 }, /at least one <clip>/],
     ['text inside a clip', xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units">hello</clip>`), { element: 'clip', line: 5 }, /text is not allowed/],
-    ['an effect with an unknown param', xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units"><effect type="blur"><param name="size" value="3"/></effect></clip>`), { element: 'param', attribute: 'name', line: 5 }, /blur effect has no parameter "size"/],
+    [
+      'an effect with an unknown param',
+      xtl(`<clip src="a" start="0" stop="1" timeFormat="100ns_units"><effect type="blur"><param name="size" value="3"/></effect></clip>`),
+      { element: 'param', attribute: 'name', line: 5 },
+      /blur effect has no parameter "size"/,
+    ],
   ])('refuses %s', (_name, xml, where, reason) => {
     const error = refusal(xml);
     expect({ element: error.element, attribute: error.attribute, line: error.line }).toMatchObject(where);

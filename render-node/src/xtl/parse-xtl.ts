@@ -199,7 +199,10 @@ function readGroup(element: XmlElement, index: number): XtlGroup {
   ]);
   const width = group.integer('width', 16, 7680);
   const height = group.integer('height', 16, 4320);
-  for (const [attribute, value] of [['width', width], ['height', height]] as const) {
+  for (const [attribute, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (value !== undefined && value % 2 !== 0) group.fail(`${value} is odd: sizes must be even for 4:2:0 video`, attribute);
   }
   let frameRate: Rational | undefined;
@@ -273,7 +276,12 @@ function readTrack(element: XmlElement): XtlTrack {
         );
       }
       if (pendingTransition.durationHns > clip.timelineStopHns - clip.timelineStartHns) {
-        throw new XtlError(`the transition lasts ${formatHns(pendingTransition.durationHns)}, longer than the clip after it`, 'transition', 'duration', pendingTransition.line);
+        throw new XtlError(
+          `the transition lasts ${formatHns(pendingTransition.durationHns)}, longer than the clip after it`,
+          'transition',
+          'duration',
+          pendingTransition.line,
+        );
       }
     }
     previousIncomingHns = pendingTransition?.durationHns ?? 0;
@@ -310,12 +318,22 @@ function readClip(element: XmlElement, trackParams: Partial<ClipParams>, previou
     const mstop = clip.optional('mstop') === undefined ? mstart + (stop - start) : clip.time('mstop', format);
     if (mstop <= mstart) clip.fail(`mstop (${formatHns(mstop)}) must be after mstart (${formatHns(mstart)})`, 'mstop');
     const speed = (mstop - mstart) / (stop - start);
-    if (speed < 1 / 16 || speed > 16) clip.fail(`playing ${formatHns(mstop - mstart)} of source in ${formatHns(stop - start)} is a speed of ${speed.toFixed(3)}; speeds from 1/16 to 16 are supported`, 'mstop');
+    if (speed < 1 / 16 || speed > 16)
+      clip.fail(
+        `playing ${formatHns(mstop - mstart)} of source in ${formatHns(stop - start)} is a speed of ${speed.toFixed(3)}; speeds from 1/16 to 16 are supported`,
+        'mstop',
+      );
     if (transition && start !== expectedStart) {
-      clip.fail(`after a ${formatHns(transition.durationHns)} transition this clip must start at ${formatHns(expectedStart)} (the previous clip's end minus the transition)`, 'start');
+      clip.fail(
+        `after a ${formatHns(transition.durationHns)} transition this clip must start at ${formatHns(expectedStart)} (the previous clip's end minus the transition)`,
+        'start',
+      );
     }
     if (!transition && start < previousStop) {
-      clip.fail(`the clip starts at ${formatHns(start)}, before the previous clip on this track ends (${formatHns(previousStop)}); clips on a track play one after another: use another track to overlap, or a transition`, 'start');
+      clip.fail(
+        `the clip starts at ${formatHns(start)}, before the previous clip on this track ends (${formatHns(previousStop)}); clips on a track play one after another: use another track to overlap, or a transition`,
+        'start',
+      );
     }
     result = { line: element.line, src, timelineStartHns: start, timelineStopHns: stop, sourceStartHns: mstart, sourceStopHns: mstop, positioned: true };
   } else {

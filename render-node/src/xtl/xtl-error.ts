@@ -15,11 +15,7 @@ export class XtlError extends Error {
 }
 
 function describe(reason: string, element?: string, attribute?: string, line?: number): string {
-  const where = [
-    element ? `<${element}>` : undefined,
-    attribute ? `attribute "${attribute}"` : undefined,
-    line ? `line ${line}` : undefined,
-  ]
+  const where = [element ? `<${element}>` : undefined, attribute ? `attribute "${attribute}"` : undefined, line ? `line ${line}` : undefined]
     .filter(Boolean)
     .join(', ');
   return where ? `XTL error at ${where}: ${reason}` : `XTL error: ${reason}`;

@@ -35,7 +35,8 @@ function labelProblems(where: string, labels: Record<string, unknown> | undefine
     const name = key.split('/').at(-1)!;
     const problems: string[] = [];
     if (name.length > 63 || !LABEL_VALUE.test(name)) problems.push(`${where}: label key ${key} is not valid`);
-    if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) problems.push(`${where}: label ${key}=${String(value)} is not a valid label value`);
+    if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value))
+      problems.push(`${where}: label ${key}=${String(value)} is not a valid label value`);
     return problems;
   });
 }

@@ -25,7 +25,10 @@ export const production = {
   prometheusRule: { enabled: true, labels: { release: 'prometheus' } },
   grafanaDashboard: { enabled: true, namespace: 'monitoring' },
   audioLibrary: { enabled: true, existingClaim: 'audio-library' },
-  renderNode: { namespace: 'cutroom-tasks', cpu: { priorityClassName: 'batch', tolerations: [{ key: 'pool', operator: 'Equal', value: 'render', effect: 'NoSchedule' }] } },
+  renderNode: {
+    namespace: 'cutroom-tasks',
+    cpu: { priorityClassName: 'batch', tolerations: [{ key: 'pool', operator: 'Equal', value: 'render', effect: 'NoSchedule' }] },
+  },
 };
 
 /** A GPU pool for NVENC renders with a runtime class and its own placement. */

@@ -139,7 +139,14 @@ export class StandInApiServer {
     }
   }
 
-  private async serve(verb: string, target: Target, query: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse, record: AuditRecord): Promise<void> {
+  private async serve(
+    verb: string,
+    target: Target,
+    query: URLSearchParams,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    record: AuditRecord,
+  ): Promise<void> {
     const { type, namespace, name, subresource } = target;
     const dryRun = query.get('dryRun') === 'All';
     if (subresource && subresource !== 'status') throw notFound(type, `${name}/${subresource}`);
@@ -169,7 +176,8 @@ export class StandInApiServer {
       case 'delete': {
         const body = ((await readJson(req, true)) ?? {}) as Record<string, unknown>;
         const options: DeleteOptions = {
-          propagationPolicy: (query.get('propagationPolicy') ?? body.propagationPolicy ?? (body.orphanDependents === true ? 'Orphan' : undefined)) as Propagation | undefined,
+          propagationPolicy: (query.get('propagationPolicy') ?? body.propagationPolicy ?? (body.orphanDependents === true ? 'Orphan' : undefined)) as
+            Propagation | undefined,
           gracePeriodSeconds: numberOr(query.get('gracePeriodSeconds') ?? body.gracePeriodSeconds),
           preconditions: body.preconditions as DeleteOptions['preconditions'],
         };
@@ -336,11 +344,25 @@ export class StandInApiServer {
         ]),
     });
     if (path === 'version') {
-      this.send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-cutroom-stand-in', gitCommit: 'stand-in', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'none', compiler: 'none', platform: 'linux/amd64' });
+      this.send(res, 200, {
+        major: '1',
+        minor: '32',
+        gitVersion: 'v1.32.0-cutroom-stand-in',
+        gitCommit: 'stand-in',
+        gitTreeState: 'clean',
+        buildDate: '2026-01-01T00:00:00Z',
+        goVersion: 'none',
+        compiler: 'none',
+        platform: 'linux/amd64',
+      });
       return true;
     }
     if (path === 'api') {
-      this.send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }] });
+      this.send(res, 200, {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }],
+      });
       return true;
     }
     if (path === 'apis') {

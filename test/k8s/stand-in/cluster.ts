@@ -43,7 +43,11 @@ export interface StandInCluster {
 export function loadCrds(paths: string[]): KubeObject[] {
   const files = paths.flatMap((p) =>
     fs.statSync(p).isDirectory()
-      ? fs.readdirSync(p).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(p, f))
+      ? fs
+          .readdirSync(p)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => path.join(p, f))
       : [p],
   );
   return files.flatMap((file) =>

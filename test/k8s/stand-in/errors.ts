@@ -49,17 +49,12 @@ export const conflict = (ref: ResourceRef, name: string) =>
   );
 
 export const invalid = (ref: ResourceRef, name: string, causes: Array<{ field: string; message: string }>) =>
-  new StatusError(
-    422,
-    'Invalid',
-    `${ref.kind}.${ref.group || 'core'} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
-    {
-      name,
-      group: ref.group,
-      kind: ref.kind,
-      causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c.message, field: c.field })),
-    },
-  );
+  new StatusError(422, 'Invalid', `${ref.kind}.${ref.group || 'core'} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, {
+    name,
+    group: ref.group,
+    kind: ref.kind,
+    causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c.message, field: c.field })),
+  });
 
 export const badRequest = (message: string) => new StatusError(400, 'BadRequest', message);
 export const gone = (message: string) => new StatusError(410, 'Expired', message);

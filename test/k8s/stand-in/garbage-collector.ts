@@ -43,8 +43,7 @@ export class GarbageCollector {
   private pass(): void {
     const all = this.store.all();
     const byUid = new Map(all.map((entry) => [entry.object.metadata.uid as string, entry]));
-    const dependentsOf = (uid: string) =>
-      all.filter(({ object }) => (object.metadata.ownerReferences ?? []).some((ref: { uid: string }) => ref.uid === uid));
+    const dependentsOf = (uid: string) => all.filter(({ object }) => (object.metadata.ownerReferences ?? []).some((ref: { uid: string }) => ref.uid === uid));
 
     for (const { typeKey, object } of all) {
       const type = this.typeOf(typeKey);

@@ -148,7 +148,9 @@ export class JobController {
       .filter((pod) => (pod.metadata.ownerReferences ?? []).some((ref: { uid: string }) => ref.uid === uid));
     status.active = latestPods.filter((pod) => !terminal(pod) && !pod.metadata.deletionTimestamp).length;
     status.terminating = latestPods.filter((pod) => !terminal(pod) && pod.metadata.deletionTimestamp).length;
-    status.ready = latestPods.filter((pod) => pod.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')).length;
+    status.ready = latestPods.filter((pod) =>
+      pod.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'),
+    ).length;
     status.uncountedTerminatedPods = {};
     this.registry.update(this.jobs, namespace, name, { ...job, status }, { subresource: 'status' });
   }

@@ -187,7 +187,13 @@ export class Kubelet {
         lastTransitionTime: timestamp(),
       };
       if (pod.status?.conditions?.[0]?.reason !== 'Unschedulable') {
-        this.registry.update(this.pods, pod.metadata.namespace, pod.metadata.name!, { ...pod, status: { phase: 'Pending', conditions: [condition] } }, { subresource: 'status' });
+        this.registry.update(
+          this.pods,
+          pod.metadata.namespace,
+          pod.metadata.name!,
+          { ...pod, status: { phase: 'Pending', conditions: [condition] } },
+          { subresource: 'status' },
+        );
       }
       return;
     }
@@ -200,10 +206,7 @@ export class Kubelet {
     const tolerations: Array<Record<string, string>> = pod.spec.tolerations ?? [];
     const tolerated = (taint: { key: string; value?: string; effect: string }) =>
       tolerations.some(
-        (t) =>
-          (t.key === undefined || t.key === taint.key) &&
-          (!t.effect || t.effect === taint.effect) &&
-          (t.operator === 'Exists' || t.value === taint.value),
+        (t) => (t.key === undefined || t.key === taint.key) && (!t.effect || t.effect === taint.effect) && (t.operator === 'Exists' || t.value === taint.value),
       );
     if ((node.taints ?? []).some((taint) => taint.effect !== 'PreferNoSchedule' && !tolerated(taint))) return false;
     const gpus = (p: KubeObject) =>
@@ -265,7 +268,20 @@ export class Kubelet {
           phase: exitCode === 0 ? 'Succeeded' : 'Failed',
           conditions: this.conditions(false),
           containerStatuses: [
-            this.containerStatus(spec, { terminated: { exitCode, reason, startedAt, finishedAt: timestamp(), containerID: `stand-in://${child.pid}`, ...(spawnError ? { message: spawnError.message } : {}) } }, false),
+            this.containerStatus(
+              spec,
+              {
+                terminated: {
+                  exitCode,
+                  reason,
+                  startedAt,
+                  finishedAt: timestamp(),
+                  containerID: `stand-in://${child.pid}`,
+                  ...(spawnError ? { message: spawnError.message } : {}),
+                },
+              },
+              false,
+            ),
           ],
         });
         this.schedule(pod.metadata.namespace!, pod.metadata.name!);
@@ -321,7 +337,8 @@ export class Kubelet {
       if (!from.secretRef) continue;
       const secret = this.store.get(this.secrets, pod.metadata.namespace, from.secretRef.name);
       if (!secret && !from.secretRef.optional) throw new Error(`secret "${from.secretRef.name}" not found`);
-      for (const [k, v] of Object.entries((secret?.data ?? {}) as Record<string, string>)) env[`${from.prefix ?? ''}${k}`] = Buffer.from(v, 'base64').toString('utf8');
+      for (const [k, v] of Object.entries((secret?.data ?? {}) as Record<string, string>))
+        env[`${from.prefix ?? ''}${k}`] = Buffer.from(v, 'base64').toString('utf8');
     }
     for (const variable of (container.env ?? []) as Array<Record<string, any>>) {
       let value: string | undefined;

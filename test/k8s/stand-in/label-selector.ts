@@ -4,9 +4,7 @@ import { badRequest } from './errors.js';
  * Label selectors in their string form (`a=b,c!=d,e in (x,y),f notin (z),g,!h`), as list and
  * watch take them in `labelSelector`.
  */
-type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | 'doesnotexist' };
+type Requirement = { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | 'doesnotexist' };
 
 export type LabelSelector = (labels: Record<string, string> | undefined) => boolean;
 
@@ -53,7 +51,10 @@ function parseRequirement(part: string): Requirement {
   }
   match = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part);
   if (match) {
-    const values = match[3]!.split(',').map((v) => v.trim()).filter(Boolean);
+    const values = match[3]!
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
     return { key: match[1]!, op: match[2] as 'in' | 'notin', values };
   }
   match = /^(!?)([\w./-]+)$/.exec(part);

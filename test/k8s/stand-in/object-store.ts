@@ -97,7 +97,7 @@ export class ObjectStore {
           try {
             listener(next);
           } catch (error) {
-            console.error("stand-in store listener failed", error);
+            console.error('stand-in store listener failed', error);
           }
         }
       }

@@ -6,8 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
  */
 
 type Schema = Record<string, unknown>;
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The structural-schema rules of apiextensions.k8s.io/v1; returns the violations (empty: structural). */
 export function structuralViolations(root: Schema): string[] {
@@ -129,10 +128,9 @@ export function compileSchema(schema: Schema): CompiledSchema {
 
 function fieldError(error: ErrorObject): { field: string; message: string } {
   const field = error.instancePath.slice(1).replace(/\//g, '.') || '<root>';
-  const where = error.keyword === 'required' ? `${field === '<root>' ? '' : `${field}.`}${(error.params as { missingProperty: string }).missingProperty}` : field;
+  const where =
+    error.keyword === 'required' ? `${field === '<root>' ? '' : `${field}.`}${(error.params as { missingProperty: string }).missingProperty}` : field;
   const message =
-    error.keyword === 'required'
-      ? 'Required value'
-      : `Invalid value: ${JSON.stringify(error.data)}: ${where} in body ${error.message ?? 'is invalid'}`;
+    error.keyword === 'required' ? 'Required value' : `Invalid value: ${JSON.stringify(error.data)}: ${where} in body ${error.message ?? 'is invalid'}`;
   return { field: where, message };
 }

@@ -5,8 +5,7 @@ import { badRequest, StatusError } from './errors.js';
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** RFC 7386: objects merge, null deletes, everything else (lists too) replaces. */
 export function mergePatch(target: Json | undefined, patch: Json): Json {

@@ -29,7 +29,8 @@ export const PATCH_TYPES = {
 } as const;
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-const withoutVolatile = (object: KubeObject) => JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: undefined, managedFields: undefined } });
+const withoutVolatile = (object: KubeObject) =>
+  JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: undefined, managedFields: undefined } });
 const specPart = (object: KubeObject) => JSON.stringify({ ...object, metadata: undefined, status: undefined, apiVersion: undefined, kind: undefined });
 
 export class Registry {
@@ -58,7 +59,12 @@ export class Registry {
     }
     if (!metadata.name) throw invalid(type, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     const errors = nameErrors(type, metadata.name);
-    if (errors.length) throw invalid(type, metadata.name, errors.map((message) => ({ field: 'metadata.name', message: `Invalid value: "${metadata.name}": ${message}` })));
+    if (errors.length)
+      throw invalid(
+        type,
+        metadata.name,
+        errors.map((message) => ({ field: 'metadata.name', message: `Invalid value: "${metadata.name}": ${message}` })),
+      );
     if (this.store.get(type, metadata.namespace, metadata.name)) throw alreadyExists(type, metadata.name);
     const { status: _ignored, ...rest } = body;
     let object: KubeObject = {
@@ -81,7 +87,13 @@ export class Registry {
   }
 
   /** PUT of the main resource or of its status subresource. */
-  update(type: ResourceType, namespace: string | undefined, name: string, body: KubeObject, options: { subresource?: string; dryRun?: boolean } = {}): KubeObject {
+  update(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: KubeObject,
+    options: { subresource?: string; dryRun?: boolean } = {},
+  ): KubeObject {
     const current = this.get(type, namespace, name);
     if (!body || typeof body.metadata !== 'object') throw badRequest('the body must be an object with metadata');
     if (body.metadata.name && body.metadata.name !== name) throw badRequest('the name of the object does not match the name on the URL');
@@ -120,7 +132,14 @@ export class Registry {
     return this.finishDeletionIfReady(type, stored);
   }
 
-  patch(type: ResourceType, namespace: string | undefined, name: string, contentType: string, patch: unknown, options: { subresource?: string; dryRun?: boolean } = {}): KubeObject {
+  patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    contentType: string,
+    patch: unknown,
+    options: { subresource?: string; dryRun?: boolean } = {},
+  ): KubeObject {
     const current = this.get(type, namespace, name);
     const mediaType = contentType.split(';')[0]!.trim();
     let patched: KubeObject;
@@ -133,7 +152,9 @@ export class Registry {
         break;
       case PATCH_TYPES.strategic:
         if (type.group && !['batch', 'coordination.k8s.io'].includes(type.group)) {
-          throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.json}, ${PATCH_TYPES.merge}, ${PATCH_TYPES.apply}`);
+          throw unsupportedMediaType(
+            `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.json}, ${PATCH_TYPES.merge}, ${PATCH_TYPES.apply}`,
+          );
         }
         patched = strategicMergePatch(current as never, patch as never) as KubeObject;
         break;
@@ -152,7 +173,11 @@ export class Registry {
   delete(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): { object: KubeObject; removed: boolean } {
     const current = this.get(type, namespace, name);
     if (options.preconditions?.uid && options.preconditions.uid !== current.metadata.uid) {
-      throw new StatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${options.preconditions.uid}, UID in object meta: ${current.metadata.uid}`);
+      throw new StatusError(
+        409,
+        'Conflict',
+        `Precondition failed: UID in precondition: ${options.preconditions.uid}, UID in object meta: ${current.metadata.uid}`,
+      );
     }
     if (options.preconditions?.resourceVersion && options.preconditions.resourceVersion !== current.metadata.resourceVersion) {
       throw conflict(type, name);
@@ -169,30 +194,38 @@ export class Registry {
     if (running && grace > 0) {
       // Graceful: mark it; the kubelet stops the containers and deletes it with grace 0.
       if (current.metadata.deletionTimestamp) return { object: current, removed: false };
-      const marked = this.store.put(type, {
-        ...current,
-        metadata: {
-          ...current.metadata,
-          finalizers: finalizers.length ? finalizers : undefined,
-          deletionTimestamp: new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          deletionGracePeriodSeconds: grace,
+      const marked = this.store.put(
+        type,
+        {
+          ...current,
+          metadata: {
+            ...current.metadata,
+            finalizers: finalizers.length ? finalizers : undefined,
+            deletionTimestamp: new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            deletionGracePeriodSeconds: grace,
+          },
         },
-      }, 'MODIFIED');
+        'MODIFIED',
+      );
       return { object: marked, removed: false };
     }
     if (finalizers.length > 0) {
       if (current.metadata.deletionTimestamp && JSON.stringify(finalizers) === JSON.stringify(current.metadata.finalizers)) {
         return { object: current, removed: false };
       }
-      const marked = this.store.put(type, {
-        ...current,
-        metadata: {
-          ...current.metadata,
-          finalizers,
-          deletionTimestamp: current.metadata.deletionTimestamp ?? now(),
-          deletionGracePeriodSeconds: 0,
+      const marked = this.store.put(
+        type,
+        {
+          ...current,
+          metadata: {
+            ...current.metadata,
+            finalizers,
+            deletionTimestamp: current.metadata.deletionTimestamp ?? now(),
+            deletionGracePeriodSeconds: 0,
+          },
         },
-      }, 'MODIFIED');
+        'MODIFIED',
+      );
       return { object: marked, removed: false };
     }
     return { object: this.store.remove(type, current), removed: true };

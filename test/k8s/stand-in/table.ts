@@ -17,7 +17,13 @@ export function toTable(type: ResourceType, objects: KubeObject[], resourceVersi
     metadata: { resourceVersion, ...(next ? { continue: next } : {}) },
     columnDefinitions: [
       NAME_COLUMN,
-      ...columns.map((c) => ({ name: c.name, type: c.type === 'date' ? 'string' : c.type, format: '', description: c.description ?? '', priority: c.priority ?? 0 })),
+      ...columns.map((c) => ({
+        name: c.name,
+        type: c.type === 'date' ? 'string' : c.type,
+        format: '',
+        description: c.description ?? '',
+        priority: c.priority ?? 0,
+      })),
     ],
     rows: objects.map((object) => ({
       cells: [object.metadata.name, ...columns.map((c) => cell(c, object))],

@@ -64,7 +64,20 @@ function AudioLibraryPanel({ context }: { context: EditorContext }) {
         ...t,
         sound: [
           ...t.sound,
-          { mediaId: entry.id, name: entry.name, mediaType: 'audio', durationHns: entry.duration, width: 0, height: 0, id: newClipId(), origin: 'audiolib', startHns: 0, inHns: 0, outHns: lengthHns, volume: 0.5 },
+          {
+            mediaId: entry.id,
+            name: entry.name,
+            mediaType: 'audio',
+            durationHns: entry.duration,
+            width: 0,
+            height: 0,
+            id: newClipId(),
+            origin: 'audiolib',
+            startHns: 0,
+            inHns: 0,
+            outHns: lengthHns,
+            volume: 0.5,
+          },
         ],
       };
     });

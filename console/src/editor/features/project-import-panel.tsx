@@ -46,9 +46,14 @@ function ProjectImportPanel({ context }: { context: EditorContext }) {
       const created = await ok(context.api.POST('/api/upload/project', { body: { size: file.size, name: file.name, fps: Number(fps), createFolder } }));
       const name = file.name.replace(/\.zip$/i, '');
       setState({ id: created.id, name, stage: 'upload', progress: 0, error: '', failed: false });
-      const upload = new ResumableUpload(file, created.id, { baseUrl: '', endpoint: '/api/upload/project', token: () => context.authToken }, {
-        onProgress: (received, total) => setState((s) => (s ? { ...s, progress: Math.floor((received / total) * 100) } : s)),
-      });
+      const upload = new ResumableUpload(
+        file,
+        created.id,
+        { baseUrl: '', endpoint: '/api/upload/project', token: () => context.authToken },
+        {
+          onProgress: (received, total) => setState((s) => (s ? { ...s, progress: Math.floor((received / total) * 100) } : s)),
+        },
+      );
       await upload.run();
       setState((s) => (s ? { ...s, stage: 'unpack', progress: 0 } : s));
     } catch (error) {
@@ -75,7 +80,8 @@ function ProjectImportPanel({ context }: { context: EditorContext }) {
           ))}
         </select>
         <label>
-          <input type="checkbox" checked={createFolder} onChange={(e) => setCreateFolder((e.target as HTMLInputElement).checked)} /> media into a folder of their own
+          <input type="checkbox" checked={createFolder} onChange={(e) => setCreateFolder((e.target as HTMLInputElement).checked)} /> media into a folder of
+          their own
         </label>
       </div>
       <div class="row">

@@ -50,7 +50,9 @@ function VoiceoverPanel({ context }: { context: EditorContext }) {
   const latest = useRef(0);
   const load = async () => {
     const request = ++latest.current;
-    const page = await ok(context.api.GET('/api/mediafiles', { params: { query: { filter: 'voiceover', sort_field: 'createTime', sort_order: 'desc', count: 5 } } })).catch(() => undefined);
+    const page = await ok(
+      context.api.GET('/api/mediafiles', { params: { query: { filter: 'voiceover', sort_field: 'createTime', sort_order: 'desc', count: 5 } } }),
+    ).catch(() => undefined);
     if (page && request === latest.current) setRecordings(page.entries);
   };
   useEffect(() => void load(), [context.libraryVersion]);
@@ -102,7 +104,20 @@ function VoiceoverPanel({ context }: { context: EditorContext }) {
       ...t,
       sound: [
         ...t.sound,
-        { mediaId: entry.id, name: entry.name, mediaType: 'audio', durationHns: entry.duration, width: 0, height: 0, id: newClipId(), origin: 'voiceover', startHns: 0, inHns: 0, outHns: entry.duration, volume: 1 },
+        {
+          mediaId: entry.id,
+          name: entry.name,
+          mediaType: 'audio',
+          durationHns: entry.duration,
+          width: 0,
+          height: 0,
+          id: newClipId(),
+          origin: 'voiceover',
+          startHns: 0,
+          inHns: 0,
+          outHns: entry.duration,
+          volume: 1,
+        },
       ],
     }));
 
@@ -111,7 +126,14 @@ function VoiceoverPanel({ context }: { context: EditorContext }) {
     <div>
       <div class="row">
         <label for="voiceover-name">Recording name</label>
-        <input id="voiceover-name" type="text" maxLength={255} value={name} disabled={state !== 'idle'} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+        <input
+          id="voiceover-name"
+          type="text"
+          maxLength={255}
+          value={name}
+          disabled={state !== 'idle'}
+          onInput={(e) => setName((e.target as HTMLInputElement).value)}
+        />
       </div>
       <div class="row" data-testid="voiceover-recorder" data-state={state}>
         <button ref={recordButton} type="button" disabled={state !== 'idle'} onClick={() => void record()}>
@@ -128,7 +150,11 @@ function VoiceoverPanel({ context }: { context: EditorContext }) {
           {formatHns(elapsedMs * HNS_PER_MS)}
         </span>
       </div>
-      {message && <p class="error" role="alert">{message}</p>}
+      {message && (
+        <p class="error" role="alert">
+          {message}
+        </p>
+      )}
       <h3>Recordings</h3>
       {recordings.length === 0 && <p class="muted">Takes you keep land in the library (filter “voiceover”).</p>}
       <ul aria-label="Voiceover recordings" style={{ listStyle: 'none', padding: 0 }}>
@@ -138,7 +164,10 @@ function VoiceoverPanel({ context }: { context: EditorContext }) {
             <span class="muted">{formatHns(entry.duration)}</span>
             {isWorking(entry) ? (
               <>
-                <progress max={100} value={entry.progress} aria-label={`${entry.name}: ${entry.status}`} /> <span class="muted">{entry.status} {entry.progress}%</span>
+                <progress max={100} value={entry.progress} aria-label={`${entry.name}: ${entry.status}`} />{' '}
+                <span class="muted">
+                  {entry.status} {entry.progress}%
+                </span>
               </>
             ) : entry.error ? (
               <span class="error">{(entry.error as { message?: string }).message ?? 'failed'}</span>

@@ -130,13 +130,24 @@ export function LibraryPanel({ context }: { context: EditorContext }) {
           Create folder
         </button>
       </form>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <p class="muted" aria-live="polite">
         {total} {total === 1 ? 'entry' : 'entries'}
       </p>
       <ul class="media-grid" aria-label="Media">
         {entries.map((entry) => (
-          <li key={entry.id} class={`media-card${context.selected?.id === entry.id ? ' selected' : ''}`} data-testid="media-card" data-name={entry.name} data-status={entry.status} data-progress={entry.progress}>
+          <li
+            key={entry.id}
+            class={`media-card${context.selected?.id === entry.id ? ' selected' : ''}`}
+            data-testid="media-card"
+            data-name={entry.name}
+            data-status={entry.status}
+            data-progress={entry.progress}
+          >
             <button
               class="open"
               type="button"
@@ -153,7 +164,10 @@ export function LibraryPanel({ context }: { context: EditorContext }) {
             )}
             {isWorking(entry) && (
               <div>
-                <progress max={100} value={entry.progress} aria-label={`${entry.name}: ${entry.status}`} /> <span class="muted">{entry.status} {entry.progress}%</span>
+                <progress max={100} value={entry.progress} aria-label={`${entry.name}: ${entry.status}`} />{' '}
+                <span class="muted">
+                  {entry.status} {entry.progress}%
+                </span>
               </div>
             )}
             {entry.error && <div class="error">{(entry.error as { message?: string }).message ?? 'failed'}</div>}
@@ -172,7 +186,12 @@ export function LibraryPanel({ context }: { context: EditorContext }) {
         <span>
           Page {page} of {pages}
         </span>
-        <button class="secondary" type="button" disabled={query.start + query.count >= total} onClick={() => setQuery((q) => ({ ...q, start: q.start + q.count }))}>
+        <button
+          class="secondary"
+          type="button"
+          disabled={query.start + query.count >= total}
+          onClick={() => setQuery((q) => ({ ...q, start: q.start + q.count }))}
+        >
           Next page
         </button>
       </div>

@@ -44,17 +44,40 @@ export function PlayerPanel({ context }: { context: EditorContext }) {
       <h3>{entry.name}</h3>
       {!playable && <p class="muted">{entry.error ? 'This file cannot be played.' : `Not ready yet (${entry.status} ${entry.progress}%).`}</p>}
       {playable && entry.mediaType === 'video' && (
-        <video ref={video} src={entry.previewUrl!} controls preload="metadata" data-testid="preview-video" onTimeUpdate={(e) => setPositionHns(secondsToHns((e.target as HTMLVideoElement).currentTime))} aria-label={`Preview of ${entry.name}`} />
+        <video
+          ref={video}
+          src={entry.previewUrl!}
+          controls
+          preload="metadata"
+          data-testid="preview-video"
+          onTimeUpdate={(e) => setPositionHns(secondsToHns((e.target as HTMLVideoElement).currentTime))}
+          aria-label={`Preview of ${entry.name}`}
+        />
       )}
       {playable && entry.mediaType === 'audio' && (
-        <audio ref={video} src={entry.previewUrl!} controls preload="metadata" onTimeUpdate={(e) => setPositionHns(secondsToHns((e.target as HTMLAudioElement).currentTime))} aria-label={`Preview of ${entry.name}`} />
+        <audio
+          ref={video}
+          src={entry.previewUrl!}
+          controls
+          preload="metadata"
+          onTimeUpdate={(e) => setPositionHns(secondsToHns((e.target as HTMLAudioElement).currentTime))}
+          aria-label={`Preview of ${entry.name}`}
+        />
       )}
       {playable && entry.mediaType === 'image' && <img src={entry.previewUrl!} alt={`Preview of ${entry.name}`} />}
       {playable && entry.mediaType !== 'image' && (
         <>
           <div class="row">
             <label for="seek">Position</label>
-            <input id="seek" type="range" min={0} max={durationHns} step={100_000} value={positionHns} onInput={(e) => seek(Number((e.target as HTMLInputElement).value))} />
+            <input
+              id="seek"
+              type="range"
+              min={0}
+              max={durationHns}
+              step={100_000}
+              value={positionHns}
+              onInput={(e) => seek(Number((e.target as HTMLInputElement).value))}
+            />
             <span data-testid="position">{formatHns(positionHns)}</span> / {formatHns(durationHns)}
           </div>
           <div class="row">
@@ -74,7 +97,12 @@ export function PlayerPanel({ context }: { context: EditorContext }) {
       {playable && (
         <div class="row">
           {entry.mediaType !== 'audio' && (
-            <button type="button" onClick={() => context.edit(`add ${entry.name}`, (t) => ({ ...t, main: [...t.main, { ...ref(), id: newClipId(), inHns, outHns, transition: null }] }))}>
+            <button
+              type="button"
+              onClick={() =>
+                context.edit(`add ${entry.name}`, (t) => ({ ...t, main: [...t.main, { ...ref(), id: newClipId(), inHns, outHns, transition: null }] }))
+              }
+            >
               Add to main track
             </button>
           )}
@@ -85,7 +113,10 @@ export function PlayerPanel({ context }: { context: EditorContext }) {
               onClick={() =>
                 context.edit(`overlay ${entry.name}`, (t) => ({
                   ...t,
-                  overlays: [...t.overlays, { ...ref(), id: newClipId(), kind: 'media', startHns: 0, inHns, outHns, box: { xPct: 60, yPct: 10, widthPct: 30 } }],
+                  overlays: [
+                    ...t.overlays,
+                    { ...ref(), id: newClipId(), kind: 'media', startHns: 0, inHns, outHns, box: { xPct: 60, yPct: 10, widthPct: 30 } },
+                  ],
                 }))
               }
             >
@@ -99,7 +130,18 @@ export function PlayerPanel({ context }: { context: EditorContext }) {
               onClick={() =>
                 context.edit(`sound ${entry.name}`, (t) => ({
                   ...t,
-                  sound: [...t.sound, { ...ref(), id: newClipId(), origin: 'library', startHns: 0, inHns, outHns: Math.min(outHns, inHns + Math.max(timelineDurationHns(t), 100_000_000)), volume: 1 }],
+                  sound: [
+                    ...t.sound,
+                    {
+                      ...ref(),
+                      id: newClipId(),
+                      origin: 'library',
+                      startHns: 0,
+                      inHns,
+                      outHns: Math.min(outHns, inHns + Math.max(timelineDurationHns(t), 100_000_000)),
+                      volume: 1,
+                    },
+                  ],
                 }))
               }
             >

@@ -4,7 +4,17 @@ import { formatHns } from '../../shared/time-format.js';
 import type { EditorContext } from '../editor-context.js';
 
 /** A clip's timeline thumbnails (`/api/clip_thumbnails`), evenly spread; a click seeks there. */
-export function ThumbnailStrip({ context, mediaId, durationHns, onSeek }: { context: EditorContext; mediaId: string; durationHns: number; onSeek: (hns: number) => void }) {
+export function ThumbnailStrip({
+  context,
+  mediaId,
+  durationHns,
+  onSeek,
+}: {
+  context: EditorContext;
+  mediaId: string;
+  durationHns: number;
+  onSeek: (hns: number) => void;
+}) {
   const [thumbnails, setThumbnails] = useState<Array<{ time: number; data: string }>>([]);
   const [error, setError] = useState('');
   useEffect(() => {
@@ -26,7 +36,13 @@ export function ThumbnailStrip({ context, mediaId, durationHns, onSeek }: { cont
     <ul class="strip" aria-label="Timeline thumbnails" data-testid="thumbnail-strip">
       {thumbnails.map((thumbnail) => (
         <li key={thumbnail.time}>
-          <button type="button" class="secondary" style={{ padding: 0 }} onClick={() => onSeek(thumbnail.time)} aria-label={`Seek to ${formatHns(thumbnail.time)}`}>
+          <button
+            type="button"
+            class="secondary"
+            style={{ padding: 0 }}
+            onClick={() => onSeek(thumbnail.time)}
+            aria-label={`Seek to ${formatHns(thumbnail.time)}`}
+          >
             <img src={`data:image/png;base64,${thumbnail.data}`} alt="" />
           </button>
         </li>

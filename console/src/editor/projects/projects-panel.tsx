@@ -16,7 +16,19 @@ export interface OpenProject {
  * then on every edit is an action in its history (undo and redo). Opening one reads the
  * project and its actions and lands where the user left off.
  */
-export function ProjectsPanel({ context, history, project, onProject, onOpen }: { context: EditorContext; history: EditHistory; project: OpenProject | undefined; onProject: (project: OpenProject | undefined) => void; onOpen: (timeline: Timeline) => void }) {
+export function ProjectsPanel({
+  context,
+  history,
+  project,
+  onProject,
+  onOpen,
+}: {
+  context: EditorContext;
+  history: EditHistory;
+  project: OpenProject | undefined;
+  onProject: (project: OpenProject | undefined) => void;
+  onOpen: (timeline: Timeline) => void;
+}) {
   const [name, setName] = useState('My cut');
   const [search, setSearch] = useState('');
   const [list, setList] = useState<ProjectList | undefined>();
@@ -95,7 +107,11 @@ export function ProjectsPanel({ context, history, project, onProject, onOpen }: 
           </button>
         )}
       </div>
-      {message && <p class="muted" role="status">{message}</p>}
+      {message && (
+        <p class="muted" role="status">
+          {message}
+        </p>
+      )}
       <div class="row">
         <label for="project-search">Find a project</label>
         <input id="project-search" type="search" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />

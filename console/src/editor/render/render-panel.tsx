@@ -111,7 +111,11 @@ export function RenderPanel({ context, projectId }: { context: EditorContext; pr
           </span>
         </div>
       )}
-      {status?.error && <p class="error" role="alert">{status.error.message}</p>}
+      {status?.error && (
+        <p class="error" role="alert">
+          {status.error.message}
+        </p>
+      )}
       {outputUrl && (
         <div class="player">
           <video src={outputUrl} controls preload="metadata" data-testid="output-video" aria-label="The rendered output" />

@@ -20,7 +20,10 @@ export interface TaskProgressPayload {
 }
 
 export class SocketRefused extends Error {
-  constructor(readonly reason: string, message: string) {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'SocketRefused';
   }

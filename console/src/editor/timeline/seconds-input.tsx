@@ -1,7 +1,19 @@
 import { hnsToSeconds, secondsToHns } from '../../shared/time-format.js';
 
 /** A time field in seconds for a value kept in 100 ns units; it commits on change (blur or Enter), so each is one undoable edit. */
-export function SecondsInput({ id, label, valueHns, onCommit, min = 0 }: { id: string; label: string; valueHns: number; onCommit: (hns: number) => void; min?: number }) {
+export function SecondsInput({
+  id,
+  label,
+  valueHns,
+  onCommit,
+  min = 0,
+}: {
+  id: string;
+  label: string;
+  valueHns: number;
+  onCommit: (hns: number) => void;
+  min?: number;
+}) {
   return (
     <label for={id}>
       {label}{' '}
@@ -21,7 +33,21 @@ export function SecondsInput({ id, label, valueHns, onCommit, min = 0 }: { id: s
 }
 
 /** A whole-number field (percentages). */
-export function NumberInput({ id, label, value, onCommit, min, max }: { id: string; label: string; value: number; onCommit: (value: number) => void; min?: number; max?: number }) {
+export function NumberInput({
+  id,
+  label,
+  value,
+  onCommit,
+  min,
+  max,
+}: {
+  id: string;
+  label: string;
+  value: number;
+  onCommit: (value: number) => void;
+  min?: number;
+  max?: number;
+}) {
   return (
     <label for={id}>
       {label}{' '}

@@ -3,7 +3,17 @@ import { formatHns } from '../../shared/time-format.js';
 import type { EditorContext } from '../editor-context.js';
 import type { EditHistory } from '../history/edit-history.js';
 import { NumberInput, SecondsInput } from './seconds-input.js';
-import { newClipId, timelineDurationHns, timelineProblems, TRANSITION_TYPES, type MainClip, type Overlay, type SoundClip, type Timeline, type TransitionType } from './timeline-model.js';
+import {
+  newClipId,
+  timelineDurationHns,
+  timelineProblems,
+  TRANSITION_TYPES,
+  type MainClip,
+  type Overlay,
+  type SoundClip,
+  type Timeline,
+  type TransitionType,
+} from './timeline-model.js';
 import { buildXtl } from './xtl-builder.js';
 
 const SECOND = 10_000_000;
@@ -13,7 +23,17 @@ function replaceIn<T extends { id: string }>(items: T[], id: string, change: (it
 }
 
 /** Builds the timeline: clips with in and out points, transitions, overlays, text, sound; undo and redo; the XTL it makes. */
-export function TimelinePanel({ context, history, historyVersion, onHistoryMove }: { context: EditorContext; history: EditHistory; historyVersion: number; onHistoryMove: (timeline: Timeline) => void }) {
+export function TimelinePanel({
+  context,
+  history,
+  historyVersion,
+  onHistoryMove,
+}: {
+  context: EditorContext;
+  history: EditHistory;
+  historyVersion: number;
+  onHistoryMove: (timeline: Timeline) => void;
+}) {
   const { timeline, edit } = context;
   void historyVersion;
   const [busy, setBusy] = useState(false);
@@ -33,7 +53,8 @@ export function TimelinePanel({ context, history, historyVersion, onHistoryMove 
     }
   };
   const setMain = (id: string, name: string, change: (clip: MainClip) => MainClip) => edit(name, (t) => ({ ...t, main: replaceIn(t.main, id, change) }));
-  const setOverlay = (id: string, name: string, change: (overlay: Overlay) => Overlay) => edit(name, (t) => ({ ...t, overlays: replaceIn(t.overlays, id, change) }));
+  const setOverlay = (id: string, name: string, change: (overlay: Overlay) => Overlay) =>
+    edit(name, (t) => ({ ...t, overlays: replaceIn(t.overlays, id, change) }));
   const setSound = (id: string, name: string, change: (clip: SoundClip) => SoundClip) => edit(name, (t) => ({ ...t, sound: replaceIn(t.sound, id, change) }));
 
   return (
@@ -49,7 +70,12 @@ export function TimelinePanel({ context, history, historyVersion, onHistoryMove 
           Length {formatHns(timelineDurationHns(timeline))}
         </span>
         <label for="output-name">Output name</label>
-        <input id="output-name" type="text" value={timeline.output.name} onChange={(e) => edit('rename output', (t) => ({ ...t, output: { ...t.output, name: (e.target as HTMLInputElement).value } }))} />
+        <input
+          id="output-name"
+          type="text"
+          value={timeline.output.name}
+          onChange={(e) => edit('rename output', (t) => ({ ...t, output: { ...t.output, name: (e.target as HTMLInputElement).value } }))}
+        />
         <label for="output-container">Format</label>
         <select
           id="output-container"
@@ -72,8 +98,18 @@ export function TimelinePanel({ context, history, historyVersion, onHistoryMove 
               <strong>
                 {i + 1}. {clip.name}
               </strong>
-              <SecondsInput id={`in-${clip.id}`} label="In (s)" valueHns={clip.inHns} onCommit={(inHns) => setMain(clip.id, 'in point', (c) => ({ ...c, inHns }))} />
-              <SecondsInput id={`out-${clip.id}`} label="Out (s)" valueHns={clip.outHns} onCommit={(outHns) => setMain(clip.id, 'out point', (c) => ({ ...c, outHns }))} />
+              <SecondsInput
+                id={`in-${clip.id}`}
+                label="In (s)"
+                valueHns={clip.inHns}
+                onCommit={(inHns) => setMain(clip.id, 'in point', (c) => ({ ...c, inHns }))}
+              />
+              <SecondsInput
+                id={`out-${clip.id}`}
+                label="Out (s)"
+                valueHns={clip.outHns}
+                onCommit={(outHns) => setMain(clip.id, 'out point', (c) => ({ ...c, outHns }))}
+              />
               {i > 0 && (
                 <label for={`transition-${clip.id}`}>
                   Transition in{' '}
@@ -82,7 +118,10 @@ export function TimelinePanel({ context, history, historyVersion, onHistoryMove 
                     value={clip.transition?.type ?? ''}
                     onChange={(e) => {
                       const type = (e.target as HTMLSelectElement).value as TransitionType | '';
-                      setMain(clip.id, 'transition', (c) => ({ ...c, transition: type ? { type, durationHns: c.transition?.durationHns ?? SECOND / 2 } : null }));
+                      setMain(clip.id, 'transition', (c) => ({
+                        ...c,
+                        transition: type ? { type, durationHns: c.transition?.durationHns ?? SECOND / 2 } : null,
+                      }));
                     }}
                   >
                     <option value="">cut</option>
@@ -99,16 +138,37 @@ export function TimelinePanel({ context, history, historyVersion, onHistoryMove 
                   id={`transition-length-${clip.id}`}
                   label="Transition (s)"
                   valueHns={clip.transition.durationHns}
-                  onCommit={(durationHns) => setMain(clip.id, 'transition length', (c) => ({ ...c, transition: c.transition ? { ...c.transition, durationHns } : null }))}
+                  onCommit={(durationHns) =>
+                    setMain(clip.id, 'transition length', (c) => ({ ...c, transition: c.transition ? { ...c.transition, durationHns } : null }))
+                  }
                 />
               )}
-              <button type="button" class="secondary" disabled={i === 0} aria-label={`Move ${clip.name} earlier`} onClick={() => edit('move clip', (t) => ({ ...t, main: swap(t.main, i, i - 1) }))}>
+              <button
+                type="button"
+                class="secondary"
+                disabled={i === 0}
+                aria-label={`Move ${clip.name} earlier`}
+                onClick={() => edit('move clip', (t) => ({ ...t, main: swap(t.main, i, i - 1) }))}
+              >
                 ↑
               </button>
-              <button type="button" class="secondary" disabled={i === timeline.main.length - 1} aria-label={`Move ${clip.name} later`} onClick={() => edit('move clip', (t) => ({ ...t, main: swap(t.main, i, i + 1) }))}>
+              <button
+                type="button"
+                class="secondary"
+                disabled={i === timeline.main.length - 1}
+                aria-label={`Move ${clip.name} later`}
+                onClick={() => edit('move clip', (t) => ({ ...t, main: swap(t.main, i, i + 1) }))}
+              >
                 ↓
               </button>
-              <button type="button" class="secondary" aria-label={`Remove ${clip.name}`} onClick={() => edit('remove clip', (t) => ({ ...t, main: t.main.filter((c) => c.id !== clip.id).map((c, j) => (j === 0 ? { ...c, transition: null } : c)) }))}>
+              <button
+                type="button"
+                class="secondary"
+                aria-label={`Remove ${clip.name}`}
+                onClick={() =>
+                  edit('remove clip', (t) => ({ ...t, main: t.main.filter((c) => c.id !== clip.id).map((c, j) => (j === 0 ? { ...c, transition: null } : c)) }))
+                }
+              >
                 Remove
               </button>
             </div>
@@ -119,19 +179,65 @@ export function TimelinePanel({ context, history, historyVersion, onHistoryMove 
           {timeline.overlays.map((overlay) => (
             <div class="clip-row" key={overlay.id} data-testid="overlay-clip">
               <strong>{overlay.kind === 'text' ? `Text “${overlay.style.text}”` : overlay.name}</strong>
-              <SecondsInput id={`start-${overlay.id}`} label="Starts at (s)" valueHns={overlay.startHns} onCommit={(startHns) => setOverlay(overlay.id, 'overlay start', (o) => ({ ...o, startHns }))} />
+              <SecondsInput
+                id={`start-${overlay.id}`}
+                label="Starts at (s)"
+                valueHns={overlay.startHns}
+                onCommit={(startHns) => setOverlay(overlay.id, 'overlay start', (o) => ({ ...o, startHns }))}
+              />
               {overlay.kind === 'media' ? (
                 <>
-                  <SecondsInput id={`in-${overlay.id}`} label="In (s)" valueHns={overlay.inHns} onCommit={(inHns) => setOverlay(overlay.id, 'overlay in', (o) => ({ ...o, inHns }))} />
-                  <SecondsInput id={`out-${overlay.id}`} label="Out (s)" valueHns={overlay.outHns} onCommit={(outHns) => setOverlay(overlay.id, 'overlay out', (o) => ({ ...o, outHns }))} />
-                  <NumberInput id={`x-${overlay.id}`} label="X %" value={overlay.box.xPct} min={-100} max={100} onCommit={(xPct) => setOverlay(overlay.id, 'overlay x', (o) => (o.kind === 'media' ? { ...o, box: { ...o.box, xPct } } : o))} />
-                  <NumberInput id={`y-${overlay.id}`} label="Y %" value={overlay.box.yPct} min={-100} max={100} onCommit={(yPct) => setOverlay(overlay.id, 'overlay y', (o) => (o.kind === 'media' ? { ...o, box: { ...o.box, yPct } } : o))} />
-                  <NumberInput id={`w-${overlay.id}`} label="Width %" value={overlay.box.widthPct} min={1} max={100} onCommit={(widthPct) => setOverlay(overlay.id, 'overlay width', (o) => (o.kind === 'media' ? { ...o, box: { ...o.box, widthPct } } : o))} />
+                  <SecondsInput
+                    id={`in-${overlay.id}`}
+                    label="In (s)"
+                    valueHns={overlay.inHns}
+                    onCommit={(inHns) => setOverlay(overlay.id, 'overlay in', (o) => ({ ...o, inHns }))}
+                  />
+                  <SecondsInput
+                    id={`out-${overlay.id}`}
+                    label="Out (s)"
+                    valueHns={overlay.outHns}
+                    onCommit={(outHns) => setOverlay(overlay.id, 'overlay out', (o) => ({ ...o, outHns }))}
+                  />
+                  <NumberInput
+                    id={`x-${overlay.id}`}
+                    label="X %"
+                    value={overlay.box.xPct}
+                    min={-100}
+                    max={100}
+                    onCommit={(xPct) => setOverlay(overlay.id, 'overlay x', (o) => (o.kind === 'media' ? { ...o, box: { ...o.box, xPct } } : o))}
+                  />
+                  <NumberInput
+                    id={`y-${overlay.id}`}
+                    label="Y %"
+                    value={overlay.box.yPct}
+                    min={-100}
+                    max={100}
+                    onCommit={(yPct) => setOverlay(overlay.id, 'overlay y', (o) => (o.kind === 'media' ? { ...o, box: { ...o.box, yPct } } : o))}
+                  />
+                  <NumberInput
+                    id={`w-${overlay.id}`}
+                    label="Width %"
+                    value={overlay.box.widthPct}
+                    min={1}
+                    max={100}
+                    onCommit={(widthPct) => setOverlay(overlay.id, 'overlay width', (o) => (o.kind === 'media' ? { ...o, box: { ...o.box, widthPct } } : o))}
+                  />
                 </>
               ) : (
-                <SecondsInput id={`length-${overlay.id}`} label="Lasts (s)" valueHns={overlay.durationHns} onCommit={(durationHns) => setOverlay(overlay.id, 'text length', (o) => (o.kind === 'text' ? { ...o, durationHns } : o))} />
+                <SecondsInput
+                  id={`length-${overlay.id}`}
+                  label="Lasts (s)"
+                  valueHns={overlay.durationHns}
+                  onCommit={(durationHns) => setOverlay(overlay.id, 'text length', (o) => (o.kind === 'text' ? { ...o, durationHns } : o))}
+                />
               )}
-              <button type="button" class="secondary" aria-label={`Remove overlay ${overlay.kind === 'text' ? overlay.style.text : overlay.name}`} onClick={() => edit('remove overlay', (t) => ({ ...t, overlays: t.overlays.filter((o) => o.id !== overlay.id) }))}>
+              <button
+                type="button"
+                class="secondary"
+                aria-label={`Remove overlay ${overlay.kind === 'text' ? overlay.style.text : overlay.name}`}
+                onClick={() => edit('remove overlay', (t) => ({ ...t, overlays: t.overlays.filter((o) => o.id !== overlay.id) }))}
+              >
                 Remove
               </button>
             </div>
@@ -144,11 +250,38 @@ export function TimelinePanel({ context, history, historyVersion, onHistoryMove 
           {timeline.sound.map((clip) => (
             <div class="clip-row" key={clip.id} data-testid="sound-clip">
               <strong>{clip.name}</strong>
-              <SecondsInput id={`start-${clip.id}`} label="Starts at (s)" valueHns={clip.startHns} onCommit={(startHns) => setSound(clip.id, 'sound start', (c) => ({ ...c, startHns }))} />
-              <SecondsInput id={`in-${clip.id}`} label="In (s)" valueHns={clip.inHns} onCommit={(inHns) => setSound(clip.id, 'sound in', (c) => ({ ...c, inHns }))} />
-              <SecondsInput id={`out-${clip.id}`} label="Out (s)" valueHns={clip.outHns} onCommit={(outHns) => setSound(clip.id, 'sound out', (c) => ({ ...c, outHns }))} />
-              <NumberInput id={`volume-${clip.id}`} label="Volume %" value={Math.round(clip.volume * 100)} min={0} max={400} onCommit={(v) => setSound(clip.id, 'volume', (c) => ({ ...c, volume: v / 100 }))} />
-              <button type="button" class="secondary" aria-label={`Remove sound ${clip.name}`} onClick={() => edit('remove sound', (t) => ({ ...t, sound: t.sound.filter((c) => c.id !== clip.id) }))}>
+              <SecondsInput
+                id={`start-${clip.id}`}
+                label="Starts at (s)"
+                valueHns={clip.startHns}
+                onCommit={(startHns) => setSound(clip.id, 'sound start', (c) => ({ ...c, startHns }))}
+              />
+              <SecondsInput
+                id={`in-${clip.id}`}
+                label="In (s)"
+                valueHns={clip.inHns}
+                onCommit={(inHns) => setSound(clip.id, 'sound in', (c) => ({ ...c, inHns }))}
+              />
+              <SecondsInput
+                id={`out-${clip.id}`}
+                label="Out (s)"
+                valueHns={clip.outHns}
+                onCommit={(outHns) => setSound(clip.id, 'sound out', (c) => ({ ...c, outHns }))}
+              />
+              <NumberInput
+                id={`volume-${clip.id}`}
+                label="Volume %"
+                value={Math.round(clip.volume * 100)}
+                min={0}
+                max={400}
+                onCommit={(v) => setSound(clip.id, 'volume', (c) => ({ ...c, volume: v / 100 }))}
+              />
+              <button
+                type="button"
+                class="secondary"
+                aria-label={`Remove sound ${clip.name}`}
+                onClick={() => edit('remove sound', (t) => ({ ...t, sound: t.sound.filter((c) => c.id !== clip.id) }))}
+              >
                 Remove
               </button>
             </div>

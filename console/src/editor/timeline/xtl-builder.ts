@@ -12,8 +12,7 @@ export interface XtlOptions {
   overlayIds?: Record<string, string>;
 }
 
-const escape = (value: string) =>
-  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const escape = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 function attributes(values: Record<string, string | number | undefined>): string {
   return Object.entries(values)
@@ -68,7 +67,9 @@ export function buildXtl(timeline: Timeline, options: XtlOptions = {}): string {
           timeFormat: '100ns_units',
         });
         lines.push(`    <clip ${where}>`);
-        lines.push(`      <param name="x" value="${pct(overlay.box.xPct)}"/><param name="y" value="${pct(overlay.box.yPct)}"/><param name="width" value="${pct(overlay.box.widthPct)}"/>`);
+        lines.push(
+          `      <param name="x" value="${pct(overlay.box.xPct)}"/><param name="y" value="${pct(overlay.box.yPct)}"/><param name="width" value="${pct(overlay.box.widthPct)}"/>`,
+        );
         lines.push('    </clip>');
       } else {
         const src = options.overlayIds?.[overlay.id] ?? overlay.overlayId ?? `text-overlay-${overlay.id}`;

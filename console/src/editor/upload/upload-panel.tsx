@@ -29,8 +29,7 @@ export function UploadPanel({ context }: { context: EditorContext }) {
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
 
-  const update = (mediaId: string, change: Partial<UploadRow>) =>
-    setRows((all) => all.map((row) => (row.mediaId === mediaId ? { ...row, ...change } : row)));
+  const update = (mediaId: string, change: Partial<UploadRow>) => setRows((all) => all.map((row) => (row.mediaId === mediaId ? { ...row, ...change } : row)));
 
   useEffect(() => () => rows.forEach((row) => row.controller.abort()), []);
 
@@ -42,7 +41,19 @@ export function UploadPanel({ context }: { context: EditorContext }) {
       if (!created.response.ok || !created.data) {
         const message = (created.error as { error?: { message?: string } } | undefined)?.error?.message ?? `answered ${created.response.status}`;
         context.announce(`${file.name} was refused: ${message}`);
-        setRows((all) => [...all, { mediaId: `refused-${file.name}-${Date.now()}`, name: file.name, size: file.size, received: 0, state: 'failed', message, resumedFrom: undefined, controller: new AbortController() }]);
+        setRows((all) => [
+          ...all,
+          {
+            mediaId: `refused-${file.name}-${Date.now()}`,
+            name: file.name,
+            size: file.size,
+            received: 0,
+            state: 'failed',
+            message,
+            resumedFrom: undefined,
+            controller: new AbortController(),
+          },
+        ]);
         return;
       }
       mediaId = created.data.id;
@@ -55,13 +66,18 @@ export function UploadPanel({ context }: { context: EditorContext }) {
       ...all.filter((row) => row.mediaId !== id),
       { mediaId: id, name: file.name, size: file.size, received: 0, state: 'uploading', message: '', resumedFrom: undefined, controller },
     ]);
-    const upload = new ResumableUpload(file, id, { baseUrl: '', token: () => context.authToken }, {
-      onProgress: (received) => {
-        memory.update(id, received);
-        update(id, { received, state: 'uploading', message: '' });
+    const upload = new ResumableUpload(
+      file,
+      id,
+      { baseUrl: '', token: () => context.authToken },
+      {
+        onProgress: (received) => {
+          memory.update(id, received);
+          update(id, { received, state: 'uploading', message: '' });
+        },
+        onRetry: (error, delayMs) => update(id, { state: 'retrying', message: `${error.message}; trying again in ${(delayMs / 1000).toFixed(1)} s` }),
       },
-      onRetry: (error, delayMs) => update(id, { state: 'retrying', message: `${error.message}; trying again in ${(delayMs / 1000).toFixed(1)} s` }),
-    });
+    );
     try {
       if (remembered) {
         const held = await upload.queryState(controller.signal);
@@ -118,10 +134,16 @@ export function UploadPanel({ context }: { context: EditorContext }) {
         <p>Drop media files here, or</p>
         <label class="row" style={{ justifyContent: 'center' }}>
           <span>Choose files to upload</span>
-          <input ref={input} type="file" multiple accept="video/*,audio/*,image/*,.mxf,.mov,.mkv" onChange={(event) => {
-            addFiles((event.target as HTMLInputElement).files);
-            (event.target as HTMLInputElement).value = '';
-          }} />
+          <input
+            ref={input}
+            type="file"
+            multiple
+            accept="video/*,audio/*,image/*,.mxf,.mov,.mkv"
+            onChange={(event) => {
+              addFiles((event.target as HTMLInputElement).files);
+              (event.target as HTMLInputElement).value = '';
+            }}
+          />
         </label>
       </div>
       {waiting.length > 0 && (

@@ -28,12 +28,23 @@ export function UrlImportPanel({ context }: { context: EditorContext }) {
       <h3>Import by URL</h3>
       <div class="row">
         <label for="import-url">Media URL</label>
-        <input id="import-url" type="url" required placeholder="https://example.com/clip.mp4" value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} />
+        <input
+          id="import-url"
+          type="url"
+          required
+          placeholder="https://example.com/clip.mp4"
+          value={url}
+          onInput={(e) => setUrl((e.target as HTMLInputElement).value)}
+        />
         <button type="submit" disabled={busy || url === ''}>
           Import
         </button>
       </div>
-      {message && <p class="muted" role="status">{message}</p>}
+      {message && (
+        <p class="muted" role="status">
+          {message}
+        </p>
+      )}
     </form>
   );
 }

@@ -25,18 +25,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('started_at', 'timestamptz')
     .addColumn('finished_at', 'timestamptz')
-    .addCheckConstraint(
-      'tasks_state_check',
-      sql`state in ('pending', 'dispatched', 'running', 'completing', 'completed', 'error', 'aborted')`,
-    )
+    .addCheckConstraint('tasks_state_check', sql`state in ('pending', 'dispatched', 'running', 'completing', 'completed', 'error', 'aborted')`)
     .execute();
   // Claims scan pending tasks oldest first; the watchdog scans the working ones by heartbeat.
-  await db.schema
-    .createIndex('tasks_pending_idx')
-    .on('tasks')
-    .columns(['created_at'])
-    .where(sql.ref('state'), '=', 'pending')
-    .execute();
+  await db.schema.createIndex('tasks_pending_idx').on('tasks').columns(['created_at']).where(sql.ref('state'), '=', 'pending').execute();
   await db.schema
     .createIndex('tasks_working_idx')
     .on('tasks')

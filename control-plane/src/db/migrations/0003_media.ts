@@ -35,9 +35,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('height', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('thumbnail', 'text')
     .addColumn('audio_tracks', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
-    .addColumn('status', 'text', (c) =>
-      c.notNull().check(sql`status in ('render', 'upload', 'import', 'convert', 'prepare_thumbnails', 'ready')`),
-    )
+    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('render', 'upload', 'import', 'convert', 'prepare_thumbnails', 'ready')`))
     .addColumn('progress', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('error', 'jsonb')
     .addColumn('task_id', 'text')

@@ -16,10 +16,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addCheckConstraint('domain_events_delivery_check', sql`delivery in ('pending', 'delivered', 'failed', 'skipped')`)
     .execute();
   // The delivery loop looks only at what is still to deliver, oldest first per user.
-  await db.schema
-    .createIndex('domain_events_pending_idx')
-    .on('domain_events')
-    .columns(['user_id', 'seq'])
-    .where(sql.ref('delivery'), '=', 'pending')
-    .execute();
+  await db.schema.createIndex('domain_events_pending_idx').on('domain_events').columns(['user_id', 'seq']).where(sql.ref('delivery'), '=', 'pending').execute();
 }

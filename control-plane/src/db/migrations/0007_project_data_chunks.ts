@@ -20,7 +20,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
   if (rows[0]?.lz4) await sql`alter table project_data_chunks alter column content set compression lz4`.execute(db);
 
-  await db.schema.alterTable('projects').addColumn('data_chunks', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`)).execute();
+  await db.schema
+    .alterTable('projects')
+    .addColumn('data_chunks', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+    .execute();
   await sql`
     insert into project_data_chunks (project_id, hash, content)
     select id, translate(rtrim(encode(substring(sha256(convert_to(data_json, 'UTF8')) from 1 for 16), 'base64'), '='), '+/', '-_'), data_json

@@ -31,12 +31,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create unique index media_audiolib_source_idx on media (source) where type = 'audiolib'`.execute(db);
   // The library's listings: one type, sorted by name or time then id, filtered on the index alone.
   await sql`create index media_audiolib_name_idx on media (audiolib_type, name_key, id) include (category_id, mood_id) where type = 'audiolib'`.execute(db);
-  await sql`create index media_audiolib_time_idx on media (audiolib_type, create_time_ms, id) include (name_key, category_id, mood_id) where type = 'audiolib'`.execute(db);
+  await sql`create index media_audiolib_time_idx on media (audiolib_type, create_time_ms, id) include (name_key, category_id, mood_id) where type = 'audiolib'`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('audiolib_import')
     .addColumn('id', 'text', (c) => c.primaryKey().check(sql`id = 'current'`))
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('idle').check(sql`state in ('idle', 'running', 'done', 'failed')`))
+    .addColumn('state', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('idle')
+        .check(sql`state in ('idle', 'running', 'done', 'failed')`),
+    )
     // The run holding the import: a replica whose run lost it (heartbeat too old) stops writing.
     .addColumn('run_id', 'text')
     .addColumn('total_count', 'integer', (c) => c.notNull().defaultTo(0))

@@ -10,10 +10,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .alterTable('tasks')
     .addColumn('parent_id', 'text', (c) => c.references('tasks.id').onDelete('cascade'))
     .execute();
-  await db.schema
-    .createIndex('tasks_parent_idx')
-    .on('tasks')
-    .columns(['parent_id'])
-    .where(sql.ref('parent_id'), 'is not', null)
-    .execute();
+  await db.schema.createIndex('tasks_parent_idx').on('tasks').columns(['parent_id']).where(sql.ref('parent_id'), 'is not', null).execute();
 }

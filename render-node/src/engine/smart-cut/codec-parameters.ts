@@ -65,7 +65,12 @@ export function codecParametersOf(stream: FfprobeStream, formatStartS = 0): Code
 }
 
 /** The codec parameters of one stream (by absolute index) of a file or URL. */
-export async function probeCodecParameters(input: string, streamIndex: number, signal?: AbortSignal, known?: FfprobeResult): Promise<CodecParameters | undefined> {
+export async function probeCodecParameters(
+  input: string,
+  streamIndex: number,
+  signal?: AbortSignal,
+  known?: FfprobeResult,
+): Promise<CodecParameters | undefined> {
   const probe = known ?? (await ffprobe(input, { signal }));
   const stream = probe.streams.find((s) => s.index === streamIndex);
   return stream ? codecParametersOf(stream, Number(probe.format.start_time ?? 0) || 0) : undefined;

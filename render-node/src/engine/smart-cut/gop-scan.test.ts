@@ -15,9 +15,30 @@ beforeAll(async () => {
   const closedFile = await makeTestVideo(work.dir, 'closed', { durationS: 4, gop: 10 });
   const openFile = path.join(work.dir, 'open.mp4');
   await ffmpegCli([
-    '-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=25:d=4',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '10', '-keyint_min', '10', '-sc_threshold', '0',
-    '-x264-params', 'open-gop=1', '-force_key_frames', 'expr:eq(mod(n,40),0)', '-forced-idr', '1', '-y', openFile,
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=160x120:r=25:d=4',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-bf',
+    '2',
+    '-g',
+    '10',
+    '-keyint_min',
+    '10',
+    '-sc_threshold',
+    '0',
+    '-x264-params',
+    'open-gop=1',
+    '-force_key_frames',
+    'expr:eq(mod(n,40),0)',
+    '-forced-idr',
+    '1',
+    '-y',
+    openFile,
   ]);
   closed = { file: closedFile, params: (await probeCodecParameters(closedFile, 0))! };
   open = { file: openFile, params: (await probeCodecParameters(openFile, 0))! };

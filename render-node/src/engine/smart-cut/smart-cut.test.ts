@@ -33,12 +33,48 @@ function clipsXml(cuts: [string, number, number][]): string {
   return cuts.map(([src, first, last]) => `<clip src="${src}" start="${at(first)}" stop="${at(last + 1)}" timeFormat="time10ms"/>`).join('\n');
 }
 
-const x264 = (extra: string[]) => ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '14', '-pix_fmt', 'yuv420p', '-bf', '2', '-g', '10', '-keyint_min', '10', '-sc_threshold', '0', ...extra];
+const x264 = (extra: string[]) => [
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '14',
+  '-pix_fmt',
+  'yuv420p',
+  '-bf',
+  '2',
+  '-g',
+  '10',
+  '-keyint_min',
+  '10',
+  '-sc_threshold',
+  '0',
+  ...extra,
+];
 const numbered = "drawtext=text='%{frame_num}':x=8:y=8:fontsize=40:fontcolor=white:box=1:boxcolor=black";
 
 async function encodeSource(name: string, picture: string, video: string[], container = 'mp4'): Promise<string> {
   const file = path.join(work.dir, `${name}.${container}`);
-  await ffmpegCli(['-f', 'lavfi', '-i', `${picture}=s=320x240:r=25:d=4`, '-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=4', '-vf', numbered, ...video, '-c:a', 'aac', '-ac', '2', '-y', file]);
+  await ffmpegCli([
+    '-f',
+    'lavfi',
+    '-i',
+    `${picture}=s=320x240:r=25:d=4`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=f=440:r=48000:d=4',
+    '-vf',
+    numbered,
+    ...video,
+    '-c:a',
+    'aac',
+    '-ac',
+    '2',
+    '-y',
+    file,
+  ]);
   return file;
 }
 
@@ -51,10 +87,36 @@ beforeAll(async () => {
     // Open GOPs (I pictures whose leading B-frames refer to the GOP before), an IDR every 40 frames.
     encodeSource('open', 'testsrc2', x264(['-x264-params', 'open-gop=1', '-force_key_frames', 'expr:eq(mod(n,40),0)', '-forced-idr', '1'])),
     // Closed HEVC GOPs whose IDR pictures have two leading (RADL) pictures each.
-    encodeSource('hevc', 'testsrc2', ['-c:v', 'libx265', '-preset', 'ultrafast', '-crf', '14', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1', '-x265-params', 'log-level=error:keyint=10:min-keyint=10:open-gop=0:scenecut=0:bframes=2:radl=2']),
+    encodeSource('hevc', 'testsrc2', [
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '14',
+      '-pix_fmt',
+      'yuv420p',
+      '-tag:v',
+      'hvc1',
+      '-x265-params',
+      'log-level=error:keyint=10:min-keyint=10:open-gop=0:scenecut=0:bframes=2:radl=2',
+    ]),
     encodeSource('main', 'testsrc2', x264(['-profile:v', 'main'])),
     // x265's default open GOPs: CRA pictures with leading (RASL) pictures, an IDR only at 0.
-    encodeSource('hevcOpen', 'testsrc2', ['-c:v', 'libx265', '-preset', 'ultrafast', '-crf', '14', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1', '-x265-params', 'log-level=error:keyint=10:min-keyint=10:open-gop=1:scenecut=0:bframes=2']),
+    encodeSource('hevcOpen', 'testsrc2', [
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '14',
+      '-pix_fmt',
+      'yuv420p',
+      '-tag:v',
+      'hvc1',
+      '-x265-params',
+      'log-level=error:keyint=10:min-keyint=10:open-gop=1:scenecut=0:bframes=2',
+    ]),
   ]);
   Object.assign(files, { closed, other, open, hevc, main, hevcOpen });
 });
@@ -142,7 +204,9 @@ describe('smart cutting, open GOPs', () => {
     const checked = await renderAndCheck(cuts);
     expect(checked.plan.strategy).toBe('smart-cut');
     expectSmart(checked);
-    const starts = checked.plan.steps.flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+)-/.exec(s.description)?.[1]] : [])).filter((s) => s !== undefined);
+    const starts = checked.plan.steps
+      .flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+)-/.exec(s.description)?.[1]] : []))
+      .filter((s) => s !== undefined);
     expect(starts.every((s) => Number(s) % 40 === 0)).toBe(true);
   });
 });
@@ -158,10 +222,24 @@ describe('smart cutting, HEVC', () => {
     expectSmart(checked);
     expect(checked.plan.reason).toMatch(/libx265/);
     // Copies start on IDR pictures and stop before the next one's leading pictures.
-    const copies = checked.plan.steps.flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+-\d+)/.exec(s.description)?.[1]] : [])).filter((s) => s !== undefined);
+    const copies = checked.plan.steps
+      .flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+-\d+)/.exec(s.description)?.[1]] : []))
+      .filter((s) => s !== undefined);
     expect(copies).toEqual(['10-47', '70-99']);
     const { stdout } = await import('node:child_process').then((cp) =>
-      import('node:util').then((u) => u.promisify(cp.execFile)('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,codec_tag_string,profile', '-of', 'csv=p=0', checked.output])),
+      import('node:util').then((u) =>
+        u.promisify(cp.execFile)('ffprobe', [
+          '-v',
+          'error',
+          '-select_streams',
+          'v:0',
+          '-show_entries',
+          'stream=codec_name,codec_tag_string,profile',
+          '-of',
+          'csv=p=0',
+          checked.output,
+        ]),
+      ),
     );
     expect(stdout.trim()).toBe('hevc,Main,hvc1');
   });
@@ -173,7 +251,9 @@ describe('smart cutting, HEVC', () => {
     ]);
     expect(checked.plan.strategy).toBe('smart-cut');
     expectSmart(checked);
-    const copies = checked.plan.steps.flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+)-/.exec(s.description)?.[1]] : [])).filter((s) => s !== undefined);
+    const copies = checked.plan.steps
+      .flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+)-/.exec(s.description)?.[1]] : []))
+      .filter((s) => s !== undefined);
     expect(copies).toEqual(['0']);
   });
 });
@@ -184,10 +264,34 @@ describe('smart cutting, HEVC open GOPs at 1080p', () => {
     // leading (RASL) pictures, an IDR only at 0.
     const file = path.join(work.dir, 'hevcOpen1080.mp4');
     await ffmpegCli([
-      '-f', 'lavfi', '-i', 'testsrc2=s=1920x1080:r=25:d=2', '-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=2', '-vf', numbered,
-      '-c:v', 'libx265', '-preset', 'ultrafast', '-crf', '16', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1',
-      '-x265-params', 'log-level=error:keyint=12:min-keyint=12:open-gop=1:scenecut=0:bframes=2',
-      '-c:a', 'aac', '-ac', '2', '-y', file,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=1920x1080:r=25:d=2',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=440:r=48000:d=2',
+      '-vf',
+      numbered,
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '16',
+      '-pix_fmt',
+      'yuv420p',
+      '-tag:v',
+      'hvc1',
+      '-x265-params',
+      'log-level=error:keyint=12:min-keyint=12:open-gop=1:scenecut=0:bframes=2',
+      '-c:a',
+      'aac',
+      '-ac',
+      '2',
+      '-y',
+      file,
     ]);
     files.hevcOpen1080 = file;
     const checked = await renderAndCheck([
@@ -197,7 +301,9 @@ describe('smart cutting, HEVC open GOPs at 1080p', () => {
     ]);
     expect(checked.plan.strategy).toBe('smart-cut');
     expectSmart(checked);
-    const copies = checked.plan.steps.flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+)-/.exec(s.description)?.[1]] : [])).filter((s) => s !== undefined);
+    const copies = checked.plan.steps
+      .flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+)-/.exec(s.description)?.[1]] : []))
+      .filter((s) => s !== undefined);
     expect(copies).toEqual(['0']);
     const [video] = await streamsOf(checked.output);
     expect(video).toMatchObject({ codec_name: 'hevc', width: 1920, height: 1080, r_frame_rate: '25/1' });
@@ -209,9 +315,26 @@ describe('smart cutting, sound', () => {
     // PCM sound whose every sample says the time it was made at: t/8.
     const ramp = path.join(work.dir, 'ramp.mov');
     await ffmpegCli([
-      '-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=25:d=4',
-      '-f', 'lavfi', '-i', 'aevalsrc=exprs=t/8:s=48000:d=4',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-bf', '2', '-c:a', 'pcm_s16le', '-y', ramp,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=160x120:r=25:d=4',
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=exprs=t/8:s=48000:d=4',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '10',
+      '-bf',
+      '2',
+      '-c:a',
+      'pcm_s16le',
+      '-y',
+      ramp,
     ]);
     files.ramp = ramp;
     const cuts: [string, number, number][] = [

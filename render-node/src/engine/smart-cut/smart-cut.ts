@@ -37,7 +37,16 @@ const SCAN_WINDOWS_S = [4, 30];
 const SCAN_MARGIN_S = 2;
 const WINDOWS_PER_SCAN = 32;
 
-type Preparation = { fallback: string } | { sources: Map<string, SmartSource>; clips: ClipFrames[]; encoder: PieceEncoder; gops: Map<string, GopMap>; params: CodecParameters; timings: { probeMs: number; gopScanMs: number } };
+type Preparation =
+  | { fallback: string }
+  | {
+      sources: Map<string, SmartSource>;
+      clips: ClipFrames[];
+      encoder: PieceEncoder;
+      gops: Map<string, GopMap>;
+      params: CodecParameters;
+      timings: { probeMs: number; gopScanMs: number };
+    };
 
 async function fallback(ctx: PlanContext, why: string): Promise<GroupPlan> {
   const plan = await fullRender.plan(ctx);
@@ -126,7 +135,10 @@ async function prepare(ctx: PlanContext): Promise<Preparation> {
     const merged = mergeWindows(windows);
     const parts = await Promise.all(
       Array.from({ length: Math.ceil(merged.length / WINDOWS_PER_SCAN) }, (_, k) =>
-        scanGops(source.input, source.streamIndex, source.params, merged.slice(k * WINDOWS_PER_SCAN, (k + 1) * WINDOWS_PER_SCAN), { signal: ctx.signal, ffmpegPath: ctx.ffmpegPath }),
+        scanGops(source.input, source.streamIndex, source.params, merged.slice(k * WINDOWS_PER_SCAN, (k + 1) * WINDOWS_PER_SCAN), {
+          signal: ctx.signal,
+          ffmpegPath: ctx.ffmpegPath,
+        }),
       ),
     );
     return parts.reduce((map, part) => mergeGops(map, part));
@@ -167,12 +179,17 @@ async function prepare(ctx: PlanContext): Promise<Preparation> {
     await scanAll((source) =>
       unsure
         .filter((c) => c.source === source.src)
-        .flatMap((c) => (windowS === undefined ? [{ fromS: timeOf(source, c.from), toS: timeOf(source, c.to) + SCAN_MARGIN_S }] : windowsOf(c, source, windowS))),
+        .flatMap((c) =>
+          windowS === undefined ? [{ fromS: timeOf(source, c.from), toS: timeOf(source, c.to) + SCAN_MARGIN_S }] : windowsOf(c, source, windowS),
+        ),
     );
   }
   timings.gopScanMs = performance.now() - scanStartedMs;
   for (const [src, map] of gops) {
-    if (map.offGrid.length > 0) return { fallback: `source "${src}" has a variable frame rate (frame ${map.offGrid[0]} is off the ${params.frameRate.num}/${params.frameRate.den} grid)` };
+    if (map.offGrid.length > 0)
+      return {
+        fallback: `source "${src}" has a variable frame rate (frame ${map.offGrid[0]} is off the ${params.frameRate.num}/${params.frameRate.den} grid)`,
+      };
     const count = map.frameCount ?? sources.get(src)!.params.frameCount;
     const past = clips.find((c) => c.source === src && count !== undefined && c.to > count);
     if (past) return { fallback: `a clip runs past the last frame of source "${src}"` };
@@ -206,7 +223,13 @@ async function planSmartCut(ctx: PlanContext): Promise<GroupPlan> {
     groupIndex: ctx.group.index,
     strategy: 'smart-cut',
     reason: `smart: ${percent}% of frames copied (${copies} run(s) of whole GOPs copied, ${encodes} stretch(es) re-encoded with ${encoder.name}${withSound ? ', sound re-encoded' : ''})`,
-    settings: { ...ctx.settings, videoCodec: params.codec === 'hevc' ? 'hevc' : 'h264', width: params.width, height: params.height, frameRate: params.frameRate },
+    settings: {
+      ...ctx.settings,
+      videoCodec: params.codec === 'hevc' ? 'hevc' : 'h264',
+      width: params.width,
+      height: params.height,
+      frameRate: params.frameRate,
+    },
     outputPath: ctx.outputPath,
     partialPath: ctx.partialPath,
     tempPaths,

@@ -71,14 +71,24 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
         description: `copy frames ${piece.from}-${piece.to - 1} of "${piece.source}"`,
         args: [
           ...(seekS > 0 ? ['-ss', secondsArg(seekS)] : []),
-          '-protocol_whitelist', INPUT_PROTOCOLS,
-          '-i', source.input,
-          '-map', `0:${source.streamIndex}`,
-          '-c', 'copy',
-          '-bsf:v', [...encoder.dropLeading, encoder.annexB].join(','),
-          '-frames:v', String(frames),
-          '-map_metadata', '-1',
-          '-f', 'mpegts', '-y', file,
+          '-protocol_whitelist',
+          INPUT_PROTOCOLS,
+          '-i',
+          source.input,
+          '-map',
+          `0:${source.streamIndex}`,
+          '-c',
+          'copy',
+          '-bsf:v',
+          [...encoder.dropLeading, encoder.annexB].join(','),
+          '-frames:v',
+          String(frames),
+          '-map_metadata',
+          '-1',
+          '-f',
+          'mpegts',
+          '-y',
+          file,
         ],
         expectedDurationS: frames * frameS,
         weight: frames * frameS * 0.02,
@@ -102,7 +112,14 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
       const seekS = fileTime(source, range.from) - frameS / 2;
       const seek = range.from > 0 && seekS > 0;
       if (seek) inputArgs.push('-ss', secondsArg(seekS));
-      inputArgs.push('-t', secondsArg((seek ? frameS / 2 : fileTime(source, range.from)) + (count + 2) * frameS), '-protocol_whitelist', INPUT_PROTOCOLS, '-i', source.input);
+      inputArgs.push(
+        '-t',
+        secondsArg((seek ? frameS / 2 : fileTime(source, range.from)) + (count + 2) * frameS),
+        '-protocol_whitelist',
+        INPUT_PROTOCOLS,
+        '-i',
+        source.input,
+      );
       const trim = seek ? `trim=end_frame=${count}` : `trim=start_frame=${range.from}:end_frame=${range.to}`;
       chains.push(`[${r}:${source.streamIndex}]${trim},setpts=PTS-STARTPTS[r${r}]`);
     }
@@ -116,12 +133,19 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
       description: `re-encode frames ${from} with ${encoder.name}`,
       args: [
         ...inputArgs,
-        '-filter_complex', chains.join(';'),
-        '-map', '[v]',
+        '-filter_complex',
+        chains.join(';'),
+        '-map',
+        '[v]',
         ...encoder.args,
-        '-frames:v', String(frames),
-        '-map_metadata', '-1',
-        '-f', 'mpegts', '-y', file,
+        '-frames:v',
+        String(frames),
+        '-map_metadata',
+        '-1',
+        '-f',
+        'mpegts',
+        '-y',
+        file,
       ],
       expectedDurationS: frames * frameS,
       weight: frames * frameS,
@@ -136,7 +160,8 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
       kind: 'write-file',
       description: 'concat list',
       path: listPath,
-      contents: ['ffconcat version 1.0', ...entries.flatMap((e) => [`file ${quoteConcatPath(e.file)}`, `duration ${secondsArg(e.frames * frameS)}`])].join('\n') + '\n',
+      contents:
+        ['ffconcat version 1.0', ...entries.flatMap((e) => [`file ${quoteConcatPath(e.file)}`, `duration ${secondsArg(e.frames * frameS)}`])].join('\n') + '\n',
     },
   ];
   const totalFrames = entries.reduce((n, e) => n + e.frames, 0);
@@ -159,11 +184,17 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
       description: 'render the sound',
       args: [
         ...builder.inputArgs.flat(),
-        '-filter_complex_script', scriptPath,
-        '-map', '[aout]',
+        '-filter_complex_script',
+        scriptPath,
+        '-map',
+        '[aout]',
         ...audioEncoderArgs(settings),
-        '-map_metadata', '-1',
-        '-f', settings.container, '-y', soundPath,
+        '-map_metadata',
+        '-1',
+        '-f',
+        settings.container,
+        '-y',
+        soundPath,
       ],
       expectedDurationS: totalS,
       weight: totalS * 0.05,
@@ -173,17 +204,28 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
   const tick = `(${rate.den}/(${rate.num}*TB))`;
   steps.unshift(...writes);
   const joinArgs = (muxer: string[]) => [
-    '-f', 'concat', '-safe', '0', '-i', listPath,
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    listPath,
     ...(sound ? ['-i', soundPath] : []),
-    '-map', '0:v:0',
+    '-map',
+    '0:v:0',
     ...(sound ? ['-map', '1:a:0'] : []),
-    '-c', 'copy',
-    '-bsf:v', `filter_units=remove_types=${encoder.audType},setts=pts=STARTPTS+round((PTS-STARTPTS)/${tick})*${tick}:dts=STARTPTS+(N-${reorderDepth})*${tick}`,
+    '-c',
+    'copy',
+    '-bsf:v',
+    `filter_units=remove_types=${encoder.audType},setts=pts=STARTPTS+round((PTS-STARTPTS)/${tick})*${tick}:dts=STARTPTS+(N-${reorderDepth})*${tick}`,
     ...(params.codec === 'hevc' ? ['-tag:v', 'hvc1'] : []),
-    '-map_metadata', '-1',
-    '-map_chapters', '-1',
+    '-map_metadata',
+    '-1',
+    '-map_chapters',
+    '-1',
     ...muxer,
-    '-y', ctx.partialPath,
+    '-y',
+    ctx.partialPath,
   ];
   // The index goes in room kept for it at the front: the joined bytes are written once.
   const reserved = reservedIndexMuxerArgs(settings, totalFrames, totalS);
@@ -191,7 +233,9 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
     kind: 'ffmpeg',
     description: `join ${pieces.length} piece(s)${sound ? ' and the sound' : ''}`,
     args: joinArgs(reserved ?? muxerArgs(settings)),
-    ...(reserved ? { fallback: { reason: 'the room kept for the index was too small: joining again with faststart', args: joinArgs(muxerArgs(settings)) } } : {}),
+    ...(reserved
+      ? { fallback: { reason: 'the room kept for the index was too small: joining again with faststart', args: joinArgs(muxerArgs(settings)) } }
+      : {}),
     expectedDurationS: totalS,
     weight: totalS * 0.02,
     phase: 'join',
