@@ -250,9 +250,13 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
     expect(pid).toBeDefined();
 
     expect((await user.api.get(`/api/mediafiles/${fileId}`)).body.status).toBe('render');
-    // ffmpeg works in the task's scratch directory: its command line names it.
-    const ffmpegOfTask = async () => (await run('ps', ['-eo', 'args'])).stdout.split('\n').filter((line) => line.includes(`cutroom-${taskId.slice(0, 8)}`));
-    expect((await ffmpegOfTask()).some((line) => /^\S*ffmpeg /.test(line))).toBe(true);
+    // The render node's own ffmpeg processes (its children), found while it runs.
+    const children = (await run('ps', ['-eo', 'pid=,ppid=,args='])).stdout
+      .split('\n')
+      .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+      .filter((m) => m !== null && Number(m[2]) === pid && /^\S*ffmpeg /.test(m[3]!));
+    const ffmpegPids = children.map((m) => Number(m![1]));
+    expect(ffmpegPids.length).toBeGreaterThan(0);
     const stopped = await user.api.delete(`/api/task/editing?id=${taskId}`);
     expect(stopped.status).toBe(200);
     expect(stopped.body).toEqual({ status: '' });
@@ -260,7 +264,7 @@ describe.each(drivers)('editing tasks (%s)', (driver) => {
     const { last } = await followEditing(user.api, taskId, { timeoutMs: 10_000 });
     expect(last.status).toBe('aborted');
     expect(processAlive(pid!)).toBe(false);
-    expect(await ffmpegOfTask()).toEqual([]);
+    expect(ffmpegPids.filter(processAlive)).toEqual([]);
 
     expect((await user.api.get(`/api/mediafiles/${fileId}`)).status).toBe(404);
     const { storage } = server.controlPlane.services;

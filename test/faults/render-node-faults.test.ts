@@ -98,7 +98,7 @@ process.exit(3);
     );
   }, 120_000);
 
-  it('stops an output past MAX_FILE_SIZE at the signed upload, and keeps nothing of it', async () => {
+  it('stops an output past MAX_FILE_SIZE before it enters the store (signed upload or local put), and keeps nothing of it', async () => {
     await cp.kill9();
     await cp.start({ RENDER_NODE_COMMAND: '', MAX_FILE_SIZE: '200kb' });
     const { taskId, fileId } = await render();

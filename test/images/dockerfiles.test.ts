@@ -174,20 +174,20 @@ describe('the control-plane image', () => {
   it('has what the thumbnail code asks of ffmpeg', () => {
     // The warm decoder: raw H.264 on a pipe, scaled, PNG out on a pipe.
     const warm = fs.readFileSync('control-plane/src/services/frame-decoder-process.ts', 'utf8');
-    expect(warm).toMatch(/'-f', 'h264', '-i', 'pipe:0'/);
-    expect(warm).toMatch(/'-c:v', 'png', '-f', 'image2pipe'/);
+    expect(warm).toMatch(/'-f',\s*'h264',\s*'-i',\s*'pipe:0'/);
+    expect(warm).toMatch(/'-c:v',\s*'png',\s*'-f',\s*'image2pipe'/);
     expect(enabled('demuxer').has('h264') && enabled('parser').has('h264') && enabled('decoder').has('h264')).toBe(true);
     expect(enabled('protocol').has('pipe')).toBe(true);
     expect(enabled('muxer').has('image2pipe') && enabled('encoder').has('png') && enabled('filter').has('scale')).toBe(true);
     // One run per frame for media without a scrub copy: a file or a signed URL, written as a PNG file.
     const thumbnails = fs.readFileSync('control-plane/src/services/thumbnails.ts', 'utf8');
-    expect(thumbnails).toMatch(/'-c:v', 'png', '-f', 'image2'/);
+    expect(thumbnails).toMatch(/'-c:v',\s*'png',\s*'-f',\s*'image2'/);
     expect(enabled('muxer').has('image2')).toBe(true);
     for (const protocol of ['file', 'http', 'https']) expect(enabled('protocol').has(protocol), protocol).toBe(true);
     // The originals that play in browsers (the others have an H.264 proxy): MP4/MOV with H.264, WebM with VP8, VP9, AV1.
     const classify = fs.readFileSync('render-node/src/ingest/classify.ts', 'utf8');
-    expect(classify).toMatch(/browserVideoInMp4 = new Set\(\['h264'\]\)/);
-    expect(classify).toMatch(/browserVideoInWebm = new Set\(\['vp8', 'vp9', 'av1'\]\)/);
+    expect(classify).toMatch(/browserVideoInMp4 = new Set\(\[\s*'h264'\s*\]\)/);
+    expect(classify).toMatch(/browserVideoInWebm = new Set\(\[\s*'vp8',\s*'vp9',\s*'av1',?\s*\]\)/);
     for (const demuxer of ['mov', 'matroska']) expect(enabled('demuxer').has(demuxer), demuxer).toBe(true);
     for (const decoder of ['h264', 'vp8', 'vp9', 'libdav1d', 'hevc']) expect(enabled('decoder').has(decoder), decoder).toBe(true);
   });

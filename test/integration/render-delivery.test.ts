@@ -272,7 +272,7 @@ describe('editing tasks for a developer: custom media, output bucket, callbacks'
       .toBe(true);
     const complete = developer.delivered().find((c) => c.body.type === 'render_complete' && c.body.apiAuthToken === 'bucket-token')!;
     expect(complete.body.payload.downloadUrl).toMatch(new RegExp(`^${s3.endpoint}/deliveries/${key}\\?`));
-    expect(complete.body.payload.error).toBeNull();
+    expect(complete.body.payload.error).toBe('');
 
     // The bucket goes away: the next render fails with an upload_error, leaving no stored output.
     await s3.createBucket('doomed');

@@ -150,7 +150,7 @@ export class RenderTaskKind {
           contentType: output.contentType,
           putUrl: await this.storage.signedPutUrl(output.key, { expiresInS, contentType: output.contentType, audience: 'internal' }),
           ...(bucket && output.bucketKey ? { bucketPutUrl: await bucket.presignPut(output.bucketKey, output.contentType, expiresInS) } : {}),
-          ...(local ? { path: local.localPath(output.key) } : {}),
+          ...(local ? { path: local.localPath(output.key), ...(this.options.maxFileSizeBytes > 0 ? { maxBytes: this.options.maxFileSizeBytes } : {}) } : {}),
         })),
       );
     } finally {

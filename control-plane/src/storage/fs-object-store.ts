@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { contentTypeFor } from './content-types.js';
@@ -62,23 +63,25 @@ export class FsObjectStore implements ObjectStore {
 
   async get(key: string, range?: ByteRange): Promise<{ body: Readable; info: ObjectInfo }> {
     const file = this.pathOf(key);
-    // Opened first and read through the handle: the bytes stay those of the object stat'ed,
-    // even when a new version is renamed over it meanwhile.
-    const handle = await fsp.open(file, 'r').catch((error: NodeJS.ErrnoException) => {
+    // Opened first and read through the descriptor: the bytes stay those of the object stat'ed,
+    // even when a new version is renamed over it meanwhile. A plain descriptor, not a FileHandle:
+    // a stream its reader drops without destroying must not become a crash when collected.
+    const fd = await promisify(fs.open)(file, 'r').catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOENT' || error.code === 'EISDIR' || error.code === 'ENOTDIR' ? new ObjectNotFound(key) : error;
     });
+    const close = () => fs.close(fd, () => {});
     try {
-      const stat = await handle.stat();
+      const stat = await promisify(fs.fstat)(fd);
       if (!stat.isFile()) throw new ObjectNotFound(key);
       const info = { key, sizeBytes: stat.size, contentType: contentTypeFor(key), modifiedAt: stat.mtime };
       const streamRange = range ? { start: range.start, end: Math.min(range.end, stat.size - 1) } : {};
       if (range && (range.start > range.end || range.start >= stat.size)) {
-        await handle.close();
+        close();
         return { body: Readable.from([]), info };
       }
-      return { body: handle.createReadStream({ ...streamRange, autoClose: true }), info };
+      return { body: fs.createReadStream('', { fd, ...streamRange, autoClose: true }), info };
     } catch (error) {
-      await handle.close();
+      close();
       throw error;
     }
   }

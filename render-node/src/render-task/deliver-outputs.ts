@@ -23,6 +23,12 @@ export async function deliverOutputs(
   if (options.inPlace) {
     for (const output of outputs) {
       const startedMs = Date.now();
+      const { maxBytes } = output.spec;
+      if (maxBytes !== undefined && output.sizeBytes > maxBytes) {
+        // What the signed PUT answers (413): the same output is refused again on another attempt.
+        const message = `output ${output.spec.groupIndex} could not be put in the media store: its ${output.sizeBytes} bytes are over the ${maxBytes} bytes a file may have`;
+        throw new TaskFailure({ type: 'upload_error', code: 'exceeded_file_size', message }, false);
+      }
       output.path = await putInPlace(output);
       options.log(`output ${output.spec.groupIndex}: ${output.sizeBytes} bytes put in the media store in ${Date.now() - startedMs} ms`);
     }

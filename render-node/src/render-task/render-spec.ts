@@ -51,6 +51,8 @@ export interface RenderOutputSpec {
    * instead of being sent to `putUrl`.
    */
   path?: string;
+  /** With `path`: the store's size limit (MAX_FILE_SIZE), which the signed PUT would enforce. */
+  maxBytes?: number;
 }
 
 export interface RenderedOutputReport {
