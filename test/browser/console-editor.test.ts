@@ -206,13 +206,18 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
     const first = page.getByTestId('main-clip').nth(0);
     await commit(first.getByLabel('Out (s)'), '2');
     await page.getByRole('button', { name: 'Select blue.mp4' }).click();
+    // The player shows the selected file once it is playable; only then does "Add" take it.
+    await page.getByLabel('Preview of blue.mp4').waitFor();
     await page.getByRole('button', { name: 'Add to main track' }).click();
+    await poll(() => page.getByTestId('main-clip').count()).toBe(2);
     const second = page.getByTestId('main-clip').nth(1);
     await commit(second.getByLabel('In (s)'), '1');
     await second.getByLabel('Transition in').selectOption('crossfade');
     await commit(second.getByLabel('Transition (s)'), '0.8');
     await page.getByRole('button', { name: 'Select green.mp4' }).click();
+    await page.getByLabel('Preview of green.mp4').waitFor();
     await page.getByRole('button', { name: 'Add as overlay' }).click();
+    await poll(() => page.getByTestId('overlay-clip').count()).toBe(1);
     const overlay = page.getByTestId('overlay-clip').nth(0);
     await commit(overlay.getByLabel('Starts at (s)'), '0.4');
     await commit(overlay.getByLabel('Out (s)'), '0.8');
