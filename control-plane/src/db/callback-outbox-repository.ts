@@ -35,8 +35,8 @@ export class CallbackOutboxRepository {
     return counts;
   }
 
-  /** Events in the given delivery states, newest first, with the callBackUrl they go to. */
-  async list(deliveries: Delivery[], limit: number): Promise<OutboxEntryRow[]> {
+  /** An outbox entry as the operations view shows it: the event and the callBackUrl it goes to. */
+  private entries() {
     return this.db
       .selectFrom('domain_events as e')
       .innerJoin('users as u', 'u.id', 'e.user_id')
@@ -52,11 +52,12 @@ export class CallbackOutboxRepository {
         'e.created_at',
         'e.delivered_at',
         'd.callback_url',
-      ])
-      .where('e.delivery', 'in', deliveries)
-      .orderBy('e.seq', 'desc')
-      .limit(limit)
-      .execute();
+      ]);
+  }
+
+  /** Events in the given delivery states, newest first, with the callBackUrl they go to. */
+  async list(deliveries: Delivery[], limit: number): Promise<OutboxEntryRow[]> {
+    return this.entries().where('e.delivery', 'in', deliveries).orderBy('e.seq', 'desc').limit(limit).execute();
   }
 
   /**
@@ -76,23 +77,6 @@ export class CallbackOutboxRepository {
   }
 
   async get(id: string): Promise<OutboxEntryRow | undefined> {
-    return this.db
-      .selectFrom('domain_events as e')
-      .innerJoin('users as u', 'u.id', 'e.user_id')
-      .leftJoin('developers as d', 'd.id', 'u.developer_id')
-      .select([
-        'e.id',
-        'e.user_id',
-        'e.type',
-        'e.delivery',
-        'e.attempts',
-        'e.next_attempt_at',
-        'e.last_error',
-        'e.created_at',
-        'e.delivered_at',
-        'd.callback_url',
-      ])
-      .where('e.id', '=', id)
-      .executeTakeFirst();
+    return this.entries().where('e.id', '=', id).executeTakeFirst();
   }
 }
