@@ -2,7 +2,7 @@ import type { Rational } from '../ffmpeg/media-info.js';
 import { EditListError } from './edit-list-error.js';
 import type { EditList, EditMarker, EditSource, EditTrack } from './edit-list.js';
 import { placeSequence, type SequenceEntry } from './sequence.js';
-import { rateFromNumber } from './timecode.js';
+import { rateFromNumber, TimecodeError } from './timecode.js';
 
 /**
  * OpenTimelineIO's native `.otio` JSON: a `Timeline` whose `Stack` holds `Track`s of `Clip`s,
@@ -38,10 +38,12 @@ export function parseOtio(text: string, options: OtioOptions = {}): EditList {
   const stack = root.tracks as OtioObject | undefined;
   if (!isObject(stack) || !schemaIs(stack, 'Stack')) throw new EditListError('the Timeline has no Stack of tracks ("tracks")');
   const children = arrayOf(stack.children, 'Stack.children');
-  const rate = options.rate ?? rateFromNumber(firstRate(root) ?? 24);
+  const rate = options.rate ?? timelineRate(firstRate(root) ?? 24);
   const frames = (time: unknown, where: string): number => {
     const t = rationalTime(time, where);
-    return Math.round((t.value * rate.num) / (t.rate * rate.den));
+    const frame = Math.round((t.value * rate.num) / (t.rate * rate.den));
+    if (!Number.isSafeInteger(frame)) throw new EditListError(`${where} is out of range (${t.value} at ${t.rate} fps)`);
+    return frame;
   };
   const notes: string[] = [];
   const tracks: EditTrack[] = [];
@@ -153,6 +155,16 @@ function markersOf(stack: OtioObject, frames: (time: unknown, where: string) => 
   return markers;
 }
 
+/** The timeline's rate as a fraction; a rate no timecode can count (0, Infinity, 10000) is the file's fault. */
+function timelineRate(fps: number): Rational {
+  try {
+    return rateFromNumber(fps);
+  } catch (error) {
+    if (error instanceof TimecodeError) throw new EditListError(`the timeline's rate: ${error.message}`);
+    throw error;
+  }
+}
+
 /** The rate the timeline's times are written in: its global start's, else the first clip's. */
 function firstRate(root: OtioObject): number | undefined {
   if (isObject(root.global_start_time) && typeof root.global_start_time.rate === 'number') return root.global_start_time.rate;
@@ -169,10 +181,11 @@ function firstRate(root: OtioObject): number | undefined {
 }
 
 function rationalTime(value: unknown, where: string): RationalTime {
-  if (!isObject(value) || typeof value.value !== 'number' || typeof value.rate !== 'number' || !(value.rate > 0)) {
+  // JSON such as 1e999 reads as Infinity: a time that is not finite is as broken as a missing one.
+  if (!isObject(value) || !Number.isFinite(value.value) || !Number.isFinite(value.rate) || !((value.rate as number) > 0)) {
     throw new EditListError(`${where} must be a RationalTime {value, rate}`);
   }
-  return { value: value.value, rate: value.rate };
+  return { value: value.value as number, rate: value.rate as number };
 }
 
 function timeRange(value: unknown, where: string): { start_time: unknown; duration: unknown } {

@@ -57,6 +57,16 @@ describe('edit list readers', () => {
     for (const text of [xml.slice(0, 10) + xml.slice(15), '<xmeml>&#x110000;</xmeml>', '<xmeml a="&#99999999;"></xmeml>']) {
       expect(() => readEditList('a.xml', text, undefined), text.slice(0, 40)).toThrow(EditListError);
     }
+    // JSON numbers past the double range read as Infinity: as a rate it threw a TimecodeError, as a time it made an infinite frame.
+    const otio = sameCut('cut.otio');
+    for (const [from, to] of [
+      ['"rate": 25 }', '"rate": 251e308 }'],
+      ['"value": 90025', '"value": 900251e308'],
+      ['"value": 0,', '"value": 1e308,'],
+      ['"time_scalar": 0.5', '"time_scalar": 0.51e308'],
+    ]) {
+      expect(() => readEditList('a.otio', otio.replace(from, to), undefined), to).toThrow(EditListError);
+    }
   });
 
   it('answer an edit list or an EditListError whatever is cut, doubled or changed in a real list', () => {

@@ -20,6 +20,22 @@ export function editListFormatOf(fileName: string): EditListFormat | undefined {
  * for OTIO (FCP XML frames count at the sequence's rate).
  */
 export function readEditList(fileName: string, text: string, rate: Rational | undefined): EditList {
+  return withFiniteFrames(readByFormat(fileName, text, rate));
+}
+
+/** Every reader checks its own fields; this is the last word, so that no time that overflowed (a speed of 1e308) reaches a timeline. */
+function withFiniteFrames(list: EditList): EditList {
+  for (const track of list.tracks) {
+    for (const item of track.items) {
+      if (![item.start, item.end, item.sourceIn, item.sourceOut].every(Number.isFinite)) {
+        throw new EditListError(`${item.event}: its times are out of range`);
+      }
+    }
+  }
+  return list;
+}
+
+function readByFormat(fileName: string, text: string, rate: Rational | undefined): EditList {
   const format = editListFormatOf(fileName);
   switch (format) {
     case 'cmx3600':
