@@ -1,3 +1,5 @@
+import type { OrderSpec, TaskKind, TaskResult } from './task-kinds.js';
+
 /**
  * The wire contract between a render node and the control plane's internal API (`/internal`).
  * Every call carries `Authorization: Bearer <task token>`; the token is valid only while the
@@ -13,12 +15,13 @@
  * on (aborted, timed out and requeued). On either the node stops at once.
  */
 
-export interface WorkOrder<Spec = Record<string, unknown>> {
+/** A work order of kind `K`; of any kind (a union of kinds' orders) by default. */
+export interface WorkOrder<K extends TaskKind = TaskKind> {
   id: string;
-  kind: string;
+  kind: K;
   attempt: number;
   /** Kind-specific input; URLs in it are signed by the control plane and expire. */
-  spec: Spec;
+  spec: OrderSpec<K>;
   /** The node reports at least this often, even without progress, or the watchdog reclaims the task. */
   heartbeatIntervalS: number;
   /** Ask for GPU encoding where the kind encodes. */
@@ -36,8 +39,12 @@ export interface LogReport {
   lines: string[];
 }
 
-export interface CompleteReport<Result = Record<string, unknown>> {
-  result: Result;
+/**
+ * The node's result for a task of kind `K`. The control plane stores it as it arrives (checked
+ * to be an object) and reads it back typed by the task's kind (control-plane/src/work/task-store.ts).
+ */
+export interface CompleteReport<K extends TaskKind = TaskKind> {
+  result: TaskResult<K>;
 }
 
 /** The seed's engine error object: `type` engine_error | download_error | upload_error. */

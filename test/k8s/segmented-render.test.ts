@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { resourceNameForTask, type TaskResource } from '../../control-plane/src/kubernetes/task-resource.js';
 import { makeClients, type KubeClients } from '../../control-plane/src/kubernetes/kube-client.js';
-import type { TaskRow } from '../../control-plane/src/work/task-store.js';
+import type { TaskRecord } from '../../control-plane/src/work/task-store.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { smallMp4 } from '../support/media.js';
 import { signedInUser, storedMedia } from '../support/media-factory.js';
@@ -82,7 +82,7 @@ describe('segmented renders on Kubernetes (stand-in)', () => {
       expect(output.frames).toBe(100);
       expect(output.hasAudio).toBe(true);
 
-      const parts: TaskRow[] = await server.controlPlane.database.db.selectFrom('tasks').selectAll().where('parent_id', '=', taskId).execute();
+      const parts: TaskRecord[] = await server.controlPlane.database.db.selectFrom('tasks').selectAll().where('parent_id', '=', taskId).execute();
       expect(parts.length).toBe(3); // two windows of picture, and the sound
       const jobs = new Set<string>();
       for (const id of [...parts.map((p) => p.id), taskId]) {

@@ -11,7 +11,7 @@ import { makeMedia } from '../support/media.js';
 import { downloadUrl, followEditing } from '../support/editing.js';
 import { decodeMono, samplesPerSecond, tonePower } from '../support/audio-analysis.js';
 import type { StoredRenderSpec } from '../../control-plane/src/services/render-task-spec.js';
-import type { TaskRow } from '../../control-plane/src/work/task-store.js';
+import type { TaskRecord } from '../../control-plane/src/work/task-store.js';
 import type { LocalDispatcher } from '../../control-plane/src/work/local-dispatcher.js';
 
 /**
@@ -143,7 +143,7 @@ describe('segmented renders with local workers', () => {
     await server?.destroy();
   });
 
-  const partsOf = async (id: string): Promise<TaskRow[]> =>
+  const partsOf = async (id: string): Promise<TaskRecord[]> =>
     server.controlPlane.database.db.selectFrom('tasks').selectAll().where('parent_id', '=', id).orderBy('created_at').orderBy('id').execute();
 
   it('renders the windows side by side and joins them into the frames of a one-node render, the tone unbroken', async () => {
@@ -208,7 +208,7 @@ describe('segmented renders with local workers', () => {
     const created = await user.api.post('/api/task/editing', { xtl_task: xtl });
     const { taskId } = created.body;
     const dispatcher = server.controlPlane.services.dispatcher as LocalDispatcher;
-    let killed: TaskRow | undefined;
+    let killed: TaskRecord | undefined;
     const deadline = Date.now() + 60_000;
     while (!killed && Date.now() < deadline) {
       const running = (await partsOf(taskId)).find((p) => p.state === 'running' && p.progress > 0 && dispatcher.pidOf(p.id) !== undefined);

@@ -184,7 +184,7 @@ describe('the work system across control-plane replicas and restarts', () => {
     try {
       await server.controlPlane.services.work.close(); // only our claims below
       const store = server.controlPlane.services.work.store;
-      await Promise.all(Array.from({ length: 60 }, () => store.create({ kind: 'probe', spec: {}, maxAttempts: 1 })));
+      await Promise.all(Array.from({ length: 60 }, () => store.create({ kind: 'probe', spec: { url: 'http://unused.invalid/clip.mp4' }, maxAttempts: 1 })));
       const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => store.claim(`replica-${i % 3}`, 7)));
       const ids = claims.flat().map((c) => c.task.id);
       expect(ids.length).toBe(60);

@@ -77,8 +77,10 @@ export interface TasksTable {
   attempts: ColumnType<number, number | undefined, number>;
   max_attempts: number;
   gpu: ColumnType<boolean, boolean | undefined, boolean>;
-  spec: ColumnType<Record<string, unknown>, string, string>;
-  result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** JSON of the kind's stored spec; read as such by TaskStore only (work/task-store.ts). */
+  spec: ColumnType<unknown, string, string>;
+  /** JSON of the node's result; read as the kind's by TaskStore only. */
+  result: ColumnType<unknown, string | null | undefined, string | null>;
   error: ColumnType<TaskError | null, string | null | undefined, string | null>;
   log: ColumnType<string[], string | undefined, string>;
   token_hash: string | null;

@@ -18,7 +18,7 @@ import { badRequest, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { DeveloperBucket } from '../integration/developer-bucket.js';
 import type { WorkQueue } from '../work/work-queue.js';
-import type { TaskRow } from '../work/task-store.js';
+import type { Task, TaskRow } from '../work/task-store.js';
 import type { MediaService } from './media.js';
 import type { RenderDelivery } from './render-delivery.js';
 import type { SegmentSources } from './segment-sources.js';
@@ -120,10 +120,7 @@ export class EditingTasks {
       };
       const parts = segmenting ? segmentParts(taskId, segmenting.windows, segmenting.settings) : [];
       if (segmenting) spec.segments = { groupIndex: doc.groups[0]!.index, settings: segmenting.settings, parts };
-      await this.work.submit(
-        { id: taskId, kind: 'render', ownerId: user.id, developerId: user.developerId, spec: spec as unknown as Record<string, unknown>, gpu },
-        trx,
-      );
+      await this.work.submit({ id: taskId, kind: 'render', ownerId: user.id, developerId: user.developerId, spec, gpu }, trx);
       // The parts are render tasks of their own, which any dispatcher runs side by side.
       for (const part of parts) {
         const partSpec: StoredPartSpec = {
@@ -140,7 +137,7 @@ export class EditingTasks {
             kind: 'render',
             ownerId: user.id,
             developerId: user.developerId,
-            spec: partSpec as unknown as Record<string, unknown>,
+            spec: partSpec,
             gpu: gpu && part.part === 'picture',
             parentId: taskId,
           },
@@ -221,7 +218,7 @@ export class EditingTasks {
     return last?.id ?? null;
   }
 
-  private async own(userId: string, id: string): Promise<TaskRow> {
+  private async own(userId: string, id: string): Promise<Task<'render'>> {
     const task = await this.work.store.get(id);
     // A segment of a segmented render is no editing task of its own.
     if (!task || task.kind !== 'render' || task.owner_id !== userId || task.parent_id !== null) throw notFound(`no editing task ${id}`);

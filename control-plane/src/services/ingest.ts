@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { IngestResult, IngestSpec } from '@cutroom/render-node';
+import type { IngestResult, IngestSource, IngestSpec, StoredIngestSpec } from '@cutroom/render-node';
 import type { DB, MediaError, MediaStatus, TaskError } from '../db/schema.js';
 import type { MediaRow } from '../db/media-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { TaskKindDefinition } from '../work/task-kinds.js';
-import type { TaskRow } from '../work/task-store.js';
+import type { Task } from '../work/task-store.js';
 import type { WorkQueue } from '../work/work-queue.js';
 import type { MediaIngestHook } from './media-ingest-hook.js';
 import { mediaObjectPrefix } from './media-object-keys.js';
@@ -27,14 +27,9 @@ export interface IngestOptions {
   heartbeatTimeoutS: number;
 }
 
-/** Where the bytes come from, as kept in the task's spec (URLs are signed only when a node asks). */
-type IngestSource = { kind: 'stored' } | { kind: 'upload'; parts: Array<{ key: string; skipBytes: number }> } | { kind: 'url'; url: string; maxBytes?: number };
-
-interface IngestTaskSpec {
-  [key: string]: unknown;
-  mediaId: string;
-  source: IngestSource;
-}
+type IngestKind = 'ingest' | 'import_url';
+/** An ingest task; its spec says where the bytes come from (URLs are signed only when a node asks). */
+type IngestTask = Task<IngestKind>;
 
 const URL_LIFETIME_S = 6 * 3600;
 
@@ -54,7 +49,7 @@ export class IngestService implements MediaIngestHook {
   ) {}
 
   /** `ingest` (stored and uploaded bytes) and `import_url` (bytes at an outside URL). */
-  kinds(): TaskKindDefinition[] {
+  kinds(): Array<TaskKindDefinition<IngestKind>> {
     return (['ingest', 'import_url'] as const).map((kind) => ({
       kind,
       maxAttempts: this.options.maxAttempts,
@@ -62,7 +57,7 @@ export class IngestService implements MediaIngestHook {
       deadlineS: 6 * 3600,
       workOrder: (task) => this.workOrder(task),
       onProgress: (task) => this.onProgress(task),
-      onComplete: (task, result) => this.onComplete(task, result as unknown as IngestResult),
+      onComplete: (task, result) => this.onComplete(task, result),
       onFailed: (task) => this.onFailed(task),
       onAborted: (task) => this.onFailed(task),
     }));
@@ -83,8 +78,8 @@ export class IngestService implements MediaIngestHook {
     await this.submit(row, { kind: 'url', url, ...(maxBytes ? { maxBytes } : {}) }, 'import_url', db);
   }
 
-  private async submit(row: MediaRow, source: IngestSource, kind: 'ingest' | 'import_url', db?: Kysely<DB>): Promise<void> {
-    const spec: IngestTaskSpec = { mediaId: row.id, source };
+  private async submit(row: MediaRow, source: IngestSource, kind: IngestKind, db?: Kysely<DB>): Promise<void> {
+    const spec: StoredIngestSpec = { mediaId: row.id, source };
     const task = await this.work.submit({ kind, ownerId: row.owner_id, spec }, db);
     // A render output keeps the id of the editing task that made it (the seed's `taskId` of an output).
     const taskId = row.type === 'output' && row.task_id !== null ? row.task_id : task.id;
@@ -100,8 +95,8 @@ export class IngestService implements MediaIngestHook {
     return this.media.objectKey(row, 'original', row.filetype);
   }
 
-  private async workOrder(task: TaskRow): Promise<Record<string, unknown>> {
-    const { mediaId, source } = task.spec as IngestTaskSpec;
+  private async workOrder(task: IngestTask): Promise<IngestSpec> {
+    const { mediaId, source } = task.spec;
     const row = await this.media.find(mediaId);
     if (!row) throw new Error(`media ${mediaId} is gone`);
     const get = (key: string) => this.store.signedGetUrl(key, { expiresInS: URL_LIFETIME_S, audience: 'internal' });
@@ -134,11 +129,11 @@ export class IngestService implements MediaIngestHook {
       },
       scrub: { putUrl: await put(this.media.objectKey(row, 'scrub', 'mp4')) },
     };
-    return spec as unknown as Record<string, unknown>;
+    return spec;
   }
 
-  private async onProgress(task: TaskRow): Promise<void> {
-    const { mediaId } = task.spec as IngestTaskSpec;
+  private async onProgress(task: IngestTask): Promise<void> {
+    const { mediaId } = task.spec;
     const status = task.stage ? statusOfStage[task.stage] : undefined;
     await this.media.update(mediaId, { ...(status ? { status } : {}), progress: Math.round(task.progress * 100) }, [
       'upload',
@@ -148,8 +143,8 @@ export class IngestService implements MediaIngestHook {
     ]);
   }
 
-  private async onComplete(task: TaskRow, result: IngestResult): Promise<void> {
-    const { mediaId, source } = task.spec as IngestTaskSpec;
+  private async onComplete(task: IngestTask, result: IngestResult): Promise<void> {
+    const { mediaId, source } = task.spec;
     const row = await this.media.find(mediaId);
     if (!row) return;
     await this.media.update(mediaId, {
@@ -172,8 +167,8 @@ export class IngestService implements MediaIngestHook {
     if (source.kind === 'upload') await this.removeChunks(row);
   }
 
-  private async onFailed(task: TaskRow): Promise<void> {
-    const { mediaId, source } = task.spec as IngestTaskSpec;
+  private async onFailed(task: IngestTask): Promise<void> {
+    const { mediaId, source } = task.spec;
     const row = await this.media.find(mediaId);
     if (!row) return;
     await this.media.update(mediaId, { status: failedStatus(row.status), error: mediaErrorOf(task.error, task.state) });

@@ -28,7 +28,7 @@ export class MediaInfoService {
     private readonly options: MediaInfoOptions,
   ) {}
 
-  kind(): TaskKindDefinition {
+  kind(): TaskKindDefinition<'mediainfo'> {
     return {
       kind: 'mediainfo',
       maxAttempts: this.options.maxAttempts,
@@ -57,7 +57,7 @@ export class MediaInfoService {
       maxThumbnails: this.options.maxThumbnails,
       box: { width: this.options.thumbWidth, height: this.options.thumbHeight },
     };
-    const task = await this.work.submit({ kind: 'mediainfo', developerId, spec: spec as unknown as Record<string, unknown> });
+    const task = await this.work.submit({ kind: 'mediainfo', developerId, spec });
     return { id: task.id };
   }
 

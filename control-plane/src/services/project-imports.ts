@@ -8,6 +8,7 @@ import {
   type ProjectImportResult,
   type ProjectImportSpec,
   type Rational,
+  type StoredProjectImportSpec,
 } from '@cutroom/render-node';
 import type { DB, ProjectImportsTable, ProjectImportStage } from '../db/schema.js';
 import type { ContentRange } from '../http/content-range.js';
@@ -16,7 +17,7 @@ import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { TaskKindDefinition } from '../work/task-kinds.js';
-import type { TaskRow } from '../work/task-store.js';
+import type { Task } from '../work/task-store.js';
 import type { WorkQueue } from '../work/work-queue.js';
 import { recordChunk, receivedPercent, storeChunk, type ChunkLedger } from './chunked-upload.js';
 import type { FolderService } from './folders.js';
@@ -77,10 +78,8 @@ export interface ProjectImportState {
 
 type ImportRow = Selectable<ProjectImportsTable>;
 
-interface ImportTaskSpec {
-  [key: string]: unknown;
-  importId: string;
-}
+/** The unpack task of an import. */
+type ImportTask = Task<'project_import'>;
 
 const URL_LIFETIME_EXTRA_S = 600;
 
@@ -194,7 +193,7 @@ export class ProjectImportService {
     if (!chunk) return state;
     const recorded = await recordChunk(this.db, importLedger, id, chunk, async (trx, r) => {
       if (!r.justCompleted) return;
-      const task = await this.work.submit({ kind: 'project_import', ownerId, spec: { importId: id } satisfies ImportTaskSpec }, trx);
+      const task = await this.work.submit({ kind: 'project_import', ownerId, spec: { importId: id } satisfies StoredProjectImportSpec }, trx);
       await trx
         .updateTable('project_imports')
         .set({ stage: 'unpack', progress: 0, task_id: task.id, expires_at: this.expiry(this.options.timeoutS * 1000), updated_at: sql`now()` })
@@ -253,7 +252,7 @@ export class ProjectImportService {
 
   // ---- the unpack task ----
 
-  definition(): TaskKindDefinition {
+  definition(): TaskKindDefinition<'project_import'> {
     return {
       kind: 'project_import',
       maxAttempts: this.options.maxAttempts,
@@ -262,14 +261,14 @@ export class ProjectImportService {
       deadlineS: this.options.timeoutS + URL_LIFETIME_EXTRA_S,
       workOrder: (task) => this.workOrder(task),
       onProgress: (task) => this.unpackProgress(task),
-      onComplete: (task, result) => this.unpacked(task, result as ProjectImportResult),
+      onComplete: (task, result) => this.unpacked(task, result),
       onFailed: (task) => this.unpackFailed(task),
     };
   }
 
-  private async workOrder(task: TaskRow): Promise<Record<string, unknown>> {
+  private async workOrder(task: ImportTask): Promise<ProjectImportSpec> {
     const row = await this.importOfTask(task);
-    if (!row || row.failed) throw new Error(`project import ${(task.spec as ImportTaskSpec).importId} is gone`);
+    if (!row || row.failed) throw new Error(`project import ${task.spec.importId} is gone`);
     const chunks = await importLedger.chunks(this.db, row.id);
     const parts = assemblyParts(chunks, row.size_bytes);
     if (!parts) throw new Error(`project import ${row.id} has a gap in its chunks`);
@@ -292,10 +291,10 @@ export class ProjectImportService {
       mediaExtensions: mediaExtensions(),
       slots: await Promise.all(Array.from({ length: this.options.maxEntries }, (_, slot) => this.store.signedPutUrl(slotKey(row, slot), signed))),
     };
-    return spec as unknown as Record<string, unknown>;
+    return spec;
   }
 
-  private async unpackProgress(task: TaskRow): Promise<void> {
+  private async unpackProgress(task: ImportTask): Promise<void> {
     const row = await this.importOfTask(task);
     if (!row) return;
     await this.db
@@ -311,7 +310,7 @@ export class ProjectImportService {
    * The zip is unpacked: make the folder, a media entry per stored file (ingest starts for each),
    * and the timeline. Idempotent: after a crash it may run again, and finds its folder made.
    */
-  private async unpacked(task: TaskRow, result: ProjectImportResult): Promise<void> {
+  private async unpacked(task: ImportTask, result: ProjectImportResult): Promise<void> {
     let row = await this.importOfTask(task);
     if (!row || row.stage !== 'unpack' || row.failed) return;
     try {
@@ -362,7 +361,7 @@ export class ProjectImportService {
     }
   }
 
-  private async unpackFailed(task: TaskRow): Promise<void> {
+  private async unpackFailed(task: ImportTask): Promise<void> {
     const row = await this.importOfTask(task);
     if (!row || row.failed || row.stage === 'ready') return;
     const message = task.state === 'aborted' ? 'the import was stopped' : (task.error?.message ?? 'the zip could not be unpacked');
@@ -500,12 +499,8 @@ export class ProjectImportService {
     return row;
   }
 
-  private importOfTask(task: TaskRow): Promise<ImportRow | undefined> {
-    return this.db
-      .selectFrom('project_imports')
-      .selectAll()
-      .where('id', '=', (task.spec as ImportTaskSpec).importId)
-      .executeTakeFirst();
+  private importOfTask(task: ImportTask): Promise<ImportRow | undefined> {
+    return this.db.selectFrom('project_imports').selectAll().where('id', '=', task.spec.importId).executeTakeFirst();
   }
 
   /** During import_media: the media's ingest progress, each ready one counting 100. */

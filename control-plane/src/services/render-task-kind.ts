@@ -1,18 +1,20 @@
 import { sql, type Kysely } from 'kysely';
-import type { JoinTaskSpec, RenderOutputSpec, RenderSourceSpec, RenderTaskResult, RenderTaskSpec, SegmentTaskSpec } from '@cutroom/render-node';
+import type { OrderSpec, RenderOutputSpec, RenderSourceSpec, RenderTaskResult, SegmentTaskSpec } from '@cutroom/render-node';
 import type { DB, MediaError } from '../db/schema.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { TaskKindDefinition } from '../work/task-kinds.js';
-import { ACTIVE_STATES, type TaskRow } from '../work/task-store.js';
+import { ACTIVE_STATES, type Task } from '../work/task-store.js';
 import type { MediaIngestHook } from './media-ingest-hook.js';
 import type { MediaService } from './media.js';
 import type { ObjectDeletionQueue } from './object-deletion-queue.js';
 import type { OverlayImagesService } from './overlay-images.js';
 import type { OverlayPins } from './overlay-pins.js';
 import type { RenderDelivery } from './render-delivery.js';
-import { isPartSpec, storedPartSpec, storedRenderSpec, type SourceRef, type StoredRenderSpec } from './render-task-spec.js';
+import { isPartSpec, renderResult, storedPartSpec, storedRenderSpec, type SourceRef, type StoredRenderSpec } from './render-task-spec.js';
+
+type RenderTask = Task<'render'>;
 
 /**
  * The `render` task kind: what a render node receives (every source and output as a URL signed
@@ -62,17 +64,17 @@ export class RenderTaskKind {
     private readonly log: Logger,
   ) {}
 
-  definition(): TaskKindDefinition {
+  definition(): TaskKindDefinition<'render'> {
     return {
       kind: 'render',
       maxAttempts: this.options.maxAttempts,
       heartbeatTimeoutS: this.options.heartbeatTimeoutS,
       deadlineS: this.options.deadlineS,
-      workOrder: async (task) => (await this.workOrder(task)) as unknown as Record<string, unknown>,
+      workOrder: (task) => this.workOrder(task),
       onProgress: async (task) => {
         if (!isPartSpec(task.spec)) await this.mirrorProgress(task);
       },
-      onComplete: (task, result) => (isPartSpec(task.spec) ? this.partStored(task) : this.complete(task, result as RenderTaskResult)),
+      onComplete: (task, result) => (isPartSpec(task.spec) ? this.partStored(task) : this.complete(task, renderResult(result))),
       onFinal: async (task, trx) => {
         if (!isPartSpec(task.spec)) await this.final(task, trx);
       },
@@ -89,7 +91,7 @@ export class RenderTaskKind {
     };
   }
 
-  private async workOrder(task: TaskRow): Promise<RenderTaskSpec | SegmentTaskSpec | JoinTaskSpec> {
+  private async workOrder(task: RenderTask): Promise<OrderSpec<'render'>> {
     // Valid for the whole attempt, with a margin for a slow start.
     const expiresInS = this.options.deadlineS + 600;
     if (isPartSpec(task.spec)) return this.partOrder(task, expiresInS);
@@ -118,7 +120,7 @@ export class RenderTaskKind {
   }
 
   /** A part's order: the document, its sources, the window and where the part goes. */
-  private async partOrder(task: TaskRow, expiresInS: number): Promise<SegmentTaskSpec> {
+  private async partOrder(task: RenderTask, expiresInS: number): Promise<SegmentTaskSpec> {
     const part = storedPartSpec(task.spec);
     return {
       xtl: part.xtl,
@@ -134,7 +136,7 @@ export class RenderTaskKind {
     };
   }
 
-  private async sourceSpecs(task: TaskRow, refs: Record<string, SourceRef>, expiresInS: number): Promise<Record<string, RenderSourceSpec>> {
+  private async sourceSpecs(task: RenderTask, refs: Record<string, SourceRef>, expiresInS: number): Promise<Record<string, RenderSourceSpec>> {
     const sources: Record<string, RenderSourceSpec> = {};
     for (const [src, ref] of Object.entries(refs)) sources[src] = await this.sourceSpec(task, ref, expiresInS);
     return sources;
@@ -159,12 +161,12 @@ export class RenderTaskKind {
   }
 
   /** A part's node is done: its object must be there for the join. */
-  private async partStored(task: TaskRow): Promise<void> {
+  private async partStored(task: RenderTask): Promise<void> {
     const part = storedPartSpec(task.spec);
     if (!(await this.storage.head(part.key))) throw new Error(`segment ${part.key} was not stored`);
   }
 
-  private async removePart(task: TaskRow): Promise<void> {
+  private async removePart(task: RenderTask): Promise<void> {
     await this.storage.delete(storedPartSpec(task.spec).key).catch(() => undefined);
   }
 
@@ -174,7 +176,7 @@ export class RenderTaskKind {
     await Promise.all(spec.segments.parts.map((p) => this.storage.delete(p.key).catch(() => undefined)));
   }
 
-  private async sourceSpec(task: TaskRow, ref: SourceRef, expiresInS: number): Promise<RenderSourceSpec> {
+  private async sourceSpec(task: RenderTask, ref: SourceRef, expiresInS: number): Promise<RenderSourceSpec> {
     switch (ref.kind) {
       case 'media': {
         const row = await this.media.find(ref.mediaId);
@@ -208,14 +210,14 @@ export class RenderTaskKind {
     return { localPath: (key) => localPath.call(this.storage, key), localStagingDir: () => localStagingDir.call(this.storage) };
   }
 
-  private async mirrorProgress(task: TaskRow): Promise<void> {
+  private async mirrorProgress(task: RenderTask): Promise<void> {
     const progress = Math.floor(task.progress * 100);
     const ids = storedRenderSpec(task.spec).outputs.map((o) => o.mediaId);
     await this.db.updateTable('media').set({ progress, updated_at: new Date() }).where('id', 'in', ids).where('status', '=', 'render').execute();
   }
 
   /** The node is done: record what it stored; ingest takes the outputs from there. */
-  private async complete(task: TaskRow, result: RenderTaskResult): Promise<void> {
+  private async complete(task: RenderTask, result: RenderTaskResult): Promise<void> {
     const spec = storedRenderSpec(task.spec);
     // Every output is checked before any entry changes: a render is complete whole or not at all.
     const checked = await Promise.all(
@@ -262,7 +264,7 @@ export class RenderTaskKind {
   }
 
   /** Rows written atomically with the task's end: the output entries' error and the callback event. */
-  private async final(task: TaskRow, trx: Kysely<DB>): Promise<void> {
+  private async final(task: RenderTask, trx: Kysely<DB>): Promise<void> {
     const spec = storedRenderSpec(task.spec);
     // The seed's strings: "" for a project, link or error there is none of.
     let payload: { projectId: string; downloadUrl: string; error: string };
@@ -296,7 +298,7 @@ export class RenderTaskKind {
   }
 
   /** An aborted render leaves nothing: its output entries (still rendering) and whatever was stored. */
-  private async removeOutputs(task: TaskRow): Promise<void> {
+  private async removeOutputs(task: RenderTask): Promise<void> {
     const spec = storedRenderSpec(task.spec);
     const ids = spec.outputs.map((o) => o.mediaId);
     const queued = await this.db.transaction().execute(async (trx) => {

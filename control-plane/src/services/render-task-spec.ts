@@ -1,79 +1,27 @@
-import type { OutputSettings, SegmentWindow } from '@cutroom/render-node';
+import type { RenderTaskResult, StoredPartSpec, StoredRenderSpec, StoredSpec, TaskResult } from '@cutroom/render-node';
 
 /**
- * What the control plane keeps of an editing task (the `spec` of a `render` task row): the
- * document, what every `src` was resolved to at submission, and where each output goes. URLs
- * are not kept: they are signed afresh for each attempt's work order and each status answer.
+ * What the control plane keeps of an editing task (the `spec` of a `render` task row) and of
+ * the parts of a segmented one. The shapes are named with every kind's in the render node's
+ * task-kinds.ts (render-task/stored-render-spec.ts); the helpers here tell a render's from a part's.
  */
-export interface StoredRenderSpec {
-  xtl: string;
-  /** Named in the render_start / render_complete callbacks. */
-  projectId: string | null;
-  sources: Record<string, SourceRef>;
-  /** Overlay images the render reads: kept from the overlay clean-up while the task is active. */
-  overlayIds: string[];
-  /** One per group, in document order. */
-  outputs: StoredOutput[];
-  /** The developer's output bucket, when outputs go there too (keys are read when signing). */
-  bucket: { developerId: string; name: string; endpoint: string | null } | null;
-  /** A segmented render: its parts, rendered by tasks of their own, which its attempt joins. */
-  segments?: StoredSegments;
+export type { SourceRef, StoredOutput, StoredPart, StoredPartSpec, StoredRenderSpec, StoredSegments } from '@cutroom/render-node';
+
+export function isPartSpec(spec: StoredSpec<'render'>): spec is StoredPartSpec {
+  return 'partOf' in spec && typeof spec.partOf === 'string';
 }
 
-export interface StoredSegments {
-  groupIndex: number;
-  /** The output's settings, which every part is encoded with. */
-  settings: OutputSettings;
-  parts: StoredPart[];
+export function storedPartSpec(spec: StoredSpec<'render'>): StoredPartSpec {
+  if (!isPartSpec(spec)) throw new Error('a render task where a part of one was expected');
+  return spec;
 }
 
-export interface StoredPart {
-  /** The picture of a window of output frames, or the sound of the whole timeline. */
-  part: 'picture' | 'sound';
-  window?: SegmentWindow;
-  /** Where the part is kept in the media store until the join (removed when the render ends). */
-  key: string;
-  contentType: string;
+export function storedRenderSpec(spec: StoredSpec<'render'>): StoredRenderSpec {
+  if (isPartSpec(spec)) throw new Error(`a part of render ${spec.partOf} where a whole render was expected`);
+  return spec;
 }
 
-/** The `spec` of a part's task: what it renders, for which render. */
-export interface StoredPartSpec extends StoredPart {
-  /** The render (task id) this part belongs to. */
-  partOf: string;
-  xtl: string;
-  sources: Record<string, SourceRef>;
-  overlayIds: string[];
-  groupIndex: number;
-  settings: OutputSettings;
-}
-
-export function isPartSpec(spec: Record<string, unknown>): boolean {
-  return typeof spec.partOf === 'string';
-}
-
-export function storedPartSpec(spec: Record<string, unknown>): StoredPartSpec {
-  return spec as unknown as StoredPartSpec;
-}
-
-export type SourceRef =
-  /** The user's own media or shared media. */
-  | { kind: 'media'; mediaId: string }
-  | { kind: 'overlay'; overlayId: string }
-  /** A file of the user's developer, as its fetchFileUrl described it. */
-  | { kind: 'developer'; fileId: string; previewUrl: string; allowPrivate: boolean };
-
-export interface StoredOutput {
-  groupIndex: number;
-  /** The output's entry in the user's library (type `output`). */
-  mediaId: string;
-  name: string;
-  /** Object key of the output in the media store. */
-  key: string;
-  contentType: string;
-  /** Object key in the developer's bucket, when outputs go there. */
-  bucketKey: string | null;
-}
-
-export function storedRenderSpec(spec: Record<string, unknown>): StoredRenderSpec {
-  return spec as unknown as StoredRenderSpec;
+/** What the node reported of a whole render's outputs; a part's result (never expected here) reports none. */
+export function renderResult(result: TaskResult<'render'>): RenderTaskResult {
+  return 'outputs' in result ? result : { outputs: [] };
 }

@@ -1,3 +1,5 @@
+import type { TaskKind } from '@cutroom/render-node';
+
 /**
  * How a claimed task gets a worker. The control plane claims a pending task, makes a per-task
  * token, and asks the dispatcher to launch a render node for it:
@@ -6,7 +8,8 @@
  * A render node is started with exactly the `WorkerEnv` variables below and nothing else.
  */
 
-export type TaskKind = 'render' | 'ingest' | 'import_url' | 'mediainfo' | 'project_import' | 'probe';
+/** The kinds are named once, with their specs and results, in the render node's task-kinds.ts. */
+export type { TaskKind };
 
 export interface WorkerLaunch {
   taskId: string;

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { StoredSpec, TaskKind, TaskResult } from '@cutroom/render-node';
 import type { DB, TaskError, TaskState, TasksTable } from '../db/schema.js';
 import { hashSecret, newId, newSecret } from '../ids.js';
-import type { TaskKind } from './dispatcher.js';
 
 /**
  * The task state machine, persisted. Every transition is one guarded statement
@@ -13,23 +13,57 @@ import type { TaskKind } from './dispatcher.js';
  *          (attempt lost: back to pending while attempts remain, else error)
  */
 
-export type TaskRow = Selectable<TasksTable>;
+/** A `tasks` row as the database answers it: its JSON columns not yet read as its kind's. */
+export type TaskRecord = Selectable<TasksTable>;
+
+/** A task of kind `K`, its spec and result typed by the kind (the render node's task-kinds.ts). */
+export interface Task<K extends TaskKind = TaskKind> extends Omit<TaskRecord, 'kind' | 'spec' | 'result'> {
+  kind: K;
+  spec: StoredSpec<K>;
+  result: TaskResult<K> | null;
+}
+
+/** A task of any kind, told apart by its `kind`: once that is checked, its spec is that kind's. */
+export type TaskRow = { [K in TaskKind]: Task<K> }[TaskKind];
+
+/**
+ * A row read as a task of its kind: the one place the JSON of `spec` and `result` is taken as
+ * typed. Nothing else writes them: `create` stores a spec typed by the row's kind, and
+ * `beginCompletion` the result of a render node that ran that kind's handler, which returns
+ * the kind's result type (the same map types both sides).
+ */
+function taskOf(row: TaskRecord): TaskRow {
+  return row as TaskRow;
+}
+
+const taskOrNone = (row: TaskRecord | undefined): TaskRow | undefined => (row ? taskOf(row) : undefined);
+const tasksOf = (rows: TaskRecord[]): TaskRow[] => rows.map(taskOf);
+
+/** The node's result of a task in `completing` (or after): `beginCompletion` recorded it with that move. */
+export function resultOf<K extends TaskKind>(task: Task<K>): TaskResult<K> {
+  if (task.result === null) throw new Error(`task ${task.id} has no result`);
+  return task.result;
+}
 
 export const ACTIVE_STATES: TaskState[] = ['pending', 'dispatched', 'running', 'completing'];
 /** States a task never leaves. */
 export const FINAL_STATES: TaskState[] = ['completed', 'error', 'aborted'];
 const WORKING_STATES: TaskState[] = ['dispatched', 'running'];
 
-export interface NewTask {
+/** A task to create, of kind `K`: its spec must be that kind's. */
+export interface TaskSubmission<K extends TaskKind = TaskKind> {
   id?: string;
-  kind: TaskKind;
+  kind: K;
   ownerId?: string | null;
   developerId?: string | null;
-  spec: Record<string, unknown>;
+  spec: StoredSpec<K>;
   gpu?: boolean;
-  maxAttempts: number;
   /** The task this one is a part of: the parent is claimed only once all its parts completed. */
   parentId?: string | null;
+}
+
+export interface NewTask<K extends TaskKind = TaskKind> extends TaskSubmission<K> {
+  maxAttempts: number;
 }
 
 export interface Claimed {
@@ -44,7 +78,7 @@ export class TaskStore {
   constructor(private readonly db: Kysely<DB>) {}
 
   /** Inserts a pending task; pass a transaction to create it atomically with what it works on. */
-  async create(task: NewTask, db: Kysely<DB> = this.db): Promise<TaskRow> {
+  async create<K extends TaskKind>(task: NewTask<K>, db: Kysely<DB> = this.db): Promise<TaskRow> {
     return db
       .insertInto('tasks')
       .values({
@@ -58,11 +92,12 @@ export class TaskStore {
         parent_id: task.parentId ?? null,
       })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow()
+      .then(taskOf);
   }
 
   async get(id: string): Promise<TaskRow | undefined> {
-    return this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst().then(taskOrNone);
   }
 
   /**
@@ -105,7 +140,7 @@ export class TaskStore {
           .where('state', '=', 'pending')
           .returningAll()
           .executeTakeFirst();
-        if (task) claimed.push({ task, token });
+        if (task) claimed.push({ task: taskOf(task), token });
       }
       return claimed;
     });
@@ -113,7 +148,7 @@ export class TaskStore {
 
   /** The task a render node's token opens, while it is this attempt's to work on. */
   async forToken(id: string, token: string): Promise<TaskRow | undefined> {
-    return this.db.selectFrom('tasks').selectAll().where('id', '=', id).where('token_hash', '=', hashSecret(token)).executeTakeFirst();
+    return this.db.selectFrom('tasks').selectAll().where('id', '=', id).where('token_hash', '=', hashSecret(token)).executeTakeFirst().then(taskOrNone);
   }
 
   /** dispatched → running, when the node first fetches its work order. */
@@ -144,7 +179,8 @@ export class TaskStore {
       .where('token_hash', '=', tokenHash)
       .where('state', '=', 'running')
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .then(taskOrNone);
   }
 
   async appendLog(id: string, tokenHash: string, lines: string[]): Promise<boolean> {
@@ -182,7 +218,8 @@ export class TaskStore {
       .where('token_hash', '=', tokenHash)
       .where('state', '=', 'running')
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .then(taskOrNone);
   }
 
   /** completing → completed. */
@@ -193,7 +230,8 @@ export class TaskStore {
       .where('id', '=', id)
       .where('state', '=', 'completing')
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .then(taskOrNone);
   }
 
   /**
@@ -225,7 +263,7 @@ export class TaskStore {
       .where('id', '=', id)
       .where('state', 'in', fromStates);
     query = 'tokenHash' in guard ? query.where('token_hash', '=', guard.tokenHash) : query.where('attempts', '=', guard.attempt);
-    return query.returningAll().executeTakeFirst();
+    return query.returningAll().executeTakeFirst().then(taskOrNone);
   }
 
   /** Fails a task whose completion could not be finished. */
@@ -236,7 +274,8 @@ export class TaskStore {
       .where('id', '=', id)
       .where('state', '=', 'completing')
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .then(taskOrNone);
   }
 
   /** Any active state → aborted. Undefined when the task had already finished. */
@@ -247,7 +286,7 @@ export class TaskStore {
       .where('id', '=', id)
       .where('state', 'in', ['pending', 'dispatched', 'running']);
     if (ownerId !== undefined) query = query.where('owner_id', '=', ownerId);
-    return query.returningAll().executeTakeFirst();
+    return query.returningAll().executeTakeFirst().then(taskOrNone);
   }
 
   /**
@@ -271,7 +310,8 @@ export class TaskStore {
       .where('id', '=', id)
       .where('state', '=', 'error')
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .then(taskOrNone);
   }
 
   /** Working tasks whose last heartbeat is older than their kind allows. */
@@ -283,7 +323,8 @@ export class TaskStore {
       .selectAll()
       .where('state', 'in', WORKING_STATES)
       .where(sql<boolean>`heartbeat_at < now() - (${limitS} * interval '1 second')`)
-      .execute();
+      .execute()
+      .then(tasksOf);
   }
 
   /** Tasks left in `completing` (the replica finishing them died) for longer than `olderThanS`. */
@@ -293,7 +334,8 @@ export class TaskStore {
       .selectAll()
       .where('state', '=', 'completing')
       .where('updated_at', '<', sql<Date>`now() - (${olderThanS} * interval '1 second')`)
-      .execute();
+      .execute()
+      .then(tasksOf);
   }
 
   /** Refreshes `updated_at` of a completing task so one replica at a time retries its completion. */
@@ -312,7 +354,7 @@ export class TaskStore {
 
   /** The parts of a task that have not ended (to abort with it). */
   async activeParts(parentId: string): Promise<TaskRow[]> {
-    return this.db.selectFrom('tasks').selectAll().where('parent_id', '=', parentId).where('state', 'in', ACTIVE_STATES).orderBy('id').execute();
+    return this.db.selectFrom('tasks').selectAll().where('parent_id', '=', parentId).where('state', 'in', ACTIVE_STATES).orderBy('id').execute().then(tasksOf);
   }
 
   /**
@@ -331,7 +373,8 @@ export class TaskStore {
       .where('id', '=', parentId)
       .where('state', '=', 'pending')
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .then(taskOrNone);
   }
 
   /** A part failed for good: its waiting parent fails with its error. */
@@ -342,7 +385,8 @@ export class TaskStore {
       .where('id', '=', parentId)
       .where('state', '=', 'pending')
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .then(taskOrNone);
   }
 
   /**
@@ -367,7 +411,8 @@ export class TaskStore {
       .where('parent_id', '=', parentId)
       .where('state', 'in', ['error', 'aborted', 'completed'])
       .returningAll()
-      .execute();
+      .execute()
+      .then(tasksOf);
   }
 
   /** Active tasks by kind and state, for metrics and `/api/stat`. */

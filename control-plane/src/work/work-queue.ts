@@ -3,10 +3,10 @@ import type { Logger } from 'pino';
 import type { DB, TaskError } from '../db/schema.js';
 import { hashSecret } from '../ids.js';
 import { conflict, notFound, unauthorized } from '../http/errors.js';
-import type { CompleteReport, FailReport, LogReport, ProgressReport, WorkOrder } from '@cutroom/render-node';
+import type { FailReport, LogReport, ProgressReport, TaskKind, WorkOrder } from '@cutroom/render-node';
 import type { Dispatcher, DispatcherEvents } from './dispatcher.js';
-import type { TaskKindDefinition } from './task-kinds.js';
-import { FINAL_STATES, TaskStore, type NewTask, type TaskRow } from './task-store.js';
+import type { TaskKindDefinition, TaskKindRegistry } from './task-kinds.js';
+import { FINAL_STATES, resultOf, TaskStore, type TaskRow, type TaskSubmission } from './task-store.js';
 
 /**
  * The work system's control loop: claims pending tasks for the dispatcher, answers render
@@ -36,7 +36,7 @@ export interface AttemptObserver {
 
 export class WorkQueue implements DispatcherEvents {
   readonly store: TaskStore;
-  private readonly kinds = new Map<string, TaskKindDefinition>();
+  private readonly kinds: TaskKindRegistry = {};
   private dispatcher: Dispatcher | undefined;
   private timers: NodeJS.Timeout[] = [];
   private dispatching: Promise<void> | undefined;
@@ -53,8 +53,10 @@ export class WorkQueue implements DispatcherEvents {
     this.store = new TaskStore(db);
   }
 
-  register(definition: TaskKindDefinition): void {
-    this.kinds.set(definition.kind, definition);
+  register<K extends TaskKind>(definition: TaskKindDefinition<K>): void {
+    // The registry seen through the definition's kinds, where its slot is that kind's.
+    const kinds: { [P in K]?: TaskKindDefinition<P> } = this.kinds;
+    kinds[definition.kind] = definition;
   }
 
   /** Called with every task whose state or progress changed (pushes to the editor, metrics). */
@@ -75,7 +77,7 @@ export class WorkQueue implements DispatcherEvents {
   }
 
   /** Creates a task; pass a transaction to create it atomically with its subject. Call `kick` after commit. */
-  async submit(task: Omit<NewTask, 'maxAttempts'>, db?: Kysely<DB>): Promise<TaskRow> {
+  async submit<K extends TaskKind>(task: TaskSubmission<K>, db?: Kysely<DB>): Promise<TaskRow> {
     const definition = this.definition(task.kind);
     const row = await this.store.create({ ...task, maxAttempts: definition.maxAttempts }, db);
     if (!db) this.kick();
@@ -102,7 +104,7 @@ export class WorkQueue implements DispatcherEvents {
 
   private async dispatch(): Promise<void> {
     const dispatcher = this.dispatcher!;
-    const claimed = await this.store.claim(this.options.replicaId, dispatcher.capacity(), [...this.kinds.keys()]);
+    const claimed = await this.store.claim(this.options.replicaId, dispatcher.capacity(), Object.keys(this.kinds));
     for (const { task, token } of claimed) {
       const definition = this.definition(task.kind);
       this.emit(task);
@@ -158,7 +160,8 @@ export class WorkQueue implements DispatcherEvents {
     if (!(await this.store.appendLog(id, hashSecret(token), report.lines))) throw conflict(`task ${id} is not running`);
   }
 
-  async reportComplete(id: string, token: string, report: CompleteReport): Promise<void> {
+  /** `report.result` is stored as it came (an object); TaskStore reads it back as the kind's result. */
+  async reportComplete(id: string, token: string, report: { result: object }): Promise<void> {
     const current = await this.authorize(id, token);
     // A node that lost our answer reports again: the same outcome, nothing done twice.
     if (current.state === 'completing' || current.state === 'completed') return;
@@ -216,7 +219,7 @@ export class WorkQueue implements DispatcherEvents {
   private async finishCompletion(task: TaskRow): Promise<void> {
     let done: TaskRow | undefined;
     try {
-      await this.definition(task.kind).onComplete?.(task, task.result ?? {});
+      await this.definition(task.kind).onComplete?.(task, resultOf(task));
       done = await this.finalize((trx) => this.store.finishCompletion(task.id, trx), false);
     } catch (error) {
       this.log.error({ err: error, taskId: task.id }, 'completing a task failed');
@@ -319,7 +322,7 @@ export class WorkQueue implements DispatcherEvents {
   async watchdog(): Promise<void> {
     if (this.closed) return;
     try {
-      const limits = Object.fromEntries([...this.kinds.values()].map((k) => [k.kind, k.heartbeatTimeoutS]));
+      const limits = Object.fromEntries(this.registered().map((k) => [k.kind, k.heartbeatTimeoutS]));
       for (const task of await this.store.stale(limits, 60)) {
         const failed = await this.attemptFailed(
           task.id,
@@ -356,7 +359,7 @@ export class WorkQueue implements DispatcherEvents {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const task = await transition(trx);
-        if (task && FINAL_STATES.includes(task.state)) await this.kinds.get(task.kind)?.onFinal?.(task, trx);
+        if (task && FINAL_STATES.includes(task.state)) await this.registration(task.kind)?.onFinal?.(task, trx);
         return task;
       });
     } catch (error) {
@@ -366,10 +369,22 @@ export class WorkQueue implements DispatcherEvents {
     }
   }
 
-  private definition(kind: string): TaskKindDefinition {
-    const definition = this.kinds.get(kind);
+  private definition<K extends TaskKind>(kind: K): TaskKindDefinition<K> {
+    const definition = this.registration(kind);
     if (!definition) throw new Error(`no task kind ${kind} is registered`);
     return definition;
+  }
+
+  /**
+   * The definition registered for a kind, typed by that kind. Given a task's kind, it is the
+   * definition of that very task: `register` files each definition under its own kind.
+   */
+  private registration<K extends TaskKind>(kind: K): TaskKindDefinition<K> | undefined {
+    return this.kinds[kind];
+  }
+
+  private registered(): Array<NonNullable<TaskKindRegistry[TaskKind]>> {
+    return Object.values(this.kinds).filter((definition) => definition !== undefined);
   }
 
   private emit(task: TaskRow): void {

@@ -1,6 +1,19 @@
 import type { OutboundPolicy } from '../net/safe-fetch.js';
 
-/** The work order of `ingest` and `import_url` tasks, and what they answer. */
+/**
+ * The `ingest` and `import_url` tasks: what the control plane keeps, the work order, and what
+ * they answer.
+ */
+
+/** Where the bytes come from, as the control plane keeps it (URLs are signed only when a node asks). */
+export type IngestSource =
+  { kind: 'stored' } | { kind: 'upload'; parts: Array<{ key: string; skipBytes: number }> } | { kind: 'url'; url: string; maxBytes?: number };
+
+/** The `spec` of an ingest task row: the media entry, and where its bytes are. */
+export interface StoredIngestSpec {
+  mediaId: string;
+  source: IngestSource;
+}
 
 export interface IngestSpec {
   /** The file's display name (its extension helps name the container). */

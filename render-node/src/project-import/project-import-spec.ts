@@ -2,7 +2,15 @@ import type { Rational } from '../ffmpeg/media-info.js';
 import type { EditList } from '../edit-lists/edit-list.js';
 import type { UploadPart } from '../net/join-parts.js';
 
-/** The work order of a `project_import` task (unpack a project zip), and what it answers. */
+/**
+ * The `project_import` task (unpack a project zip): what the control plane keeps, the work
+ * order, and what it answers.
+ */
+
+/** The `spec` of the task row: the import session, whose chunks are signed when a node asks. */
+export interface StoredProjectImportSpec {
+  importId: string;
+}
 
 export interface ProjectImportSpec {
   /** The uploaded zip: its chunks in order. */

@@ -91,7 +91,6 @@ export interface RenderTaskTimings {
 }
 
 export interface RenderTaskResult {
-  [key: string]: unknown;
   outputs: RenderedOutputReport[];
   timings?: RenderTaskTimings;
 }

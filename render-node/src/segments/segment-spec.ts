@@ -26,7 +26,6 @@ export interface SegmentTaskSpec {
 }
 
 export interface SegmentTaskResult {
-  [key: string]: unknown;
   part: 'picture' | 'sound';
   sizeBytes: number;
   /** Frames of picture rendered (0 for the sound). */

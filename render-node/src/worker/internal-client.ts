@@ -31,8 +31,13 @@ export class InternalClient {
     this.retryForMs = options.retryForMs ?? 120_000;
   }
 
-  workOrder(): Promise<WorkOrder> {
-    return this.call('GET', '') as Promise<WorkOrder>;
+  /**
+   * The task's work order. The one place the node takes JSON from `/internal` as typed: the
+   * control plane made it with the kind's `workOrder` hook, typed by the same map
+   * (task-kinds.ts); a kind this node does not know is refused by the runner.
+   */
+  async workOrder(): Promise<WorkOrder> {
+    return (await this.call('GET', '')) as WorkOrder;
   }
 
   async progress(report: ProgressReport): Promise<void> {

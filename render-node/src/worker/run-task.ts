@@ -1,9 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { INTERRUPTED_CODE, type TaskErrorReport } from '../protocol.js';
+import { INTERRUPTED_CODE, type TaskErrorReport, type WorkOrder } from '../protocol.js';
+import type { TaskKind, TaskResult } from '../task-kinds.js';
 import { InternalClient, TaskRevoked } from './internal-client.js';
-import { TaskFailure, type TaskContext, type TaskHandler } from './task-handler.js';
+import { TaskFailure, type TaskContext, type TaskHandlers } from './task-handler.js';
 import type { WorkerEnv } from '../config.js';
 import { FfmpegError } from '../ffmpeg/errors.js';
 
@@ -16,7 +17,7 @@ export type Outcome = 'completed' | 'failed' | 'interrupted' | 'revoked';
 
 export interface RunTaskOptions {
   env: WorkerEnv;
-  handlers: Record<string, TaskHandler>;
+  handlers: TaskHandlers;
   /** Aborted when the node must stop (SIGTERM): reported as an interruption, retried elsewhere. */
   stop: AbortSignal;
   log: (line: string) => void;
@@ -46,7 +47,8 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
     throw error;
   }
   const workOrderAtMs = Date.now();
-  const handler = options.handlers[order.kind];
+  // A control plane newer than this node may send a kind it has no handler for.
+  const known = Object.hasOwn(options.handlers, order.kind);
   try {
     const failed = await preflight;
     if (failed !== undefined) throw failed;
@@ -56,7 +58,7 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
     await client.fail({ error: engineError('node_unusable', message), retryable: true }).catch(() => undefined);
     return 'failed';
   }
-  if (!handler) {
+  if (!known) {
     await client.fail({ error: engineError('unknown_kind', `this render node has no handler for ${order.kind}`), retryable: false });
     return 'failed';
   }
@@ -92,8 +94,7 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
   };
 
   const scratchDir = await fs.mkdtemp(path.join(env.scratchDir, `cutroom-${order.id.slice(0, 8)}-`));
-  const context: TaskContext = {
-    order,
+  const context: Omit<TaskContext, 'order'> = {
     signal: work.signal,
     scratchDir,
     startedAtMs: Math.round(performance.timeOrigin),
@@ -114,7 +115,7 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
 
   try {
     send();
-    const result = await handler(context);
+    const result = await handle(options.handlers, order, context);
     if (work.signal.aborted) throw work.signal.reason;
     flushLog();
     await sending;
@@ -144,6 +145,11 @@ export async function runTask(options: RunTaskOptions): Promise<Outcome> {
     clearInterval(heartbeat);
     await fs.rm(scratchDir, { recursive: true, force: true });
   }
+}
+
+/** Runs the handler of the order's kind, which answers that kind's result. */
+function handle<K extends TaskKind>(handlers: TaskHandlers, order: WorkOrder<K>, context: Omit<TaskContext, 'order'>): Promise<TaskResult<K>> {
+  return handlers[order.kind]({ ...context, order });
 }
 
 const STDERR_LINES_LOGGED = 15;

@@ -1,4 +1,4 @@
-import type { TaskHandler } from '../task-handler.js';
+import type { TaskHandlers } from '../task-handler.js';
 import { probe } from './probe.js';
 import { ingest } from './ingest.js';
 import { mediainfo } from './mediainfo.js';
@@ -6,7 +6,7 @@ import { render } from './render.js';
 import { projectImport } from './project-import.js';
 
 /** One handler per task kind. */
-export const handlers: Record<string, TaskHandler> = {
+export const handlers: TaskHandlers = {
   probe,
   ingest,
   import_url: ingest,

@@ -1,8 +1,9 @@
 import { ffprobe, FfmpegError } from '../../ffmpeg/index.js';
+import type { ProbeResult, ProbeSpec } from '../../task-kinds.js';
 import { TaskFailure, type TaskContext } from '../task-handler.js';
 
 /** `probe`: ffprobe of a URL; the result is ffprobe's format and streams. */
-export async function probe(context: TaskContext<{ url: string }>): Promise<Record<string, unknown>> {
+export async function probe(context: TaskContext<ProbeSpec>): Promise<ProbeResult> {
   const { url } = context.order.spec;
   context.progress(0, 'running');
   context.log(`probing ${new URL(url).origin}`);
