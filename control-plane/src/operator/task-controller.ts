@@ -7,7 +7,7 @@ import { GROUP, LABELS, MANAGED_BY, resourceTypeForKind, TASK_RESOURCE_TYPES, VE
 import { ResourceInformer } from './informer.js';
 import type { OperatorMetrics } from './operator-metrics.js';
 import { keyString, parseKey, TaskReconciler } from './reconciler.js';
-import { WorkQueue } from './work-queue.js';
+import { ReconcileQueue } from './reconcile-queue.js';
 
 /**
  * The running controller of the leader: informers on the task resources and on the Jobs and
@@ -27,7 +27,7 @@ export interface TaskControllerOptions {
 }
 
 export class TaskController {
-  private readonly queue: WorkQueue;
+  private readonly queue: ReconcileQueue;
   private readonly resources = new Map<string, ResourceInformer<TaskResource & KubernetesObject>>();
   private readonly jobs: ResourceInformer<V1Job>;
   private readonly pods: ResourceInformer<V1Pod>;
@@ -38,7 +38,7 @@ export class TaskController {
 
   constructor(private readonly options: TaskControllerOptions) {
     const { clients, namespace, logger, metrics } = options;
-    this.queue = new WorkQueue({ onDepth: (depth) => metrics.queueDepth.set(depth) });
+    this.queue = new ReconcileQueue({ onDepth: (depth) => metrics.queueDepth.set(depth) });
     const selector = `${LABELS.managedBy}=${MANAGED_BY}`;
 
     for (const type of TASK_RESOURCE_TYPES) {

@@ -1,10 +1,11 @@
 /**
- * A work queue of keys, as controllers use them: a key waits in the queue at most once however
+ * The operator's queue of resource keys to reconcile, as controllers use them (not the control
+ * plane's task WorkQueue): a key waits in the queue at most once however
  * often it is added; a key being processed is never handed to a second worker, and when it was
  * added again meanwhile it comes back once the first worker is done. Failed keys come back
  * after a per-key exponential back-off.
  */
-export class WorkQueue {
+export class ReconcileQueue {
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();

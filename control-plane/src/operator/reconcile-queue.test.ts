@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WorkQueue } from './work-queue.js';
+import { ReconcileQueue } from './reconcile-queue.js';
 
-describe('WorkQueue', () => {
+describe('ReconcileQueue', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
   it('holds a key once however often it is added', async () => {
     const depths: number[] = [];
-    const queue = new WorkQueue({ onDepth: (d) => depths.push(d) });
+    const queue = new ReconcileQueue({ onDepth: (d) => depths.push(d) });
     queue.add('a');
     queue.add('b');
     queue.add('a');
@@ -18,7 +18,7 @@ describe('WorkQueue', () => {
   });
 
   it('never hands a key being processed to a second worker, and brings it back once done', async () => {
-    const queue = new WorkQueue();
+    const queue = new ReconcileQueue();
     queue.add('a');
     const first = await queue.get();
     queue.add('a');
@@ -35,7 +35,7 @@ describe('WorkQueue', () => {
   });
 
   it('backs off a failing key exponentially and starts over once it succeeds', async () => {
-    const queue = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 1000 });
+    const queue = new ReconcileQueue({ baseDelayMs: 100, maxDelayMs: 1000 });
     const due: number[] = [];
     for (let failure = 0; failure < 5; failure++) {
       const start = Date.now();
@@ -55,7 +55,7 @@ describe('WorkQueue', () => {
   });
 
   it('keeps the earliest of two delayed adds', async () => {
-    const queue = new WorkQueue();
+    const queue = new ReconcileQueue();
     queue.addAfter('k', 1000);
     queue.addAfter('k', 50);
     queue.addAfter('k', 500);
@@ -64,7 +64,7 @@ describe('WorkQueue', () => {
   });
 
   it('releases waiting workers on shutdown', async () => {
-    const queue = new WorkQueue();
+    const queue = new ReconcileQueue();
     const waiting = queue.get();
     queue.shutDown();
     expect(await waiting).toBeUndefined();
