@@ -59,6 +59,7 @@ export class Lifecycle {
     for (let component = this.started.pop(); component; component = this.started.pop()) {
       try {
         await component.stop?.();
+        this.logger.debug({ component: component.name }, 'component stopped');
       } catch (error) {
         this.logger.error({ err: error, component: component.name }, 'stopping a component failed');
         if (!failed) failure = error;
