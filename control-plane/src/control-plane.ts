@@ -1,6 +1,5 @@
 import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -37,10 +36,13 @@ import { OverlayImagesRepository } from './db/overlay-images-repository.js';
 import { ProjectsService } from './services/projects.js';
 import { ActionHistoryService } from './services/action-history.js';
 import { OverlayImagesService } from './services/overlay-images.js';
-import { OverlaySweeper } from './services/overlay-sweeper.js';
+import { overlaySweepJob } from './services/overlay-sweeper.js';
 import type { MediaCatalog } from './services/media-catalog.js';
 import type { OverlayPins } from './services/overlay-pins.js';
 import type { MediaUsage } from './services/media-usage.js';
+import { Scheduler } from './scheduling/scheduler.js';
+import { Lifecycle } from './lifecycle/lifecycle.js';
+import { HttpServerComponents } from './lifecycle/http-server.js';
 import { versionString } from './version.js';
 import { loadKubeConfig, makeClients } from './kubernetes/kube-client.js';
 import { Operator } from './operator/operator.js';
@@ -99,7 +101,8 @@ import { defaultConsoleDir, mediaOriginsOf, mountConsolePages } from './http/con
 
 /**
  * The composition root: configuration → database → services → HTTP and WebSocket server.
- * `start` resolves once the server listens; `stop` shuts everything down in order.
+ * `startControlPlane` starts the components in order and resolves once the server listens;
+ * `stop` stops them in reverse order, the path a start that fails half way takes too.
  */
 export interface ControlPlane {
   url: string;
@@ -108,6 +111,8 @@ export interface ControlPlane {
   services: Services;
   /** The in-process operator (OPERATOR=embedded), campaigning for its Lease like any replica. */
   operator: Operator | undefined;
+  /** The periodic jobs (`scheduler.names`); `scheduler.runNow(name)` runs one without waiting for its interval. */
+  scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -155,38 +160,62 @@ export interface Collaborators {
 const DELETION_SWEEP_MS = 10 * 60_000;
 
 export async function startControlPlane(config: Config, logger: Logger, collaborators: Collaborators = {}): Promise<ControlPlane> {
-  const database = await openDatabase({
-    url: config.databaseUrl,
-    poolSize: config.databasePoolSize,
-    pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
-    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
-  });
+  const lifecycle = new Lifecycle(logger);
   try {
-    // Off, the replica serves the schema it finds; /readyz answers 503 until it is current.
-    if (config.migrateOnStart) await database.migrate();
+    return await assemble(config, logger, collaborators, lifecycle);
   } catch (error) {
-    await database.close();
+    // What started is stopped, in reverse; a failure to stop is logged there, the start's error is the one to report.
+    await lifecycle.stop().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Builds the services and starts the components in the order that their shutdown reverses:
+ * each is started after what it needs, so it stops before it.
+ */
+async function assemble(config: Config, logger: Logger, collaborators: Collaborators, lifecycle: Lifecycle): Promise<ControlPlane> {
+  // ---- infrastructure: stopped last ----
+  const database = await lifecycle.open(
+    'database',
+    () =>
+      openDatabase({
+        url: config.databaseUrl,
+        poolSize: config.databasePoolSize,
+        pgliteDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
+        onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+      }),
+    (handle) => handle.close(),
+  );
+  // Off, the replica serves the schema it finds; /readyz answers 503 until it is current.
+  if (config.migrateOnStart) await database.migrate();
   const { db } = database;
   // Signed URLs name the address the server listens at when PUBLIC_URL / INTERNAL_URL are unset.
-  let listenUrl: string | undefined;
+  const listening: { url?: string } = {};
   const baseUrl = (audience: 'browser' | 'internal') => {
-    const url = audience === 'internal' ? (config.internalUrl ?? listenUrl) : (config.publicUrl ?? listenUrl);
+    const url = audience === 'internal' ? (config.internalUrl ?? listening.url) : (config.publicUrl ?? listening.url);
     if (url === undefined) throw new Error('signed URLs are available once the server listens');
     return url;
   };
   const metrics = new Metrics();
-  let opened: Awaited<ReturnType<typeof openObjectStore>>;
-  let signer: UrlSigner;
-  try {
-    signer = new UrlSigner(await loadSigningSecret(config.signingSecret, config.dataDir, config.profile === 'production' ? db : undefined));
-    opened = await openObjectStore(config.storage, signer, baseUrl, (operation) => metrics.s3Errors.inc({ operation }));
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+  const signer = new UrlSigner(await loadSigningSecret(config.signingSecret, config.dataDir, config.profile === 'production' ? db : undefined));
+  const opened = await lifecycle.open(
+    'object store',
+    () => openObjectStore(config.storage, signer, baseUrl, (operation) => metrics.s3Errors.inc({ operation })),
+    (handle) => handle.close(),
+  );
   const storage = opened.store;
+  // Names this process where rows say which process holds something (claimed tasks, voiceover sessions).
+  const replicaId = newId();
+  // A render node reports to whichever replica it reaches; the owner's socket may be on another.
+  const bus = await lifecycle.open<ReplicaBus>(
+    'replica bus',
+    () => (config.databaseUrl ? PostgresBus.start(config.databaseUrl, db, replicaId, logger.child({ component: 'replica-bus' })) : new LocalBus()),
+    (handle) => handle.close(),
+  );
+  const scheduler = new Scheduler(logger.child({ component: 'scheduler' }));
+
+  // ---- services: made here, holding nothing until their component starts below ----
   const developers = new DevelopersService(db);
   const identity = new IdentityService(db, developers, {
     allowAnonymous: config.allowAnonymous,
@@ -198,14 +227,11 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
   });
   const trustProxy = compileTrust(config.trustProxy);
   const authFailures = new AuthFailureLimiter(config.authFailures, logger.child({ component: 'auth' }));
-  let url = '';
-  // Names this process where rows say which process holds something (claimed tasks, voiceover sessions).
-  const replicaId = newId();
   const work = new WorkQueue(
     db,
     {
       replicaId,
-      internalUrl: () => config.internalUrl ?? url,
+      internalUrl: () => config.internalUrl ?? listening.url ?? '',
       dispatchIntervalMs: config.dispatchIntervalMs,
       watchdogIntervalMs: config.watchdogIntervalMs,
       heartbeatIntervalS: config.taskHeartbeatIntervalS,
@@ -223,63 +249,7 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
     maxThumbnails: config.mediaInfoMaxThumbnails,
   });
   work.register(mediaInfo.kind());
-  const dispatcher: Dispatcher =
-    config.dispatcher === 'kubernetes'
-      ? new KubernetesDispatcher(
-          {
-            clients: makeClients(loadKubeConfig(config.kubernetes)),
-            namespace: config.kubernetes.namespace,
-            taskTtlMs: config.kubernetes.taskTtlMs,
-            maxActiveTasks: config.kubernetes.maxActiveTasks,
-            logger: logger.child({ component: 'kubernetes-dispatcher' }),
-          },
-          work,
-        )
-      : new LocalDispatcher(
-          {
-            workers: config.workers,
-            command: config.renderNodeCommand ?? [process.execPath, renderNodeMainPath()],
-            passEnv: config.renderNodeEnv,
-            killGraceMs: 5000,
-            warm: Math.min(config.warmRenderNodes, config.workers),
-          },
-          work,
-          logger.child({ component: 'local-dispatcher' }),
-        );
-  if (dispatcher instanceof KubernetesDispatcher) {
-    // Launches wait until the dispatcher knows the cluster's task resources; serving does not.
-    dispatcher.start().catch((error: unknown) => logger.error({ err: error }, 'kubernetes dispatcher failed to start'));
-    work.onChange((task) => {
-      if (task.state === 'running') void dispatcher.recordProgress(task.id, task.progress * 100);
-    });
-  }
-  metrics.observeQueue(() => readQueueSnapshot(db), config.metricsSnapshotIntervalMs);
-  metrics.observePool(() => database.poolStats());
-  work.observeAttempts({
-    dispatched: (task) => {
-      metrics.attempts.inc({ kind: task.kind });
-      if (task.attempts === 1) metrics.queueWait.observe({ kind: task.kind }, Math.max(0, Date.now() - new Date(task.created_at).getTime()) / 1000);
-    },
-    lost: (task, reason) => metrics.lostWorkers.inc({ kind: task.kind, reason: lostWorkerReason(reason) }),
-  });
-  work.onChange((task) => {
-    const result = task.state === 'completed' ? 'completed' : task.state === 'error' ? 'failed' : task.state === 'aborted' ? 'aborted' : undefined;
-    if (!result) return;
-    metrics.tasksFinished.inc({ kind: task.kind, result });
-    if (task.gpu) metrics.gpuFallbacks.inc(countGpuFallbacks(task.log));
-    if (task.started_at) metrics.runTime.observe({ kind: task.kind, result }, Math.max(0, Date.now() - new Date(task.started_at).getTime()) / 1000);
-  });
-  // Uploads and project imports in progress are sessions, not tasks: counted by their services (made below).
-  let uploads: UploadService | undefined;
-  let voiceovers: VoiceoverService | undefined;
-  let projectImports: ProjectImportService | undefined;
-  const stats = new StatsService(identity, {
-    activeWork: async () => ({
-      ...(await activeWorkFromTasks(work.store)),
-      activeImportFromLocalDriveCount: ((await uploads?.activeCount()) ?? 0) + ((await projectImports?.activeCount()) ?? 0),
-      activeVoiceoverSessionsCount: (await voiceovers?.liveCount()) ?? 0,
-    }),
-  });
+  observeWork(work, metrics, database, config.metricsSnapshotIntervalMs);
   const presence = new PresenceServer(
     identity,
     {
@@ -291,17 +261,31 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
     logger.child({ component: 'presence' }),
     (count) => metrics.openSockets.set(count),
   );
-  // The media library and the projects service each answer a question of the other's.
-  let projects: ProjectsService | undefined;
-  const mediaUsage: MediaUsage = { projectsUsing: (ownerId, ids) => projects!.projectsUsing(ownerId, ids) };
+  bus.subscribe('task_progress', (payload) => {
+    const { ownerId, message } = payload as { ownerId: string; message: { type: string; payload?: unknown } };
+    presence.pushToUser(ownerId, message);
+  });
+  work.onChange((task) => {
+    if (!task.owner_id) return;
+    const message = taskProgressMessage(task);
+    presence.pushToUser(task.owner_id, message);
+    bus.publish('task_progress', { ownerId: task.owner_id, message });
+  });
   const objectDeletions = new ObjectDeletionQueue(db, storage, logger.child({ component: 'object-deletions' }));
+  // The media library and the projects service each answer a question of the other's: the
+  // projects service reaches the library through a function, called once requests arrive.
+  const projects: ProjectsService = new ProjectsService(
+    new ProjectsRepository(db, database.utf8Param),
+    collaborators.mediaCatalog ?? { describe: (ownerId, ids) => media.describeMany(ownerId, ids) },
+  );
+  const fsRoot = opened.fsRoot;
   const quota = new StorageQuota({
     maxFileSizeBytes: config.maxFileSizeBytes,
     maxUserBytes: config.maxUserBytes,
     minFreeDiskBytes: config.minFreeDiskBytes,
-    freeDiskBytes: opened.fsRoot === undefined ? undefined : () => freeDiskBytes(opened.fsRoot!),
+    freeDiskBytes: fsRoot === undefined ? undefined : () => freeDiskBytes(fsRoot),
   });
-  const media = new MediaService(db, storage, mediaUsage, objectDeletions, quota, { urlTtlS: config.mediaUrlTtlS });
+  const media: MediaService = new MediaService(db, storage, projects, objectDeletions, quota, { urlTtlS: config.mediaUrlTtlS });
   const folders = new FolderService(db, media, objectDeletions);
   const ingest = new IngestService(work, media, storage, {
     ...kindLimits,
@@ -311,7 +295,7 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
     allowPrivateUrls: config.allowPrivateUrls,
   });
   for (const kind of ingest.kinds()) work.register(kind);
-  uploads = new UploadService(db, media, storage, ingest, { sessionTtlMs: config.uploadSessionTtlS * 1000 });
+  const uploads = new UploadService(db, media, storage, ingest, { sessionTtlMs: config.uploadSessionTtlS * 1000 });
   const imports = new ImportService(media, folders, ingest, {
     allowPrivateUrls: config.allowPrivateUrls,
     maxBucketObjects: config.maxBucketObjects,
@@ -334,31 +318,7 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
       idleMs: config.thumbWarm.idleS * 1000,
     }),
   );
-
-  // A render node reports to whichever replica it reaches; the owner's socket may be on another.
-  let bus: ReplicaBus;
-  try {
-    bus = config.databaseUrl ? await PostgresBus.start(config.databaseUrl, db, replicaId, logger.child({ component: 'replica-bus' })) : new LocalBus();
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  bus.subscribe('task_progress', (payload) => {
-    const { ownerId, message } = payload as { ownerId: string; message: { type: string; payload?: unknown } };
-    presence.pushToUser(ownerId, message);
-  });
-  work.onChange((task) => {
-    if (!task.owner_id) return;
-    const message = taskProgressMessage(task);
-    presence.pushToUser(task.owner_id, message);
-    bus.publish('task_progress', { ownerId: task.owner_id, message });
-  });
-  const cpu = new CpuPool(config.cpuThreads, (error) => logger.error({ err: error }, 'a CPU pool thread failed'));
-  projects = new ProjectsService(
-    new ProjectsRepository(db, database.utf8Param),
-    collaborators.mediaCatalog ?? { describe: (ownerId, ids) => media.describeMany(ownerId, ids) },
-  );
-  projectImports = new ProjectImportService(
+  const projectImports = new ProjectImportService(
     db,
     storage,
     media,
@@ -378,10 +338,16 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
     logger.child({ component: 'project-imports' }),
   );
   work.register(projectImports.definition());
-  // An ingest that ends may be the last of a project import's media.
-  const advanceImports = () => projectImports!.advance().catch((error: unknown) => logger.warn({ err: error }, 'advancing project imports failed'));
+  // Ingests another replica finished, or that ended while this one was down, are seen at the
+  // next interval; one that ends here may be the last of a project import's media: now.
+  const importAdvance = scheduler.add({
+    name: 'project-import-advance',
+    intervalMs: Math.max(1000, config.dispatchIntervalMs),
+    run: () => projectImports.advance(),
+    failureMessage: 'advancing project imports failed',
+  });
   work.onChange((task) => {
-    if (task.kind === 'ingest' && ['completed', 'error', 'aborted'].includes(task.state)) void advanceImports();
+    if (task.kind === 'ingest' && ['completed', 'error', 'aborted'].includes(task.state)) importAdvance.trigger();
   });
   const actions = new ActionHistoryService(new ActionsRepository(db), { depth: config.actionHistoryDepth });
   const overlays = new OverlayImagesService(new OverlayImagesRepository(db), identity, collaborators.overlayPins ?? renderOverlayPins(db), {
@@ -424,8 +390,7 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
       },
     },
   );
-  const overlaySweeper = new OverlaySweeper(() => overlays.sweep(), config.overlaySweepIntervalMs, logger.child({ component: 'overlay-sweeper' }));
-  voiceovers = new VoiceoverService(
+  const voiceovers = new VoiceoverService(
     new WeriftMediaServer(
       {
         iceServers: config.voiceover.iceServers,
@@ -451,7 +416,7 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
     },
     logger.child({ component: 'voiceovers' }),
   );
-  metrics.observeVoiceoverSessions(() => voiceovers!.localCount);
+  metrics.observeVoiceoverSessions(() => voiceovers.localCount);
   const callbacks = new CallbackDelivery(db, config.callbacks, logger.child({ component: 'callbacks' }), (outcome) => metrics.callbacks.inc({ outcome }));
   const audioLibrary = new AudioLibraryService(db, media);
   const audioLibraryImport = new AudioLibraryImport(db, media, storage, objectDeletions, mediaIngest, logger.child({ component: 'audio-library' }), {
@@ -459,6 +424,60 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
     heartbeatIntervalMs: 10_000,
     staleAfterS: 60,
   });
+  // Uploads and project imports in progress are sessions, not tasks: counted by their services.
+  const stats = new StatsService(identity, {
+    activeWork: async () => ({
+      ...(await activeWorkFromTasks(work.store)),
+      activeImportFromLocalDriveCount: (await uploads.activeCount()) + (await projectImports.activeCount()),
+      activeVoiceoverSessionsCount: await voiceovers.liveCount(),
+    }),
+  });
+
+  // ---- components, in start order; `stop` runs this list backwards ----
+  if (config.testMediaDir !== undefined) {
+    const seeder = new TestMediaSeeder(db, media, storage, objectDeletions, mediaIngest, logger.child({ component: 'test-media' }));
+    await seeder.seed(config.testMediaDir);
+  }
+  // Deletions a crash or a storage outage left queued, at start and then periodically.
+  await lifecycle.start(
+    scheduler.add({
+      name: 'object-deletion-sweep',
+      intervalMs: DELETION_SWEEP_MS,
+      runAtStart: true,
+      run: () => objectDeletions.sweep(),
+      failureMessage: 'sweep of stored object deletions failed',
+    }),
+  );
+  // Upload sessions past their lifetime go with their bytes.
+  await lifecycle.start(
+    scheduler.add({
+      name: 'upload-sweep',
+      intervalMs: config.uploadSweepIntervalMs,
+      run: () => uploads.sweepExpired(),
+      failureMessage: 'sweep of expired uploads failed',
+    }),
+  );
+  await lifecycle.start(
+    scheduler.add({
+      name: 'project-import-sweep',
+      intervalMs: config.uploadSweepIntervalMs,
+      run: () => projectImports.sweepExpired(),
+      failureMessage: 'sweep of expired project imports failed',
+    }),
+  );
+  await lifecycle.start(importAdvance);
+  const cpu = await lifecycle.open(
+    'cpu pool',
+    () => new CpuPool(config.cpuThreads, (error) => logger.error({ err: error }, 'a CPU pool thread failed')),
+    (pool) => pool.close(),
+  );
+  // Local render nodes kept warm start with the dispatcher. On a normal stop the work queue has
+  // closed it already (closing again is a no-op); this closes it when a start fails half way.
+  const dispatcher = await lifecycle.open(
+    'dispatcher',
+    () => makeDispatcher(config, work, logger),
+    (made) => made.close(),
+  );
   const services: Services = {
     developers,
     identity,
@@ -487,72 +506,117 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
     audioLibrary,
     audioLibraryImport,
   };
+  const app = buildApp(config, logger, services, {
+    database,
+    mediaInfo,
+    cpu,
+    trustProxy,
+    authFailures,
+    lifecycle,
+    publicUrl: () => config.publicUrl ?? listening.url,
+  });
+  const httpServer = new HttpServerComponents(http.createServer(app), { port: config.port, host: config.host, shutdownTimeoutMs: config.shutdownTimeoutMs });
+  httpServer.server.keepAliveTimeout = 65_000;
+  // Stopped once everything below has: requests in flight finish meanwhile, up to SHUTDOWN_TIMEOUT.
+  await lifecycle.start(httpServer.drain);
+  const operator =
+    config.kubernetes.operator === 'embedded'
+      ? new Operator(makeClients(loadKubeConfig(config.kubernetes)), config.kubernetes, metrics.registry, logger.child({ component: 'operator' }))
+      : undefined;
+  if (operator) await lifecycle.start({ name: 'operator', start: () => operator.start(), stop: () => operator.stop() });
+  await lifecycle.start({ name: 'thumbnails', stop: () => thumbnails.close() });
+  await lifecycle.start(scheduler.add(callbacks.job()));
+  // Recordings in progress are kept when it stops, which needs the database and the object store.
+  await lifecycle.start({ name: 'voiceovers', start: () => voiceovers.start(), stop: () => voiceovers.close() });
+  await lifecycle.start(scheduler.add(voiceovers.sweepJob()));
+  await lifecycle.start(scheduler.add(overlaySweepJob(() => overlays.sweep(), config.overlaySweepIntervalMs, logger.child({ component: 'overlay-sweeper' }))));
+  await lifecycle.start({ name: 'presence', start: () => presence.attach(httpServer.server), stop: () => presence.close() });
+  await lifecycle.start(httpServer.listener);
+  const url = httpServer.url;
+  if (url === undefined) throw new Error('the HTTP server started without an address');
+  listening.url = url;
+  // Workers stop first, while the internal API still answers their last reports.
+  await lifecycle.start({ name: 'work queue', start: () => work.start(dispatcher, scheduler), stop: () => work.close() });
+  if (dispatcher instanceof KubernetesDispatcher) await lifecycle.start(scheduler.add(dispatcher.gcJob()));
+  await lifecycle.start({ name: 'audio library import', stop: () => audioLibraryImport.stop() });
 
-  try {
-    if (config.testMediaDir !== undefined) {
-      const seeder = new TestMediaSeeder(db, media, storage, objectDeletions, mediaIngest, logger.child({ component: 'test-media' }));
-      await seeder.seed(config.testMediaDir);
-    }
-  } catch (error) {
-    opened.close();
-    await database.close();
-    throw error;
+  logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
+  return { url, server: httpServer.server, database, services, operator, scheduler, stop: () => lifecycle.stop() };
+}
+
+/** Metrics of the work system: the queue, attempts, lost workers, results and run times. */
+function observeWork(work: WorkQueue, metrics: Metrics, database: Database, snapshotIntervalMs: number): void {
+  metrics.observeQueue(() => readQueueSnapshot(database.db), snapshotIntervalMs);
+  metrics.observePool(() => database.poolStats());
+  work.observeAttempts({
+    dispatched: (task) => {
+      metrics.attempts.inc({ kind: task.kind });
+      if (task.attempts === 1) metrics.queueWait.observe({ kind: task.kind }, Math.max(0, Date.now() - new Date(task.created_at).getTime()) / 1000);
+    },
+    lost: (task, reason) => metrics.lostWorkers.inc({ kind: task.kind, reason: lostWorkerReason(reason) }),
+  });
+  work.onChange((task) => {
+    const result = task.state === 'completed' ? 'completed' : task.state === 'error' ? 'failed' : task.state === 'aborted' ? 'aborted' : undefined;
+    if (!result) return;
+    metrics.tasksFinished.inc({ kind: task.kind, result });
+    if (task.gpu) metrics.gpuFallbacks.inc(countGpuFallbacks(task.log));
+    if (task.started_at) metrics.runTime.observe({ kind: task.kind, result }, Math.max(0, Date.now() - new Date(task.started_at).getTime()) / 1000);
+  });
+}
+
+/** The dispatcher DISPATCHER names; local render nodes kept warm start with it. */
+function makeDispatcher(config: Config, work: WorkQueue, logger: Logger): Dispatcher {
+  if (config.dispatcher !== 'kubernetes') {
+    return new LocalDispatcher(
+      {
+        workers: config.workers,
+        command: config.renderNodeCommand ?? [process.execPath, renderNodeMainPath()],
+        passEnv: config.renderNodeEnv,
+        killGraceMs: 5000,
+        warm: Math.min(config.warmRenderNodes, config.workers),
+      },
+      work,
+      logger.child({ component: 'local-dispatcher' }),
+    );
   }
-  // Deletions a crash or a storage outage left queued; stop() waits for a sweep in flight.
-  let sweeping: Promise<unknown> = Promise.resolve();
-  const sweepDeletions = () => {
-    sweeping = objectDeletions.sweep().catch((error: unknown) => logger.warn({ err: error }, 'sweep of stored object deletions failed'));
-  };
-  sweepDeletions();
-  const sweepTimer = setInterval(sweepDeletions, DELETION_SWEEP_MS).unref();
-  // Upload sessions past their lifetime go with their bytes.
-  const uploadSweepTimer = setInterval(() => {
-    uploads!.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired uploads failed'));
-    projectImports!.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired project imports failed'));
-  }, config.uploadSweepIntervalMs).unref();
-  // Ingests another replica finished, or that ended while this one was down, are seen here.
-  const importTimer = setInterval(() => void advanceImports(), Math.max(1000, config.dispatchIntervalMs)).unref();
+  const dispatcher = new KubernetesDispatcher(
+    {
+      clients: makeClients(loadKubeConfig(config.kubernetes)),
+      namespace: config.kubernetes.namespace,
+      taskTtlMs: config.kubernetes.taskTtlMs,
+      maxActiveTasks: config.kubernetes.maxActiveTasks,
+      logger: logger.child({ component: 'kubernetes-dispatcher' }),
+    },
+    work,
+  );
+  // Launches wait until the dispatcher knows the cluster's task resources; serving does not.
+  dispatcher.start().catch((error: unknown) => logger.error({ err: error }, 'kubernetes dispatcher failed to start'));
+  work.onChange((task) => {
+    if (task.state === 'running') void dispatcher.recordProgress(task.id, task.progress * 100);
+  });
+  return dispatcher;
+}
 
-  const authenticate: Authenticate = async <A extends AuthKind>(kind: A, req: express.Request) => {
-    if (kind === 'none') return undefined as Principal[A];
-    // An address that failed too often is refused before its credential is even looked at.
-    const address = req.ip ?? 'unknown';
-    await authFailures.check(address);
-    let principal: Principal[AuthKind];
-    try {
-      principal = await resolvePrincipal(kind, req);
-    } catch (error) {
-      // A credential that was sent and refused; a request without one is a client's mistake, not a guess.
-      if (error instanceof HttpError && error.status < 500 && requestToken(req) !== undefined) {
-        await authFailures.record(address, { credential: kind, reason: error.message, method: req.method, path: req.path });
-      }
-      throw error;
-    }
-    if (kind === 'user') req.log = req.log.child({ userId: (principal as Principal['user']).id });
-    return principal as Principal[A];
-  };
-  const resolvePrincipal = async (kind: AuthKind, req: express.Request): Promise<Principal[AuthKind]> => {
-    switch (kind) {
-      case 'none':
-        return undefined;
-      case 'user':
-        return identity.authenticate(requestToken(req));
-      case 'apiKey':
-        return { developerId: (await developers.authenticate(requestToken(req))).id };
-      case 'task':
-        return { token: taskToken(req) };
-      case 'admin': {
-        if (!config.adminToken) throw unauthorized('the admin API is disabled: set ADMIN_TOKEN');
-        const token = requestToken(req);
-        if (!token || !safeEqual(token, config.adminToken)) throw unauthorized('the ADMIN_TOKEN is required');
-        return { admin: true };
-      }
-    }
-  };
+/** What the HTTP app needs beyond the services. */
+interface AppParts {
+  database: Database;
+  mediaInfo: MediaInfoService;
+  cpu: CpuPool;
+  trustProxy: ReturnType<typeof compileTrust>;
+  authFailures: AuthFailureLimiter;
+  lifecycle: Lifecycle;
+  /** The URL the OpenAPI document names (PUBLIC_URL, else the listening address). */
+  publicUrl: () => string | undefined;
+}
 
+/** The Express app: every API router, the console pages, and signed files in `fs` mode. */
+function buildApp(config: Config, logger: Logger, services: Services, parts: AppParts): express.Express {
+  const { developers, identity, metrics, work, dispatcher, storage, signer } = services;
+  const { db } = parts.database;
+  const authenticate = authenticator(config, developers, identity, parts.authFailures);
   const registry = new OpenApiRegistry();
-  const app = createHttpApp(
-    { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes, cpu, trustProxy },
+  return createHttpApp(
+    { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes, cpu: parts.cpu, trustProxy: parts.trustProxy },
     (app, jsonBodyReaders) => {
       const router = (tag: string) => {
         const expressRouter = express.Router();
@@ -560,34 +624,34 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
         return new ApiRouter(expressRouter, registry, authenticate, tag, jsonBodyReaders);
       };
       mountOperations(router('operations'), {
-        stats,
+        stats: services.stats,
         metrics,
-        openapi: () => registry.document({ title: 'Cutroom API', version: versionString(), serverUrl: publicUrl }),
+        openapi: () => registry.document({ title: 'Cutroom API', version: versionString(), serverUrl: parts.publicUrl() }),
         ready: async () => {
           // Leaving: no load balancer that still probes should pick this replica again.
-          if (stopping) throw serviceUnavailable('shutting down');
+          if (parts.lifecycle.isStopping) throw serviceUnavailable('shutting down');
           await ping(db);
-          if (!(await database.isMigrated())) throw serviceUnavailable('migrations are not applied');
+          if (!(await parts.database.isMigrated())) throw serviceUnavailable('migrations are not applied');
         },
       });
       mountUsers(router('users'), identity);
       mountDevelopers(router('developers'), developers);
       mountEditorConfig(router('users'), db);
       mountInternal(router('internal'), work);
-      mountMediaInfo(router('media info'), mediaInfo);
-      mountProjects(router('projects'), projects);
-      mountActions(router('actions'), actions);
-      mountOverlayImages(router('overlays'), overlays);
-      mountMediaFiles(router('media'), media);
-      mountFolders(router('folders'), folders);
-      mountEditingTasks(router('editing tasks'), editing);
-      mountUploads(router('uploads'), uploads!);
-      mountProjectImports(router('project imports'), projectImports!);
-      mountProjectXtl(router('projects'), projects!);
-      mountImports(router('imports'), imports);
-      mountThumbnails(router('thumbnails'), thumbnails, { maxLiveCount: config.thumbLive.maxCount });
-      mountVoiceovers(router('voiceovers'), voiceovers!);
-      mountAudioLibrary(router('audio library'), audioLibrary, audioLibraryImport);
+      mountMediaInfo(router('media info'), parts.mediaInfo);
+      mountProjects(router('projects'), services.projects);
+      mountActions(router('actions'), services.actions);
+      mountOverlayImages(router('overlays'), services.overlays);
+      mountMediaFiles(router('media'), services.media);
+      mountFolders(router('folders'), services.folders);
+      mountEditingTasks(router('editing tasks'), services.editing);
+      mountUploads(router('uploads'), services.uploads);
+      mountProjectImports(router('project imports'), services.projectImports);
+      mountProjectXtl(router('projects'), services.projects);
+      mountImports(router('imports'), services.imports);
+      mountThumbnails(router('thumbnails'), services.thumbnails, { maxLiveCount: config.thumbLive.maxCount });
+      mountVoiceovers(router('voiceovers'), services.voiceovers);
+      mountAudioLibrary(router('audio library'), services.audioLibrary, services.audioLibraryImport);
       mountAdmin(router('admin'), new FarmAdmin(db, work, dispatcher, { finishedWithinS: 86_400, failureLogLines: 20 }));
       if (config.console) {
         mountConsolePages(app, {
@@ -608,63 +672,44 @@ export async function startControlPlane(config: Config, logger: Logger, collabor
       });
     },
   );
+}
 
-  let publicUrl = config.publicUrl;
-  const server = http.createServer(app);
-  server.keepAliveTimeout = 65_000;
-  presence.attach(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const operator =
-    config.kubernetes.operator === 'embedded'
-      ? new Operator(makeClients(loadKubeConfig(config.kubernetes)), config.kubernetes, metrics.registry, logger.child({ component: 'operator' }))
-      : undefined;
-  operator?.start();
-
-  const { port } = server.address() as AddressInfo;
-  url = `http://127.0.0.1:${port}`;
-  publicUrl ??= url;
-  listenUrl = url;
-  work.start(dispatcher);
-  logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
-  overlaySweeper.start();
-  voiceovers.start();
-  callbacks.start();
-
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      logger.info('shutting down');
-      // Workers first, while the internal API still answers their last reports.
-      await audioLibraryImport.stop();
-      await work.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await presence.close();
-      await overlaySweeper.stop();
-      // Recordings in progress are kept, which needs the database and the object store.
-      await voiceovers!.close();
-      await callbacks.stop();
-      await thumbnails.close();
-      await operator?.stop();
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
-      await Promise.race([closed, timeout]);
-      server.closeAllConnections();
-      await cpu.close();
-      clearInterval(sweepTimer);
-      clearInterval(uploadSweepTimer);
-      clearInterval(importTimer);
-      await sweeping;
-      await bus.close();
-      await database.close();
-      opened.close();
-      logger.info('stopped');
-    })());
-
-  return { url, server, database, services, operator, stop };
+/** Resolves the principal each route's kind of credential names; refused guesses count against the address. */
+function authenticator(config: Config, developers: DevelopersService, identity: IdentityService, authFailures: AuthFailureLimiter): Authenticate {
+  const resolvePrincipal = async (kind: AuthKind, req: express.Request): Promise<Principal[AuthKind]> => {
+    switch (kind) {
+      case 'none':
+        return undefined;
+      case 'user':
+        return identity.authenticate(requestToken(req));
+      case 'apiKey':
+        return { developerId: (await developers.authenticate(requestToken(req))).id };
+      case 'task':
+        return { token: taskToken(req) };
+      case 'admin': {
+        if (!config.adminToken) throw unauthorized('the admin API is disabled: set ADMIN_TOKEN');
+        const token = requestToken(req);
+        if (!token || !safeEqual(token, config.adminToken)) throw unauthorized('the ADMIN_TOKEN is required');
+        return { admin: true };
+      }
+    }
+  };
+  return async <A extends AuthKind>(kind: A, req: express.Request) => {
+    if (kind === 'none') return undefined as Principal[A];
+    // An address that failed too often is refused before its credential is even looked at.
+    const address = req.ip ?? 'unknown';
+    await authFailures.check(address);
+    let principal: Principal[AuthKind];
+    try {
+      principal = await resolvePrincipal(kind, req);
+    } catch (error) {
+      // A credential that was sent and refused; a request without one is a client's mistake, not a guess.
+      if (error instanceof HttpError && error.status < 500 && requestToken(req) !== undefined) {
+        await authFailures.record(address, { credential: kind, reason: error.message, method: req.method, path: req.path });
+      }
+      throw error;
+    }
+    if (kind === 'user') req.log = req.log.child({ userId: (principal as Principal['user']).id });
+    return principal as Principal[A];
+  };
 }

@@ -38,7 +38,8 @@ describe.each(drivers)('the work system (%s)', (driver) => {
   beforeAll(async () => {
     media = await new MediaServer().start();
     media.add('clip.mp4', await smallMp4());
-    server = await startTestServer(driver, fastWork);
+    // The watchdog runs when a test asks for it (`scheduler.runNow('watchdog')`), not on its own.
+    server = await startTestServer(driver, { ...fastWork, WATCHDOG_INTERVAL_MS: '600000' });
     ownerId = (await server.api().post('/api/users', { name: 'Owner' })).body.id;
   });
   afterAll(async () => {
@@ -132,6 +133,18 @@ describe.each(drivers)('the work system (%s)', (driver) => {
     await stalled;
     const pid = dispatcherOf(server).pidOf(task.id)!;
     process.kill(pid, 'SIGSTOP'); // frozen: no more heartbeats, no reaction to SIGTERM
+    // Until the heartbeat limit has passed, a watchdog round leaves the attempt alone; the first
+    // round after it reclaims it.
+    await server.controlPlane.scheduler.runNow('watchdog');
+    expect((await server.controlPlane.services.work.store.get(task.id))?.attempts).toBe(1);
+    await vi.waitFor(
+      async () => {
+        await server.controlPlane.scheduler.runNow('watchdog');
+        const current = await server.controlPlane.services.work.store.get(task.id);
+        if (current?.attempts !== 2) throw new Error(`attempt ${current?.attempts} not reclaimed yet`);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
     const done = await waitForTask(server, task.id, (t) => t.state === 'completed');
     expect(done.attempts).toBe(2);
     expect(done.log.some((line) => /attempt 1 failed \(heartbeat_timeout/.test(line))).toBe(true);

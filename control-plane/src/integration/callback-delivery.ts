@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB } from '../db/schema.js';
+import type { JobSpec } from '../scheduling/scheduler.js';
 
 /**
  * Delivers domain events (written in the same transaction as the change that raised them) to
@@ -37,9 +38,6 @@ interface Due {
 }
 
 export class CallbackDelivery {
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> | undefined;
-
   constructor(
     private readonly db: Kysely<DB>,
     private readonly options: CallbackDeliveryOptions,
@@ -48,19 +46,16 @@ export class CallbackDelivery {
     private readonly onOutcome: (outcome: 'delivered' | 'retry' | 'failed' | 'skipped') => void = () => {},
   ) {}
 
-  start(): void {
-    this.timer = setInterval(() => {
-      this.round ??= this.deliverDue()
-        .then(() => undefined)
-        .catch((error: unknown) => this.log.error({ err: error }, 'callback round failed'))
-        .finally(() => (this.round = undefined));
-    }, this.options.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.round;
+  /** The periodic job that delivers: one round every `intervalMs`. */
+  job(): JobSpec {
+    return {
+      name: 'callbacks',
+      intervalMs: this.options.intervalMs,
+      run: () => this.deliverDue(),
+      failureLevel: 'error',
+      failureMessage: 'callback round failed',
+      logger: this.log,
+    };
   }
 
   /** One round: claims what is due (the oldest pending event of each user) and delivers it. */

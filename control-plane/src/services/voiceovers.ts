@@ -5,6 +5,7 @@ import type { VoiceoverSessionsRepository } from '../db/voiceover-sessions-repos
 import { badRequest, HttpError, serviceUnavailable } from '../http/errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
+import type { JobSpec } from '../scheduling/scheduler.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { OfferRejected, type IceCandidateInit, type MediaSession, type RecordingResult, type VoiceoverMediaServer } from '../voiceover/media-server.js';
 import { checkAudioOffer } from '../voiceover/sdp-offer.js';
@@ -67,8 +68,6 @@ export class VoiceoverService {
   private readonly sessions = new Map<string, Session>();
   /** Sessions being negotiated: they hold a place under the limit. */
   private negotiating = 0;
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
   private readonly ending = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -96,7 +95,20 @@ export class VoiceoverService {
   start(): void {
     fs.mkdirSync(this.options.recordingDir, { recursive: true });
     void this.removeAbandonedFiles();
-    this.scheduleSweep();
+  }
+
+  /** The periodic sweep (`sweep`), every `sweepIntervalMs`; stopped before `close`. */
+  sweepJob(): JobSpec {
+    return {
+      name: 'voiceover-sweep',
+      intervalMs: this.options.sweepIntervalMs,
+      run: async () => {
+        const ended = await this.sweep();
+        if (ended > 0) this.logger.info({ ended }, 'ended voiceover sessions of users who left');
+      },
+      failureMessage: 'voiceover sweep failed; retrying at the next interval',
+      logger: this.logger,
+    };
   }
 
   /** `POST /api/voiceovers`: answers the offer; the session receives audio, recording nothing yet. */
@@ -189,8 +201,6 @@ export class VoiceoverService {
   /** Ends every session; recordings in progress are kept (they end with the last audio). */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.sweepTimer);
-    await this.sweeping;
     for (const session of [...this.sessions.values()]) {
       void this.track(this.end(session, session.recording ? { endAtMs: undefined } : undefined, 'the server is shutting down'));
     }
@@ -319,22 +329,6 @@ export class VoiceoverService {
   /** A holder refreshes its rows every sweep: three missed sweeps and a row is taken for dead. */
   private liveWindowMs(): number {
     return this.options.sweepIntervalMs * 3 + 5000;
-  }
-
-  private scheduleSweep(): void {
-    if (this.closed) return;
-    this.sweepTimer = setTimeout(() => {
-      this.sweeping = this.sweep()
-        .then((ended) => {
-          if (ended > 0) this.logger.info({ ended }, 'ended voiceover sessions of users who left');
-        })
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'voiceover sweep failed; retrying at the next interval'))
-        .finally(() => {
-          this.sweeping = undefined;
-          this.scheduleSweep();
-        });
-    }, this.options.sweepIntervalMs);
-    this.sweepTimer.unref();
   }
 }
 

@@ -20,6 +20,7 @@ import {
 } from '../kubernetes/task-resource.js';
 import { ResourceInformer } from '../operator/informer.js';
 import type { Dispatcher, DispatcherEvents, DispatcherView, WorkerLaunch } from './dispatcher.js';
+import type { JobSpec } from '../scheduling/scheduler.js';
 
 /**
  * DISPATCHER=kubernetes: a claimed task becomes a task custom resource named after it, with
@@ -55,7 +56,6 @@ export class KubernetesDispatcher implements Dispatcher {
   /** Launched, not yet seen in the cache: they count against capacity already. */
   private readonly launching = new Set<string>();
   private readonly progressSent = new Map<string, { percent: number; atMs: number }>();
-  private gcTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Until the caches hold the cluster's resources, capacity is unknown: nothing is launched. */
   private synced = false;
@@ -87,7 +87,6 @@ export class KubernetesDispatcher implements Dispatcher {
     await Promise.all(informers.map((i) => i.start()));
     await Promise.all(informers.map((i) => i.synced));
     this.synced = true;
-    this.scheduleGc();
   }
 
   capacity(): number {
@@ -251,7 +250,6 @@ export class KubernetesDispatcher implements Dispatcher {
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.gcTimer);
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
   }
 
@@ -316,16 +314,20 @@ export class KubernetesDispatcher implements Dispatcher {
     this.events.workerLost(resource.spec.taskId, attempt, reason);
   }
 
-  /** Deletes resources that finished longer than the TTL ago. */
-  private scheduleGc(): void {
-    if (this.closed) return;
-    const interval = this.options.gcIntervalMs ?? Math.min(60_000, Math.max(1000, this.options.taskTtlMs / 4));
-    this.gcTimer = setTimeout(() => {
-      this.collectFinished()
-        .catch((error: unknown) => this.options.logger.warn({ err: describeApiError(error) }, 'task resource clean-up failed'))
-        .finally(() => this.scheduleGc());
-    }, interval);
-    this.gcTimer.unref();
+  /** The periodic job that deletes resources finished longer than the TTL ago (once the caches are synced). */
+  gcJob(): JobSpec {
+    return {
+      name: 'task-resource-gc',
+      intervalMs: this.options.gcIntervalMs ?? Math.min(60_000, Math.max(1000, this.options.taskTtlMs / 4)),
+      run: async () => {
+        if (!this.synced || this.closed) return;
+        try {
+          await this.collectFinished();
+        } catch (error) {
+          this.options.logger.warn({ err: describeApiError(error) }, 'task resource clean-up failed');
+        }
+      },
+    };
   }
 
   async collectFinished(nowMs = Date.now()): Promise<number> {

@@ -7,6 +7,7 @@ import type { FailReport, LogReport, ProgressReport, TaskKind, WorkOrder } from 
 import type { Dispatcher, DispatcherEvents } from './dispatcher.js';
 import type { TaskKindDefinition, TaskKindRegistry } from './task-kinds.js';
 import { FINAL_STATES, resultOf, TaskStore, type TaskRow, type TaskSubmission } from './task-store.js';
+import type { ScheduledJob, Scheduler } from '../scheduling/scheduler.js';
 
 /**
  * The work system's control loop: claims pending tasks for the dispatcher, answers render
@@ -38,9 +39,8 @@ export class WorkQueue implements DispatcherEvents {
   readonly store: TaskStore;
   private readonly kinds: TaskKindRegistry = {};
   private dispatcher: Dispatcher | undefined;
-  private timers: NodeJS.Timeout[] = [];
-  private dispatching: Promise<void> | undefined;
-  private redispatch = false;
+  /** The periodic jobs `dispatch` and `watchdog`, on the process's scheduler once started. */
+  private jobs: { dispatch: ScheduledJob; watchdog: ScheduledJob } | undefined;
   private closed = false;
   private readonly listeners: TaskListener[] = [];
   private readonly observers: AttemptObserver[] = [];
@@ -68,12 +68,23 @@ export class WorkQueue implements DispatcherEvents {
     this.observers.push(observer);
   }
 
-  start(dispatcher: Dispatcher): void {
+  /** Dispatches now and every `dispatchIntervalMs`, and runs the watchdog every `watchdogIntervalMs`. */
+  start(dispatcher: Dispatcher, scheduler: Scheduler): void {
     this.dispatcher = dispatcher;
-    this.timers.push(setInterval(() => this.kick(), this.options.dispatchIntervalMs));
-    this.timers.push(setInterval(() => void this.watchdog(), this.options.watchdogIntervalMs));
-    for (const timer of this.timers) timer.unref();
-    this.kick();
+    this.jobs = {
+      dispatch: scheduler.add({
+        name: 'dispatch',
+        intervalMs: this.options.dispatchIntervalMs,
+        runAtStart: true,
+        run: () => this.dispatch(),
+        failureLevel: 'error',
+        failureMessage: 'dispatch failed',
+        logger: this.log,
+      }),
+      watchdog: scheduler.add({ name: 'watchdog', intervalMs: this.options.watchdogIntervalMs, run: () => this.watchdog(), logger: this.log }),
+    };
+    this.jobs.dispatch.start();
+    this.jobs.watchdog.start();
   }
 
   /** Creates a task; pass a transaction to create it atomically with its subject. Call `kick` after commit. */
@@ -84,22 +95,10 @@ export class WorkQueue implements DispatcherEvents {
     return row;
   }
 
-  /** Claims and launches what the dispatcher has room for, now. */
+  /** Claims and launches what the dispatcher has room for, now (or right after the dispatch in progress). */
   kick(): void {
-    if (this.closed || !this.dispatcher) return;
-    if (this.dispatching) {
-      this.redispatch = true;
-      return;
-    }
-    this.dispatching = this.dispatch()
-      .catch((error: unknown) => this.log.error({ err: error }, 'dispatch failed'))
-      .finally(() => {
-        this.dispatching = undefined;
-        if (this.redispatch) {
-          this.redispatch = false;
-          this.kick();
-        }
-      });
+    if (this.closed) return;
+    this.jobs?.dispatch.trigger();
   }
 
   private async dispatch(): Promise<void> {
@@ -344,8 +343,7 @@ export class WorkQueue implements DispatcherEvents {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.timers) clearInterval(timer);
-    await this.dispatching;
+    await Promise.all([this.jobs?.dispatch.stop(), this.jobs?.watchdog.stop()]);
     // Local workers get SIGTERM and report themselves interrupted; their tasks go back to pending.
     await this.dispatcher?.close();
   }
