@@ -2,8 +2,10 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, DomainEventType } from './schema.js';
 
 /**
- * Operators' view of the callback outbox (domain events and their delivery state), and the one
- * change they may make: send a failed callback again.
+ * Queries of the callback outbox (the domain_events table): raising an event in the transaction
+ * of the change it describes, the delivery's claims and outcomes, and the operators' view with
+ * the one change they may make: send a failed callback again. (A project's create and update
+ * events are written by the projects repository, in the statement that saves the project.)
  */
 
 export type Delivery = 'pending' | 'delivered' | 'failed' | 'skipped';
@@ -21,8 +23,75 @@ export interface OutboxEntryRow {
   callback_url: string | null;
 }
 
+/** An event due for delivery, with where it goes and what the callback says of its user. */
+export interface DueEventRow {
+  seq: number;
+  id: string;
+  user_id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  created_at: Date;
+  callback_url: string | null;
+  callback_secret: string | null;
+  user_data: string | null;
+  api_auth_token: string | null;
+}
+
+/** What one delivery attempt changes of its event (its lease always ends). */
+export type DeliveryOutcome = Partial<{
+  delivery: 'delivered' | 'failed' | 'skipped';
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: Date;
+  delivered_at: Date;
+}>;
+
 export class CallbackOutboxRepository {
   constructor(private readonly db: Kysely<DB>) {}
+
+  /** Raises an event; pass the transaction of the change it describes. */
+  async raise(event: { id: string; userId: string; type: DomainEventType; payload: Record<string, unknown> }, db: Kysely<DB> = this.db): Promise<void> {
+    await db
+      .insertInto('domain_events')
+      .values({ id: event.id, user_id: event.userId, type: event.type, payload: JSON.stringify(event.payload) })
+      .execute();
+  }
+
+  /**
+   * Leases what is due for `leaseMs`: the oldest pending event of each user, at most `limit`.
+   * Events another replica holds are skipped, not waited for.
+   */
+  async claimDue(limit: number, leaseMs: number): Promise<DueEventRow[]> {
+    const { rows } = await sql<DueEventRow>`
+      with due as (
+        select e.seq from domain_events e
+        where e.delivery = 'pending'
+          and e.next_attempt_at <= now()
+          and (e.lease_until is null or e.lease_until < now())
+          and not exists (
+            select 1 from domain_events earlier
+            where earlier.user_id = e.user_id and earlier.delivery = 'pending' and earlier.seq < e.seq)
+        order by e.seq
+        limit ${limit}
+        for update skip locked)
+      update domain_events ev
+      set lease_until = now() + (${leaseMs}::int * interval '1 millisecond')
+      from due, users u left join developers d on d.id = u.developer_id
+      where ev.seq = due.seq and u.id = ev.user_id
+      returning ev.seq, ev.id, ev.user_id, ev.type, ev.payload, ev.attempts, ev.created_at,
+        d.callback_url, d.callback_secret, u.data as user_data, u.api_auth_token`.execute(this.db);
+    return rows;
+  }
+
+  /** Records a delivery attempt's outcome and ends the event's lease. */
+  async settle(seq: number, outcome: DeliveryOutcome): Promise<void> {
+    await this.db
+      .updateTable('domain_events')
+      .set({ ...outcome, lease_until: null })
+      .where('seq', '=', seq)
+      .execute();
+  }
 
   async countsByDelivery(): Promise<Record<Delivery, number>> {
     const rows = await this.db

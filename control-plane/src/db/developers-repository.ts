@@ -1,5 +1,5 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
-import type { DB, DevelopersTable } from './schema.js';
+import type { DB, DevelopersTable, OutputBucket } from './schema.js';
 
 export type DeveloperRow = Selectable<DevelopersTable>;
 export type NewDeveloperRow = Insertable<DevelopersTable>;
@@ -20,6 +20,12 @@ export class DevelopersRepository {
 
   find(id: string): Promise<DeveloperRow | undefined> {
     return this.db.selectFrom('developers').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** The account's output bucket settings: null when it has none, undefined when there is no such account. */
+  async outputBucketOf(id: string, db: Kysely<DB> = this.db): Promise<OutputBucket | null | undefined> {
+    const row = await db.selectFrom('developers').select('output_s3_bucket').where('id', '=', id).executeTakeFirst();
+    return row?.output_s3_bucket;
   }
 
   findByKeyHash(apiKeyHash: string): Promise<DeveloperRow | undefined> {

@@ -1,15 +1,45 @@
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import { searchCondition, type ListScope } from './media-repository.js';
 import type { DB, FoldersTable } from './schema.js';
 
 export type FolderRow = Selectable<FoldersTable>;
 export type NewFolderRow = Insertable<FoldersTable>;
 
+function childConditions(eb: ExpressionBuilder<DB, 'folders'>, scope: ListScope): Expression<SqlBool> {
+  const conditions: Expression<SqlBool>[] = [
+    eb('owner_id', '=', scope.viewerId),
+    scope.folderId === null ? eb('parent_id', 'is', null) : eb('parent_id', '=', scope.folderId),
+  ];
+  const search = searchCondition(sql`lower(name)`, scope.search);
+  if (search) conditions.push(search);
+  return eb.and(conditions);
+}
+
 /**
- * Queries of users' folder trees (the library's lists of folders are in media-repository.ts).
- * `db` parameters take a transaction in progress.
+ * Queries of users' folder trees, and the page of sub-folders a library listing shows (its
+ * counts are the media repository's `countListing`). `db` parameters take a transaction in progress.
  */
 export class FoldersRepository {
   constructor(private readonly db: Kysely<DB>) {}
+
+  /**
+   * A page of a listing's sub-folders. They sort by name or creation time when the listing does;
+   * by size or duration (which folders lack) they sort by name, A to Z.
+   */
+  async pageOfChildren(scope: ListScope, offset: number, limit: number): Promise<FolderRow[]> {
+    if (!scope.filter.folders || limit <= 0) return [];
+    const byTime = scope.sortField === 'createTime';
+    const direction = scope.sortField === 'name' || byTime ? (scope.sortOrder === 'asc' ? sql`asc` : sql`desc`) : sql`asc`;
+    return this.db
+      .selectFrom('folders')
+      .selectAll()
+      .where((eb) => childConditions(eb, scope))
+      .orderBy(byTime ? sql`create_time_ms ${direction}` : sql`lower(name) collate "C" ${direction}`)
+      .orderBy(sql`id ${direction}`)
+      .offset(offset)
+      .limit(limit)
+      .execute();
+  }
 
   /** Serializes changes to one user's folder tree until the transaction ends. */
   async lockTree(trx: Kysely<DB>, ownerId: string): Promise<void> {
@@ -18,6 +48,21 @@ export class FoldersRepository {
 
   findOwn(ownerId: string, id: string, db: Kysely<DB> = this.db): Promise<FolderRow | undefined> {
     return db.selectFrom('folders').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+  }
+
+  /**
+   * Whether the owner has the folder, which then cannot be deleted (its row share-locked) until
+   * the transaction ends: an entry made in it keeps its folder.
+   */
+  async lockShared(trx: Kysely<DB>, ownerId: string, id: string): Promise<boolean> {
+    const row = await trx.selectFrom('folders').select('id').where('id', '=', id).where('owner_id', '=', ownerId).forShare().executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Whether any folder, whoever's, is directly in the folder. */
+  async hasSubfolders(folderId: string): Promise<boolean> {
+    const rows = await this.db.selectFrom('folders').select('id').where('parent_id', '=', folderId).limit(1).execute();
+    return rows.length > 0;
   }
 
   async insert(row: NewFolderRow, db: Kysely<DB> = this.db): Promise<void> {

@@ -1,16 +1,26 @@
-import { sql, type Expression, type Kysely, type RawBuilder, type Selectable, type SqlBool, type ExpressionBuilder } from 'kysely';
-import { FoldersRepository } from './folders-repository.js';
-import type { DB, FoldersTable, MediaTable, MediaType } from './schema.js';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Kysely,
+  type RawBuilder,
+  type Selectable,
+  type SqlBool,
+  type Updateable,
+} from 'kysely';
+import type { AudiolibType, DB, MediaError, MediaStatus, MediaTable, MediaType } from './schema.js';
 
 /**
- * Queries of the media library: listing a folder (files and folders, sorted, filtered,
- * searched, paged), one entry, folder trees. No rules here: who may see what is decided by
- * the services, which pass the viewer and scope in.
+ * Queries of media rows: listing a folder of the library (its counts and a page of its files;
+ * the page of its folders is the folders repository's), the audio library's files, one entry,
+ * and the rows uploads, imports, ingest, renders and deletions make and change. No rules here:
+ * who may see what is decided by the services, which pass the viewer and scope in.
  */
 
 export type MediaRow = Selectable<MediaTable>;
-export type FolderRow = Selectable<FoldersTable>;
-export type Executor = Kysely<DB>;
+export type NewMediaRow = Insertable<MediaTable>;
+export type MediaChanges = Updateable<MediaTable>;
 
 export type SortField = 'name' | 'createTime' | 'size' | 'duration';
 export type SortOrder = 'asc' | 'desc';
@@ -44,7 +54,7 @@ const mediaSortKey = {
 } as const;
 
 /** `lowered` is an already lower-cased column (media.name_key) or an expression of one. */
-function searchCondition(lowered: RawBuilder<unknown>, search: string | undefined) {
+export function searchCondition(lowered: RawBuilder<unknown>, search: string | undefined) {
   if (search === undefined || search === '') return undefined;
   // LIKE wildcards in the search are literal characters.
   const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -127,108 +137,230 @@ export interface ListingCounts {
   shared: number;
 }
 
-/** Every count a listing's page is cut from, and whether its folder exists, in one statement. */
-export async function countListing(db: Executor, scope: ListScope): Promise<ListingCounts> {
-  const media = wantsMedia(scope);
-  const result = await sql<ListingCounts>`select
-    ${scope.folderId === null ? sql`true` : sql`exists (select 1 from folders where id = ${scope.folderId} and owner_id = ${scope.viewerId})`} as "folderFound",
-    ${scope.filter.folders ? sql`(select count(*)::int from folders where ${folderWhere(scope)})` : sql`0`} as folders,
-    ${media ? sql`(select count(*)::int from media where ${mediaWhere(scope, scope.viewerId)})` : sql`0`} as own,
-    ${media && scope.folderId === null ? sql`(select count(*)::int from media where ${mediaWhere(scope, null)})` : sql`0`} as shared`.execute(db);
-  return result.rows[0]!;
+/** Which of the audio library's files a list shows. */
+export interface LibraryScope {
+  audiolibType: AudiolibType;
+  categoryId?: string | undefined;
+  moodId?: string | undefined;
+  /** Case-insensitive substring of the name. */
+  search?: string | undefined;
 }
 
-/**
- * One page of listed media in the listing's order (key, then id, both in the requested
- * direction). The page's ids come from an index-only range scan of the sort field's index (its
- * key is (owner, folder, key, id): ordering by all four is the listing's order, and spelled this
- * way the planner reads the index in order instead of sorting); only the page's rows are then
- * read whole. When shared test media are listed too (`withShared`), both owners' first
- * `offset + limit` entries are merged; otherwise the viewer's index range is read alone, with no
- * sort at all.
- */
-export async function pageOfListedMedia(db: Executor, scope: ListScope, withShared: boolean, offset: number, limit: number): Promise<ListedMediaRow[]> {
-  if (!wantsMedia(scope) || limit <= 0) return [];
-  const key = mediaSortKey[scope.sortField];
-  const direction = scope.sortOrder === 'asc' ? sql`asc` : sql`desc`;
-  const branch = (owner: string | null) =>
-    sql`select id, ${key} as sort_key from media where ${mediaWhere(scope, owner)}
-      order by owner_id ${direction}, folder_id ${direction}, ${key} ${direction}, id ${direction}`;
-  const ids = withShared
-    ? sql`select id, sort_key from ((${branch(scope.viewerId)} limit ${offset + limit}) union all (${branch(null)} limit ${offset + limit})) as merged
-      order by sort_key ${direction}, id ${direction} offset ${offset} limit ${limit}`
-    : sql`${branch(scope.viewerId)} offset ${offset} limit ${limit}`;
-  const result = await sql<ListedMediaRow>`
-    select ${listedColumns} from (${ids}) as page
-    join media on media.id = page.id
-    order by page.sort_key ${direction}, page.id ${direction}`.execute(db);
-  return result.rows;
+export interface LibraryPage {
+  sortField: 'name' | 'createTime';
+  sortOrder: 'asc' | 'desc';
+  offset: number;
+  limit: number;
 }
 
-function folderConditions(eb: ExpressionBuilder<DB, 'folders'>, scope: ListScope): Expression<SqlBool> {
-  const conditions: Expression<SqlBool>[] = [
-    eb('owner_id', '=', scope.viewerId),
-    scope.folderId === null ? eb('parent_id', 'is', null) : eb('parent_id', '=', scope.folderId),
-  ];
-  const search = searchCondition(sql`lower(name)`, scope.search);
-  if (search) conditions.push(search);
+/** What the audio library's list says of a file, beyond its bytes. */
+export interface LibraryFields {
+  name: string;
+  audiolibType: AudiolibType;
+  categoryId: string | null;
+  moodId: string | null;
+}
+
+function libraryConditions(eb: ExpressionBuilder<DB, 'media'>, scope: LibraryScope): Expression<SqlBool> {
+  const conditions: Expression<SqlBool>[] = [eb('type', '=', 'audiolib'), eb('audiolib_type', '=', scope.audiolibType)];
+  if (scope.categoryId !== undefined) conditions.push(eb('category_id', '=', scope.categoryId));
+  if (scope.moodId !== undefined) conditions.push(eb('mood_id', '=', scope.moodId));
+  if (scope.search !== undefined && scope.search !== '') {
+    // LIKE wildcards in the search are literal characters.
+    const pattern = `%${scope.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql<SqlBool>`name_key like ${pattern}`);
+  }
   return eb.and(conditions);
 }
 
-/**
- * A page of sub-folders. They sort by name or creation time when the listing does; by size or
- * duration (which folders lack) they sort by name, A to Z.
- */
-export async function pageOfFolders(db: Executor, scope: ListScope, offset: number, limit: number): Promise<FolderRow[]> {
-  if (!scope.filter.folders || limit <= 0) return [];
-  const byTime = scope.sortField === 'createTime';
-  const direction = scope.sortField === 'name' || byTime ? (scope.sortOrder === 'asc' ? sql`asc` : sql`desc`) : sql`asc`;
-  return db
-    .selectFrom('folders')
-    .selectAll()
-    .where((eb) => folderConditions(eb, scope))
-    .orderBy(byTime ? sql`create_time_ms ${direction}` : sql`lower(name) collate "C" ${direction}`)
-    .orderBy(sql`id ${direction}`)
-    .offset(offset)
-    .limit(limit)
-    .execute();
-}
+/** Ids per statement where a list of ids can be long (a project's media, a deleted folder's files). */
+const IDS_PER_STATEMENT = 1000;
 
-/** One media row a viewer may see: their own, or shared. */
-export async function findVisibleMedia(db: Executor, viewerId: string, id: string): Promise<MediaRow | undefined> {
-  return db
-    .selectFrom('media')
-    .selectAll()
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('owner_id', '=', viewerId), eb('owner_id', 'is', null)]))
-    .executeTakeFirst();
-}
-
-export async function findMedia(db: Executor, id: string): Promise<MediaRow | undefined> {
-  return db.selectFrom('media').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-/** The owner's folder (kept here for the media service; the query is the folders repository's). */
-export function findOwnFolder(db: Executor, ownerId: string, id: string): Promise<FolderRow | undefined> {
-  return new FoldersRepository(db).findOwn(ownerId, id);
-}
-
-/** Total bytes of a user's media (every status: uploads in progress reserve their declared size). */
-export async function bytesOwnedBy(db: Executor, ownerId: string): Promise<number> {
-  const row = await db
-    .selectFrom('media')
-    .select(sql<number>`coalesce(sum(size_bytes), 0)::bigint`.as('total'))
-    .where('owner_id', '=', ownerId)
-    .executeTakeFirstOrThrow();
-  return Number(row.total);
-}
-
-/**
- * Queries of media rows for the folder tree and upload sessions (the library's lists are the
- * functions above).
- */
+/** Queries of media rows. `db` parameters take a transaction in progress; `trx` ones need one. */
 export class MediaRepository {
   constructor(private readonly db: Kysely<DB>) {}
+
+  // ---- the library's listing ----
+
+  /** Every count a listing's page is cut from, and whether its folder exists, in one statement. */
+  async countListing(scope: ListScope): Promise<ListingCounts> {
+    const media = wantsMedia(scope);
+    const result = await sql<ListingCounts>`select
+    ${scope.folderId === null ? sql`true` : sql`exists (select 1 from folders where id = ${scope.folderId} and owner_id = ${scope.viewerId})`} as "folderFound",
+    ${scope.filter.folders ? sql`(select count(*)::int from folders where ${folderWhere(scope)})` : sql`0`} as folders,
+    ${media ? sql`(select count(*)::int from media where ${mediaWhere(scope, scope.viewerId)})` : sql`0`} as own,
+    ${media && scope.folderId === null ? sql`(select count(*)::int from media where ${mediaWhere(scope, null)})` : sql`0`} as shared`.execute(this.db);
+    return result.rows[0]!;
+  }
+
+  /**
+   * One page of listed media in the listing's order (key, then id, both in the requested
+   * direction). The page's ids come from an index-only range scan of the sort field's index (its
+   * key is (owner, folder, key, id): ordering by all four is the listing's order, and spelled this
+   * way the planner reads the index in order instead of sorting); only the page's rows are then
+   * read whole. When shared test media are listed too (`withShared`), both owners' first
+   * `offset + limit` entries are merged; otherwise the viewer's index range is read alone, with no
+   * sort at all.
+   */
+  async pageOfListed(scope: ListScope, withShared: boolean, offset: number, limit: number): Promise<ListedMediaRow[]> {
+    if (!wantsMedia(scope) || limit <= 0) return [];
+    const key = mediaSortKey[scope.sortField];
+    const direction = scope.sortOrder === 'asc' ? sql`asc` : sql`desc`;
+    const branch = (owner: string | null) =>
+      sql`select id, ${key} as sort_key from media where ${mediaWhere(scope, owner)}
+      order by owner_id ${direction}, folder_id ${direction}, ${key} ${direction}, id ${direction}`;
+    const ids = withShared
+      ? sql`select id, sort_key from ((${branch(scope.viewerId)} limit ${offset + limit}) union all (${branch(null)} limit ${offset + limit})) as merged
+      order by sort_key ${direction}, id ${direction} offset ${offset} limit ${limit}`
+      : sql`${branch(scope.viewerId)} offset ${offset} limit ${limit}`;
+    const result = await sql<ListedMediaRow>`
+    select ${listedColumns} from (${ids}) as page
+    join media on media.id = page.id
+    order by page.sort_key ${direction}, page.id ${direction}`.execute(this.db);
+    return result.rows;
+  }
+
+  // ---- the audio library ----
+
+  async countInLibrary(scope: LibraryScope): Promise<number> {
+    const row = await this.db
+      .selectFrom('media')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where((eb) => libraryConditions(eb, scope))
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
+  /** One page of library files, by name (case-insensitive, code point order) or creation time, then id. */
+  async pageOfLibrary(scope: LibraryScope, page: LibraryPage): Promise<MediaRow[]> {
+    if (page.limit <= 0) return [];
+    const direction = page.sortOrder === 'asc' ? sql`asc` : sql`desc`;
+    const key = page.sortField === 'name' ? sql`name_key` : sql`create_time_ms`;
+    return this.db
+      .selectFrom('media')
+      .selectAll()
+      .where((eb) => libraryConditions(eb, scope))
+      .orderBy(sql`${key} ${direction}`)
+      .orderBy(sql`id ${direction}`)
+      .offset(page.offset)
+      .limit(page.limit)
+      .execute();
+  }
+
+  findInLibrary(id: string): Promise<MediaRow | undefined> {
+    return this.db.selectFrom('media').selectAll().where('id', '=', id).where('type', '=', 'audiolib').executeTakeFirst();
+  }
+
+  findInLibraryBySource(source: string): Promise<MediaRow | undefined> {
+    return this.db.selectFrom('media').selectAll().where('type', '=', 'audiolib').where('source', '=', source).executeTakeFirst();
+  }
+
+  allInLibrary(): Promise<MediaRow[]> {
+    return this.db.selectFrom('media').selectAll().where('type', '=', 'audiolib').execute();
+  }
+
+  setLibraryFields(id: string, fields: LibraryFields, db: Kysely<DB> = this.db): Promise<MediaRow | undefined> {
+    return db
+      .updateTable('media')
+      .set({
+        name: fields.name,
+        audiolib_type: fields.audiolibType,
+        category_id: fields.categoryId,
+        mood_id: fields.moodId,
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .where('type', '=', 'audiolib')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  // ---- shared test media ----
+
+  allTestMedia(): Promise<MediaRow[]> {
+    return this.db.selectFrom('media').selectAll().where('type', '=', 'test').where('owner_id', 'is', null).execute();
+  }
+
+  findTestBySource(source: string): Promise<MediaRow | undefined> {
+    return this.db.selectFrom('media').selectAll().where('type', '=', 'test').where('source', '=', source).executeTakeFirst();
+  }
+
+  // ---- entries ----
+
+  /** One media row a viewer may see: their own, or shared. */
+  findVisible(viewerId: string, id: string): Promise<MediaRow | undefined> {
+    return this.db
+      .selectFrom('media')
+      .selectAll()
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('owner_id', '=', viewerId), eb('owner_id', 'is', null)]))
+      .executeTakeFirst();
+  }
+
+  /** The rows among `ids` a viewer may see (their own and shared ones), in no order. */
+  async visibleByIds(viewerId: string, ids: string[]): Promise<MediaRow[]> {
+    const rows: MediaRow[] = [];
+    for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+      rows.push(
+        ...(await this.db
+          .selectFrom('media')
+          .selectAll()
+          .where('id', 'in', ids.slice(i, i + IDS_PER_STATEMENT))
+          .where((eb) => eb.or([eb('owner_id', '=', viewerId), eb('owner_id', 'is', null)]))
+          .execute()),
+      );
+    }
+    return rows;
+  }
+
+  find(id: string): Promise<MediaRow | undefined> {
+    return this.db.selectFrom('media').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Total bytes of a user's media (every status: uploads in progress reserve their declared size). */
+  async bytesOwnedBy(ownerId: string, db: Kysely<DB> = this.db): Promise<number> {
+    const row = await db
+      .selectFrom('media')
+      .select(sql<number>`coalesce(sum(size_bytes), 0)::bigint`.as('total'))
+      .where('owner_id', '=', ownerId)
+      .executeTakeFirstOrThrow();
+    return Number(row.total);
+  }
+
+  /** Serializes the quota checks and creations of one owner's media until the transaction ends. */
+  async lockQuota(trx: Kysely<DB>, ownerId: string): Promise<void> {
+    await sql`select pg_advisory_xact_lock(hashtext(${`media-quota:${ownerId}`}))`.execute(trx);
+  }
+
+  insert(row: NewMediaRow, db: Kysely<DB> = this.db): Promise<MediaRow> {
+    return db.insertInto('media').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Changes an entry; with `whenStatus`, only while it is in one of those statuses. Undefined
+   * when the entry is gone or the guard did not hold.
+   */
+  update(id: string, changes: MediaChanges, whenStatus?: MediaStatus[], db: Kysely<DB> = this.db): Promise<MediaRow | undefined> {
+    let query = db.updateTable('media').set(changes).where('id', '=', id);
+    if (whenStatus) query = query.where('status', 'in', whenStatus);
+    return query.returningAll().executeTakeFirst();
+  }
+
+  /** The owner's entry, locked until the transaction ends. */
+  lockOwn(trx: Kysely<DB>, ownerId: string, id: string): Promise<MediaRow | undefined> {
+    return trx.selectFrom('media').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).forUpdate().executeTakeFirst();
+  }
+
+  async deleteMany(trx: Kysely<DB>, ids: string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+      await trx
+        .deleteFrom('media')
+        .where('id', 'in', ids.slice(i, i + IDS_PER_STATEMENT))
+        .execute();
+    }
+  }
+
+  // ---- uploads and folders ----
 
   /** Deletes an entry still waiting for its upload; false when there is none such. */
   async deleteUploading(id: string): Promise<boolean> {
@@ -241,6 +373,12 @@ export class MediaRepository {
     if (folderIds.length === 0) return [];
     const rows = await this.db.selectFrom('media').select('id').where('owner_id', '=', ownerId).where('folder_id', 'in', folderIds).execute();
     return rows.map((r) => r.id);
+  }
+
+  /** Whether any entry, whoever's, is in the folder. */
+  async anyInFolder(folderId: string): Promise<boolean> {
+    const rows = await this.db.selectFrom('media').select('id').where('folder_id', '=', folderId).limit(1).execute();
+    return rows.length > 0;
   }
 
   /** The owner's media in any of the folders, locked until the transaction ends. */
@@ -261,5 +399,44 @@ export class MediaRepository {
   /** Moves the owner's media into a folder (null: the root). */
   async moveToFolder(trx: Kysely<DB>, ownerId: string, ids: string[], folderId: string | null): Promise<void> {
     await trx.updateTable('media').set({ folder_id: folderId, updated_at: new Date() }).where('owner_id', '=', ownerId).where('id', 'in', ids).execute();
+  }
+
+  // ---- renders' outputs ----
+
+  /** Mirrors a render's progress onto its output entries still rendering. */
+  async setRenderProgress(ids: string[], progress: number): Promise<void> {
+    await this.db.updateTable('media').set({ progress, updated_at: new Date() }).where('id', 'in', ids).where('status', '=', 'render').execute();
+  }
+
+  /** A failed render's outputs (rendering, or already marked ready) go back to rendering with the error and no bytes. */
+  async markRenderFailed(trx: Kysely<DB>, ids: string[], error: MediaError): Promise<void> {
+    await trx
+      .updateTable('media')
+      .set({ status: 'render', error: JSON.stringify(error), original_key: null, size_bytes: 0, updated_at: new Date() })
+      .where('id', 'in', ids)
+      .where('status', 'in', ['render', 'ready'])
+      .execute();
+  }
+
+  /** Those of `ids` still rendering, locked until the transaction ends. */
+  lockRendering(trx: Kysely<DB>, ids: string[]): Promise<MediaRow[]> {
+    return trx.selectFrom('media').selectAll().where('id', 'in', ids).where('status', '=', 'render').forUpdate().execute();
+  }
+
+  // ---- project imports' media ----
+
+  /** Where each of the entries stands (those still there). */
+  outcomesOf(ids: string[]): Promise<Array<Pick<MediaRow, 'id' | 'name' | 'status' | 'error'>>> {
+    return this.db.selectFrom('media').select(['id', 'name', 'status', 'error']).where('id', 'in', ids).execute();
+  }
+
+  /** The ingest task of each of the entries (those still there). */
+  tasksOf(ids: string[]): Promise<Array<Pick<MediaRow, 'id' | 'task_id'>>> {
+    return this.db.selectFrom('media').select(['id', 'task_id']).where('id', 'in', ids).execute();
+  }
+
+  /** The status line of each of the entries (those still there). */
+  progressOf(ids: string[]): Promise<Array<Pick<MediaRow, 'status' | 'progress' | 'error'>>> {
+    return this.db.selectFrom('media').select(['status', 'progress', 'error']).where('id', 'in', ids).execute();
   }
 }

@@ -53,9 +53,13 @@ export type SaveOutcome = 'saved' | 'missing' | 'raced';
 export type ProjectSortColumn = 'name' | 'create_ms' | 'modif_ms';
 
 export class ProjectsRepository {
+  /**
+   * `utf8` is the database's (`Database.utf8Param`); without it, data is written as strings,
+   * which every driver takes (reads need none).
+   */
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly utf8: Utf8Param,
+    private readonly utf8: Utf8Param = (bytes) => bytes.toString('utf8'),
   ) {}
 
   async insert(row: NewProjectRow): Promise<void> {
@@ -179,6 +183,25 @@ export class ProjectsRepository {
       order by page.ord`.execute(this.db);
     const total = rows[0]?.total ?? 0;
     return { total, rows: rows.filter((row) => row.id !== null).map(({ total: _total, ...row }) => row) };
+  }
+
+  /** Whether the owner has the project. */
+  async isOwn(id: string, ownerId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('projects').select('id').where('owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The owner's project saved last (ties: the smallest id); undefined when the owner has none. */
+  async lastSavedId(ownerId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('projects')
+      .select('id')
+      .where('owner_id', '=', ownerId)
+      .orderBy('updated_at', 'desc')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.id;
   }
 
   /** The data of several of an owner's projects (those still there). */

@@ -40,6 +40,19 @@ export class UsersRepository {
     return (await db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
   }
 
+  /**
+   * The developer's fetchFileUrl (null when unset) and the user's token to call it with;
+   * undefined when the user has no developer.
+   */
+  developerFetchAccess(id: string): Promise<{ fetchFileUrl: string | null; apiAuthToken: string | null } | undefined> {
+    return this.db
+      .selectFrom('users')
+      .innerJoin('developers', 'developers.id', 'users.developer_id')
+      .select(['developers.fetch_file_url as fetchFileUrl', 'users.api_auth_token as apiAuthToken'])
+      .where('users.id', '=', id)
+      .executeTakeFirst();
+  }
+
   /** The user's editor configuration: the developer's URLs are null for a user of no developer. */
   editorConfig(id: string): Promise<EditorConfigRow | undefined> {
     return this.db

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { CallbackOutboxRepository, type DeliveryOutcome, type DueEventRow } from '../db/callback-outbox-repository.js';
 import type { DB } from '../db/schema.js';
 import type { JobSpec } from '../scheduling/scheduler.js';
 
@@ -23,28 +24,18 @@ export interface CallbackDeliveryOptions {
   maxBackoffMs: number;
 }
 
-interface Due {
-  seq: number;
-  id: string;
-  user_id: string;
-  type: string;
-  payload: Record<string, unknown>;
-  attempts: number;
-  created_at: Date;
-  callback_url: string | null;
-  callback_secret: string | null;
-  user_data: string | null;
-  api_auth_token: string | null;
-}
-
 export class CallbackDelivery {
+  private readonly outbox: CallbackOutboxRepository;
+
   constructor(
-    private readonly db: Kysely<DB>,
+    db: Kysely<DB>,
     private readonly options: CallbackDeliveryOptions,
     private readonly log: Logger,
     /** Told of each delivery attempt's outcome (metrics). */
     private readonly onOutcome: (outcome: 'delivered' | 'retry' | 'failed' | 'skipped') => void = () => {},
-  ) {}
+  ) {
+    this.outbox = new CallbackOutboxRepository(db);
+  }
 
   /** The periodic job that delivers: one round every `intervalMs`. */
   job(): JobSpec {
@@ -61,29 +52,12 @@ export class CallbackDelivery {
   /** One round: claims what is due (the oldest pending event of each user) and delivers it. */
   async deliverDue(): Promise<number> {
     const leaseMs = this.options.timeoutMs * 2 + 5000;
-    const { rows } = await sql<Due>`
-      with due as (
-        select e.seq from domain_events e
-        where e.delivery = 'pending'
-          and e.next_attempt_at <= now()
-          and (e.lease_until is null or e.lease_until < now())
-          and not exists (
-            select 1 from domain_events earlier
-            where earlier.user_id = e.user_id and earlier.delivery = 'pending' and earlier.seq < e.seq)
-        order by e.seq
-        limit ${this.options.concurrency}
-        for update skip locked)
-      update domain_events ev
-      set lease_until = now() + (${leaseMs}::int * interval '1 millisecond')
-      from due, users u left join developers d on d.id = u.developer_id
-      where ev.seq = due.seq and u.id = ev.user_id
-      returning ev.seq, ev.id, ev.user_id, ev.type, ev.payload, ev.attempts, ev.created_at,
-        d.callback_url, d.callback_secret, u.data as user_data, u.api_auth_token`.execute(this.db);
+    const rows = await this.outbox.claimDue(this.options.concurrency, leaseMs);
     await Promise.all(rows.map((event) => this.deliver(event)));
     return rows.length;
   }
 
-  private async deliver(event: Due): Promise<void> {
+  private async deliver(event: DueEventRow): Promise<void> {
     if (!event.callback_url || !event.callback_secret) {
       await this.settle(event.seq, { delivery: 'skipped', last_error: 'the user has no developer callBackUrl' });
       return;
@@ -137,15 +111,8 @@ export class CallbackDelivery {
     });
   }
 
-  private async settle(
-    seq: number,
-    values: Partial<{ delivery: 'delivered' | 'failed' | 'skipped'; attempts: number; last_error: string | null; next_attempt_at: Date; delivered_at: Date }>,
-  ): Promise<void> {
-    await this.db
-      .updateTable('domain_events')
-      .set({ ...values, lease_until: null })
-      .where('seq', '=', seq)
-      .execute();
+  private async settle(seq: number, values: DeliveryOutcome): Promise<void> {
+    await this.outbox.settle(seq, values);
     this.onOutcome(values.delivery ?? 'retry');
   }
 }

@@ -1,17 +1,9 @@
 import fsp, { type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { Kysely } from 'kysely';
-import {
-  allLibraryFiles,
-  deleteUnusedTags,
-  findLibraryFileBySource,
-  setLibraryFields,
-  tagId,
-  type LibraryFields,
-  type TagTable,
-} from '../db/audio-library-repository.js';
-import { claimImportRun, finishImportRun, readImportRun, recordImportProgress } from '../db/audiolib-import-repository.js';
-import type { MediaRow } from '../db/media-repository.js';
+import { AudiolibImportRepository } from '../db/audiolib-import-repository.js';
+import { AudiolibTagsRepository } from '../db/audiolib-tags-repository.js';
+import { MediaRepository, type LibraryFields, type MediaRow } from '../db/media-repository.js';
 import type { AudiolibImportState, AudiolibType, DB } from '../db/schema.js';
 import { badRequest, serviceUnavailable } from '../http/errors.js';
 import { newId } from '../ids.js';
@@ -60,6 +52,10 @@ class LostRun extends Error {}
 export class AudioLibraryImport {
   private current: { abort: AbortController; done: Promise<void> } | undefined;
   private stopping = false;
+  private readonly runs: AudiolibImportRepository;
+  private readonly rows: MediaRepository;
+  private readonly categoryTags: AudiolibTagsRepository;
+  private readonly moodTags: AudiolibTagsRepository;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -69,7 +65,12 @@ export class AudioLibraryImport {
     private readonly ingest: MediaIngestHook,
     private readonly logger: Logger,
     private readonly options: AudioLibraryImportOptions,
-  ) {}
+  ) {
+    this.runs = new AudiolibImportRepository(db);
+    this.rows = new MediaRepository(db);
+    this.categoryTags = new AudiolibTagsRepository(db, 'audiolib_categories');
+    this.moodTags = new AudiolibTagsRepository(db, 'audiolib_moods');
+  }
 
   /** Starts a run, unless one is going on (anywhere): then that one goes on alone. */
   async start(): Promise<void> {
@@ -77,10 +78,11 @@ export class AudioLibraryImport {
     if (!library) throw badRequest('the audio library import is off: set AUDIOLIB_JSON_LIST (and AUDIOLIB_FILES_DIR)');
     if (this.stopping) throw serviceUnavailable('the server is shutting down');
     const runId = newId();
-    if (!(await claimImportRun(this.db, runId, this.options.staleAfterS))) return;
+    if (!(await this.runs.claim(runId, this.options.staleAfterS))) return;
     const abort = new AbortController();
     const heartbeat = setInterval(() => {
-      recordImportProgress(this.db, runId, {})
+      this.runs
+        .recordProgress(runId, {})
         .then((held) => {
           if (!held) abort.abort(new LostRun());
         })
@@ -97,9 +99,9 @@ export class AudioLibraryImport {
           ? 'the import was stopped by a shutdown before its end; POST again to finish it'
           : `the import failed: ${(error as Error).message}`;
         if (!abort.signal.aborted) this.logger.error({ err: error, runId }, 'audio library import failed');
-        await finishImportRun(this.db, runId, 'failed', message).catch((e: unknown) =>
-          this.logger.warn({ err: e }, 'could not record the end of the audio library import'),
-        );
+        await this.runs
+          .finish(runId, 'failed', message)
+          .catch((e: unknown) => this.logger.warn({ err: e }, 'could not record the end of the audio library import'));
       })
       .finally(() => {
         clearInterval(heartbeat);
@@ -109,7 +111,7 @@ export class AudioLibraryImport {
   }
 
   async status(): Promise<AudioLibraryImportStatus> {
-    const run = await readImportRun(this.db);
+    const run = await this.runs.read();
     const silentMs = run.heartbeatAt ? Date.now() - run.heartbeatAt.getTime() : Infinity;
     if (run.state === 'running' && silentMs > this.options.staleAfterS * 1000) {
       return {
@@ -133,7 +135,7 @@ export class AudioLibraryImport {
 
   private async run(runId: string, library: { listPath: string; filesDir: string }, signal: AbortSignal): Promise<void> {
     const fail = async (error: string) => {
-      await finishImportRun(this.db, runId, 'failed', error);
+      await this.runs.finish(runId, 'failed', error);
       this.logger.warn({ runId, error }, 'audio library import refused');
     };
     let text: string;
@@ -157,7 +159,7 @@ export class AudioLibraryImport {
       // An unmounted volume must not empty the library: nothing is touched.
       return fail(`AUDIOLIB_FILES_DIR (${library.filesDir}) cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    if (!(await recordImportProgress(this.db, runId, { totalCount: items.length }))) throw new LostRun();
+    if (!(await this.runs.recordProgress(runId, { totalCount: items.length }))) throw new LostRun();
 
     const pass = new ImportPass();
     for (const [index, item] of items.entries()) {
@@ -170,18 +172,18 @@ export class AudioLibraryImport {
         pass.problem(label, `could not be imported: ${(error as Error).message}`);
         this.logger.warn({ err: error, file: label }, 'audio library file could not be imported');
       }
-      if (!(await recordImportProgress(this.db, runId, { processedCount: index + 1 }))) throw new LostRun();
+      if (!(await this.runs.recordProgress(runId, { processedCount: index + 1 }))) throw new LostRun();
     }
     signal.throwIfAborted();
 
-    const gone = (await allLibraryFiles(this.db)).filter((row) => row.source === null || !pass.keeps(row.source));
+    const gone = (await this.rows.allInLibrary()).filter((row) => row.source === null || !pass.keeps(row.source));
     if (gone.length > 0) {
       const queued = await this.db.transaction().execute((trx) => this.media.removeRows(trx, gone));
       await this.deletions.drain(queued);
     }
-    await deleteUnusedTags(this.db, 'audiolib_categories');
-    await deleteUnusedTags(this.db, 'audiolib_moods');
-    if (!(await finishImportRun(this.db, runId, 'done', pass.errorText()))) throw new LostRun();
+    await this.categoryTags.deleteUnused();
+    await this.moodTags.deleteUnused();
+    if (!(await this.runs.finish(runId, 'done', pass.errorText()))) throw new LostRun();
     this.logger.info({ runId, total: items.length, ...pass.counts, removed: gone.length, problems: pass.problemCount }, 'audio library imported');
   }
 
@@ -225,8 +227,8 @@ export class AudioLibraryImport {
       const fields: LibraryFields = {
         name: entry.name,
         audiolibType: entry.audiolibType,
-        categoryId: entry.category === null ? null : await pass.tag(this.db, 'audiolib_categories', entry.audiolibType, entry.category),
-        moodId: entry.mood === null ? null : await pass.tag(this.db, 'audiolib_moods', entry.audiolibType, entry.mood),
+        categoryId: entry.category === null ? null : await pass.tag(this.categoryTags, entry.audiolibType, entry.category),
+        moodId: entry.mood === null ? null : await pass.tag(this.moodTags, entry.audiolibType, entry.mood),
       };
       pass.counts[await this.syncFile(source, format, fields, handle, stat, signal)] += 1;
     } finally {
@@ -243,7 +245,7 @@ export class AudioLibraryImport {
     stat: Stats,
     signal: AbortSignal,
   ): Promise<'added' | 'updated' | 'unchanged'> {
-    let row = await findLibraryFileBySource(this.db, source);
+    let row = await this.rows.findInLibraryBySource(source);
     const isNew = row === undefined;
     const fieldsChanged = row !== undefined && fieldsDiffer(row, fields);
     if (!row) {
@@ -262,10 +264,10 @@ export class AudioLibraryImport {
           },
           trx,
         );
-        return (await setLibraryFields(trx, created.id, fields))!;
+        return (await this.rows.setLibraryFields(created.id, fields, trx))!;
       });
     } else if (fieldsChanged) {
-      row = (await setLibraryFields(this.db, row.id, fields)) ?? row;
+      row = (await this.rows.setLibraryFields(row.id, fields)) ?? row;
     }
 
     const key = this.media.objectKey(row, 'original', format.filetype);
@@ -342,11 +344,11 @@ class ImportPass {
     return this.kept.has(source);
   }
 
-  async tag(db: Kysely<DB>, table: TagTable, audiolibType: AudiolibType, name: string): Promise<string> {
-    const cacheKey = `${table}\u0000${audiolibType}\u0000${name}`;
+  async tag(tags: AudiolibTagsRepository, audiolibType: AudiolibType, name: string): Promise<string> {
+    const cacheKey = `${tags.table}\u0000${audiolibType}\u0000${name}`;
     let id = this.tags.get(cacheKey);
     if (id === undefined) {
-      id = await tagId(db, table, audiolibType, name);
+      id = await tags.idOf(audiolibType, name);
       this.tags.set(cacheKey, id);
     }
     return id;

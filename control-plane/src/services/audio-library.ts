@@ -1,13 +1,6 @@
 import type { Kysely } from 'kysely';
-import {
-  countLibraryFiles,
-  findLibraryFile,
-  pageOfLibraryFiles,
-  tagsWithCounts,
-  type LibraryPage,
-  type LibraryScope,
-  type TagCount,
-} from '../db/audio-library-repository.js';
+import { AudiolibTagsRepository, type TagCount } from '../db/audiolib-tags-repository.js';
+import { MediaRepository, type LibraryPage, type LibraryScope } from '../db/media-repository.js';
 import type { AudiolibType, DB } from '../db/schema.js';
 import { notFound } from '../http/errors.js';
 import type { MediaEntry } from './media-entry.js';
@@ -21,10 +14,18 @@ export type LibraryListQuery = LibraryScope & Omit<LibraryPage, 'offset' | 'limi
  * The import (audio-library-import.ts) is what fills it.
  */
 export class AudioLibraryService {
+  private readonly rows: MediaRepository;
+  private readonly categoryTags: AudiolibTagsRepository;
+  private readonly moodTags: AudiolibTagsRepository;
+
   constructor(
-    private readonly db: Kysely<DB>,
+    db: Kysely<DB>,
     private readonly media: MediaService,
-  ) {}
+  ) {
+    this.rows = new MediaRepository(db);
+    this.categoryTags = new AudiolibTagsRepository(db, 'audiolib_categories');
+    this.moodTags = new AudiolibTagsRepository(db, 'audiolib_moods');
+  }
 
   async list(query: LibraryListQuery): Promise<MediaList> {
     const scope: LibraryScope = {
@@ -34,8 +35,8 @@ export class AudioLibraryService {
       search: query.search,
     };
     const [total, rows] = await Promise.all([
-      countLibraryFiles(this.db, scope),
-      pageOfLibraryFiles(this.db, scope, {
+      this.rows.countInLibrary(scope),
+      this.rows.pageOfLibrary(scope, {
         sortField: query.sortField,
         sortOrder: query.sortOrder,
         offset: query.startNumber,
@@ -47,16 +48,16 @@ export class AudioLibraryService {
 
   /** A library file; any other id (a user's own media included) is a 404. */
   async describe(id: string): Promise<MediaEntry> {
-    const row = await findLibraryFile(this.db, id);
+    const row = await this.rows.findInLibrary(id);
     if (!row) throw notFound(`no audio library file ${id}`);
     return this.media.entryOf(row);
   }
 
   async categories(audiolibType: AudiolibType): Promise<{ entries: TagCount[] }> {
-    return { entries: await tagsWithCounts(this.db, 'audiolib_categories', audiolibType) };
+    return { entries: await this.categoryTags.withCounts(audiolibType) };
   }
 
   async moods(audiolibType: AudiolibType): Promise<{ entries: TagCount[] }> {
-    return { entries: await tagsWithCounts(this.db, 'audiolib_moods', audiolibType) };
+    return { entries: await this.moodTags.withCounts(audiolibType) };
   }
 }

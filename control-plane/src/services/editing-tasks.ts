@@ -13,6 +13,9 @@ import {
   type SegmentWindow,
   type XtlDocument,
 } from '@cutroom/render-node';
+import { CallbackOutboxRepository } from '../db/callback-outbox-repository.js';
+import { DevelopersRepository } from '../db/developers-repository.js';
+import { ProjectsRepository } from '../db/projects-repository.js';
 import type { DB, TaskError } from '../db/schema.js';
 import { badRequest, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
@@ -52,6 +55,10 @@ export interface EditingTasksOptions {
 }
 
 export class EditingTasks {
+  private readonly projects: ProjectsRepository;
+  private readonly developers: DevelopersRepository;
+  private readonly events: CallbackOutboxRepository;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly work: WorkQueue,
@@ -59,7 +66,11 @@ export class EditingTasks {
     private readonly sources: RenderSources,
     private readonly delivery: RenderDelivery,
     private readonly options: EditingTasksOptions,
-  ) {}
+  ) {
+    this.projects = new ProjectsRepository(db);
+    this.developers = new DevelopersRepository(db);
+    this.events = new CallbackOutboxRepository(db);
+  }
 
   async create(user: RenderUser, request: { xtl_task: string; projectId?: string | null | undefined }): Promise<{ taskId: string; fileId: string }> {
     const doc = parse(request.xtl_task);
@@ -144,10 +155,7 @@ export class EditingTasks {
           trx,
         );
       }
-      await trx
-        .insertInto('domain_events')
-        .values({ id: newId(), user_id: user.id, type: 'render_start', payload: JSON.stringify({ projectId: projectId ?? '' }) })
-        .execute();
+      await this.events.raise({ id: newId(), userId: user.id, type: 'render_start', payload: { projectId: projectId ?? '' } }, trx);
       return outputs[0]!.mediaId;
     });
     if (segmenting) await this.work.store.note(taskId, `segmented render: ${segmenting.reason}, joined by stream copy`);
@@ -208,14 +216,11 @@ export class EditingTasks {
    * saved last (the editor autosaves the project it renders); null when the user has none.
    */
   private async projectOf(userId: string, named: string | undefined | null): Promise<string | null> {
-    const own = this.db.selectFrom('projects').select('id').where('owner_id', '=', userId);
     if (named) {
-      const project = await own.where('id', '=', named).executeTakeFirst();
-      if (!project) throw notFound(`no project ${named}`);
-      return project.id;
+      if (!(await this.projects.isOwn(named, userId))) throw notFound(`no project ${named}`);
+      return named;
     }
-    const last = await own.orderBy('updated_at', 'desc').orderBy('id').limit(1).executeTakeFirst();
-    return last?.id ?? null;
+    return (await this.projects.lastSavedId(userId)) ?? null;
   }
 
   private async own(userId: string, id: string): Promise<Task<'render'>> {
@@ -227,8 +232,7 @@ export class EditingTasks {
 
   private async outputBucketOf(user: RenderUser): Promise<StoredRenderSpec['bucket']> {
     if (user.developerId === null) return null;
-    const row = await this.db.selectFrom('developers').select('output_s3_bucket').where('id', '=', user.developerId).executeTakeFirst();
-    const bucket = row?.output_s3_bucket;
+    const bucket = await this.developers.outputBucketOf(user.developerId);
     return bucket ? { developerId: user.developerId, name: bucket.awsBucketName, endpoint: bucket.awsEndPoint ?? null } : null;
   }
 }

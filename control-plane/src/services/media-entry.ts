@@ -1,4 +1,5 @@
-import type { FolderRow, ListedMediaRow } from '../db/media-repository.js';
+import type { FolderRow } from '../db/folders-repository.js';
+import type { ListedMediaRow } from '../db/media-repository.js';
 import type { MediaError, MediaStatus } from '../db/schema.js';
 
 /**

@@ -1,13 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { FoldersRepository } from '../db/folders-repository.js';
 import type { DB, MediaError, MediaKind, MediaStatus, MediaType, ThumbnailsIndex } from '../db/schema.js';
 import {
-  countListing,
-  findMedia,
-  findOwnFolder,
-  findVisibleMedia,
-  pageOfFolders,
-  pageOfListedMedia,
+  MediaRepository,
   type EntryFilter,
+  type MediaChanges,
   type ListedMediaRow,
   type ListScope,
   type MediaRow,
@@ -119,6 +116,9 @@ export interface MediaPatch {
  * read-only to them.
  */
 export class MediaService {
+  private readonly rows: MediaRepository;
+  private readonly folders: FoldersRepository;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly store: ObjectStore,
@@ -126,7 +126,10 @@ export class MediaService {
     private readonly deletions: ObjectDeletionQueue,
     private readonly quota: StorageQuota,
     private readonly options: MediaServiceOptions,
-  ) {}
+  ) {
+    this.rows = new MediaRepository(db);
+    this.folders = new FoldersRepository(db);
+  }
 
   /** A folder's entries as the seed's list answer: sub-folders first, then files. */
   async list(viewerId: string, query: MediaListQuery): Promise<MediaList> {
@@ -139,7 +142,7 @@ export class MediaService {
       sortOrder: query.sortOrder,
     };
     // Two statements: every count (and whether the folder is the viewer's), then the page.
-    const counts = await countListing(this.db, scope);
+    const counts = await this.rows.countListing(scope);
     if (!counts.folderFound) throw notFound(`no folder ${query.folderId}`);
     const folderCount = counts.folders;
     const mediaCount = counts.own + counts.shared;
@@ -149,8 +152,8 @@ export class MediaService {
     const mediaOffset = Math.max(0, start - folderCount);
     const mediaLimit = Math.min(mediaCount - mediaOffset, end - Math.max(start, folderCount));
     const [folders, media] = await Promise.all([
-      start < folderCount ? pageOfFolders(this.db, scope, start, Math.min(end, folderCount) - start) : [],
-      mediaLimit > 0 ? pageOfListedMedia(this.db, scope, counts.shared > 0, mediaOffset, mediaLimit) : [],
+      start < folderCount ? this.folders.pageOfChildren(scope, start, Math.min(end, folderCount) - start) : [],
+      mediaLimit > 0 ? this.rows.pageOfListed(scope, counts.shared > 0, mediaOffset, mediaLimit) : [],
     ]);
     const entries = [...folders.map(folderEntry), ...(await Promise.all(media.map((row) => this.entryOf(row))))];
     return { total_count: folderCount + mediaCount, entries };
@@ -158,9 +161,9 @@ export class MediaService {
 
   /** One entry a user may see (theirs or shared), a file or one of their folders (as listed); 404 otherwise. */
   async describe(viewerId: string, id: string): Promise<MediaEntry> {
-    const row = await findVisibleMedia(this.db, viewerId, id);
+    const row = await this.rows.findVisible(viewerId, id);
     if (row) return this.entryOf(row);
-    const folder = await findOwnFolder(this.db, viewerId, id);
+    const folder = await this.folders.findOwn(viewerId, id);
     if (folder) return folderEntry(folder);
     throw notFound(`no media file ${id}`);
   }
@@ -172,17 +175,7 @@ export class MediaService {
   async describeMany(viewerId: string, ids: string[]): Promise<MediaEntry[]> {
     const wanted = [...new Set(ids)];
     if (wanted.length === 0) return [];
-    const rows: MediaRow[] = [];
-    for (let i = 0; i < wanted.length; i += 1000) {
-      rows.push(
-        ...(await this.db
-          .selectFrom('media')
-          .selectAll()
-          .where('id', 'in', wanted.slice(i, i + 1000))
-          .where((eb) => eb.or([eb('owner_id', '=', viewerId), eb('owner_id', 'is', null)]))
-          .execute()),
-      );
-    }
+    const rows = await this.rows.visibleByIds(viewerId, wanted);
     const byId = new Map(rows.map((row) => [row.id, row]));
     const visible = wanted.map((id) => byId.get(id)).filter((row): row is MediaRow => row !== undefined);
     return Promise.all(visible.map((row) => this.entryOf(row)));
@@ -190,22 +183,22 @@ export class MediaService {
 
   /** The status of a file, or of one of the user's folders (always ready); 404 otherwise. */
   async state(viewerId: string, id: string): Promise<MediaState> {
-    const row = await findVisibleMedia(this.db, viewerId, id);
+    const row = await this.rows.findVisible(viewerId, id);
     if (row) return { status: row.status, progress: row.progress, error: row.error };
-    if (await findOwnFolder(this.db, viewerId, id)) return { status: 'ready', progress: 100, error: null };
+    if (await this.folders.findOwn(viewerId, id)) return { status: 'ready', progress: 100, error: null };
     throw notFound(`no media file ${id}`);
   }
 
   /** The row of an entry a user may see (their own or shared); 404 otherwise. */
   async findVisible(viewerId: string, id: string): Promise<MediaRow> {
-    const row = await findVisibleMedia(this.db, viewerId, id);
+    const row = await this.rows.findVisible(viewerId, id);
     if (!row) throw notFound(`no media file ${id}`);
     return row;
   }
 
   /** Any entry by id, whoever owns it (for internal callers such as tasks). */
   async find(id: string): Promise<MediaRow | undefined> {
-    return findMedia(this.db, id);
+    return this.rows.find(id);
   }
 
   /** The answer for a row, with fresh signed URLs. */
@@ -225,24 +218,16 @@ export class MediaService {
     const sizeBytes = input.sizeBytes ?? 0;
     const enforce = input.enforceQuota ?? input.ownerId !== null;
     const insert = async (trx: Kysely<DB>) => {
-      if (input.ownerId !== null && input.folderId) {
-        const folder = await trx
-          .selectFrom('folders')
-          .select('id')
-          .where('id', '=', input.folderId)
-          .where('owner_id', '=', input.ownerId)
-          // Keeps the folder from being deleted under the new entry until this commits.
-          .forShare()
-          .executeTakeFirst();
-        if (!folder) throw notFound(`no folder ${input.folderId}`);
+      // The folder cannot be deleted under the new entry until this commits.
+      if (input.ownerId !== null && input.folderId && !(await this.folders.lockShared(trx, input.ownerId, input.folderId))) {
+        throw notFound(`no folder ${input.folderId}`);
       }
       if (enforce) {
-        if (input.ownerId !== null) await sql`select pg_advisory_xact_lock(hashtext(${`media-quota:${input.ownerId}`}))`.execute(trx);
+        if (input.ownerId !== null) await this.rows.lockQuota(trx, input.ownerId);
         await this.quota.check(trx, input.ownerId, sizeBytes);
       }
-      return trx
-        .insertInto('media')
-        .values({
+      return this.rows.insert(
+        {
           id: newId(),
           owner_id: input.ownerId,
           folder_id: input.ownerId === null ? null : (input.folderId ?? null),
@@ -263,9 +248,9 @@ export class MediaService {
           mood_id: input.moodId ?? null,
           source: input.source ?? null,
           create_time_ms: input.createTimeMs ?? Date.now(),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+        },
+        trx,
+      );
     };
     return inTransaction ? insert(inTransaction) : this.db.transaction().execute(insert);
   }
@@ -276,38 +261,7 @@ export class MediaService {
    * entry is gone or the guard did not hold.
    */
   async update(id: string, patch: MediaPatch, whenStatus?: MediaStatus[], db: Kysely<DB> = this.db): Promise<MediaRow | undefined> {
-    const values: Record<string, unknown> = { updated_at: new Date() };
-    const columns: Record<keyof MediaPatch, string> = {
-      name: 'name',
-      status: 'status',
-      progress: 'progress',
-      error: 'error',
-      filetype: 'filetype',
-      mediaType: 'media_type',
-      durationHns: 'duration_hns',
-      sizeBytes: 'size_bytes',
-      width: 'width',
-      height: 'height',
-      thumbnail: 'thumbnail',
-      audioTracks: 'audio_tracks',
-      taskId: 'task_id',
-      originalKey: 'original_key',
-      proxyKey: 'proxy_key',
-      thumbnailsKey: 'thumbnails_key',
-      thumbnailsIndex: 'thumbnails_index',
-      sourceVersion: 'source_version',
-    };
-    for (const [field, column] of Object.entries(columns) as Array<[keyof MediaPatch, string]>) {
-      const value = patch[field];
-      if (value === undefined) continue;
-      if (field === 'error' || field === 'thumbnailsIndex') values[column] = value === null ? null : JSON.stringify(value);
-      else if (field === 'audioTracks') values[column] = JSON.stringify(value);
-      else if (field === 'progress') values[column] = clampProgress(value as number);
-      else values[column] = value;
-    }
-    let query = db.updateTable('media').set(values).where('id', '=', id);
-    if (whenStatus) query = query.where('status', 'in', whenStatus);
-    return query.returningAll().executeTakeFirst();
+    return this.rows.update(id, mediaChanges(patch), whenStatus, db);
   }
 
   /** Shorthand of `update` for the status line the editor polls. */
@@ -355,7 +309,7 @@ export class MediaService {
     if (row.owner_id === null) throw forbidden(readOnlyReason(row));
     if (!force) await this.assertUnused(viewerId, [id]);
     const queued = await this.db.transaction().execute(async (trx) => {
-      const locked = await trx.selectFrom('media').selectAll().where('id', '=', id).where('owner_id', '=', viewerId).forUpdate().executeTakeFirst();
+      const locked = await this.rows.lockOwn(trx, viewerId, id);
       if (!locked) throw notFound(`no media file ${id}`);
       return this.removeRows(trx, [locked]);
     });
@@ -389,16 +343,10 @@ export class MediaService {
         if (key !== null && !key.startsWith(prefix)) objects.push({ key, isPrefix: false });
       }
     }
-    for (let i = 0; i < rows.length; i += 1000) {
-      await trx
-        .deleteFrom('media')
-        .where(
-          'id',
-          'in',
-          rows.slice(i, i + 1000).map((r) => r.id),
-        )
-        .execute();
-    }
+    await this.rows.deleteMany(
+      trx,
+      rows.map((r) => r.id),
+    );
     return this.deletions.enqueue(trx, objects);
   }
 }
@@ -406,6 +354,30 @@ export class MediaService {
 /** Why a user cannot change a shared entry (a 403's message). */
 export function readOnlyReason(row: Pick<MediaRow, 'type'>): string {
   return row.type === 'audiolib' ? 'audio library files are read-only' : 'shared test media are read-only';
+}
+
+/** The columns a patch changes, in the order of MediaPatch's fields, and `updated_at`. */
+function mediaChanges(patch: MediaPatch): MediaChanges {
+  const changes: MediaChanges = { updated_at: new Date() };
+  if (patch.name !== undefined) changes.name = patch.name;
+  if (patch.status !== undefined) changes.status = patch.status;
+  if (patch.progress !== undefined) changes.progress = clampProgress(patch.progress);
+  if (patch.error !== undefined) changes.error = patch.error === null ? null : JSON.stringify(patch.error);
+  if (patch.filetype !== undefined) changes.filetype = patch.filetype;
+  if (patch.mediaType !== undefined) changes.media_type = patch.mediaType;
+  if (patch.durationHns !== undefined) changes.duration_hns = patch.durationHns;
+  if (patch.sizeBytes !== undefined) changes.size_bytes = patch.sizeBytes;
+  if (patch.width !== undefined) changes.width = patch.width;
+  if (patch.height !== undefined) changes.height = patch.height;
+  if (patch.thumbnail !== undefined) changes.thumbnail = patch.thumbnail;
+  if (patch.audioTracks !== undefined) changes.audio_tracks = JSON.stringify(patch.audioTracks);
+  if (patch.taskId !== undefined) changes.task_id = patch.taskId;
+  if (patch.originalKey !== undefined) changes.original_key = patch.originalKey;
+  if (patch.proxyKey !== undefined) changes.proxy_key = patch.proxyKey;
+  if (patch.thumbnailsKey !== undefined) changes.thumbnails_key = patch.thumbnailsKey;
+  if (patch.thumbnailsIndex !== undefined) changes.thumbnails_index = patch.thumbnailsIndex === null ? null : JSON.stringify(patch.thumbnailsIndex);
+  if (patch.sourceVersion !== undefined) changes.source_version = patch.sourceVersion;
+  return changes;
 }
 
 function clampProgress(value: number): number {

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { ObjectDeletionsRepository } from '../db/object-deletions-repository.js';
 import type { DB } from '../db/schema.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -17,33 +18,28 @@ export interface ObjectToDelete {
  * outage left behind: no row ever points at missing bytes, and no bytes outlive their row for long.
  */
 export class ObjectDeletionQueue {
+  private readonly queue: ObjectDeletionsRepository;
+
   constructor(
-    private readonly db: Kysely<DB>,
+    db: Kysely<DB>,
     private readonly store: ObjectStore,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.queue = new ObjectDeletionsRepository(db);
+  }
 
   /** Queues objects inside the caller's transaction; answers the queue ids to `drain` after commit. */
   async enqueue(trx: Kysely<DB>, objects: ObjectToDelete[]): Promise<string[]> {
     if (objects.length === 0) return [];
     const rows = objects.map((object) => ({ id: newId(), key: object.key, is_prefix: object.isPrefix }));
-    for (let i = 0; i < rows.length; i += 1000) {
-      await trx
-        .insertInto('object_deletions')
-        .values(rows.slice(i, i + 1000))
-        .execute();
-    }
+    await this.queue.insertMany(trx, rows);
     return rows.map((row) => row.id);
   }
 
   /** Removes the objects of these queue entries now; failures stay queued for the sweep. */
   async drain(ids: string[]): Promise<void> {
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = await this.db
-        .selectFrom('object_deletions')
-        .selectAll()
-        .where('id', 'in', ids.slice(i, i + 500))
-        .execute();
+      const rows = await this.queue.findMany(ids.slice(i, i + 500));
       for (const row of rows) await this.remove(row);
     }
   }
@@ -53,7 +49,7 @@ export class ObjectDeletionQueue {
     let done = 0;
     let lastId = '';
     for (;;) {
-      const rows = await this.db.selectFrom('object_deletions').selectAll().where('id', '>', lastId).orderBy('id').limit(200).execute();
+      const rows = await this.queue.pageAfter(lastId, 200);
       if (rows.length === 0) return done;
       for (const row of rows) if (await this.remove(row)) done += 1;
       lastId = rows[rows.length - 1]!.id;
@@ -62,27 +58,18 @@ export class ObjectDeletionQueue {
 
   /** Queued entries not yet done (for tests and operators). */
   async pending(): Promise<number> {
-    const row = await this.db
-      .selectFrom('object_deletions')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .executeTakeFirstOrThrow();
-    return row.n;
+    return this.queue.count();
   }
 
   private async remove(row: { id: string; key: string; is_prefix: boolean }): Promise<boolean> {
     try {
       if (row.is_prefix) await this.store.deletePrefix(row.key);
       else await this.store.delete(row.key);
-      await this.db.deleteFrom('object_deletions').where('id', '=', row.id).execute();
+      await this.queue.delete(row.id);
       return true;
     } catch (error) {
       this.logger.warn({ err: error, key: row.key }, 'stored object deletion failed; will retry');
-      await this.db
-        .updateTable('object_deletions')
-        .set({ attempts: sql`attempts + 1` })
-        .where('id', '=', row.id)
-        .execute()
-        .catch(() => {});
+      await this.queue.countAttempt(row.id).catch(() => {});
       return false;
     }
   }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import {
   buildTimeline,
   rateFromNumber,
@@ -10,7 +10,11 @@ import {
   type Rational,
   type StoredProjectImportSpec,
 } from '@cutroom/render-node';
-import type { DB, ProjectImportsTable, ProjectImportStage } from '../db/schema.js';
+import { FoldersRepository } from '../db/folders-repository.js';
+import { MediaRepository } from '../db/media-repository.js';
+import { ProjectImportChunksRepository } from '../db/project-import-chunks-repository.js';
+import { ProjectImportsRepository, type ProjectImportRow } from '../db/project-imports-repository.js';
+import type { DB, ProjectImportStage } from '../db/schema.js';
 import type { ContentRange } from '../http/content-range.js';
 import { badRequest, HttpError, insufficientStorage, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
@@ -76,7 +80,7 @@ export interface ProjectImportState {
   expiresAt: Date;
 }
 
-type ImportRow = Selectable<ProjectImportsTable>;
+type ImportRow = ProjectImportRow;
 
 /** The unpack task of an import. */
 type ImportTask = Task<'project_import'>;
@@ -87,37 +91,24 @@ const prefixOf = (row: Pick<ImportRow, 'owner_id' | 'id'>) => `project-imports/$
 const slotKey = (row: Pick<ImportRow, 'owner_id' | 'id'>, slot: number) => `${prefixOf(row)}files/${slot}`;
 
 /** Project import sessions keep their state in `project_imports` and `project_import_chunks`. */
-const importLedger: ChunkLedger = {
-  async lock(trx, id) {
-    const row = await trx.selectFrom('project_imports').select(['size_bytes', 'stage', 'failed']).where('id', '=', id).forUpdate().executeTakeFirst();
-    return row && { sizeBytes: row.size_bytes, receiving: row.stage === 'upload' && !row.failed };
-  },
-  async addChunk(trx, id, chunk) {
-    await trx
-      .insertInto('project_import_chunks')
-      .values({ import_id: id, start_byte: chunk.start, end_byte: chunk.end, object_key: chunk.key })
-      .onConflict((oc) => oc.columns(['import_id', 'start_byte', 'end_byte']).doUpdateSet({ object_key: chunk.key }))
-      .execute();
-  },
-  async chunks(trx, id) {
-    const rows = await trx.selectFrom('project_import_chunks').select(['start_byte', 'end_byte', 'object_key']).where('import_id', '=', id).execute();
-    return rows.map((c) => ({ start: c.start_byte, end: c.end_byte, key: c.object_key }));
-  },
-  async setReceived(trx, id, receivedBytes) {
-    await trx
-      .updateTable('project_imports')
-      .set((eb) => ({
-        received_bytes: receivedBytes,
-        progress: sql<number>`floor(${receivedBytes}::numeric * 100 / greatest(${eb.ref('size_bytes')}, 1))::int`,
-        updated_at: sql`now()`,
-      }))
-      .where('id', '=', id)
-      .where('stage', '=', 'upload')
-      .execute();
-  },
-};
+function importLedger(imports: ProjectImportsRepository, chunks: ProjectImportChunksRepository): ChunkLedger {
+  return {
+    async lock(trx, id) {
+      const row = await imports.lockForUpload(trx, id);
+      return row && { sizeBytes: row.size_bytes, receiving: row.stage === 'upload' && !row.failed };
+    },
+    addChunk: (trx, id, chunk) => chunks.upsert(trx, id, chunk),
+    chunks: (trx, id) => chunks.of(trx, id),
+    setReceived: (trx, id, receivedBytes) => imports.setReceived(trx, id, receivedBytes),
+  };
+}
 
 export class ProjectImportService {
+  private readonly imports: ProjectImportsRepository;
+  private readonly ledger: ChunkLedger;
+  private readonly mediaRows: MediaRepository;
+  private readonly folderRows: FoldersRepository;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly store: ObjectStore,
@@ -128,7 +119,12 @@ export class ProjectImportService {
     private readonly work: WorkQueue,
     private readonly options: ProjectImportOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.imports = new ProjectImportsRepository(db);
+    this.ledger = importLedger(this.imports, new ProjectImportChunksRepository());
+    this.mediaRows = new MediaRepository(db);
+    this.folderRows = new FoldersRepository(db);
+  }
 
   // ---- the session ----
 
@@ -150,20 +146,17 @@ export class ProjectImportService {
     }
     const fileName = request.name?.trim() || 'project.zip';
     const id = newId();
-    await this.db
-      .insertInto('project_imports')
-      .values({
-        id,
-        owner_id: ownerId,
-        name: fileName.replace(/\.zip$/i, '') || fileName,
-        file_name: fileName,
-        fps_num: rate?.num ?? null,
-        fps_den: rate?.den ?? null,
-        create_folder: request.createFolder ?? false,
-        size_bytes: request.size,
-        expires_at: this.expiry(),
-      })
-      .execute();
+    await this.imports.insert({
+      id,
+      owner_id: ownerId,
+      name: fileName.replace(/\.zip$/i, '') || fileName,
+      file_name: fileName,
+      fps_num: rate?.num ?? null,
+      fps_den: rate?.den ?? null,
+      create_folder: request.createFolder ?? false,
+      size_bytes: request.size,
+      expires_at: this.expiry(),
+    });
     return { id };
   }
 
@@ -191,14 +184,10 @@ export class ProjectImportService {
     const row = { owner_id: ownerId, id };
     const chunk = await storeChunk(this.store, session, range, body, contentLength, (start, end) => `${prefixOf(row)}upload/${start}-${end}.part`);
     if (!chunk) return state;
-    const recorded = await recordChunk(this.db, importLedger, id, chunk, async (trx, r) => {
+    const recorded = await recordChunk(this.db, this.ledger, id, chunk, async (trx, r) => {
       if (!r.justCompleted) return;
       const task = await this.work.submit({ kind: 'project_import', ownerId, spec: { importId: id } satisfies StoredProjectImportSpec }, trx);
-      await trx
-        .updateTable('project_imports')
-        .set({ stage: 'unpack', progress: 0, task_id: task.id, expires_at: this.expiry(this.options.timeoutS * 1000), updated_at: sql`now()` })
-        .where('id', '=', id)
-        .execute();
+      await this.imports.startUnpack(trx, id, task.id, this.expiry(this.options.timeoutS * 1000));
     });
     if (recorded.justCompleted) this.work.kick();
     return {
@@ -217,7 +206,7 @@ export class ProjectImportService {
       await this.work.abort(row.task_id, ownerId).catch((error: unknown) => this.log.warn({ err: error, importId: id }, 'stopping the unpack failed'));
     }
     await this.removeMade(row, { project: true });
-    await this.db.deleteFrom('project_imports').where('id', '=', id).where('owner_id', '=', ownerId).execute();
+    await this.imports.deleteOwn(ownerId, id);
   }
 
   /**
@@ -226,28 +215,17 @@ export class ProjectImportService {
    * working stages get a lifetime longer than the unpack's time limit).
    */
   async sweepExpired(): Promise<number> {
-    const expired = await this.db
-      .selectFrom('project_imports')
-      .selectAll()
-      .where('expires_at', '<', sql<Date>`now()`)
-      .execute();
+    const expired = await this.imports.expired();
     for (const row of expired) {
       if (row.stage !== 'ready' && !row.failed) await this.removeMade(row, { project: false });
-      await this.db.deleteFrom('project_imports').where('id', '=', row.id).execute();
+      await this.imports.delete(row.id);
     }
     return expired.length;
   }
 
   /** Project imports in progress (not ready, not failed), for `/api/stat`. */
-  async activeCount(): Promise<number> {
-    const row = await this.db
-      .selectFrom('project_imports')
-      .select(sql<number>`count(*)::int`.as('count'))
-      .where('failed', '=', false)
-      .where('stage', '!=', 'ready')
-      .where('expires_at', '>', sql<Date>`now()`)
-      .executeTakeFirstOrThrow();
-    return row.count;
+  activeCount(): Promise<number> {
+    return this.imports.activeCount();
   }
 
   // ---- the unpack task ----
@@ -269,7 +247,7 @@ export class ProjectImportService {
   private async workOrder(task: ImportTask): Promise<ProjectImportSpec> {
     const row = await this.importOfTask(task);
     if (!row || row.failed) throw new Error(`project import ${task.spec.importId} is gone`);
-    const chunks = await importLedger.chunks(this.db, row.id);
+    const chunks = await this.ledger.chunks(this.db, row.id);
     const parts = assemblyParts(chunks, row.size_bytes);
     if (!parts) throw new Error(`project import ${row.id} has a gap in its chunks`);
     const expiresInS = this.options.timeoutS + URL_LIFETIME_EXTRA_S;
@@ -297,13 +275,7 @@ export class ProjectImportService {
   private async unpackProgress(task: ImportTask): Promise<void> {
     const row = await this.importOfTask(task);
     if (!row) return;
-    await this.db
-      .updateTable('project_imports')
-      .set({ progress: Math.min(99, Math.round(task.progress * 100)), updated_at: sql`now()` })
-      .where('id', '=', row.id)
-      .where('stage', '=', 'unpack')
-      .where('failed', '=', false)
-      .execute();
+    await this.imports.setUnpackProgress(row.id, Math.min(99, Math.round(task.progress * 100)));
   }
 
   /**
@@ -316,12 +288,12 @@ export class ProjectImportService {
     try {
       if (row.create_folder && row.folder_id === null) {
         const folder = await this.folders.create(row.owner_id, row.name, null);
-        await this.db.updateTable('project_imports').set({ folder_id: folder.id }).where('id', '=', row.id).execute();
+        await this.imports.setFolder(row.id, folder.id);
         row = { ...row, folder_id: folder.id };
       }
       const current = row;
       const made = await this.db.transaction().execute(async (trx) => {
-        const locked = await trx.selectFrom('project_imports').select(['stage', 'failed']).where('id', '=', current.id).forUpdate().executeTakeFirst();
+        const locked = await this.imports.lockStage(trx, current.id);
         if (!locked || locked.stage !== 'unpack' || locked.failed) return false;
         const imported: ImportedMedia[] = [];
         for (const file of result.media) {
@@ -334,19 +306,12 @@ export class ProjectImportService {
         }
         const { timeline, problems } = buildTimeline(result.editList.list, imported, { name: current.name, file: result.editList.path });
         const unreadable = result.unreadable.map((u) => `${u.path}: not imported, ${u.reason}`);
-        await trx
-          .updateTable('project_imports')
-          .set({
-            stage: 'import_media',
-            progress: 0,
-            media_ids: JSON.stringify(imported.map((m) => m.id)),
-            timeline: JSON.stringify(timeline, null, 1),
-            error: [...unreadable, ...problems].join('; '),
-            expires_at: this.expiry(),
-            updated_at: sql`now()`,
-          })
-          .where('id', '=', current.id)
-          .execute();
+        await this.imports.startMediaImport(trx, current.id, {
+          mediaIds: imported.map((m) => m.id),
+          timeline: JSON.stringify(timeline, null, 1),
+          error: [...unreadable, ...problems].join('; '),
+          expiresAt: this.expiry(),
+        });
         return true;
       });
       if (made) {
@@ -384,7 +349,7 @@ export class ProjectImportService {
       try {
         do {
           this.advanceAgain = false;
-          const waiting = await this.db.selectFrom('project_imports').selectAll().where('stage', '=', 'import_media').where('failed', '=', false).execute();
+          const waiting = await this.imports.importingMedia();
           for (const row of waiting) {
             await this.finish(row).catch((error: unknown) =>
               this.log.warn({ err: error, importId: row.id }, 'finishing a project import failed; it is tried again'),
@@ -402,8 +367,7 @@ export class ProjectImportService {
   private advanceAgain = false;
 
   private async finish(row: ImportRow): Promise<void> {
-    const rows =
-      row.media_ids.length === 0 ? [] : await this.db.selectFrom('media').select(['id', 'name', 'status', 'error']).where('id', 'in', row.media_ids).execute();
+    const rows = row.media_ids.length === 0 ? [] : await this.mediaRows.outcomesOf(row.media_ids);
     // Settled: ready, or failed (a failed file keeps the status of the stage that failed, with its error).
     if (rows.some((m) => m.status !== 'ready' && m.error === null)) return;
     const failedMedia = rows.filter((m) => m.error !== null).map((m) => `${m.name}: ${m.error!.message}`);
@@ -417,13 +381,7 @@ export class ProjectImportService {
       }
     }
     const error = [row.error, ...failedMedia, ...missing].filter(Boolean).join('; ');
-    const done = await this.db
-      .updateTable('project_imports')
-      .set({ stage: 'ready', progress: 100, error, timeline: null, expires_at: this.expiry(), updated_at: sql`now()` })
-      .where('id', '=', row.id)
-      .where('stage', '=', 'import_media')
-      .executeTakeFirst();
-    if (done.numUpdatedRows > 0n) await this.store.deletePrefix(prefixOf(row));
+    if (await this.imports.markReady(row.id, error, this.expiry())) await this.store.deletePrefix(prefixOf(row));
   }
 
   private async projectExists(row: ImportRow): Promise<boolean> {
@@ -441,22 +399,16 @@ export class ProjectImportService {
    * left. The session stays to tell why until it expires.
    */
   private async fail(id: string, message: string): Promise<void> {
-    const row = await this.db.selectFrom('project_imports').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.imports.find(id);
     if (!row || row.failed || row.stage === 'ready') return;
     await this.removeMade(row, { project: false });
-    const updated = await this.db
-      .updateTable('project_imports')
-      .set({ failed: true, error: message, media_ids: '[]', folder_id: null, timeline: null, expires_at: this.expiry(), updated_at: sql`now()` })
-      .where('id', '=', id)
-      .where('failed', '=', false)
-      .where('stage', '!=', 'ready')
-      .executeTakeFirst();
-    if (updated.numUpdatedRows > 0n) this.log.info({ importId: id, userId: row.owner_id, error: message }, 'project import refused');
+    if (await this.imports.markFailed(id, message, this.expiry()))
+      this.log.info({ importId: id, userId: row.owner_id, error: message }, 'project import refused');
   }
 
   /** Media entries (their ingests stopped), the folder when nothing else is in it, stored bytes, and the project if asked. */
   private async removeMade(row: ImportRow, what: { project: boolean }): Promise<void> {
-    const entries = row.media_ids.length === 0 ? [] : await this.db.selectFrom('media').select(['id', 'task_id']).where('id', 'in', row.media_ids).execute();
+    const entries = row.media_ids.length === 0 ? [] : await this.mediaRows.tasksOf(row.media_ids);
     for (const entry of entries) {
       if (entry.task_id) await this.work.abort(entry.task_id, row.owner_id).catch(() => undefined);
       await this.media.delete(row.owner_id, entry.id, true).catch((error: unknown) => {
@@ -473,12 +425,9 @@ export class ProjectImportService {
   }
 
   private async removeFolderIfEmpty(ownerId: string, folderId: string): Promise<void> {
-    const [files, folders] = await Promise.all([
-      this.db.selectFrom('media').select('id').where('folder_id', '=', folderId).limit(1).execute(),
-      this.db.selectFrom('folders').select('id').where('parent_id', '=', folderId).limit(1).execute(),
-    ]);
+    const [files, folders] = await Promise.all([this.mediaRows.anyInFolder(folderId), this.folderRows.hasSubfolders(folderId)]);
     // What the user put there since is theirs: the folder stays with it.
-    if (files.length > 0 || folders.length > 0) return;
+    if (files || folders) return;
     await this.folders.delete(ownerId, folderId, true).catch((error: unknown) => {
       if (!(error instanceof HttpError && error.status === 404)) throw error;
     });
@@ -488,25 +437,19 @@ export class ProjectImportService {
 
   private async find(ownerId: string, id: string): Promise<ImportRow> {
     // An expired session is gone to its owner at once, as a media upload's is; the sweep removes it later.
-    const row = await this.db
-      .selectFrom('project_imports')
-      .selectAll()
-      .where('id', '=', id)
-      .where('owner_id', '=', ownerId)
-      .where('expires_at', '>', sql<Date>`now()`)
-      .executeTakeFirst();
+    const row = await this.imports.findCurrent(ownerId, id);
     if (!row) throw notFound(`no project import ${id}`);
     return row;
   }
 
   private importOfTask(task: ImportTask): Promise<ImportRow | undefined> {
-    return this.db.selectFrom('project_imports').selectAll().where('id', '=', task.spec.importId).executeTakeFirst();
+    return this.imports.find(task.spec.importId);
   }
 
   /** During import_media: the media's ingest progress, each ready one counting 100. */
   private async mediaProgress(mediaIds: string[]): Promise<number> {
     if (mediaIds.length === 0) return 100;
-    const rows = await this.db.selectFrom('media').select(['status', 'progress', 'error']).where('id', 'in', mediaIds).execute();
+    const rows = await this.mediaRows.progressOf(mediaIds);
     const total = rows.reduce((n, m) => n + (m.status === 'ready' || m.error !== null ? 100 : m.progress), 0) + (mediaIds.length - rows.length) * 100;
     return Math.min(99, Math.floor(total / mediaIds.length));
   }

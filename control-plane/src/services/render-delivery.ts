@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { DevelopersRepository } from '../db/developers-repository.js';
 import type { DB, OutputBucket } from '../db/schema.js';
 import { DeveloperBucket } from '../integration/developer-bucket.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -17,12 +18,16 @@ export interface RenderDeliveryOptions {
 }
 
 export class RenderDelivery {
+  private readonly developers: DevelopersRepository;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly storage: ObjectStore,
     private readonly deletions: ObjectDeletionQueue,
     private readonly options: RenderDeliveryOptions,
-  ) {}
+  ) {
+    this.developers = new DevelopersRepository(db);
+  }
 
   /**
    * The developer's bucket of a render, while the developer still has that bucket (same name and
@@ -30,8 +35,7 @@ export class RenderDelivery {
    */
   async bucketOf(spec: StoredRenderSpec, db: Kysely<DB> = this.db): Promise<DeveloperBucket | undefined> {
     if (!spec.bucket) return undefined;
-    const row = await db.selectFrom('developers').select('output_s3_bucket').where('id', '=', spec.bucket.developerId).executeTakeFirst();
-    const settings: OutputBucket | null | undefined = row?.output_s3_bucket;
+    const settings: OutputBucket | null | undefined = await this.developers.outputBucketOf(spec.bucket.developerId, db);
     if (!settings || settings.awsBucketName !== spec.bucket.name || (settings.awsEndPoint ?? null) !== spec.bucket.endpoint) return undefined;
     return new DeveloperBucket(settings);
   }

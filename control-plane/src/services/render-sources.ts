@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { checkOutboundUrl, OutboundRefused, XtlError, type MediaInfo, type ResolvedSource, type XtlDocument } from '@cutroom/render-node';
 import type { DB, MediaStatus } from '../db/schema.js';
-import { findVisibleMedia, type MediaRow } from '../db/media-repository.js';
+import { MediaRepository, type MediaRow } from '../db/media-repository.js';
+import { UsersRepository } from '../db/users-repository.js';
 import { HttpError, badRequest } from '../http/errors.js';
 import { DeveloperMediaError, fetchDeveloperFile, type DevMediaFileEntry } from '../integration/developer-media.js';
 import type { OverlayImagesService } from './overlay-images.js';
@@ -36,11 +37,17 @@ const PARALLEL_LOOKUPS = 4;
 export const MAX_SOURCES = 1000;
 
 export class RenderSources {
+  private readonly mediaRows: MediaRepository;
+  private readonly users: UsersRepository;
+
   constructor(
-    private readonly db: Kysely<DB>,
+    db: Kysely<DB>,
     private readonly overlays: OverlayImagesService,
     private readonly options: RenderSourcesOptions,
-  ) {}
+  ) {
+    this.mediaRows = new MediaRepository(db);
+    this.users = new UsersRepository(db);
+  }
 
   async resolve(user: RenderUser, doc: XtlDocument): Promise<Map<string, SubmittedSource>> {
     const lineOf = new Map<string, number>();
@@ -65,7 +72,7 @@ export class RenderSources {
 
   private async resolveOne(user: RenderUser, src: string, line: number, developer: DeveloperAccess | undefined): Promise<SubmittedSource> {
     const refuse = (reason: string) => badRequest(new XtlError(reason, 'clip', 'src', line).message);
-    const media = await findVisibleMedia(this.db, user.id, src);
+    const media = await this.mediaRows.findVisible(user.id, src);
     if (media) {
       if (media.error !== null) {
         throw refuse(`media file "${src}" cannot be rendered: ${media.error.message}`);
@@ -115,14 +122,9 @@ export class RenderSources {
 
   private async developerOf(user: RenderUser): Promise<DeveloperAccess | undefined> {
     if (user.developerId === null) return undefined;
-    const row = await this.db
-      .selectFrom('users')
-      .innerJoin('developers', 'developers.id', 'users.developer_id')
-      .select(['developers.fetch_file_url', 'users.api_auth_token'])
-      .where('users.id', '=', user.id)
-      .executeTakeFirst();
-    if (!row?.fetch_file_url) return undefined;
-    return { fetchFileUrl: row.fetch_file_url, apiAuthToken: row.api_auth_token };
+    const row = await this.users.developerFetchAccess(user.id);
+    if (!row?.fetchFileUrl) return undefined;
+    return { fetchFileUrl: row.fetchFileUrl, apiAuthToken: row.apiAuthToken };
   }
 }
 

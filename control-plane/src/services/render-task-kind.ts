@@ -1,11 +1,13 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { OrderSpec, RenderOutputSpec, RenderSourceSpec, RenderTaskResult, SegmentTaskSpec } from '@cutroom/render-node';
+import { CallbackOutboxRepository } from '../db/callback-outbox-repository.js';
+import { MediaRepository } from '../db/media-repository.js';
 import type { DB, MediaError } from '../db/schema.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { TaskKindDefinition } from '../work/task-kinds.js';
-import { ACTIVE_STATES, type Task } from '../work/task-store.js';
+import { TaskStore, type Task } from '../work/task-store.js';
 import type { MediaIngestHook } from './media-ingest-hook.js';
 import type { MediaService } from './media.js';
 import type { ObjectDeletionQueue } from './object-deletion-queue.js';
@@ -52,6 +54,9 @@ export interface RenderKindOptions {
 }
 
 export class RenderTaskKind {
+  private readonly mediaRows: MediaRepository;
+  private readonly events: CallbackOutboxRepository;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly storage: ObjectStore,
@@ -62,7 +67,10 @@ export class RenderTaskKind {
     private readonly ingest: MediaIngestHook,
     private readonly options: RenderKindOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.mediaRows = new MediaRepository(db);
+    this.events = new CallbackOutboxRepository(db);
+  }
 
   definition(): TaskKindDefinition<'render'> {
     return {
@@ -213,7 +221,7 @@ export class RenderTaskKind {
   private async mirrorProgress(task: RenderTask): Promise<void> {
     const progress = Math.floor(task.progress * 100);
     const ids = storedRenderSpec(task.spec).outputs.map((o) => o.mediaId);
-    await this.db.updateTable('media').set({ progress, updated_at: new Date() }).where('id', 'in', ids).where('status', '=', 'render').execute();
+    await this.mediaRows.setRenderProgress(ids, progress);
   }
 
   /** The node is done: record what it stored; ingest takes the outputs from there. */
@@ -277,24 +285,16 @@ export class RenderTaskKind {
         // Entries a failed completion had already marked ready go back too: their bytes are
         // removed next (onFailed), and no entry may point at missing bytes.
         const error: MediaError = { type: task.error?.type ?? 'engine_error', message, title: 'Render failed' };
-        await trx
-          .updateTable('media')
-          .set({ status: 'render', error: JSON.stringify(error), original_key: null, size_bytes: 0, updated_at: new Date() })
-          .where(
-            'id',
-            'in',
-            spec.outputs.map((o) => o.mediaId),
-          )
-          .where('status', 'in', ['render', 'ready'])
-          .execute();
+        await this.mediaRows.markRenderFailed(
+          trx,
+          spec.outputs.map((o) => o.mediaId),
+          error,
+        );
       }
       payload = { projectId: spec.projectId ?? '', downloadUrl: '', error: message };
     }
     if (task.owner_id === null) return;
-    await trx
-      .insertInto('domain_events')
-      .values({ id: newId(), user_id: task.owner_id, type: 'render_complete', payload: JSON.stringify(payload) })
-      .execute();
+    await this.events.raise({ id: newId(), userId: task.owner_id, type: 'render_complete', payload }, trx);
   }
 
   /** An aborted render leaves nothing: its output entries (still rendering) and whatever was stored. */
@@ -302,7 +302,7 @@ export class RenderTaskKind {
     const spec = storedRenderSpec(task.spec);
     const ids = spec.outputs.map((o) => o.mediaId);
     const queued = await this.db.transaction().execute(async (trx) => {
-      const rows = await trx.selectFrom('media').selectAll().where('id', 'in', ids).where('status', '=', 'render').forUpdate().execute();
+      const rows = await this.mediaRows.lockRendering(trx, ids);
       return this.media.removeRows(trx, rows);
     });
     await this.deletions.drain(queued);
@@ -312,13 +312,6 @@ export class RenderTaskKind {
 
 /** Overlay images read by renders that are not over yet: the overlay clean-up leaves them. */
 export function renderOverlayPins(db: Kysely<DB>): OverlayPins {
-  return {
-    pinned: async () => {
-      const { rows } = await sql<{ id: string }>`
-        select distinct jsonb_array_elements_text(spec->'overlayIds') as id
-        from tasks where kind = 'render' and state in (${sql.join(ACTIVE_STATES)})
-      `.execute(db);
-      return new Set(rows.map((r) => r.id));
-    },
-  };
+  const tasks = new TaskStore(db);
+  return { pinned: () => tasks.overlayIdsOfActiveRenders() };
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { bytesOwnedBy } from '../db/media-repository.js';
+import { MediaRepository } from '../db/media-repository.js';
 import { insufficientStorage } from '../http/errors.js';
 
 export interface StorageQuotaOptions {
@@ -41,7 +41,7 @@ export class StorageQuota {
       throw insufficientStorage('exceeded_file_size', `the file has ${incomingBytes} bytes; the largest file allowed has ${maxFileSizeBytes}`);
     }
     if (ownerId !== null && maxUserBytes > 0) {
-      const used = await bytesOwnedBy(db, ownerId);
+      const used = await new MediaRepository(db).bytesOwnedBy(ownerId);
       if (used + incomingBytes > maxUserBytes) {
         throw insufficientStorage(
           'exceeded_per_user_size',
@@ -59,7 +59,7 @@ export class StorageQuota {
 
   async usage(db: Kysely<DB>, ownerId: string): Promise<QuotaUsage> {
     return {
-      usedBytes: await bytesOwnedBy(db, ownerId),
+      usedBytes: await new MediaRepository(db).bytesOwnedBy(ownerId),
       maxUserBytes: this.options.maxUserBytes,
       maxFileSizeBytes: this.options.maxFileSizeBytes,
     };

@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import type { MediaRow } from '../db/media-repository.js';
+import { MediaRepository, type MediaRow } from '../db/media-repository.js';
 import type { Logger } from '../logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { extensionOf } from '../storage/content-types.js';
@@ -28,6 +28,8 @@ export interface SeedReport {
  * Replicas starting together are safe: entries are unique by source, copies are atomic puts.
  */
 export class TestMediaSeeder {
+  private readonly rows: MediaRepository;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly media: MediaService,
@@ -35,7 +37,9 @@ export class TestMediaSeeder {
     private readonly deletions: ObjectDeletionQueue,
     private readonly ingest: MediaIngestHook,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.rows = new MediaRepository(db);
+  }
 
   async seed(dir: string): Promise<SeedReport> {
     const report: SeedReport = { added: 0, updated: 0, unchanged: 0, removed: 0, skipped: [] };
@@ -59,7 +63,7 @@ export class TestMediaSeeder {
       report[outcome] += 1;
     }
 
-    const gone = await this.db.selectFrom('media').selectAll().where('type', '=', 'test').where('owner_id', 'is', null).execute();
+    const gone = await this.rows.allTestMedia();
     const stale = gone.filter((row) => row.source === null || !sources.has(row.source));
     if (stale.length > 0) {
       const queued = await this.db.transaction().execute((trx) => this.media.removeRows(trx, stale));
@@ -109,6 +113,6 @@ export class TestMediaSeeder {
   }
 
   private async findBySource(source: string): Promise<MediaRow | undefined> {
-    return this.db.selectFrom('media').selectAll().where('type', '=', 'test').where('source', '=', source).executeTakeFirst();
+    return this.rows.findTestBySource(source);
   }
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
+import { InstanceSecretsRepository } from '../db/instance-secrets-repository.js';
 import type { DB } from '../db/schema.js';
 import { newSecret } from '../ids.js';
 
@@ -14,7 +15,8 @@ export const SIGNING_SECRET_FILE = 'signing-secret';
  */
 export async function loadSigningSecret(configured: string | undefined, dataDir: string, shared?: Kysely<DB>): Promise<string> {
   if (configured !== undefined) return configured;
-  if (shared) return sharedSecret(shared, 'signing');
+  // The first replica to start generates it, the others read it.
+  if (shared) return new InstanceSecretsRepository(shared).getOrStore('signing', newSecret());
   const file = path.join(dataDir, SIGNING_SECRET_FILE);
   await fs.mkdir(dataDir, { recursive: true });
   // Written aside, then linked into place: link never replaces an existing file, so when two
@@ -33,15 +35,4 @@ export async function loadSigningSecret(configured: string | undefined, dataDir:
   const secret = (await fs.readFile(file, 'utf8')).trim();
   if (secret.length < 16) throw new Error(`${file} holds no usable secret; delete it to have a new one generated`);
   return secret;
-}
-
-/** The named secret all replicas share: the first to start generates it, the others read it. */
-async function sharedSecret(db: Kysely<DB>, name: string): Promise<string> {
-  await db
-    .insertInto('instance_secrets')
-    .values({ name, value: newSecret() })
-    .onConflict((c) => c.column('name').doNothing())
-    .execute();
-  const row = await db.selectFrom('instance_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
-  return row.value;
 }

@@ -415,6 +415,15 @@ export class TaskStore {
       .then(tasksOf);
   }
 
+  /** The overlay images named by render tasks that are not over yet (their specs' `overlayIds`). */
+  async overlayIdsOfActiveRenders(): Promise<Set<string>> {
+    const { rows } = await sql<{ id: string }>`
+        select distinct jsonb_array_elements_text(spec->'overlayIds') as id
+        from tasks where kind = 'render' and state in (${sql.join(ACTIVE_STATES)})
+      `.execute(this.db);
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Active tasks by kind and state, for metrics and `/api/stat`. */
   async counts(): Promise<Array<{ kind: string; state: TaskState; count: number }>> {
     return this.db
