@@ -165,6 +165,20 @@ export async function pageOfListedMedia(db: Executor, scope: ListScope, withShar
   return result.rows;
 }
 
+/**
+ * The versions of what a viewer's listings show: their own media and folders, and the shared
+ * media (0 where nothing was ever written). The database changes them in every transaction that
+ * writes such rows (migration 0015), so an answer made after reading them is still the answer
+ * while they read the same.
+ */
+export async function listingVersions(db: Executor, viewerId: string): Promise<{ own: string; shared: string }> {
+  const result = await sql<{ own: string; shared: string }>`select
+    coalesce(max(version) filter (where owner_key = ${viewerId}), 0)::text as own,
+    coalesce(max(version) filter (where owner_key = ''), 0)::text as shared
+    from media_list_versions where owner_key in (${viewerId}, '')`.execute(db);
+  return result.rows[0]!;
+}
+
 function folderConditions(eb: ExpressionBuilder<DB, 'folders'>, scope: ListScope): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [
     eb('owner_id', '=', scope.viewerId),

@@ -203,3 +203,17 @@ export function sendJson(req: Request, res: Response, status: number, body: unkn
   if (req.method === 'HEAD') res.end();
   else res.end(text);
 }
+
+/** The same for an answer already serialized (`JSON.stringify`'s bytes, as UTF-8). */
+export function sendJsonBytes(req: Request, res: Response, status: number, bytes: Buffer): void {
+  if (status === 204 || status === 304 || req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) {
+    if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.status(status).send(bytes);
+    return;
+  }
+  res.statusCode = status;
+  if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', bytes.length);
+  if (req.method === 'HEAD') res.end();
+  else res.end(bytes);
+}
