@@ -94,6 +94,18 @@ describe.each(drivers)('reused media list answers (%s)', (driver) => {
       .execute();
     expect(BigInt((await version())!)).toBeGreaterThan(BigInt(v2!));
   });
+
+  it('lists on a schema from before the versions (a rolling upgrade not yet migrated)', async () => {
+    const { db } = server.controlPlane.database;
+    await storedMedia(server, bob.id, { name: 'before.mp4' });
+    await sql`alter table media_list_versions rename to media_list_versions_away`.execute(db);
+    try {
+      expect(await names(bob)).toContain('before.mp4');
+      expect(await names(bob)).toContain('before.mp4');
+    } finally {
+      await sql`alter table media_list_versions_away rename to media_list_versions`.execute(db);
+    }
+  });
 });
 
 describe('reused media list answers across replicas', () => {

@@ -3,6 +3,9 @@ import type { DB } from '../db/schema.js';
 import { listingVersions } from '../db/media-repository.js';
 import type { MediaList, MediaListQuery } from './media.js';
 
+/** Postgres's `undefined_table` error code. */
+const UNDEFINED_TABLE = '42P01';
+
 /**
  * `GET /api/mediafiles` answers made lately, as their JSON bytes, reused while nothing they
  * show can have changed: the key holds the viewer, the query, the versions of the viewer's
@@ -28,8 +31,15 @@ export class MediaListAnswers {
   ) {}
 
   async answer(viewerId: string, query: MediaListQuery): Promise<Buffer> {
-    if (this.budgetBytes <= 0) return Buffer.from(JSON.stringify(await this.list(viewerId, query)));
-    const versions = await listingVersions(this.db, viewerId);
+    if (this.budgetBytes <= 0) return this.listed(viewerId, query);
+    let versions: { own: string; shared: string };
+    try {
+      versions = await listingVersions(this.db, viewerId);
+    } catch (error) {
+      // A schema from before migration 0015 (a rolling upgrade that has not migrated yet): no versions, no reuse.
+      if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return this.listed(viewerId, query);
+      throw error;
+    }
     const window = this.urlWindowOf(Date.now());
     const key = JSON.stringify([
       viewerId,
@@ -50,10 +60,14 @@ export class MediaListAnswers {
       this.entries.set(key, hit);
       return hit;
     }
-    const bytes = Buffer.from(JSON.stringify(await this.list(viewerId, query)));
+    const bytes = await this.listed(viewerId, query);
     // An answer whose URLs were signed in the next window is not this key's answer.
     if (this.urlWindowOf(Date.now()) === window) this.keep(key, bytes);
     return bytes;
+  }
+
+  private async listed(viewerId: string, query: MediaListQuery): Promise<Buffer> {
+    return Buffer.from(JSON.stringify(await this.list(viewerId, query)));
   }
 
   private keep(key: string, bytes: Buffer): void {
