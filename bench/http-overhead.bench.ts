@@ -20,14 +20,25 @@ const bench: Benchmark = async ({ size, log }) => {
   const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/api/version`;
   try {
     log(`${total} requests, concurrency ${concurrency}`);
-    const api = await load(async () => expectOk(await fetch(`${controlPlane.url}/api/version`)), total, concurrency);
-    const baseline = await load(async () => expectOk(await fetch(bareUrl)), total, concurrency);
+    // CPU time of this process (client and server) per request: steadier than the wall-clock
+    // figures on a machine other work shares.
+    const cpuPerRequestUs = async (url: string) => {
+      const before = process.cpuUsage();
+      const result = await load(async () => expectOk(await fetch(url)), total, concurrency);
+      const used = process.cpuUsage(before);
+      return { ...result, cpuUs: (used.user + used.system) / (total + Math.max(1, Math.floor(total / 10))) };
+    };
+    const api = await cpuPerRequestUs(`${controlPlane.url}/api/version`);
+    const baseline = await cpuPerRequestUs(bareUrl);
     return [
       { benchmark: 'http-overhead', metric: 'GET /api/version p50', value: api.p50Ms, unit: 'ms' },
       { benchmark: 'http-overhead', metric: 'GET /api/version p99', value: api.p99Ms, unit: 'ms' },
       { benchmark: 'http-overhead', metric: 'GET /api/version throughput', value: api.perSecond, unit: 'req/s' },
       { benchmark: 'http-overhead', metric: 'bare node p99', value: baseline.p99Ms, unit: 'ms' },
       { benchmark: 'http-overhead', metric: 'bare node throughput', value: baseline.perSecond, unit: 'req/s' },
+      { benchmark: 'http-overhead', metric: 'GET /api/version CPU per request', value: api.cpuUs, unit: 'µs', note: 'this process: client and server' },
+      { benchmark: 'http-overhead', metric: 'bare node CPU per request', value: baseline.cpuUs, unit: 'µs', note: 'this process: client and server' },
+      { benchmark: 'http-overhead', metric: 'CPU per request bare/api', value: baseline.cpuUs / api.cpuUs, unit: 'ratio' },
       {
         benchmark: 'http-overhead',
         metric: 'throughput api/bare',

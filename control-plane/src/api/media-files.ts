@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiRouter } from '../http/route.js';
+import { sendJsonBytes, type ApiRouter } from '../http/route.js';
 import { errorObjectSchema } from '../http/errors.js';
 import type { EntryFilter } from '../db/media-repository.js';
 import type { MediaService } from '../services/media.js';
@@ -100,8 +100,8 @@ export function mountMediaFiles(api: ApiRouter, media: MediaService): void {
     responses: {
       200: { description: 'One page', schema: z.object({ total_count: z.number().int(), entries: z.array(mediaEntrySchema) }) },
     },
-    handler: ({ auth, query }) =>
-      media.list(auth.id, {
+    handler: async ({ req, res, auth, query }) => {
+      const answer = await media.listAnswers.answer(auth.id, {
         startNumber: query.start_number,
         count: query.count,
         filter: query.filter,
@@ -109,7 +109,9 @@ export function mountMediaFiles(api: ApiRouter, media: MediaService): void {
         sortOrder: query.sort_order,
         search: query.search,
         folderId: query.folder,
-      }),
+      });
+      sendJsonBytes(req, res, 200, answer);
+    },
   });
 
   api.route({

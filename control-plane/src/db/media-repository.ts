@@ -194,6 +194,20 @@ export class MediaRepository {
   }
 
   /**
+   * The versions of what a viewer's listings show: their own media and folders, and the shared
+   * media (0 where nothing was ever written). The database changes them in every transaction that
+   * writes such rows (migration 0015), so an answer made after reading them is still the answer
+   * while they read the same.
+   */
+  async listingVersions(viewerId: string): Promise<{ own: string; shared: string }> {
+    const result = await sql<{ own: string; shared: string }>`select
+      coalesce(max(version) filter (where owner_key = ${viewerId}), 0)::text as own,
+      coalesce(max(version) filter (where owner_key = ''), 0)::text as shared
+      from media_list_versions where owner_key in (${viewerId}, '')`.execute(this.db);
+    return result.rows[0]!;
+  }
+
+  /**
    * One page of listed media in the listing's order (key, then id, both in the requested
    * direction). The page's ids come from an index-only range scan of the sort field's index (its
    * key is (owner, folder, key, id): ordering by all four is the listing's order, and spelled this

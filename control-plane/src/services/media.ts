@@ -18,6 +18,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { folderEntry, mediaEntry, type MediaEntry, type PlayableUrls } from './media-entry.js';
 import { mediaFormatOf } from './media-formats.js';
 import { mediaObjectKey, mediaObjectPrefix, type MediaObjectRole } from './media-object-keys.js';
+import { MediaListAnswers } from './media-list-answers.js';
 import type { MediaUsage } from './media-usage.js';
 import type { ObjectDeletionQueue, ObjectToDelete } from './object-deletion-queue.js';
 import type { StorageQuota } from './storage-quota.js';
@@ -25,6 +26,8 @@ import type { StorageQuota } from './storage-quota.js';
 export interface MediaServiceOptions {
   /** Validity of previewUrl / originalUrl. */
   urlTtlS: number;
+  /** Bytes of list answers kept for reuse (default 32 MiB; 0: none). */
+  listAnswerBytes?: number;
 }
 
 export interface MediaListQuery {
@@ -129,7 +132,16 @@ export class MediaService {
   ) {
     this.rows = new MediaRepository(db);
     this.folders = new FoldersRepository(db);
+    this.listAnswers = new MediaListAnswers(
+      this.rows,
+      (viewerId, query) => this.list(viewerId, query),
+      (nowMs) => this.urlWindowStartMs(nowMs),
+      options.listAnswerBytes ?? 32 * 2 ** 20,
+    );
   }
+
+  /** `list`'s answers as JSON bytes, reused while the library is unchanged. */
+  readonly listAnswers: MediaListAnswers;
 
   /** A folder's entries as the seed's list answer: sub-folders first, then files. */
   async list(viewerId: string, query: MediaListQuery): Promise<MediaList> {
@@ -291,12 +303,22 @@ export class MediaService {
    */
   async playableUrls(row: Pick<MediaRow, 'original_key' | 'proxy_key'>): Promise<PlayableUrls> {
     const ttl = this.options.urlTtlS;
-    const windowS = Math.max(60, Math.floor(ttl / 4));
-    const issuedAt = new Date(Math.floor(Date.now() / 1000 / windowS) * windowS * 1000);
+    const windowS = this.urlWindowS();
+    const issuedAt = new Date(this.urlWindowStartMs(Date.now()));
     const sign = (key: string | null) =>
       key === null ? Promise.resolve(null) : this.store.signedGetUrl(key, { expiresInS: ttl + windowS, issuedAt, contentType: contentTypeFor(key) });
     const [originalUrl, proxyUrl] = await Promise.all([sign(row.original_key), sign(row.proxy_key)]);
     return { previewUrl: proxyUrl ?? originalUrl, originalUrl };
+  }
+
+  private urlWindowS(): number {
+    return Math.max(60, Math.floor(this.options.urlTtlS / 4));
+  }
+
+  /** The start of the window URLs signed at `nowMs` are issued at. */
+  private urlWindowStartMs(nowMs: number): number {
+    const windowS = this.urlWindowS();
+    return Math.floor(nowMs / 1000 / windowS) * windowS * 1000;
   }
 
   /**
