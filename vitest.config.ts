@@ -2,7 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['control-plane/src/**/*.test.ts', 'render-node/src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
@@ -10,5 +9,21 @@ export default defineConfig({
     // Two cores in CI: more workers only fight over them (each PGlite boot is CPU-bound).
     maxWorkers: 2,
     setupFiles: ['test/support/setup.ts'],
+    // The tiers are described in docs/testing.md.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['control-plane/src/**/*.test.ts', 'render-node/src/**/*.test.ts'],
+          // Pure tests: one module graph per worker instead of one per file.
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'tests', include: ['test/**/*.test.ts'] },
+      },
+    ],
   },
 });

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { signedInUser, storedMedia, type TestUser } from '../support/media-factory.js';
 import { makeMedia, smallMp4 } from '../support/media.js';
@@ -40,13 +39,13 @@ async function redPng(): Promise<string> {
   return (await fs.readFile(file)).toString('base64');
 }
 
-describe.each(drivers)('editing tasks (%s)', (driver) => {
+describe('editing tasks', () => {
   let server: TestServer;
   let user: TestUser;
   let video: MediaRow;
 
   beforeAll(async () => {
-    server = await startTestServer(driver, fastWork);
+    server = await startTestServer('postgres', fastWork);
     user = await signedInUser(server, 'Editor');
     video = await uploadedVideo(server, user.id, await smallMp4(4), 4);
   });

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { connectEditor, EditorRefused, uniqueToken } from '../support/editor-client.js';
 
-describe.each(drivers)('identity and presence (%s)', (driver) => {
+describe('identity and presence', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(driver, { WS_PING_INTERVAL_MS: '200', TOKEN_GRACE_SECONDS: '1' });
+    server = await startTestServer('postgres', { WS_PING_INTERVAL_MS: '200', TOKEN_GRACE_SECONDS: '1' });
   });
   afterAll(() => server?.destroy());
 

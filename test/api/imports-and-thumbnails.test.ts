@@ -5,7 +5,6 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
-import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { settledMedia, signedInUser, type TestUser } from '../support/media-factory.js';
 import { makeMedia, smallMp4 } from '../support/media.js';
@@ -46,7 +45,7 @@ async function psnr(a: string, b: string): Promise<number> {
 }
 const pngWidth = (base64: string) => png(base64).readUInt32BE(16);
 
-describe.each(drivers)('imports (%s)', (driver) => {
+describe('imports', () => {
   let server: TestServer;
   let media: MediaServer;
   let s3: TestS3Server;
@@ -55,7 +54,7 @@ describe.each(drivers)('imports (%s)', (driver) => {
     media = await new MediaServer().start();
     media.add('clip.mp4', await smallMp4(2));
     s3 = await startS3Server();
-    server = await startTestServer(driver, { ALLOW_PRIVATE_URLS: 'true', DISPATCH_INTERVAL_MS: '100' });
+    server = await startTestServer('postgres', { ALLOW_PRIVATE_URLS: 'true', DISPATCH_INTERVAL_MS: '100' });
     alice = await signedInUser(server, 'alice');
   });
   afterAll(async () => {
@@ -89,7 +88,7 @@ describe.each(drivers)('imports (%s)', (driver) => {
       forcePathStyle: true,
       credentials: { accessKeyId: S3RVER_CREDENTIALS.accessKey, secretAccessKey: S3RVER_CREDENTIALS.secretKey },
     });
-    const bucket = `footage-${driver}`;
+    const bucket = 'footage';
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'day1/a.mp4', Body: await fs.readFile(await smallMp4(2)) }));
     await client.send(
@@ -179,13 +178,13 @@ describe('imports under the outbound rule', () => {
   });
 });
 
-describe.each(drivers)('timeline thumbnails (%s)', (driver) => {
+describe('timeline thumbnails', () => {
   let server: TestServer;
   let alice: TestUser;
   let bob: TestUser;
   let videoId: string;
   beforeAll(async () => {
-    server = await startTestServer(driver, { DISPATCH_INTERVAL_MS: '100' });
+    server = await startTestServer('postgres', { DISPATCH_INTERVAL_MS: '100' });
     alice = await signedInUser(server, 'alice');
     bob = await signedInUser(server, 'bob');
     videoId = (await upload(alice.api, 'thumbs.mp4', await fs.readFile(await smallMp4(4)))).id;

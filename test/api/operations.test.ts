@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { connectEditor } from '../support/editor-client.js';
-import { drivers } from '../support/databases.js';
 
-describe.each(drivers)('operations endpoints (%s)', (driver) => {
+describe('operations endpoints', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(driver);
+    server = await startTestServer('postgres');
   });
   afterAll(() => server?.destroy());
 

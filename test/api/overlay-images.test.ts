@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { connectEditor, type EditorConnection } from '../support/editor-client.js';
 import type { ApiClient } from '../support/api-client.js';
@@ -18,7 +17,7 @@ async function image(codec: 'png' | 'mjpeg', size = '64x32'): Promise<Buffer> {
   return stdout;
 }
 
-describe.each(drivers)('overlay images (%s)', (driver) => {
+describe('overlay images', () => {
   const pinned = new Set<string>();
   let server: TestServer;
   let editor: EditorConnection;
@@ -28,7 +27,7 @@ describe.each(drivers)('overlay images (%s)', (driver) => {
   beforeAll(async () => {
     png = await image('png');
     server = await startTestServer(
-      driver,
+      'postgres',
       // A connected editor's token is refreshed every ping round and outlives it by the grace
       // period: generous enough that a loaded test machine never lets it lapse.
       { TOKEN_GRACE_SECONDS: '3', WS_PING_INTERVAL_MS: '500', OVERLAY_SWEEP_INTERVAL_MS: '100', OVERLAY_MAX_BYTES: '16kb' },

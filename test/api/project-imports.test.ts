@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { drivers, type TestDriver } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { signedInUser, type TestUser } from '../support/media-factory.js';
 import { chunks } from '../support/uploader.js';
@@ -99,11 +98,11 @@ async function whatUserHas(server: TestServer, user: TestUser) {
   };
 }
 
-describe.each(drivers)('project import: refusals (%s)', (driver: TestDriver) => {
+describe('project import: refusals', () => {
   let server: TestServer;
   let user: TestUser;
   beforeAll(async () => {
-    server = await startTestServer(driver, { ...fastWork, PROJECT_IMPORT_MAX_RATIO: '100' });
+    server = await startTestServer('postgres', { ...fastWork, PROJECT_IMPORT_MAX_RATIO: '100' });
     user = await signedInUser(server, 'refusals');
   });
   afterAll(async () => {
@@ -199,11 +198,11 @@ describe.each(drivers)('project import: refusals (%s)', (driver: TestDriver) => 
   });
 });
 
-describe('project import: over the user quota (pglite)', () => {
+describe('project import: over the user quota', () => {
   let server: TestServer;
   let user: TestUser;
   beforeAll(async () => {
-    server = await startTestServer('pglite', { ...fastWork, MAX_USER_BYTES: '100k' });
+    server = await startTestServer('postgres', { ...fastWork, MAX_USER_BYTES: '100k' });
     user = await signedInUser(server, 'small quota');
   });
   afterAll(async () => {
@@ -221,11 +220,11 @@ describe('project import: over the user quota (pglite)', () => {
   });
 });
 
-describe('project import: sessions expire (pglite)', () => {
+describe('project import: sessions expire', () => {
   let server: TestServer;
   let user: TestUser;
   beforeAll(async () => {
-    server = await startTestServer('pglite', { ...fastWork, UPLOAD_SESSION_TTL_S: '2', UPLOAD_SWEEP_INTERVAL_MS: '200' });
+    server = await startTestServer('postgres', { ...fastWork, UPLOAD_SESSION_TTL_S: '2', UPLOAD_SWEEP_INTERVAL_MS: '200' });
     user = await signedInUser(server, 'expiry');
   });
   afterAll(async () => {

@@ -5,13 +5,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaRow } from '../../control-plane/src/db/media-repository.js';
 import { SIGNING_SECRET_FILE } from '../../control-plane/src/storage/signing-secret.js';
-import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { startS3Server, type TestS3Server } from '../support/s3-server.js';
 import { signedInUser, type TestUser } from '../support/media-factory.js';
 
 const storages = ['fs', 's3'] as const;
-const matrix = drivers.flatMap((driver) => storages.map((storage) => [driver, storage] as const));
 
 /** Real media made by ffmpeg, plus files the seeder must leave alone. */
 async function makeTestMediaDir(): Promise<string> {
@@ -25,7 +23,7 @@ async function makeTestMediaDir(): Promise<string> {
   return dir;
 }
 
-describe.each(matrix)('shared test media (%s database, %s storage)', (driver, storage) => {
+describe.each(storages)('shared test media (%s storage)', (storage) => {
   let server: TestServer;
   let s3: TestS3Server | undefined;
   let dir: string;
@@ -37,7 +35,7 @@ describe.each(matrix)('shared test media (%s database, %s storage)', (driver, st
   beforeAll(async () => {
     dir = await makeTestMediaDir();
     s3 = storage === 's3' ? await startS3Server() : undefined;
-    server = await startTestServer(driver, { ...(s3 ? s3.env('shared-media') : {}), TEST_MEDIA_DIR: dir }, { mediaIngest });
+    server = await startTestServer('postgres', { ...(s3 ? s3.env('shared-media') : {}), TEST_MEDIA_DIR: dir }, { mediaIngest });
     alice = await signedInUser(server, 'alice');
     bob = await signedInUser(server, 'bob');
   });

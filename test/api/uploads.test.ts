@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { drivers } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { settledMedia, signedInUser, type TestUser } from '../support/media-factory.js';
 import { makeMedia, smallMp4 } from '../support/media.js';
@@ -10,12 +9,12 @@ import { holdFor } from '../support/waiting.js';
 
 const fastWork = { DISPATCH_INTERVAL_MS: '100', WORKERS: '2' };
 
-describe.each(drivers)('uploads and ingest (%s)', (driver) => {
+describe('uploads and ingest', () => {
   let server: TestServer;
   let alice: TestUser;
   let bob: TestUser;
   beforeAll(async () => {
-    server = await startTestServer(driver, fastWork);
+    server = await startTestServer('postgres', fastWork);
     alice = await signedInUser(server, 'alice');
     bob = await signedInUser(server, 'bob');
   });

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { DeveloperServer } from '../support/developer-server.js';
 import { connectEditor, type EditorConnection } from '../support/editor-client.js';
-import { drivers } from '../support/databases.js';
 import { holdFor } from '../support/waiting.js';
 
 const fastCallbacks = {
@@ -14,7 +13,7 @@ const fastCallbacks = {
   CALLBACK_MAX_ATTEMPTS: '4',
 };
 
-describe.each(drivers)('developer callbacks (%s)', (driver) => {
+describe('developer callbacks', () => {
   let server: TestServer;
   let developer: DeveloperServer;
   let secret: string;
@@ -23,7 +22,7 @@ describe.each(drivers)('developer callbacks (%s)', (driver) => {
 
   beforeAll(async () => {
     developer = await new DeveloperServer().start();
-    server = await startTestServer(driver, fastCallbacks);
+    server = await startTestServer('postgres', fastCallbacks);
     const account = await server.api('test-admin-token').post('/api/developers', { name: 'Acme', callBackUrl: developer.callbackUrl });
     secret = account.body.callbackSecret;
     userId = (await server.api().post('/api/users', { apiKey: account.body.apiKey, data: 'customer-42', apiAuthToken: 'acme-token' })).body.id;

@@ -1,0 +1,98 @@
+import type { MediaRow } from '../../control-plane/src/db/media-repository.js';
+import type { MediaKind, MediaStatus, MediaType } from '../../control-plane/src/db/schema.js';
+import type { FolderService } from '../../control-plane/src/services/folders.js';
+import type { IdentityService } from '../../control-plane/src/services/identity.js';
+import type { MediaService } from '../../control-plane/src/services/media.js';
+import type { ProjectsService } from '../../control-plane/src/services/projects.js';
+import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
+import { patternBytes } from './media-factory.js';
+
+/**
+ * Small factories for the medium tier: each makes one row through the service that owns it,
+ * with defaults for every field a test does not care about.
+ */
+export interface FactoryServices {
+  identity: IdentityService;
+  media: MediaService;
+  folders: FolderService;
+  projects: ProjectsService;
+  storage: ObjectStore;
+}
+
+export interface MediaOptions {
+  /** The owner's user id; null: shared test media. */
+  owner: string | null;
+  name?: string;
+  folder?: string | null;
+  type?: MediaKind;
+  mediaType?: MediaType;
+  filetype?: string;
+  status?: MediaStatus;
+  sizeBytes?: number;
+  durationHns?: number;
+  createTimeMs?: number;
+  /** Store an original of `sizeBytes` bytes (at most 64 KiB) and point the entry at it. */
+  stored?: boolean;
+  /** Also store a proxy and a thumbnail pack, as ingest would (implies `stored`). */
+  derived?: boolean;
+}
+
+export class Factory {
+  private count = 0;
+
+  constructor(private readonly services: FactoryServices) {}
+
+  /** A registered user; answers the id. */
+  async user(name?: string): Promise<string> {
+    this.count += 1;
+    return (await this.services.identity.createUser({ name: name ?? `user ${this.count}` })).id;
+  }
+
+  async media(options: MediaOptions): Promise<MediaRow> {
+    const { media, storage } = this.services;
+    this.count += 1;
+    const mediaType = options.mediaType ?? 'video';
+    const filetype = options.filetype ?? { video: 'mp4', audio: 'mp3', image: 'png' }[mediaType];
+    const row = await media.create({
+      ownerId: options.owner,
+      folderId: options.folder ?? null,
+      name: options.name ?? `clip ${this.count}.${filetype}`,
+      type: options.type ?? (options.owner === null ? 'test' : 'uploaded'),
+      filetype,
+      mediaType,
+      status: options.status ?? 'ready',
+      sizeBytes: options.sizeBytes ?? 1000,
+      durationHns: options.durationHns ?? 0,
+      createTimeMs: options.createTimeMs,
+      enforceQuota: false,
+    });
+    if (!options.stored && !options.derived) return row;
+    const originalKey = media.objectKey(row, 'original', filetype);
+    await storage.put(originalKey, patternBytes(Math.min(row.size_bytes, 64 * 1024)));
+    const keys: { originalKey: string; proxyKey?: string; thumbnailsKey?: string } = { originalKey };
+    if (options.derived) {
+      keys.proxyKey = media.objectKey(row, 'proxy', 'mp4');
+      keys.thumbnailsKey = media.objectKey(row, 'thumbnails', 'bin');
+      await storage.put(keys.proxyKey, patternBytes(500));
+      await storage.put(keys.thumbnailsKey, patternBytes(300));
+    }
+    return (await media.update(row.id, keys))!;
+  }
+
+  /** A folder of `owner` (in `parent`, default the root); answers the id. */
+  async folder(options: { owner: string; name?: string; parent?: string | null }): Promise<string> {
+    this.count += 1;
+    return (await this.services.folders.create(options.owner, options.name ?? `folder ${this.count}`, options.parent ?? null)).id;
+  }
+
+  /** A project of `owner` whose data is `data` as JSON (default `{}`); answers the id. */
+  async project(options: { owner: string; name?: string; data?: unknown; createTimeMs?: number }): Promise<string> {
+    this.count += 1;
+    const { id } = await this.services.projects.create(options.owner, {
+      name: options.name ?? `project ${this.count}`,
+      data: { bytes: Buffer.from(JSON.stringify(options.data ?? {})) },
+      createTimeMs: options.createTimeMs,
+    });
+    return id;
+  }
+}
