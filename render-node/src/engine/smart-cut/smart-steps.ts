@@ -6,6 +6,7 @@ import { INPUT_PROTOCOLS } from '../sources.js';
 import { sampleAt, secondsArg } from '../timing.js';
 import type { CodecParameters } from './codec-parameters.js';
 import type { FrameRange, Piece } from './cut-pieces.js';
+import type { GopMap } from './gop-scan.js';
 import type { PieceEncoder } from './piece-encoder.js';
 
 /**
@@ -31,6 +32,8 @@ export interface SmartSource {
   params: CodecParameters;
   /** File time of frame 0 (seconds from the start of the file, as `-ss` counts). */
   offsetS: number;
+  /** H.264 in a local file with NAL units prefixed by lengths of this size: GOPs are scanned in place. */
+  nalLengthSize?: number;
 }
 
 export interface SmartStepsInput {
@@ -40,6 +43,8 @@ export interface SmartStepsInput {
   params: CodecParameters;
   /** Frames the decoding times run ahead of the presentation times. */
   reorderDepth: number;
+  /** Each source's GOPs around the cuts, as the plan was made from them. */
+  gops: Map<string, GopMap>;
 }
 
 /** ffconcat quoting: single quotes, with a quote written as '\''. */
@@ -48,7 +53,7 @@ function quoteConcatPath(file: string): string {
 }
 
 export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: PlanStep[]; tempPaths: string[]; withSound: boolean } {
-  const { pieces, sources, encoder, params, reorderDepth } = input;
+  const { pieces, sources, encoder, params, reorderDepth, gops } = input;
   const { group, settings } = ctx;
   const rate = params.frameRate;
   const frameS = rate.den / rate.num;
@@ -93,6 +98,7 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
         expectedDurationS: frames * frameS,
         weight: frames * frameS * 0.02,
         concurrent: true,
+        part: 'copy',
       });
       continue;
     }
@@ -101,12 +107,36 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
     steps.push(encodeStep(piece.ranges, frames, file));
   }
 
+  /** An IDR picture at the range's first frame, decoded before every picture shown after it. */
+  function startsOnIdr(range: FrameRange): boolean {
+    const keyframe = gops.get(range.source)?.keyframes.find((k) => k.frame === range.from);
+    return keyframe !== undefined && keyframe.idr && keyframe.runStartFrame === range.from;
+  }
+
   function encodeStep(ranges: FrameRange[], frames: number, file: string): FfmpegStep {
     const inputArgs: string[] = [];
     const chains: string[] = [];
     for (const [r, range] of ranges.entries()) {
       const source = sources.get(range.source)!;
       const count = range.to - range.from;
+      if (range.from > 0 && startsOnIdr(range)) {
+        // The range starts on an IDR picture that nothing before it in display order follows
+        // (the tail of a clip, after its copied GOPs): decoding starts on it, and no frame is
+        // dropped. A quarter frame past it: the seek lands on it, whatever the rounding.
+        inputArgs.push(
+          '-noaccurate_seek',
+          '-ss',
+          secondsArg(fileTime(source, range.from) + frameS / 4),
+          '-t',
+          secondsArg((count + 2) * frameS),
+          '-protocol_whitelist',
+          INPUT_PROTOCOLS,
+          '-i',
+          source.input,
+        );
+        chains.push(`[${r}:${source.streamIndex}]trim=end_frame=${count},setpts=PTS-STARTPTS[r${r}]`);
+        continue;
+      }
       // Half a frame before the first wanted frame: decoding starts at the keyframe before it
       // and the frames before the seek point are dropped, so the first one kept is `from`.
       const seekS = fileTime(source, range.from) - frameS / 2;
@@ -150,6 +180,7 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
       expectedDurationS: frames * frameS,
       weight: frames * frameS,
       concurrent: true,
+      part: 'encode',
     };
   }
 
@@ -199,6 +230,7 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
       expectedDurationS: totalS,
       weight: totalS * 0.05,
       concurrent: true,
+      part: 'sound',
     });
   }
   const tick = `(${rate.den}/(${rate.num}*TB))`;
