@@ -165,6 +165,10 @@ function phaseRows(postedAt: number, claimedAt: number | undefined, timings: Ren
     ['GOP scan', timings.gopScanMs, ''],
     ['other planning', timings.planMs - timings.probeMs - timings.gopScanMs, ''],
     ['encodes', timings.encodeMs, 'partial GOPs, copies, sound'],
+    // The encode phase's steps run side by side: each kind's wall time, summed over its steps.
+    ['encodes: re-encoded stretches', timings.partMs?.encode ?? 0, 'partial GOPs, steps summed'],
+    ['encodes: whole-GOP copies', timings.partMs?.copy ?? 0, 'steps summed'],
+    ['encodes: sound', timings.partMs?.sound ?? 0, 'alongside the picture'],
     ['join', timings.joinMs, ''],
     ['engine other', engineOther, 'work dir, renames'],
     ['upload', timings.deliveredAt - timings.renderedAt, 'output into the store'],

@@ -206,6 +206,9 @@ function phaseRows(what: string, t: RenderTimings): BenchRow[] {
   return [
     row('GOP scan', t.gopScanMs, `codec probe ${Math.round(t.probeMs)} ms, planning in all ${Math.round(t.planMs)} ms`),
     row('encodes', t.encodeMs, 'partial GOPs in parallel, whole-GOP copies, sound'),
+    row('encodes: re-encoded stretches', t.partMs.encode, 'wall time of the steps, summed (they run side by side)'),
+    row('encodes: whole-GOP copies', t.partMs.copy, 'steps summed'),
+    row('encodes: sound', t.partMs.sound, 'one step, alongside the picture'),
     row('join', t.joinMs, 'concat demuxer, stream copy, index reserved up front'),
   ];
 }
