@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Benchmark } from './support/types.js';
+import { makeTestSource } from './support/test-source.js';
 import { parseXtl, probeMediaInfo, renderTimeline, runFfmpeg, type ResolvedSource } from '../render-node/src/index.js';
 
 /**
@@ -23,32 +24,7 @@ const bench: Benchmark = async ({ size, log }) => {
   try {
     const make = async (name: string, picture: 'testsrc2' | 'smptebars' | 'testsrc' | 'rgbtestsrc', tone: number, seconds: number) => {
       const file = path.join(dir, `${name}.mp4`);
-      await runFfmpeg({
-        args: [
-          '-f',
-          'lavfi',
-          '-i',
-          `${picture}=s=${width}x${height}:r=25:d=${seconds}`,
-          '-f',
-          'lavfi',
-          '-i',
-          `sine=f=${tone}:r=48000:d=${seconds}`,
-          '-c:v',
-          'libx264',
-          '-preset',
-          'veryfast',
-          '-g',
-          '50',
-          '-pix_fmt',
-          'yuv420p',
-          '-c:a',
-          'aac',
-          '-ac',
-          '2',
-          '-y',
-          file,
-        ],
-      });
+      await makeTestSource(file, { width, height, seconds, picture, toneHz: tone, gopFrames: 50, stereo: true });
       return file;
     };
     log(`making ${width}x${height} sources`);

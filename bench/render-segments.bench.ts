@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 import type { BenchRow, Benchmark } from './support/types.js';
 import { startBenchControlPlane } from './support/control-plane.js';
 import { benchUser } from './support/bench-user.js';
-
-const run = promisify(execFile);
+import { cachedTestSource } from './support/test-source.js';
 
 /**
  * A long multi-layer render through the whole system with 1, 2 and 4 local workers: a 10-minute
@@ -23,40 +19,7 @@ const bench: Benchmark = async ({ size, log }) => {
   const smoke = size === 'smoke';
   const [width, height, seconds, segmentS] = smoke ? [320, 180, 12, 2] : [1920, 1080, 600, 30];
   const source = path.join(os.tmpdir(), `cutroom-bench-segments-${width}x${height}-${seconds}s.mp4`);
-  if (!existsSync(source)) {
-    log(`making a ${width}x${height} ${seconds} s H.264 source`);
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=s=${width}x${height}:r=25:d=${seconds}`,
-      '-f',
-      'lavfi',
-      '-i',
-      `sine=f=440:r=48000:d=${seconds}`,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '26',
-      '-g',
-      '50',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-movflags',
-      '+faststart',
-      '-y',
-      `${source}.partial.mp4`,
-    ]);
-    await fs.rename(`${source}.partial.mp4`, source);
-  }
+  await cachedTestSource(source, { width, height, seconds, gopFrames: 50, crf: 26, audioBitrate: '128k', faststart: true }, log);
   const bytes = await fs.readFile(source);
   const rows: BenchRow[] = [];
   const times = new Map<number, number>();

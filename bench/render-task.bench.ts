@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { promisify } from 'node:util';
 import type { Benchmark } from './support/types.js';
 import { startBenchControlPlane } from './support/control-plane.js';
 import { benchUser } from './support/bench-user.js';
+import { cachedTestSource } from './support/test-source.js';
 import type { RenderTaskResult, RenderTaskTimings } from '../render-node/src/index.js';
 
 const run = promisify(execFile);
@@ -33,44 +33,7 @@ const bench: Benchmark = async ({ size, log }) => {
           [88.2, 111.5],
         ];
   const source = path.join(os.tmpdir(), `cutroom-bench-task-${width}x${height}-${seconds}s.mp4`);
-  if (!existsSync(source)) {
-    log(`making a ${width}x${height} ${seconds} s H.264 source (2 s GOP)`);
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=s=${width}x${height}:r=25:d=${seconds}`,
-      '-f',
-      'lavfi',
-      '-i',
-      `sine=f=440:r=48000:d=${seconds}`,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '20',
-      '-g',
-      '50',
-      '-keyint_min',
-      '50',
-      '-sc_threshold',
-      '0',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-movflags',
-      '+faststart',
-      '-y',
-      `${source}.partial.mp4`,
-    ]);
-    await fs.rename(`${source}.partial.mp4`, source);
-  }
+  await cachedTestSource(source, { width, height, seconds, gopFrames: 50, fixedGop: true, crf: 20, audioBitrate: '128k', faststart: true }, log);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cutroom-task-bench-'));
   const { controlPlane, stop } = await startBenchControlPlane({ DATA_DIR: dir, DISPATCH_INTERVAL_MS: '50', WORKERS: '1' });
   try {
@@ -202,6 +165,10 @@ function phaseRows(postedAt: number, claimedAt: number | undefined, timings: Ren
     ['GOP scan', timings.gopScanMs, ''],
     ['other planning', timings.planMs - timings.probeMs - timings.gopScanMs, ''],
     ['encodes', timings.encodeMs, 'partial GOPs, copies, sound'],
+    // The encode phase's steps run side by side: each kind's wall time, summed over its steps.
+    ['encodes: re-encoded stretches', timings.partMs?.encode ?? 0, 'partial GOPs, steps summed'],
+    ['encodes: whole-GOP copies', timings.partMs?.copy ?? 0, 'steps summed'],
+    ['encodes: sound', timings.partMs?.sound ?? 0, 'alongside the picture'],
     ['join', timings.joinMs, ''],
     ['engine other', engineOther, 'work dir, renames'],
     ['upload', timings.deliveredAt - timings.renderedAt, 'output into the store'],

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { FfmpegAbortedError, FfmpegError, FfmpegUnavailableError } from '../ffmpeg/errors.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
-import type { FfmpegStep, GroupPlan } from './plan.js';
+import type { FfmpegStep, GroupPlan, RenderTimings } from './plan.js';
 import { RenderError } from './render-error.js';
 import type { RenderLog } from './render-log.js';
 
@@ -17,8 +17,8 @@ export interface ExecuteOptions {
   inputs: readonly string[];
   /** How many concurrent steps run at once (half the CPUs, at least two, by default). */
   concurrency?: number;
-  /** Wall time of each phase (encode, join) is added here as steps finish. */
-  timings?: { encodeMs: number; joinMs: number };
+  /** Wall time of each phase (encode, join), and of each part's steps, is added here as steps finish. */
+  timings?: Pick<RenderTimings, 'encodeMs' | 'joinMs' | 'partMs'>;
 }
 
 function aborted(): RenderError {
@@ -57,6 +57,7 @@ export async function executePlan(plan: GroupPlan, options: ExecuteOptions): Pro
   };
   const runStep = async (step: FfmpegStep, signal: AbortSignal | undefined) => {
     running.set(step, 0);
+    const stepStartedMs = performance.now();
     const run = (args: string[]) =>
       runFfmpeg({
         args,
@@ -80,6 +81,7 @@ export async function executePlan(plan: GroupPlan, options: ExecuteOptions): Pro
       }
     }
     running.delete(step);
+    if (step.part && options.timings) options.timings.partMs[step.part] += performance.now() - stepStartedMs;
     doneWeight += step.weight;
     report();
   };

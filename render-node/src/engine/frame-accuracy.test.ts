@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestVideo, ffmpegCli, tempDir } from '../test-support/lavfi-media.js';
+import { makePcmRamp } from '../test-support/pcm-ramp.js';
 import { decodeAudio, frameCount, framePsnrs, type ReferenceSegment } from '../test-support/media-checks.js';
 import { renderXtl, timelines } from '../test-support/render-helpers.js';
 import { fullRender } from './full-render.js';
@@ -101,29 +102,7 @@ describe('frame accuracy (accuracy="frame")', () => {
 
   it('cuts the sound at the same instants, sample-accurately', async () => {
     // PCM sound whose every sample says the time it was made at: t/8.
-    const ramp = path.join(work.dir, 'ramp.mov');
-    await ffmpegCli([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=s=160x120:r=25:d=4',
-      '-f',
-      'lavfi',
-      '-i',
-      'aevalsrc=exprs=t/8:s=48000:d=4',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-g',
-      '10',
-      '-bf',
-      '2',
-      '-c:a',
-      'pcm_s16le',
-      '-y',
-      ramp,
-    ]);
+    const ramp = await makePcmRamp(work.dir);
     const xml = timelines(
       `<group container="wav"><track>\n<clip src="ramp" start="${at(21)}" stop="${at(31)}" timeFormat="time10ms"/>\n<clip src="ramp" start="00:00:03:00" stop="00:00:03:20" timeFormat="time10ms"/>\n</track></group>`,
     );

@@ -28,7 +28,14 @@ export interface FfmpegStep {
    * copies, the sound) or `join` (the final pass that puts pieces together).
    */
   phase?: 'encode' | 'join';
+  /**
+   * What an `encode`-phase step does, for the render's timings: re-encoding pictures, copying
+   * packets, or rendering the sound. Unset for a step that does all at once (the full render).
+   */
+  part?: StepPart;
 }
+
+export type StepPart = 'encode' | 'copy' | 'sound';
 
 export interface WriteFileStep {
   kind: 'write-file';
@@ -68,6 +75,11 @@ export interface RenderTimings {
   encodeMs: number;
   /** Joining the pieces into the output. */
   joinMs: number;
+  /**
+   * The encode phase by what its steps do: the wall time of each kind of step, summed over its
+   * steps (steps run side by side, so the parts add up to more than the phase).
+   */
+  partMs: Record<StepPart, number>;
 }
 
 export interface PlanContext {

@@ -129,7 +129,14 @@ export async function renderTimeline(options: RenderTimelineOptions): Promise<Re
     const sources = await resolveSources(options.timeline, options.resolveSource, signal);
     const planStartedMs = performance.now();
     const plans = await planTimeline(options.timeline, sources, { ...options, log });
-    const timings: RenderTimings = { planMs: performance.now() - planStartedMs, probeMs: 0, gopScanMs: 0, encodeMs: 0, joinMs: 0 };
+    const timings: RenderTimings = {
+      planMs: performance.now() - planStartedMs,
+      probeMs: 0,
+      gopScanMs: 0,
+      encodeMs: 0,
+      joinMs: 0,
+      partMs: { encode: 0, copy: 0, sound: 0 },
+    };
     for (const plan of plans) {
       timings.probeMs += plan.planTimings?.probeMs ?? 0;
       timings.gopScanMs += plan.planTimings?.gopScanMs ?? 0;

@@ -136,3 +136,43 @@ export async function listKeyframes(input: string, options: FfprobeOptions = {})
     .map((p) => p.ptsS!)
     .sort((a, b) => a - b);
 }
+
+/** A packet as `readPacketIntervals` lists it: times in the stream's time base, where its bytes are. */
+export interface PacketPlace {
+  pts: number | undefined;
+  dts: number | undefined;
+  keyframe: boolean;
+  /** Byte offset in the file and size (undefined when the demuxer does not say). */
+  pos: number | undefined;
+  size: number;
+}
+
+/**
+ * The packets of one stream (by absolute stream index) over several stretches of the input, read
+ * in one run without decoding: `intervals` as ffprobe's `-read_intervals` takes them
+ * (`10.5%14.5,30%36`: absolute stream times, each read from the keyframe before its start).
+ */
+export async function readPacketIntervals(
+  input: string,
+  streamIndex: number,
+  intervals: string,
+  options: FfprobeOptions = {},
+): Promise<{ timeBase: number; packets: PacketPlace[] }> {
+  const json = (await probeJson(
+    input,
+    ['-select_streams', String(streamIndex), '-read_intervals', intervals, '-show_entries', 'stream=time_base:packet=pts,dts,flags,pos,size'],
+    options,
+  )) as { streams?: { time_base?: string }[]; packets?: { pts?: number; dts?: number; flags?: string; pos?: string; size?: string }[] };
+  const [num, den] = (json.streams?.[0]?.time_base ?? '').split('/').map(Number);
+  if (!num || !den) throw new FfmpegError('ffprobe', 0, null, `no time base for stream ${streamIndex}`, []);
+  return {
+    timeBase: num / den,
+    packets: (json.packets ?? []).map((p) => ({
+      pts: p.pts,
+      dts: p.dts,
+      keyframe: (p.flags ?? '').includes('K'),
+      pos: p.pos === undefined ? undefined : Number(p.pos),
+      size: Number(p.size ?? 0),
+    })),
+  };
+}

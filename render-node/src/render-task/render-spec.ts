@@ -88,6 +88,8 @@ export interface RenderTaskTimings {
   gopScanMs: number;
   encodeMs: number;
   joinMs: number;
+  /** The encode phase by kind of step (re-encodes, copies, sound), each kind's steps summed. */
+  partMs: { encode: number; copy: number; sound: number };
 }
 
 export interface RenderTaskResult {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegCli, makeTestVideo, tempDir } from '../../test-support/lavfi-media.js';
 import { probeCodecParameters, type CodecParameters } from './codec-parameters.js';
-import { scanGops } from './gop-scan.js';
+import { firstSliceType, scanGops, scanGopsInPlace, type GopMap } from './gop-scan.js';
 
 /** GOP maps read from real files: keyframes, IDR pictures, leading pictures, the end. */
 
@@ -75,5 +75,54 @@ describe('scanGops', () => {
     // Leading pictures: decoded after the I picture, shown before it.
     expect(openI.some((k) => k.runStartFrame! < k.frame)).toBe(true);
     expect(map.keyframes.filter((k) => k.idr).every((k) => k.runStartFrame === k.frame)).toBe(true);
+  });
+});
+
+describe('scanGopsInPlace', () => {
+  /** What a plan reads from a map: each keyframe's IDR flag and run start, the end, the reordering. */
+  const essentials = (map: GopMap) => ({
+    keyframes: Object.fromEntries(map.keyframes.map((k) => [k.frame, { idr: k.idr, runStartFrame: k.runStartFrame }])),
+    frameCount: map.frameCount,
+    reorderDepth: map.reorderDepth,
+    offGrid: map.offGrid,
+  });
+
+  it('maps GOPs as the ffmpeg scan does, reading every window in one run', async () => {
+    for (const [source, windows] of [
+      [closed, [{ fromS: 0.9, toS: 2.1 }]],
+      [
+        closed,
+        [
+          { fromS: 0, toS: 0.5 },
+          { fromS: 1.7, toS: 2.2 },
+          { fromS: 3.5, toS: 6 },
+        ],
+      ],
+      [open, [{ fromS: 0, toS: 5 }]],
+      [
+        open,
+        [
+          { fromS: 0.3, toS: 1.1 },
+          { fromS: 1.5, toS: 2.3 },
+          { fromS: 3.1, toS: 3.9 },
+        ],
+      ],
+    ] as const) {
+      const byFfmpeg = essentials(await scanGops(source.file, 0, source.params, [...windows]));
+      const inPlace = essentials(await scanGopsInPlace(source.file, 0, source.params, 4, [...windows]));
+      // The in-place scan reads a few frames further: it may see a keyframe more at a window's end.
+      for (const [frame, keyframe] of Object.entries(byFfmpeg.keyframes)) {
+        expect(inPlace.keyframes[frame]?.idr).toBe(keyframe.idr);
+        if (keyframe.runStartFrame !== undefined) expect(inPlace.keyframes[frame]?.runStartFrame).toBe(keyframe.runStartFrame);
+      }
+      expect({ ...inPlace, keyframes: undefined }).toEqual({ ...byFfmpeg, keyframes: undefined });
+    }
+  });
+
+  it('tells an IDR slice from other slices after parameter sets and SEI', () => {
+    const unit = (...nals: number[][]) => Buffer.concat(nals.map((n) => Buffer.concat([Buffer.from([0, 0, 0, n.length]), Buffer.from(n)])));
+    expect(firstSliceType(unit([0x09, 0xf0], [0x67, 1, 2, 3], [0x68, 4], [0x06, 5, 6], [0x65, 0x88, 0x84]), 4)).toBe(5);
+    expect(firstSliceType(unit([0x06, 5, 6], [0x41, 0x9a]), 4)).toBe(1);
+    expect(firstSliceType(unit([0x67, 1, 2, 3]), 4)).toBeUndefined();
   });
 });

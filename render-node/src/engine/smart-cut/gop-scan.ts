@@ -1,4 +1,6 @@
+import fs from 'node:fs/promises';
 import { defaultBinaries } from '../../ffmpeg/binaries.js';
+import { readPacketIntervals, type PacketPlace } from '../../ffmpeg/ffprobe.js';
 import { spawnTool } from '../../ffmpeg/spawn-tool.js';
 import { INPUT_PROTOCOLS } from '../sources.js';
 import { secondsArg } from '../timing.js';
@@ -112,6 +114,93 @@ export async function scanGops(input: string, streamIndex: number, params: Codec
     windows.map((w, i) => ({ window: w, all: streams.get(2 * i), idr: streams.get(2 * i + 1) })),
     params,
   );
+}
+
+/**
+ * How far past a window's end the in-place scan reads (in frames, beyond the reordering): the
+ * read stops at the first packet shown after its end, which with B-frames comes before pictures
+ * shown earlier; reading a little further keeps a window that did not meet the end of the stream
+ * from looking as if it had.
+ */
+const READ_PAST_FRAMES = 4;
+
+/**
+ * The same map as `scanGops`, for H.264 with length-prefixed NAL units (MP4, MOV, Matroska) in a
+ * local file: ffprobe lists the packets of every window in one run (the file opened and its index
+ * read once, not once per window), and each keyframe's first slice is read from the file to tell
+ * an IDR picture (NAL unit type 5) from an I picture of an open GOP.
+ */
+export async function scanGopsInPlace(
+  file: string,
+  streamIndex: number,
+  params: CodecParameters,
+  nalLengthSize: number,
+  windows: ScanWindow[],
+  options: Pick<ScanOptions, 'signal'> = {},
+): Promise<GopMap> {
+  if (params.codec !== 'h264') throw new Error(`no in-place IDR test for ${params.codec}`);
+  const frameS = params.frameRate.den / params.frameRate.num;
+  const sorted = [...windows].sort((a, b) => a.fromS - b.fromS);
+  // ffprobe's intervals are stream times; windows are file times (as -ss counts them).
+  const formatStartS = params.startS - params.fileOffsetS;
+  const pastS = (params.reorderDepth + READ_PAST_FRAMES) * frameS;
+  const intervals = sorted.map((w) => `${secondsArg(Math.max(0, w.fromS + formatStartS))}%${secondsArg(w.toS + formatStartS + pastS)}`).join(',');
+  const { timeBase, packets } = await readPacketIntervals(file, streamIndex, intervals, { signal: options.signal });
+  const idrPackets = await idrKeyframes(file, packets, nalLengthSize);
+
+  // Each interval starts where a seek lands, on a keyframe: a keyframe that does not follow the
+  // packet before it by one frame starts another stretch (stretches that happen to touch are one).
+  const stretches: Packet[][] = [];
+  let previousDtsS: number | undefined;
+  for (const p of packets) {
+    if (p.pts === undefined || p.dts === undefined) continue;
+    const dtsS = p.dts * timeBase;
+    const jump = previousDtsS === undefined || dtsS < previousDtsS + frameS / 2 || dtsS > previousDtsS + 1.5 * frameS;
+    if (p.keyframe && jump) stretches.push([]);
+    stretches.at(-1)?.push({ dts: p.dts, pts: p.pts, key: p.keyframe });
+    previousDtsS = dtsS;
+  }
+  // Only the last stretch can meet the end of the stream: windows are read in order.
+  const never: ScanWindow = { fromS: -Infinity, toS: -Infinity };
+  const last = sorted.at(-1);
+  return buildGopMap(
+    stretches.map((stretch, i) => ({
+      window: i === stretches.length - 1 && last ? last : never,
+      all: { timeBase, packets: stretch },
+      idr: { timeBase, packets: stretch.filter((p) => p.key && idrPackets.has(p.pts)) },
+    })),
+    params,
+  );
+}
+
+/** Presentation times of the keyframe packets whose first slice is an IDR slice. */
+async function idrKeyframes(file: string, packets: PacketPlace[], nalLengthSize: number): Promise<Set<number>> {
+  const idr = new Set<number>();
+  const handle = await fs.open(file, 'r');
+  try {
+    for (const p of packets) {
+      if (!p.keyframe || p.pos === undefined || p.pts === undefined) continue;
+      const bytes = Buffer.alloc(p.size);
+      const { bytesRead } = await handle.read(bytes, 0, p.size, p.pos);
+      if (firstSliceType(bytes.subarray(0, bytesRead), nalLengthSize) === 5) idr.add(p.pts);
+    }
+  } finally {
+    await handle.close();
+  }
+  return idr;
+}
+
+/** NAL unit type of the first coded slice (1-5) of a length-prefixed H.264 access unit. */
+export function firstSliceType(unit: Buffer, nalLengthSize: number): number | undefined {
+  let at = 0;
+  while (at + nalLengthSize < unit.length) {
+    const length = unit.readUIntBE(at, nalLengthSize);
+    const type = unit[at + nalLengthSize]! & 0x1f;
+    if (type >= 1 && type <= 5) return type;
+    if (length === 0) return undefined;
+    at += nalLengthSize + length;
+  }
+  return undefined;
 }
 
 interface WindowPackets {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegCli, makeTestVideo, tempDir } from '../../test-support/lavfi-media.js';
+import { makePcmRamp } from '../../test-support/pcm-ramp.js';
 import { decodeAudio, frameCount, framePsnrs, streamsOf, type ReferenceSegment } from '../../test-support/media-checks.js';
 import { renderXtl, timelines } from '../../test-support/render-helpers.js';
 import { decodeErrors, timestampFaults, videoPacketTimes } from '../../test-support/stream-checks.js';
@@ -313,29 +314,7 @@ describe('smart cutting, HEVC open GOPs at 1080p', () => {
 describe('smart cutting, sound', () => {
   it('joins the sound sample-exactly: nothing lost, repeated or shifted at any join', async () => {
     // PCM sound whose every sample says the time it was made at: t/8.
-    const ramp = path.join(work.dir, 'ramp.mov');
-    await ffmpegCli([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=s=160x120:r=25:d=4',
-      '-f',
-      'lavfi',
-      '-i',
-      'aevalsrc=exprs=t/8:s=48000:d=4',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-g',
-      '10',
-      '-bf',
-      '2',
-      '-c:a',
-      'pcm_s16le',
-      '-y',
-      ramp,
-    ]);
+    const ramp = await makePcmRamp(work.dir);
     files.ramp = ramp;
     const cuts: [string, number, number][] = [
       ['ramp', 21, 44],

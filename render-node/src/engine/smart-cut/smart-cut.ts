@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { FfprobeStream } from '../../ffmpeg/ffprobe.js';
 import { rawProbeOf } from '../../ffmpeg/media-info.js';
 import { FfmpegAbortedError, FfmpegUnavailableError } from '../../ffmpeg/errors.js';
 import { clipWindow } from '../clip-window.js';
@@ -9,7 +10,7 @@ import { HNS } from '../timing.js';
 import { parameterDifference, probeCodecParameters, type CodecParameters } from './codec-parameters.js';
 import { planPieces, type ClipFrames } from './cut-pieces.js';
 import { considerSmartCut } from './eligibility.js';
-import { canFindIdrs, scanGops, type GopMap, type ScanWindow } from './gop-scan.js';
+import { canFindIdrs, scanGops, scanGopsInPlace, type GopMap, type ScanWindow } from './gop-scan.js';
 import { pieceEncoder, type PieceEncoder } from './piece-encoder.js';
 import { smartSteps, type SmartSource } from './smart-steps.js';
 
@@ -86,6 +87,17 @@ function typicalGop(gops: Iterable<GopMap>, params: CodecParameters): number {
   return gaps[Math.floor(gaps.length / 2)] ?? Math.round((2 * params.frameRate.num) / params.frameRate.den);
 }
 
+/**
+ * The NAL length size of an H.264 source that the GOP scan may read in place (a local file of
+ * length-prefixed NAL units, with the default ffmpeg), or undefined to scan it with ffmpeg.
+ */
+function inPlaceScan(ctx: PlanContext, input: string, stream: FfprobeStream | undefined, params: CodecParameters): number | undefined {
+  if (ctx.ffmpegPath !== undefined || params.codec !== 'h264' || /^[a-z][a-z0-9+.-]*:/i.test(input)) return undefined;
+  if (stream?.is_avc !== 'true' && stream?.is_avc !== '1') return undefined;
+  const size = Number(stream.nal_length_size);
+  return [1, 2, 3, 4].includes(size) ? size : undefined;
+}
+
 async function prepare(ctx: PlanContext): Promise<Preparation> {
   const track = ctx.group.tracks[0]!;
   const sources = new Map<string, SmartSource>();
@@ -96,19 +108,26 @@ async function prepare(ctx: PlanContext): Promise<Preparation> {
     distinct.map(async (src) => {
       const resolved = ctx.sources.get(src)!;
       const streamIndex = resolved.probe.videoStreamIndex ?? 0;
-      return { src, resolved, streamIndex, params: await probeCodecParameters(resolved.input, streamIndex, ctx.signal, rawProbeOf(resolved.probe)) };
+      const raw = rawProbeOf(resolved.probe);
+      return { src, resolved, streamIndex, raw, params: await probeCodecParameters(resolved.input, streamIndex, ctx.signal, raw) };
     }),
   );
   const timings = { probeMs: performance.now() - probeStartedMs, gopScanMs: 0 };
   let first: CodecParameters | undefined;
-  for (const { src, resolved, streamIndex, params } of described) {
+  for (const { src, resolved, streamIndex, raw, params } of described) {
     if (!params) return { fallback: `the picture of source "${src}" could not be described` };
     if (params.fieldOrder && params.fieldOrder !== 'progressive') return { fallback: `source "${src}" is interlaced (${params.fieldOrder})` };
     if (!canFindIdrs(params.codec)) return { fallback: `${params.codec} sources are not smart-cut` };
     first ??= params;
     const differs = parameterDifference(first, params);
     if (differs) return { fallback: `sources differ in ${differs}` };
-    sources.set(src, { src, input: resolved.input, streamIndex, params, offsetS: (resolved.probe.videoStartHns ?? 0) / HNS });
+    const nalLengthSize = inPlaceScan(
+      ctx,
+      resolved.input,
+      raw?.streams.find((st) => st.index === streamIndex),
+      params,
+    );
+    sources.set(src, { src, input: resolved.input, streamIndex, params, offsetS: (resolved.probe.videoStartHns ?? 0) / HNS, nalLengthSize });
   }
   const params = first!;
   const probeEncoder = pieceEncoder(params, 1);
@@ -133,6 +152,8 @@ async function prepare(ctx: PlanContext): Promise<Preparation> {
   // Each window is an input of its own (the file opened once more): a few dozen per run.
   const scan = async (source: SmartSource, windows: ScanWindow[]) => {
     const merged = mergeWindows(windows);
+    if (source.nalLengthSize !== undefined)
+      return scanGopsInPlace(source.input, source.streamIndex, source.params, source.nalLengthSize, merged, { signal: ctx.signal });
     const parts = await Promise.all(
       Array.from({ length: Math.ceil(merged.length / WINDOWS_PER_SCAN) }, (_, k) =>
         scanGops(source.input, source.streamIndex, source.params, merged.slice(k * WINDOWS_PER_SCAN, (k + 1) * WINDOWS_PER_SCAN), {
@@ -215,7 +236,7 @@ async function planSmartCut(ctx: PlanContext): Promise<GroupPlan> {
   const pieces = planPieces(clips, (src) => gops.get(src)!);
   if (pieces.copiedFrames === 0) return fallback(ctx, 'no whole GOP that starts on an IDR frame lies inside the cuts');
   const reorderDepth = Math.max(encoder.reorderDepth, ...[...gops.values()].map((g) => g.reorderDepth));
-  const { steps, tempPaths, withSound } = smartSteps(ctx, { pieces: pieces.pieces, sources, encoder, params, reorderDepth });
+  const { steps, tempPaths, withSound } = smartSteps(ctx, { pieces: pieces.pieces, sources, encoder, params, reorderDepth, gops });
   const encodes = pieces.pieces.filter((p) => p.kind === 'encode').length;
   const copies = pieces.pieces.length - encodes;
   const percent = Math.floor((100 * pieces.copiedFrames) / pieces.totalFrames);

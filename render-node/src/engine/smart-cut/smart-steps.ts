@@ -5,7 +5,8 @@ import type { FfmpegStep, PlanContext, PlanStep } from '../plan.js';
 import { INPUT_PROTOCOLS } from '../sources.js';
 import { sampleAt, secondsArg } from '../timing.js';
 import type { CodecParameters } from './codec-parameters.js';
-import type { FrameRange, Piece } from './cut-pieces.js';
+import { MAX_RANGES_PER_ENCODE, type FrameRange, type Piece } from './cut-pieces.js';
+import type { GopMap } from './gop-scan.js';
 import type { PieceEncoder } from './piece-encoder.js';
 
 /**
@@ -31,6 +32,8 @@ export interface SmartSource {
   params: CodecParameters;
   /** File time of frame 0 (seconds from the start of the file, as `-ss` counts). */
   offsetS: number;
+  /** H.264 in a local file with NAL units prefixed by lengths of this size: GOPs are scanned in place. */
+  nalLengthSize?: number;
 }
 
 export interface SmartStepsInput {
@@ -40,6 +43,15 @@ export interface SmartStepsInput {
   params: CodecParameters;
   /** Frames the decoding times run ahead of the presentation times. */
   reorderDepth: number;
+  /** Each source's GOPs around the cuts, as the plan was made from them. */
+  gops: Map<string, GopMap>;
+}
+
+/** A re-encoded stretch: its source ranges, in order, and the file it is written to. */
+interface EncodePiece {
+  ranges: FrameRange[];
+  frames: number;
+  file: string;
 }
 
 /** ffconcat quoting: single quotes, with a quote written as '\''. */
@@ -48,7 +60,7 @@ function quoteConcatPath(file: string): string {
 }
 
 export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: PlanStep[]; tempPaths: string[]; withSound: boolean } {
-  const { pieces, sources, encoder, params, reorderDepth } = input;
+  const { pieces, sources, encoder, params, reorderDepth, gops } = input;
   const { group, settings } = ctx;
   const rate = params.frameRate;
   const frameS = rate.den / rate.num;
@@ -57,6 +69,7 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
   const tempPaths: string[] = [];
   const entries: { file: string; frames: number }[] = [];
 
+  const encodes: EncodePiece[] = [];
   for (const [i, piece] of pieces.entries()) {
     const file = path.join(ctx.workDir, `.smart-${group.index}-${i}.ts`);
     tempPaths.push(file);
@@ -93,63 +106,92 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
         expectedDurationS: frames * frameS,
         weight: frames * frameS * 0.02,
         concurrent: true,
+        part: 'copy',
       });
       continue;
     }
     const frames = piece.ranges.reduce((n, r) => n + r.to - r.from, 0);
     entries.push({ file, frames });
-    steps.push(encodeStep(piece.ranges, frames, file));
+    encodes.push({ ranges: piece.ranges, frames, file });
+  }
+  // Stretches go a few to one ffmpeg (an encoder and an output each): a process start saved per
+  // stretch, while each run holds at most MAX_RANGES_PER_ENCODE decoders open at once.
+  let run: EncodePiece[] = [];
+  for (const piece of encodes) {
+    if (run.length > 0 && run.reduce((n, p) => n + p.ranges.length, 0) + piece.ranges.length > MAX_RANGES_PER_ENCODE) {
+      steps.push(encodeStep(run));
+      run = [];
+    }
+    run.push(piece);
+  }
+  if (run.length > 0) steps.push(encodeStep(run));
+
+  /** An IDR picture at the range's first frame, decoded before every picture shown after it. */
+  function startsOnIdr(range: FrameRange): boolean {
+    const keyframe = gops.get(range.source)?.keyframes.find((k) => k.frame === range.from);
+    return keyframe !== undefined && keyframe.idr && keyframe.runStartFrame === range.from;
   }
 
-  function encodeStep(ranges: FrameRange[], frames: number, file: string): FfmpegStep {
+  function encodeStep(run: EncodePiece[]): FfmpegStep {
     const inputArgs: string[] = [];
     const chains: string[] = [];
-    for (const [r, range] of ranges.entries()) {
-      const source = sources.get(range.source)!;
-      const count = range.to - range.from;
-      // Half a frame before the first wanted frame: decoding starts at the keyframe before it
-      // and the frames before the seek point are dropped, so the first one kept is `from`.
-      const seekS = fileTime(source, range.from) - frameS / 2;
-      const seek = range.from > 0 && seekS > 0;
-      if (seek) inputArgs.push('-ss', secondsArg(seekS));
-      inputArgs.push(
-        '-t',
-        secondsArg((seek ? frameS / 2 : fileTime(source, range.from)) + (count + 2) * frameS),
-        '-protocol_whitelist',
-        INPUT_PROTOCOLS,
-        '-i',
-        source.input,
-      );
-      const trim = seek ? `trim=end_frame=${count}` : `trim=start_frame=${range.from}:end_frame=${range.to}`;
-      chains.push(`[${r}:${source.streamIndex}]${trim},setpts=PTS-STARTPTS[r${r}]`);
+    const outputArgs: string[] = [];
+    for (const [p, { ranges, frames, file }] of run.entries()) {
+      for (const [r, range] of ranges.entries()) {
+        const source = sources.get(range.source)!;
+        const count = range.to - range.from;
+        const input = inputArgs.filter((a) => a === '-i').length;
+        if (range.from > 0 && startsOnIdr(range)) {
+          // The range starts on an IDR picture that nothing before it in display order follows
+          // (the tail of a clip, after its copied GOPs): decoding starts on it, and no frame is
+          // dropped. A quarter frame past it: the seek lands on it, whatever the rounding.
+          inputArgs.push(
+            '-noaccurate_seek',
+            '-ss',
+            secondsArg(fileTime(source, range.from) + frameS / 4),
+            '-t',
+            secondsArg((count + 2) * frameS),
+            '-protocol_whitelist',
+            INPUT_PROTOCOLS,
+            '-i',
+            source.input,
+          );
+          chains.push(`[${input}:${source.streamIndex}]trim=end_frame=${count},setpts=PTS-STARTPTS[p${p}r${r}]`);
+          continue;
+        }
+        // Half a frame before the first wanted frame: decoding starts at the keyframe before it
+        // and the frames before the seek point are dropped, so the first one kept is `from`.
+        const seekS = fileTime(source, range.from) - frameS / 2;
+        const seek = range.from > 0 && seekS > 0;
+        if (seek) inputArgs.push('-ss', secondsArg(seekS));
+        inputArgs.push(
+          '-t',
+          secondsArg((seek ? frameS / 2 : fileTime(source, range.from)) + (count + 2) * frameS),
+          '-protocol_whitelist',
+          INPUT_PROTOCOLS,
+          '-i',
+          source.input,
+        );
+        const trim = seek ? `trim=end_frame=${count}` : `trim=start_frame=${range.from}:end_frame=${range.to}`;
+        chains.push(`[${input}:${source.streamIndex}]${trim},setpts=PTS-STARTPTS[p${p}r${r}]`);
+      }
+      const sar = `${params.sampleAspect.num}/${params.sampleAspect.den}`;
+      const joined = ranges.length > 1 ? `${ranges.map((_, r) => `[p${p}r${r}]`).join('')}concat=n=${ranges.length}:v=1:a=0,` : `[p${p}r0]`;
+      // One tick per frame from 0: the piece's frames, and nothing else, in order.
+      chains.push(`${joined}settb=expr=${rate.den}/${rate.num},setpts=N,setsar=${sar},format=${params.pixelFormat}[v${p}]`);
+      outputArgs.push('-map', `[v${p}]`, ...encoder.args, '-frames:v', String(frames), '-map_metadata', '-1', '-f', 'mpegts', '-y', file);
     }
-    const sar = `${params.sampleAspect.num}/${params.sampleAspect.den}`;
-    const joined = ranges.length > 1 ? `${ranges.map((_, r) => `[r${r}]`).join('')}concat=n=${ranges.length}:v=1:a=0,` : '[r0]';
-    // One tick per frame from 0: the piece's frames, and nothing else, in order.
-    chains.push(`${joined}settb=expr=${rate.den}/${rate.num},setpts=N,setsar=${sar},format=${params.pixelFormat}[v]`);
-    const from = ranges.map((r) => `${r.source}:${r.from}-${r.to - 1}`).join(', ');
+    const from = run.flatMap((piece) => piece.ranges.map((r) => `${r.source}:${r.from}-${r.to - 1}`)).join(', ');
+    const framesOf = run.map((piece) => piece.frames);
     return {
       kind: 'ffmpeg',
       description: `re-encode frames ${from} with ${encoder.name}`,
-      args: [
-        ...inputArgs,
-        '-filter_complex',
-        chains.join(';'),
-        '-map',
-        '[v]',
-        ...encoder.args,
-        '-frames:v',
-        String(frames),
-        '-map_metadata',
-        '-1',
-        '-f',
-        'mpegts',
-        '-y',
-        file,
-      ],
-      expectedDurationS: frames * frameS,
-      weight: frames * frameS,
+      args: [...inputArgs, '-filter_complex', chains.join(';'), ...outputArgs],
+      // Progress is the furthest output's time.
+      expectedDurationS: Math.max(...framesOf) * frameS,
+      weight: framesOf.reduce((n, f) => n + f, 0) * frameS,
       concurrent: true,
+      part: 'encode',
     };
   }
 
@@ -199,6 +241,7 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
       expectedDurationS: totalS,
       weight: totalS * 0.05,
       concurrent: true,
+      part: 'sound',
     });
   }
   const tick = `(${rate.den}/(${rate.num}*TB))`;
