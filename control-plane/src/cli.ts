@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { openDatabase } from './db/database.js';
-import { DevelopersService, developerSettingsSchema, type DeveloperSettings } from './services/developers.js';
+import { DevelopersService, developerSettingsSchema, type DeveloperSettings } from './services/identity/developers.js';
 import { startControlPlane } from './control-plane.js';
 import { startOperatorProcess } from './operator/operator-process.js';
 import { formatZodError } from './http/route.js';

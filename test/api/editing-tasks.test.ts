@@ -8,7 +8,7 @@ import { makeMedia, smallMp4 } from '../support/media.js';
 import { clip, downloadUrl, followEditing, probeOutput, xtl } from '../support/editing.js';
 import type { MediaRow } from '../../control-plane/src/db/media-repository.js';
 import type { LocalDispatcher } from '../../control-plane/src/work/local-dispatcher.js';
-import { renderOverlayPins } from '../../control-plane/src/services/render-task-kind.js';
+import { renderOverlayPins } from '../../control-plane/src/services/rendering/render-task-kind.js';
 import { processAlive } from '../support/processes.js';
 
 const fastWork = {

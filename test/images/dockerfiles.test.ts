@@ -173,14 +173,14 @@ describe('the control-plane image', () => {
 
   it('has what the thumbnail code asks of ffmpeg', () => {
     // The warm decoder: raw H.264 on a pipe, scaled, PNG out on a pipe.
-    const warm = fs.readFileSync('control-plane/src/services/frame-decoder-process.ts', 'utf8');
+    const warm = fs.readFileSync('control-plane/src/services/thumbnails/frame-decoder-process.ts', 'utf8');
     expect(warm).toMatch(/'-f',\s*'h264',\s*'-i',\s*'pipe:0'/);
     expect(warm).toMatch(/'-c:v',\s*'png',\s*'-f',\s*'image2pipe'/);
     expect(enabled('demuxer').has('h264') && enabled('parser').has('h264') && enabled('decoder').has('h264')).toBe(true);
     expect(enabled('protocol').has('pipe')).toBe(true);
     expect(enabled('muxer').has('image2pipe') && enabled('encoder').has('png') && enabled('filter').has('scale')).toBe(true);
     // One run per frame for media without a scrub copy: a file or a signed URL, written as a PNG file.
-    const thumbnails = fs.readFileSync('control-plane/src/services/thumbnails.ts', 'utf8');
+    const thumbnails = fs.readFileSync('control-plane/src/services/thumbnails/thumbnails.ts', 'utf8');
     expect(thumbnails).toMatch(/'-c:v',\s*'png',\s*'-f',\s*'image2'/);
     expect(enabled('muxer').has('image2')).toBe(true);
     for (const protocol of ['file', 'http', 'https']) expect(enabled('protocol').has(protocol), protocol).toBe(true);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { ActionsRepository } from '../../control-plane/src/db/actions-repository.js';
-import { ActionHistoryService } from '../../control-plane/src/services/action-history.js';
+import { ActionHistoryService } from '../../control-plane/src/services/projects/action-history.js';
 import { startMediumServices, type MediumServices } from '../support/medium.js';
 
 const DEPTH = 6;

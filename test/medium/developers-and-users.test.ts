@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BucketUnreachable } from '../../control-plane/src/integration/developer-bucket.js';
-import { DevelopersService } from '../../control-plane/src/services/developers.js';
-import { IdentityService } from '../../control-plane/src/services/identity.js';
+import { BucketUnreachable } from '../../control-plane/src/integrator-systems/developer-bucket.js';
+import { DevelopersService } from '../../control-plane/src/services/identity/developers.js';
+import { IdentityService } from '../../control-plane/src/services/identity/identity.js';
 import { startMediumServices, type MediumServices } from '../support/medium.js';
 
 describe('developers and their users (services, Postgres)', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryFilter, SortField, SortOrder } from '../../control-plane/src/db/media-repository.js';
-import type { MediaListQuery } from '../../control-plane/src/services/media.js';
+import type { MediaListQuery } from '../../control-plane/src/services/library/media.js';
 import { startMediumServices, type MediumServices } from '../support/medium.js';
 
 const ALL: EntryFilter = { folders: true, mediaTypes: ['video', 'audio', 'image'], voiceover: true };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MediaService, type NewMedia } from '../../control-plane/src/services/media.js';
-import { StorageQuota } from '../../control-plane/src/services/storage-quota.js';
+import { MediaService, type NewMedia } from '../../control-plane/src/services/library/media.js';
+import { StorageQuota } from '../../control-plane/src/services/library/storage-quota.js';
 import { startMediumServices, type MediumServices } from '../support/medium.js';
 
 const limits = { MAX_FILE_SIZE: '1000', MAX_USER_BYTES: '5000', MIN_FREE_DISK_BYTES: '0' };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { newId } from '../../control-plane/src/ids.js';
-import type { ProjectListQuery } from '../../control-plane/src/services/projects.js';
+import type { ProjectListQuery } from '../../control-plane/src/services/projects/projects.js';
 import { startMediumServices, type MediumServices } from '../support/medium.js';
 
 /** A JSON document of about `bytes` bytes in an unusual but valid formatting, mentioning `mediaIds`. */

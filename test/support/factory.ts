@@ -1,9 +1,9 @@
 import type { MediaRow } from '../../control-plane/src/db/media-repository.js';
 import type { MediaKind, MediaStatus, MediaType } from '../../control-plane/src/db/schema.js';
-import type { FolderService } from '../../control-plane/src/services/folders.js';
-import type { IdentityService } from '../../control-plane/src/services/identity.js';
-import type { MediaService } from '../../control-plane/src/services/media.js';
-import type { ProjectsService } from '../../control-plane/src/services/projects.js';
+import type { FolderService } from '../../control-plane/src/services/library/folders.js';
+import type { IdentityService } from '../../control-plane/src/services/identity/identity.js';
+import type { MediaService } from '../../control-plane/src/services/library/media.js';
+import type { ProjectsService } from '../../control-plane/src/services/projects/projects.js';
 import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
 import { patternBytes } from './media-factory.js';
 

@@ -10,7 +10,7 @@ import { signedInUser, storedMedia, type TestUser } from '../support/media-facto
 import { makeMedia } from '../support/media.js';
 import { downloadUrl, followEditing } from '../support/editing.js';
 import { decodeMono, samplesPerSecond, tonePower } from '../support/audio-analysis.js';
-import type { StoredRenderSpec } from '../../control-plane/src/services/render-task-spec.js';
+import type { StoredRenderSpec } from '../../control-plane/src/services/rendering/render-task-spec.js';
 import type { TaskRecord } from '../../control-plane/src/work/task-store.js';
 import type { LocalDispatcher } from '../../control-plane/src/work/local-dispatcher.js';
 

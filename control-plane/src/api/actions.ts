@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { RawJson, sendJson } from '../project-data/index.js';
-import type { ActionHistoryService } from '../services/action-history.js';
+import type { ActionHistoryService } from '../services/projects/action-history.js';
 import { anyJson, objectId, storedText, unixMs } from './project-schemas.js';
 
 const actionId = z

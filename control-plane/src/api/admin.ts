@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
-import type { FarmAdmin } from '../services/farm-admin.js';
+import type { FarmAdmin } from '../services/operations/farm-admin.js';
 
 /** The operators' API behind ADMIN_TOKEN: what the operations view (`/console/ops`) shows and does. */
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { messageInError } from '../http/errors.js';
-import type { AudioLibraryImport } from '../services/audio-library-import.js';
-import type { AudioLibraryService } from '../services/audio-library.js';
+import type { AudioLibraryImport } from '../services/audio-library/audio-library-import.js';
+import type { AudioLibraryService } from '../services/audio-library/audio-library.js';
 import { mediaEntrySchema } from './media-files.js';
 import { countParam, startNumberParam } from './paging.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
-import { developerSettingsSchema, developerViewSchema, type DevelopersService } from '../services/developers.js';
+import { developerSettingsSchema, developerViewSchema, type DevelopersService } from '../services/identity/developers.js';
 
 const idParam = z.object({ id: z.string().min(1).max(200) });
 const keyAnswer = z.object({

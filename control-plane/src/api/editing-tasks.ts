@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { messageInError, messageInStatus } from '../http/errors.js';
-import type { EditingTasks } from '../services/editing-tasks.js';
+import type { EditingTasks } from '../services/rendering/editing-tasks.js';
 
 const taskError = z.object({
   type: z.enum(['engine_error', 'download_error', 'upload_error']).or(z.string()),

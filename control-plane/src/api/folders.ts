@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { badRequest } from '../http/errors.js';
-import { ROOT_FOLDER, type FolderService } from '../services/folders.js';
+import { ROOT_FOLDER, type FolderService } from '../services/library/folders.js';
 import { folderParam, forceParam } from './media-files.js';
 
 const folderName = z

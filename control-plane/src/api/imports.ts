@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { badRequest, messageInError } from '../http/errors.js';
-import { BucketRefused, type ImportService } from '../services/imports.js';
+import { BucketRefused, type ImportService } from '../services/ingest/imports.js';
 import { folderParam } from './media-files.js';
 
 export function mountImports(api: ApiRouter, imports: ImportService): void {

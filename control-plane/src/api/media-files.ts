@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { sendJsonBytes, type ApiRouter } from '../http/route.js';
 import { errorObjectSchema } from '../http/errors.js';
 import type { EntryFilter } from '../db/media-repository.js';
-import type { MediaService } from '../services/media.js';
-import { ROOT_FOLDER } from '../services/folders.js';
+import type { MediaService } from '../services/library/media.js';
+import { ROOT_FOLDER } from '../services/library/folders.js';
 import { countParam, startNumberParam } from './paging.js';
 
 const FILTERS = ['video', 'audio', 'image', 'folder', 'voiceover'] as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Reply, type ApiRouter } from '../http/route.js';
-import type { MediaInfoService } from '../services/media-info.js';
+import type { MediaInfoService } from '../services/ingest/media-info.js';
 
 const thumbnail = z.object({ time: z.number().describe('100 ns units'), data: z.string().describe('base64 PNG') });
 const infoSchema = z.object({

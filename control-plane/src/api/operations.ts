@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { Reply } from '../http/route.js';
 import type { Metrics } from '../metrics.js';
-import type { StatsService } from '../services/stats.js';
+import type { StatsService } from '../services/operations/stats.js';
 import { versionString } from '../version.js';
 
 export interface OperationsDeps {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { badRequest, messageInStatus } from '../http/errors.js';
 import type { ApiRouter } from '../http/route.js';
-import { OverlayRejected, type OverlayImagesService } from '../services/overlay-images.js';
+import { OverlayRejected, type OverlayImagesService } from '../services/projects/overlay-images.js';
 
 const body = z.object({
   // Checked by the service, so that every refusal answers the seed's `status`.

@@ -3,9 +3,9 @@ import { timelineToXtl } from '@cutroom/render-node';
 import { badRequest } from '../http/errors.js';
 import type { ApiRouter } from '../http/route.js';
 import { receivedRangeHeader } from '../http/content-range.js';
-import type { ProjectImportService, ProjectImportState } from '../services/project-imports.js';
-import type { ProjectsService } from '../services/projects.js';
-import { readTimeline } from '../services/timeline-schema.js';
+import type { ProjectImportService, ProjectImportState } from '../services/projects/project-imports.js';
+import type { ProjectsService } from '../services/projects/projects.js';
+import { readTimeline } from '../services/projects/timeline-schema.js';
 import { CHUNK_PUT_DESCRIPTION, chunkOf, chunkReply, CHUNK_REQUEST_HEADERS, RANGE_RESPONSE_HEADERS, uploadStateSchema } from './chunked-upload.js';
 import { objectId } from './project-schemas.js';
 

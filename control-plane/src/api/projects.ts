@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { RawJson, sendJson, stringifyWithRaw } from '../project-data/index.js';
-import type { ProjectsService, ProjectSummary } from '../services/projects.js';
+import type { ProjectsService, ProjectSummary } from '../services/projects/projects.js';
 import { anyJson, objectId, storedText, unixMs } from './project-schemas.js';
 import { countParam, startNumberParam } from './paging.js';
 import { mediaEntrySchema } from './media-files.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { messageInStatus } from '../http/errors.js';
 import { clientGone } from '../http/client-gone.js';
-import type { StripThumbnail, ThumbnailService } from '../services/thumbnails.js';
+import type { StripThumbnail, ThumbnailService } from '../services/thumbnails/thumbnails.js';
 import { countParam } from './paging.js';
 
 const hns = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
 import { receivedRangeHeader } from '../http/content-range.js';
-import type { UploadService } from '../services/uploads.js';
+import type { UploadService } from '../services/ingest/uploads.js';
 import {
   CHUNK_PUT_DESCRIPTION,
   CHUNK_REQUEST_HEADERS,

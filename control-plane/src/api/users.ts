@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../http/route.js';
-import type { IdentityService } from '../services/identity.js';
+import type { IdentityService } from '../services/identity/identity.js';
 
 const userBody = z.object({
   name: z.string().max(1000).optional(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { badRequest, HttpError } from '../http/errors.js';
 import { Reply, type ApiRouter } from '../http/route.js';
-import type { VoiceoverService } from '../services/voiceovers.js';
+import type { VoiceoverService } from '../services/voiceover/voiceovers.js';
 
 const candidate = z.union([
   z.object({

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Logger } from 'pino';
-import { BindRefused, type IdentityService } from '../services/identity.js';
+import { BindRefused, type IdentityService } from '../services/identity/identity.js';
 import type { AuthFailureLimiter } from '../http/auth-failures.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ActiveWorkCounter } from '../services/stats.js';
+import type { ActiveWorkCounter } from '../services/operations/stats.js';
 import type { TaskRow, TaskStore } from './task-store.js';
 
 /** How tasks look from outside: `/api/stat` counts and WebSocket progress pushes. */
