@@ -200,7 +200,7 @@ function settingsFrom(values: Partial<Record<keyof typeof settingFlags, string>>
   return parsed.data;
 }
 
-/** The seed's "generate media info locally": the same answer as a media info task, on this machine. */
+/** The editor API's "generate media info locally": the same answer as a media info task, on this machine. */
 async function mediaInfoCommand(config: Config, argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { 'preview-url': { type: 'string' } }, allowPositionals: true });
   const input = positionals[0];

@@ -1,5 +1,5 @@
 /**
- * The release this build is. `/api/version` answers `major.minor.YYMM.DD` as the seed does
+ * The release this build is. `/api/version` answers `major.minor.YYMM.DD` as the editor API does
  * ("1.0.2006.18": version 1.0 released on 2020-06-18); bump both on a release.
  */
 export const RELEASE = { major: 1, minor: 0, date: '2026-11-28' } as const;

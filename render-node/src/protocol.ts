@@ -47,7 +47,7 @@ export interface CompleteReport<K extends TaskKind = TaskKind> {
   result: TaskResult<K>;
 }
 
-/** The seed's engine error object: `type` engine_error | download_error | upload_error. */
+/** The editor API's engine error object: `type` engine_error | download_error | upload_error. */
 export interface TaskErrorReport {
   type: 'engine_error' | 'download_error' | 'upload_error';
   code: string;

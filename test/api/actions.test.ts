@@ -4,7 +4,7 @@ import { connectEditor, type EditorConnection } from '../support/editor-client.j
 import type { ApiClient } from '../support/api-client.js';
 
 /**
- * The action routes over HTTP: the seed's shapes, statuses and who may call them. The history's
+ * The action routes over HTTP: the editor API's shapes, statuses and who may call them. The history's
  * rules (undo, redo, depth, concurrent tabs) are asserted on the service, in
  * test/medium/action-history.test.ts.
  */
@@ -31,7 +31,7 @@ describe('action history over HTTP', () => {
     return response.body.entries as Array<{ id: string; name: string; data: unknown; canceled: boolean; createTime: number; modifTime: number }>;
   };
 
-  it('answers the seed shapes, with client and server times', async () => {
+  it('answers the editor API shapes, with client and server times', async () => {
     const project = await newProject();
     const before = Date.now();
     const posted = await api.post('/api/actions', { id: '1632798732', project, name: 'cut', data: { at: 5 }, createTime: 1_000 });

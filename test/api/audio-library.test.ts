@@ -25,7 +25,7 @@ interface Listed {
   type?: 'music' | 'sound';
 }
 
-/** The list as an operator writes it, in the seed's form (trailing commas included). */
+/** The list as an operator writes it, in the editor API's form (trailing commas included). */
 function listText(entries: Array<Listed | Record<string, unknown>>): string {
   return `{\n"entries": [\n${entries.map((entry) => `${JSON.stringify(entry)},`).join('\n')}\n]\n}\n`;
 }

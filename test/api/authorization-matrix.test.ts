@@ -241,7 +241,7 @@ describe('authorization matrix', () => {
     const where = `${op.name}, ${what}: ${answer.status} ${answer.text.slice(0, 160)}`;
     expect(allowed, where).toContain(answer.status);
     expect(documents(op, answer.status), `${where} (undocumented)`).toBe(true);
-    // The error object, or (routes whose seed answer has an `error` string) the same object beside it.
+    // The error object, or (routes whose editor API answer has an `error` string) the same object beside it.
     const errorObject = typeof answer.json?.error === 'string' ? answer.json.errorDetail : answer.json?.error;
     expect(errorObject, where).toMatchObject({ type: expect.any(String), message: expect.any(String) });
   };
@@ -294,7 +294,7 @@ describe('authorization matrix', () => {
         expectRefused(op, await call(op, undefined), [403], 'no signature');
         cases.push('no signature');
       } else if (op.method === 'PATCH' && op.path === '/api/users/{id}') {
-        // Public by the seed's design, but a developer's key cannot take another developer's user.
+        // Public by the editor API's design, but a developer's key cannot take another developer's user.
         expectRefused(op, await call(op, undefined, developerB.apiKey), [404], "another developer's key in the body");
         cases.push('other developer');
       }

@@ -206,7 +206,7 @@ describe('editing tasks', () => {
     for (const [what, document, message] of cases) {
       const res = await user.api.post('/api/task/editing', { xtl_task: document });
       expect(res.status, what).toBe(400);
-      // The seed's answer carries the message in its `error` string; the error object rides beside it.
+      // The editor API's answer carries the message in its `error` string; the error object rides beside it.
       expect(res.body.error, what).toMatch(message);
       expect(res.body, what).toMatchObject({ taskId: '', fileId: '', errorDetail: { type: 'bad_request', message: res.body.error } });
     }
@@ -233,7 +233,7 @@ describe('editing tasks', () => {
     }
     await other.editor.close();
     expect((await followEditing(user.api, created.body.taskId)).last.status).toBe('completed');
-    // The seed's quoted form of the id works too.
+    // The editor API's quoted form of the id works too.
     expect((await user.api.get(`/api/task/editing?id="${created.body.taskId}"`)).body.status).toBe('completed');
   });
 

@@ -116,7 +116,7 @@ describe('imports', () => {
     ]);
   });
 
-  it('answers a bucket it cannot list at once, in the seed shape', async () => {
+  it('answers a bucket it cannot list at once, in the editor API shape', async () => {
     const missing = await alice.api.post('/api/import/media/awsbucket', {
       awsAccessKey: S3RVER_CREDENTIALS.accessKey,
       awsSecreteKey: S3RVER_CREDENTIALS.secretKey,

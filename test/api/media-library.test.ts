@@ -6,7 +6,7 @@ import { signedInUser, storedMedia, type TestUser } from '../support/media-facto
 
 const storages = ['fs', 's3'] as const;
 
-const SEED_KEYS = [
+const EDITOR_API_KEYS = [
   'id',
   'name',
   'type',
@@ -29,7 +29,7 @@ const SEED_KEYS = [
 ];
 
 /**
- * The media library over HTTP, on each storage driver: the seed's shapes, playback through the
+ * The media library over HTTP, on each storage driver: the editor API's shapes, playback through the
  * signed URLs, statuses and who may call. The rules (list order, filters, search, folder moves
  * and deletes, isolation between users) are asserted on the services, in
  * test/medium/media-library.test.ts.
@@ -140,10 +140,10 @@ describe.each(storages)('media library over HTTP (%s storage)', (storage) => {
       });
     });
 
-    it('answers the seed media object', async () => {
+    it('answers the editor API media object', async () => {
       const answer = await alice.api.get(`/api/mediafiles/${file.id}`);
       expect(answer.status).toBe(200);
-      for (const key of SEED_KEYS) expect(answer.body).toHaveProperty(key);
+      for (const key of EDITOR_API_KEYS) expect(answer.body).toHaveProperty(key);
       expect(answer.body).toMatchObject({
         id: file.id,
         name: 'Interview take 3.mp4',
@@ -170,7 +170,7 @@ describe.each(storages)('media library over HTTP (%s storage)', (storage) => {
       expect(answer.body.previewUrl).not.toContain('Interview');
     });
 
-    it('answers its status, also for the quoted id the seed writes', async () => {
+    it('answers its status, also for the quoted id the editor API writes', async () => {
       await server.controlPlane.services.media.setState(file.id, { status: 'convert', progress: 42, error: { type: 'internal_server_error', message: 'x' } });
       for (const query of [`id=${file.id}`, `&id="${file.id}"`, `&id=%22${file.id}%22`]) {
         const answer = await alice.api.get(`/api/mediafile/status?${query}`);
@@ -305,7 +305,7 @@ describe.each(storages)('media library over HTTP (%s storage)', (storage) => {
       const listed = await alice.api.get(`/api/mediafiles?folder=${top}`);
       expect(listed.body.total_count).toBe(1);
       expect(listed.body.entries[0]).toMatchObject({ id: sub, name: 'Renamed', filetype: 'folder', type: 'folder', folder: top });
-      for (const key of SEED_KEYS) expect(listed.body.entries[0]).toHaveProperty(key);
+      for (const key of EDITOR_API_KEYS) expect(listed.body.entries[0]).toHaveProperty(key);
       expect((await alice.api.post('/api/folders', { name: '  ' })).status).toBe(400);
       expect((await alice.api.post('/api/folders', {})).status).toBe(400);
       expect((await alice.api.post('/api/folders', { name: 'x', folder: 'missing' })).status).toBe(404);

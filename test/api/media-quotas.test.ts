@@ -6,7 +6,7 @@ import { signedInUser } from '../support/media-factory.js';
 const limits = { MAX_FILE_SIZE: '1000', MAX_USER_BYTES: '5000', MIN_FREE_DISK_BYTES: '0' };
 
 /**
- * The quota settings reach the server and its answers: the seed's 507 errors over HTTP, and the
+ * The quota settings reach the server and its answers: the editor API's 507 errors over HTTP, and the
  * signed-URL write limit. The rules themselves (per user, under races, the disk floor) are
  * asserted on the media service, in test/medium/media-quotas.test.ts.
  */
@@ -17,7 +17,7 @@ describe('media quotas over HTTP', () => {
   });
   afterAll(() => server?.destroy());
 
-  it('answers an upload over MAX_FILE_SIZE or MAX_USER_BYTES with 507 and the seed error type', async () => {
+  it('answers an upload over MAX_FILE_SIZE or MAX_USER_BYTES with 507 and the editor API error type', async () => {
     const user = await signedInUser(server);
     const tooBig = await user.api.post('/api/upload/media', { size: 1001, name: 'big.mp4' });
     expect(tooBig.status).toBe(507);

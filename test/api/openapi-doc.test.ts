@@ -69,7 +69,7 @@ describe('docs/openapi.json', () => {
     const upload = served.paths['/api/upload/media'].post.responses;
     expect(Object.keys(upload)).toEqual(expect.arrayContaining(['507', '514']));
     expect(Object.keys(served.paths['/api/mediafiles/{id}'].delete.responses)).toContain('403');
-    // A seed-shaped error answer is documented as such.
+    // A shaped as in the editor API error answer is documented as such.
     const editingError = served.paths['/api/task/editing'].post.responses['400'].content['application/json'].schema;
     expect(editingError.properties).toMatchObject({
       taskId: { type: 'string' },

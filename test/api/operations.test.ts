@@ -15,7 +15,7 @@ describe('operations endpoints', () => {
     expect(res.body.version).toMatch(/^\d+\.\d+\.\d{4}\.\d{2}$/);
   });
 
-  it('reports live statistics with the seed fields, and voiceover sessions as an extension', async () => {
+  it('reports live statistics with the editor API fields, and voiceover sessions as an extension', async () => {
     const res = await server.api().get('/api/stat');
     expect(Object.keys(res.body).sort()).toEqual(
       [

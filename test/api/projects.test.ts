@@ -18,7 +18,7 @@ function timelineText(bytes: number, mediaIds: string[], label = 'v1'): string {
 }
 
 /**
- * The project routes over HTTP: the seed's shapes, data answered byte for byte, statuses and who
+ * The project routes over HTTP: the editor API's shapes, data answered byte for byte, statuses and who
  * may call them. The rules behind them (the media index, domain events, chunked storage,
  * concurrent saves, list order) are asserted on the service, in test/medium/projects.test.ts.
  */
@@ -47,7 +47,7 @@ describe('projects over HTTP', () => {
   const postRaw = (client: ApiClient, path: string, text: string, method = 'POST') =>
     client.request(method, path, { raw: text, headers: { 'content-type': 'application/json' } });
 
-  it('creates, reads, updates and deletes a project with the seed shapes', async () => {
+  it('creates, reads, updates and deletes a project with the editor API shapes', async () => {
     const before = Date.now();
     const created = await api.post('/api/projects', { name: 'Trailer', data: { tracks: [] }, thumbnail: 'iVBORw0KGgo=' });
     expect(created.status).toBe(200);

@@ -63,7 +63,7 @@ describe('guessable editor tokens', () => {
   });
   afterAll(async () => server?.destroy());
 
-  it("refuses the seed client's Date.now() token and other guessable ones, and binds random ones", async () => {
+  it("refuses the editor API client's Date.now() token and other guessable ones, and binds random ones", async () => {
     const { id } = (await server.api().post('/api/users', { name: 'bob' })).body;
     expect(await refusal(connectEditor(server.wsUrl, { authToken: String(Date.now()), sessionId: id }))).toBe('weak_token');
     expect(await refusal(connectEditor(server.wsUrl, { authToken: `${Date.now()}0123abcd`, sessionId: id }))).toBe('weak_token');

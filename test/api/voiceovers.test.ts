@@ -11,7 +11,7 @@ import { clip, downloadUrl, followEditing, xtl } from '../support/editing.js';
 import { holdFor } from '../support/waiting.js';
 
 /**
- * Voiceover recording through the seed's routes, with a real WebRTC peer (werift) sending a
+ * Voiceover recording through the editor API's routes, with a real WebRTC peer (werift) sending a
  * tone the way the editor's browser sends the microphone: the recording lands in the library
  * as `voiceover` media, lasts the time from the PUT answer to the DELETE, and sounds like what
  * was sent in that time.
@@ -308,7 +308,7 @@ describe('voiceover recording', () => {
       .poll(openUdpSockets, { timeout: 20_000, interval: 50, message: 'the refused sessions close their sockets' })
       .toBeLessThanOrEqual(socketsBefore);
 
-    // PUT on another user's session is a 404, PUT twice a 400, each with the seed's {error: "..."}.
+    // PUT on another user's session is a 404, PUT twice a 400, each with the editor API's {error: "..."}.
     const { id } = await openSession(alice, []);
     const foreign = await bob.api.put(`/api/voiceovers/${id}`, { name: 'mine now' });
     expect(foreign.status).toBe(404);

@@ -99,10 +99,10 @@ describe.runIf(chromiumAvailable)('the operations view and the API docs in Chrom
     const adminQueue = page.locator('.opblock', { hasText: '/api/admin/queue' }).first();
     await adminQueue.locator('.opblock-summary-control').click();
     await poll(() => adminQueue.textContent()).toContain('Cutroom extension');
-    const seedRoute = page.locator('.opblock', { hasText: '/api/stat' }).first();
-    await seedRoute.locator('.opblock-summary-control').click();
-    await poll(() => seedRoute.locator('.opblock-body').count()).toBe(1);
-    expect(await seedRoute.textContent()).not.toContain('Cutroom extension');
+    const editorApiRoute = page.locator('.opblock', { hasText: '/api/stat' }).first();
+    await editorApiRoute.locator('.opblock-summary-control').click();
+    await poll(() => editorApiRoute.locator('.opblock-body').count()).toBe(1);
+    expect(await editorApiRoute.textContent()).not.toContain('Cutroom extension');
     // Everything came from this server: no CDN, no validator, no fonts from elsewhere.
     expect(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('data:'))).toEqual([]);
     await saveScreenshot(page, 'console-api-docs');

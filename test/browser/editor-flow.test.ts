@@ -6,7 +6,7 @@ import { smallMp4 } from '../support/media.js';
 import { chromiumAvailable, launchChromium, servePage } from '../support/browser.js';
 
 /**
- * The editor's side in a real browser, from another origin than the API: the seed's WebSocket
+ * The editor's side in a real browser, from another origin than the API: the editor API's WebSocket
  * client binds a token, a file is uploaded in chunks with fetch, and the ingested file plays
  * and seeks in a <video> element through its signed previewUrl.
  */
@@ -35,7 +35,7 @@ describe.runIf(chromiumAvailable)('the editor in Chromium', () => {
     const bytes = [...(await fs.readFile(await smallMp4(4)))];
     const result = await page.evaluate(
       async ({ api, ws, sessionId, bytes }) => {
-        // The seed's sample client, with the session id the editor receives as ?session_id=.
+        // The editor API's sample client, with the session id the editor receives as ?session_id=.
         const authToken = Date.now().toString();
         const client = new WebSocket(ws);
         const bound = new Promise<string>((resolve, reject) => {

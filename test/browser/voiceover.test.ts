@@ -8,9 +8,9 @@ import { chromiumAvailable, launchChromium, servePage } from '../support/browser
 import { decodeMono, samplesPerSecond } from '../support/audio-analysis.js';
 
 /**
- * A voiceover recorded the way the seed's editor records one: in Chromium, with a (fake)
+ * A voiceover recorded the way the editor API's editor records one: in Chromium, with a (fake)
  * microphone from getUserMedia, an offer made by kurento-utils' WebRtcPeerSendonly (the
- * browser library of the seed's Kurento backend, bundled here for the page), and the seed's
+ * browser library of the editor API's Kurento backend, bundled here for the page), and the editor API's
  * POST / PUT / DELETE. The recording arrives in the library as voiceover media.
  */
 
@@ -60,7 +60,7 @@ describe.runIf(chromiumAvailable)('voiceover in Chromium', () => {
     await user?.editor.close();
   });
 
-  it('records the microphone through kurento-utils and the seed routes into the library', async () => {
+  it('records the microphone through kurento-utils and the editor API routes into the library', async () => {
     const result = await page.evaluate(
       async ({ api, token }) => {
         const headers = { Authorization: token, 'Content-Type': 'application/json' };
@@ -84,7 +84,7 @@ describe.runIf(chromiumAvailable)('voiceover in Chromium', () => {
             },
           );
         });
-        // The seed's editor sends the candidates gathered with the offer.
+        // The editor API's editor sends the candidates gathered with the offer.
         const pc: RTCPeerConnection = peer.peerConnection;
         for (let i = 0; i < 100 && pc.iceGatheringState !== 'complete'; i++) await new Promise((r) => setTimeout(r, 50));
         const created = await call('POST', '/api/voiceovers', { sdpOffer: offer, iceCandidates: candidates });

@@ -34,7 +34,7 @@ describe('developer callbacks', () => {
     await developer?.close();
   });
 
-  it("posts project_create with the seed's envelope, the user id as Authorization, an event id and a signature", async () => {
+  it("posts project_create with the editor API's envelope, the user id as Authorization, an event id and a signature", async () => {
     developer.callbacks.length = 0;
     const created = await server.api(editor.authToken).post('/api/projects', { name: 'Trailer', data: { v: 1 }, thumbnail: 'iVBOR' });
     await expect.poll(() => developer.delivered().length, { timeout: 15_000, interval: 25 }).toBe(1);

@@ -101,7 +101,7 @@ export function xtl(...groups: string[]): string {
   return `<timelines version="2">\n<timeline>\n${groups.join('\n')}\n</timeline>\n</timelines>`;
 }
 
-/** A clip in the seed's form (in and out points in the source, time10ms). */
+/** A clip in the editor API's form (in and out points in the source, time10ms). */
 export function clip(src: string, start: string, stop: string, extra = ''): string {
   return `<clip src="${src}" start="${start}" stop="${stop}" timeFormat="time10ms"${extra}/>`;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 
 /**
- * The seed's sample editor client, run as written (onopen sends `user_event`, onmessage answers
+ * The editor API's sample editor client, run as written (onopen sends `user_event`, onmessage answers
  * `ping` with `pong`), with hooks for tests to see what the server said.
  */
 
@@ -37,7 +37,7 @@ export interface EditorOptions {
 }
 
 export function uniqueToken(): string {
-  // The seed makes tokens with Date.now(); tests add randomness so parallel tests never collide.
+  // The editor API's sample client makes tokens with Date.now(); tests add randomness so parallel tests never collide.
   return `${Date.now()}${randomBytes(4).toString('hex')}`;
 }
 

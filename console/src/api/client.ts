@@ -10,7 +10,7 @@ import type { paths } from './schema.js';
 export type CutroomPaths = paths;
 export type CutroomClient = Client<paths>;
 
-/** The seed's error object, as an exception. */
+/** The editor API's error object, as an exception. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -53,8 +53,8 @@ interface Outcome<T> {
 }
 
 /**
- * The answer's data, or an `ApiError` made from the seed's `{error: {type, message}}` body (or
- * `{error: "..."}`, the string the seed's voiceover calls answer with).
+ * The answer's data, or an `ApiError` made from the editor API's `{error: {type, message}}` body (or
+ * `{error: "..."}`, the string the editor API's voiceover calls answer with).
  */
 export async function ok<T>(call: Promise<Outcome<T>>): Promise<T> {
   const { data, error, response } = await call;

@@ -7,7 +7,7 @@ import recipes from '../../../docs/recipes.md?raw';
 /**
  * The API reference at /api/docs: the server's own OpenAPI document rendered by Swagger UI,
  * bundled here (no CDN), with the integration recipes as its introduction. Operations that are
- * not in the seed's API carry `x-cutroom-extension` and say so in their description.
+ * not in the editor API carry `x-cutroom-extension` and say so in their description.
  */
 async function show(): Promise<void> {
   const spec = (await (await fetch('/api/openapi.json')).json()) as { info: Record<string, unknown> };

@@ -26,7 +26,7 @@ const postBody = z
 const patchBody = z.object({
   canceled: z
     .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
-    .describe('true: the action is undone; false: it is active (redo). The strings "true" and "false" are taken too, as the seed writes them.'),
+    .describe('true: the action is undone; false: it is active (redo). The strings "true" and "false" are taken too, as the editor API writes them.'),
   modifTime: unixMs.optional(),
 });
 
@@ -39,7 +39,7 @@ const actionObject = z
     createTime: z.number(),
     modifTime: z.number(),
   })
-  .meta({ id: 'Action', description: "The seed's action object" });
+  .meta({ id: 'Action', description: "The editor API's action object" });
 
 export function mountActions(api: ApiRouter, history: ActionHistoryService): void {
   api.route({

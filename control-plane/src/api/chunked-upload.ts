@@ -4,7 +4,7 @@ import { Reply } from '../http/route.js';
 import { parseContentRange, receivedRangeHeader, type ContentRange } from '../http/content-range.js';
 
 /**
- * The HTTP side of the seed's resumable uploads, shared by `/api/upload/media` and
+ * The HTTP side of the editor API's resumable uploads, shared by `/api/upload/media` and
  * `/api/upload/project`: the chunk a PUT carries, and the answer (206 with `Range` while
  * incomplete, 200 when the file is in).
  */

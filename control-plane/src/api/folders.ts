@@ -11,7 +11,7 @@ const folderName = z
 const idParam = z.object({ id: z.string().min(1).max(200) });
 const idList = z.array(z.string().min(1).max(200)).max(10_000);
 
-/** The seed's folder endpoints; a folder id of another user answers 404 like a missing one. */
+/** The editor API's folder endpoints; a folder id of another user answers 404 like a missing one. */
 export function mountFolders(api: ApiRouter, folders: FolderService): void {
   api.route({
     method: 'post',

@@ -33,7 +33,7 @@ export const mediaEntrySchema = z
     createTime: z.number().describe('unix ms (extension)'),
     folder: z.string().nullable().describe('parent folder id, null at the root (extension)'),
   })
-  .meta({ id: 'MediaEntry', description: "The seed's media_file_entry_object, with two extensions (createTime, folder)" });
+  .meta({ id: 'MediaEntry', description: "The editor API's media_file_entry_object, with two extensions (createTime, folder)" });
 
 const filterParam = z
   .string()
@@ -75,7 +75,7 @@ const listQuery = z.object({
 });
 
 const idParam = z.object({ id: z.string().min(1).max(200) });
-/** The seed writes `?&id="1233f2"`: quotes around the id are accepted. */
+/** The editor API writes `?&id="1233f2"`: quotes around the id are accepted. */
 const quotedId = z
   .string()
   .min(1)

@@ -4,7 +4,7 @@ import type { ApiRouter } from '../http/route.js';
 import { OverlayRejected, type OverlayImagesService } from '../services/projects/overlay-images.js';
 
 const body = z.object({
-  // Checked by the service, so that every refusal answers the seed's `status`.
+  // Checked by the service, so that every refusal answers the editor API's `status`.
   data: z.unknown().optional().describe('A base64-encoded PNG image (a `data:image/png;base64,` URL is accepted too).'),
 });
 

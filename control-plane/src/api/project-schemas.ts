@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** Wire schemas shared by the projects and actions routes. */
 
-/** A wall-clock time in unix milliseconds, as the seed's `createTime` / `modifTime`. */
+/** A wall-clock time in unix milliseconds, as the editor API's `createTime` / `modifTime`. */
 export const unixMs = z.number().int().min(0).max(8_640_000_000_000_000).describe('Unix time in milliseconds; when left out the server time is used.');
 
 /**

@@ -40,7 +40,7 @@ const projectObject = z
     modifTime: z.number(),
     thumbnail: z.string(),
   })
-  .meta({ id: 'Project', description: "The seed's project_object; `data` only where asked for" });
+  .meta({ id: 'Project', description: "The editor API's project_object; `data` only where asked for" });
 
 const listQuery = z.object({
   start_number: startNumberParam,

@@ -12,7 +12,7 @@ const idAnswer = z.object({ id: z.string() });
 const idParam = z.object({ id: z.string().min(1).max(200) });
 
 /**
- * The seed shows no Authorization header on these: a user's id is an unguessable session id,
+ * The editor API shows no Authorization header on these: a user's id is an unguessable session id,
  * and holding it is what lets an integrator's server read and update that user.
  */
 export function mountUsers(api: ApiRouter, identity: IdentityService): void {

@@ -63,11 +63,11 @@ export function mountVoiceovers(api: ApiRouter, voiceovers: VoiceoverService): v
     summary: 'Start recording',
     description:
       'The recording starts when this answers. `name` names the media file (default: "Voiceover" and the start time). ' +
-      'As in the seed, `error` is a string: empty on success, else what was wrong (404 no such session of this user, ' +
+      'As in the editor API, `error` is a string: empty on success, else what was wrong (404 no such session of this user, ' +
       '400 already recording or a bad name, 507 the storage quota is used up).',
     auth: 'user',
     params: idParams,
-    // Checked in the handler, so that every refusal has the seed's `{error: "..."}` shape.
+    // Checked in the handler, so that every refusal has the editor API's `{error: "..."}` shape.
     body: z.object({ name: z.unknown().optional().describe('The file name of the recording (a string, at most 255 characters).') }),
     responses: {
       200: { description: 'Recording', schema: z.object({ error: z.literal('') }) },

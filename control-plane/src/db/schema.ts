@@ -70,7 +70,7 @@ export interface TasksTable {
   owner_id: string | null;
   developer_id: string | null;
   state: ColumnType<TaskState, TaskState | undefined, TaskState>;
-  /** What the task is doing now, in the seed's words where it has them (downloading, uploading...). */
+  /** What the task is doing now, in the editor API's words where it has them (downloading, uploading...). */
   stage: string | null;
   /** 0 to 1. */
   progress: ColumnType<number, number | undefined, number>;
@@ -95,7 +95,7 @@ export interface TasksTable {
   parent_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-/** The seed's engine error object, with a stable code per failure class. */
+/** The editor API's engine error object, with a stable code per failure class. */
 export interface TaskError {
   type: string;
   message: string;
@@ -134,7 +134,7 @@ export type AudiolibType = 'music' | 'sound';
 export type MediaType = 'video' | 'audio' | 'image';
 export type MediaStatus = 'render' | 'upload' | 'import' | 'convert' | 'prepare_thumbnails' | 'ready';
 
-/** The seed's media_error_description_object. */
+/** The editor API's media_error_description_object. */
 export interface MediaError {
   type: string;
   message: string;

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 
 /**
- * The token a request carries: `Authorization: <token>` (the seed's raw form),
- * `Authorization: Bearer <token>`, or the `auth_token` query parameter the seed shows.
+ * The token a request carries: `Authorization: <token>` (the editor API's raw form),
+ * `Authorization: Bearer <token>`, or the `auth_token` query parameter the editor API shows.
  */
 export function requestToken(req: Request): string | undefined {
   const header = req.get('authorization')?.trim();

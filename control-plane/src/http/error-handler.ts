@@ -1,15 +1,24 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { HttpError, badRequest, insufficientStorage, internalError, notFound, payloadTooLarge, serviceUnavailable, type SeedErrorShape } from './errors.js';
+import {
+  HttpError,
+  badRequest,
+  insufficientStorage,
+  internalError,
+  notFound,
+  payloadTooLarge,
+  serviceUnavailable,
+  type EditorApiErrorShape,
+} from './errors.js';
 import { isDependencyUnavailable } from './dependency-unavailable.js';
 import { isDiskFull } from '../storage/disk-full.js';
 import { ClientGoneError } from './client-gone.js';
 
-/** Where a route that answers errors in its seed shape leaves that shape for the error handler. */
-export const SEED_ERROR_SHAPE = 'seedErrorShape';
+/** Where a route that answers errors in its editor API shape leaves that shape for the error handler. */
+export const EDITOR_API_ERROR_SHAPE = 'editorApiErrorShape';
 
 /**
- * Maps every failure to a JSON error body with the seed's status; never a stack trace or HTML.
- * A route may ask for its seed shape (`res.locals.seedErrorShape`), which then holds every
+ * Maps every failure to a JSON error body with the editor API's status; never a stack trace or HTML.
+ * A route may ask for its editor API shape (`res.locals.editorApiErrorShape`), which then holds every
  * error of that route: its body, its token, its parameters, the service's refusal.
  */
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
@@ -26,7 +35,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   // A refusal before the body was read: the rest of it is still on the connection, which cannot
   // carry another request; closing it tells the client not to reuse it.
   if (!req.complete) res.set('Connection', 'close');
-  const shape = res.locals[SEED_ERROR_SHAPE] as SeedErrorShape | undefined;
+  const shape = res.locals[EDITOR_API_ERROR_SHAPE] as EditorApiErrorShape | undefined;
   res
     .set(httpError.headers)
     .status(httpError.status)

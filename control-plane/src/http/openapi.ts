@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorBodySchema } from './errors.js';
-import { isSeedRoute } from './seed-routes.js';
+import { isEditorApiRoute } from './editor-api-routes.js';
 
 /**
  * Collects every route's schemas as it is mounted, so the OpenAPI document is produced
@@ -31,7 +31,7 @@ export interface OpenApiOperation {
   responses: Record<number, ResponseSpec>;
   /** Every error status the route can answer, with when. */
   errors: Record<number, string>;
-  /** The error answer's body, when the route answers errors in its seed shape. */
+  /** The error answer's body, when the route answers errors in its editor API shape. */
   errorSchema?: z.ZodType | undefined;
 }
 
@@ -110,8 +110,8 @@ export class OpenApiRegistry {
       for (const [status, description] of Object.entries(op.errors)) {
         responses[status] ??= { description, content: { 'application/json': { schema: errorBody } } };
       }
-      const extension = !isSeedRoute(op.method, op.path);
-      const description = extension ? `**Cutroom extension**: not part of the seed's API.${op.description ? `\n\n${op.description}` : ''}` : op.description;
+      const extension = !isEditorApiRoute(op.method, op.path);
+      const description = extension ? `**Cutroom extension**: not part of the editor API.${op.description ? `\n\n${op.description}` : ''}` : op.description;
       const operation: Record<string, unknown> = {
         summary: op.summary,
         ...(description ? { description } : {}),

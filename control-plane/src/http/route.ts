@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
-import { badRequest, type SeedErrorShape } from './errors.js';
-import { SEED_ERROR_SHAPE } from './error-handler.js';
+import { badRequest, type EditorApiErrorShape } from './errors.js';
+import { EDITOR_API_ERROR_SHAPE } from './error-handler.js';
 import { verbatimBody, type VerbatimJson } from './json-body.js';
 import type { HeaderSpec, OpenApiRegistry, ResponseSpec } from './openapi.js';
 
@@ -57,8 +57,8 @@ export interface RouteSpec<P extends z.ZodObject | undefined, Q extends z.ZodObj
    * never parsed, handed over in `verbatim`. The body schema sees them as their bytes.
    */
   verbatimMembers?: readonly string[];
-  /** Errors answered in the seed endpoint's own shape (see `SeedErrorShape`) rather than `{error: {...}}`. */
-  errorShape?: SeedErrorShape;
+  /** Errors answered in the editor API endpoint's own shape (see `EditorApiErrorShape`) rather than `{error: {...}}`. */
+  errorShape?: EditorApiErrorShape;
   /** For bodies that are not JSON (uploads): their media type, documented only. */
   rawBody?: string;
   /** Request headers the route reads, documented. */
@@ -160,7 +160,7 @@ export class ApiRouter {
     const shape: RequestHandler[] = spec.errorShape
       ? [
           (_req, res, next) => {
-            res.locals[SEED_ERROR_SHAPE] = spec.errorShape;
+            res.locals[EDITOR_API_ERROR_SHAPE] = spec.errorShape;
             next();
           },
         ]

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The developer's `fetchFileUrl`: `GET fetchFileUrl/<fileId>` with `Authorization:
- * <apiAuthToken>` answers the seed's dev_media_file_entry_object. The backend calls it when a
+ * <apiAuthToken>` answers the editor API's dev_media_file_entry_object. The backend calls it when a
  * render names a media id it does not hold; what it answers is checked before anything is
  * made of it (the `previewUrl` is what a render node will download).
  */

@@ -6,11 +6,11 @@ import { BindRefused, type IdentityService } from '../services/identity/identity
 import type { AuthFailureLimiter } from '../http/auth-failures.js';
 
 /**
- * `/websocket`: the seed's presence protocol. The editor sends
+ * `/websocket`: the editor API's presence protocol. The editor sends
  * `{"type":"user_event","payload":{"authToken","sessionId"?}}` (the session may instead come
  * in the socket's URL, `/websocket?session_id=<id>`, as the editor page was opened); the server sends
  * `{"type":"ping"}` every interval and expects `{"type":"pong"}` before the next one, or the
- * socket is dropped. Extensions the seed's client ignores: `user_bound`, `error`, and pushes
+ * socket is dropped. Extensions the editor API's client ignores: `user_bound`, `error`, and pushes
  * such as `task_progress`.
  */
 

@@ -18,7 +18,7 @@ export async function activeWorkFromTasks(store: TaskStore): ReturnType<ActiveWo
   };
 }
 
-/** `{type: "task_progress"}`: an extension the seed's client ignores; progress in percent. */
+/** `{type: "task_progress"}`: an extension the editor API's client ignores; progress in percent. */
 export function taskProgressMessage(task: TaskRow) {
   return {
     type: 'task_progress',

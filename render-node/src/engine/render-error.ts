@@ -1,6 +1,6 @@
 /**
  * Engine failures, one stable `code` per class, so that the control plane can map them to the
- * seed's `{type: engine_error, message, code}` object and operators can count them.
+ * editor API's `{type: engine_error, message, code}` object and operators can count them.
  */
 export const RENDER_ERROR_CODES = [
   /** The timeline cannot be rendered as written (clip past its source's end, nothing to render...). */
@@ -28,7 +28,7 @@ export class RenderError extends Error {
     this.name = 'RenderError';
   }
 
-  /** The seed's engine error object. */
+  /** The editor API's engine error object. */
   toJSON(): { type: 'engine_error'; code: RenderErrorCode; message: string } {
     return { type: 'engine_error', code: this.code, message: this.message };
   }

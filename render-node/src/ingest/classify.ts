@@ -3,7 +3,7 @@ import { mediaInfoFromProbe } from '../ffmpeg/index.js';
 import { pictureStream } from '../ffmpeg/media-info.js';
 
 /**
- * What a probed file is, in the seed's terms (filetype, mediaType, duration in 100 ns, size,
+ * What a probed file is, in the editor API's terms (filetype, mediaType, duration in 100 ns, size,
  * audio track names), and whether a browser can play it as it is or needs a proxy.
  */
 
@@ -84,7 +84,7 @@ function trackName(stream: FfprobeStream, index: number): string {
   return tags.title ?? handler ?? (tags.language && tags.language !== 'und' ? `Track ${index + 1} (${tags.language})` : `Track ${index + 1}`);
 }
 
-/** The seed's filetype names where they exist (mp4, mov, mp3, png, m4a, jpg, mxf, webm), else the container's. */
+/** The editor API's filetype names where they exist (mp4, mov, mp3, png, m4a, jpg, mxf, webm), else the container's. */
 function containerOf(format: string, extension: string, kind: string): string {
   const names = format.split(',');
   if (names.includes('mp4') || names.includes('mov')) {

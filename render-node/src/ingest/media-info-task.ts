@@ -8,7 +8,7 @@ import { classify, UnsupportedMedia } from './classify.js';
 import { makePoster, makeThumbnailPack, type ThumbnailBox } from './thumbnails.js';
 
 /**
- * The seed's "media info" for integrators who serve their own catalogue: the
+ * The editor API's "media info" for integrators who serve their own catalogue: the
  * dev_media_file_entry_object fields of a file and its timeline thumbnails, to answer
  * fetchFileUrl and fetchThumbnailUrl from. Used by `mediainfo` tasks and the local CLI.
  */

@@ -12,7 +12,7 @@ import type { RenderSourceSpec } from './render-spec.js';
  * Makes every source of a render readable and probed before the engine starts: stored media are
  * probed where they are (ffmpeg will read them over HTTP with Range requests), developer media
  * are downloaded into scratch (once each, whatever the number of clips using them), inline files
- * are written out. Failures name the source and carry the seed's error types: a developer file
+ * are written out. Failures name the source and carry the editor API's error types: a developer file
  * that cannot be fetched, or is not media, is a `download_error`.
  */
 

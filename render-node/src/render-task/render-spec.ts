@@ -97,5 +97,5 @@ export interface RenderTaskResult {
   timings?: RenderTaskTimings;
 }
 
-/** Stages a render reports, as the seed's task statuses name them. */
+/** Stages a render reports, as the editor API's task statuses name them. */
 export const RENDER_STAGES = { downloading: 'downloading', running: 'running', uploading: 'uploading' } as const;

@@ -16,7 +16,7 @@ import { RENDER_STAGES, type RenderTaskResult, type RenderTaskSpec } from './ren
  * An editing task on a render node: make the sources readable (stage `downloading` while
  * developer media come in), render every group with the engine (stage `running`), upload the
  * outputs (stage `uploading`). Progress runs from 0 to 1 across the three stages; the engine's
- * decisions go to the task's log; failures carry the seed's error object.
+ * decisions go to the task's log; failures carry the editor API's error object.
  */
 
 /** Engine failures another attempt (on another node) could get past. */

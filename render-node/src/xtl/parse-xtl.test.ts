@@ -5,7 +5,7 @@ import { XtlError } from './xtl-error.js';
 
 const S = 10_000_000; // 100 ns units per second
 
-const seedExample = `<timelines version="2">
+const editorApiExample = `<timelines version="2">
 <timeline>
 <group >
 <track video="1" audio="1" accuracy="frame">
@@ -30,15 +30,15 @@ function refusal(xml: string): XtlError {
   throw new Error('the document was accepted');
 }
 
-describe('parseXtl: the seed form', () => {
-  it('reads the project a document renders from <timelines projectId>, and none from the seed form', () => {
-    expect(parseXtl(seedExample).projectId).toBeUndefined();
-    expect(parseXtl(seedExample.replace('<timelines version="2">', '<timelines version="2" projectId="p-1">')).projectId).toBe('p-1');
-    expect(refusal(seedExample.replace('<timelines version="2">', '<timelines version="2" projectid="p-1">')).message).toMatch(/write projectId/);
+describe('parseXtl: the editor API form', () => {
+  it('reads the project a document renders from <timelines projectId>, and none from the editor API form', () => {
+    expect(parseXtl(editorApiExample).projectId).toBeUndefined();
+    expect(parseXtl(editorApiExample.replace('<timelines version="2">', '<timelines version="2" projectId="p-1">')).projectId).toBe('p-1');
+    expect(refusal(editorApiExample.replace('<timelines version="2">', '<timelines version="2" projectid="p-1">')).message).toMatch(/write projectId/);
   });
 
-  it('reads the seed example: start/stop are in and out points, clips follow one another', () => {
-    const doc = parseXtl(seedExample);
+  it('reads the editor API example: start/stop are in and out points, clips follow one another', () => {
+    const doc = parseXtl(editorApiExample);
     expect(doc.groups).toHaveLength(1);
     const [track] = doc.groups[0]!.tracks;
     expect(track).toMatchObject({ video: true, audio: true, text: false, accuracy: 'frame' });
@@ -100,7 +100,7 @@ describe('parseXtl: extensions', () => {
     const [a, b, c] = doc.groups[0]!.tracks[0]!.clips;
     expect(a).toMatchObject({ positioned: true, timelineStartHns: 0, timelineStopHns: 2 * S, sourceStartHns: 10 * S, sourceStopHns: 14 * S });
     expect(b).toMatchObject({ timelineStartHns: 3 * S, timelineStopHns: 4 * S, sourceStartHns: 1 * S, sourceStopHns: 2 * S });
-    // A clip in the seed form after a placed one follows it.
+    // A clip in the editor API form after a placed one follows it.
     expect(c).toMatchObject({ positioned: false, timelineStartHns: 4 * S, timelineStopHns: 5 * S });
   });
 
@@ -173,7 +173,7 @@ describe('parseXtl: refusals name the element, attribute and line', () => {
     ['a missing timeFormat', xtl(`<clip src="a" start="0" stop="1"/>`), { element: 'clip', attribute: 'timeFormat', line: 5 }, /required/],
     ['stop before start', xtl(`<clip src="a" start="20" stop="10" timeFormat="100ns_units"/>`), { element: 'clip', attribute: 'stop', line: 5 }, /after start/],
     ['a missing src', xtl(`<clip start="0" stop="1" timeFormat="100ns_units"/>`), { element: 'clip', attribute: 'src', line: 5 }, /required/],
-    ['another version', seedExample.replace('version="2"', 'version="1"'), { element: 'timelines', attribute: 'version', line: 1 }, /version="2"/],
+    ['another version', editorApiExample.replace('version="2"', 'version="1"'), { element: 'timelines', attribute: 'version', line: 1 }, /version="2"/],
     [
       'a transition first',
       xtl(`<transition duration="10"/>\n<clip src="a" start="0" stop="100" timeFormat="100ns_units"/>`),

@@ -338,7 +338,7 @@ function readClip(element: XmlElement, trackParams: Partial<ClipParams>, previou
     result = { line: element.line, src, timelineStartHns: start, timelineStopHns: stop, sourceStartHns: mstart, sourceStopHns: mstop, positioned: true };
   } else {
     if (clip.optional('mstop') !== undefined) clip.fail('mstop needs mstart', 'mstop');
-    // The seed's form: start/stop are in and out points; the clip follows the previous one.
+    // The editor API's form: start/stop are in and out points; the clip follows the previous one.
     result = {
       line: element.line,
       src,

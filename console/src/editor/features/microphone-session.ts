@@ -1,7 +1,7 @@
 import { ok, type CutroomClient } from '../../api/client.js';
 
 /**
- * One voiceover take over the seed's three calls, with the browser's own WebRTC API (no
+ * One voiceover take over the editor API's three calls, with the browser's own WebRTC API (no
  * kurento-utils): the microphone goes to the server in a send-only `RTCPeerConnection` whose
  * offer `POST /api/voiceovers` answers; `PUT` starts the recording, `DELETE` ends it, keeping
  * it as a media file or throwing it away.

@@ -2,7 +2,7 @@ import { ok, type CutroomClient } from '../../api/client.js';
 import type { Timeline } from '../timeline/timeline-model.js';
 
 /**
- * Undo and redo through the seed's action history. Every edit is an action whose `data` holds
+ * Undo and redo through the editor API's action history. Every edit is an action whose `data` holds
  * the timeline before and after it; undo marks the newest active action `canceled: true`, redo
  * the oldest canceled one `false`, and a new edit drops the canceled ones (as the server does on
  * its side). Reopening a project reads `/api/actions` and lands where the user left off, even

@@ -1,5 +1,5 @@
 /**
- * The presence socket, as the seed's sample client opens it: on open it sends
+ * The presence socket, as the editor API's sample client opens it: on open it sends
  * `{"type":"user_event","payload":{"authToken"}}` (with the `sessionId` the editor got as
  * `?session_id=`), and answers every `{"type":"ping"}` with `{"type":"pong"}`. The server's
  * extensions (`user_bound`, `error`, `task_progress` pushes) are handed to listeners. A dropped

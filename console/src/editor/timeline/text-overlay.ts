@@ -2,7 +2,7 @@ import { ok, type CutroomClient } from '../../api/client.js';
 import type { TextStyle } from './timeline-model.js';
 
 /**
- * Text becomes an overlay image the way the seed intends: drawn on a canvas the size of the
+ * Text becomes an overlay image the way the editor API intends: drawn on a canvas the size of the
  * output frame (transparent around the text), sent as a base64 PNG to `/api/overlay_img`, and
  * used by its id as a clip source in the XTL.
  */

@@ -1,7 +1,7 @@
 import type { Overlay, Timeline } from './timeline-model.js';
 
 /**
- * Writes a timeline as XTL (docs/xtl.md): one group; the main track in the seed's form (in and
+ * Writes a timeline as XTL (docs/xtl.md): one group; the main track in the editor API's form (in and
  * out points, clips one after another, `<transition>` between them); overlays on upper tracks
  * in the DES form (`start`/`stop` on the timeline, `mstart` in the source), as few tracks as
  * keep them from overlapping; sound on `video="0"` tracks. Times are written in 100ns_units.

@@ -1,5 +1,5 @@
 /**
- * The seed's resumable upload, from the client's side: `PUT /api/upload/media?id=` with
+ * The editor API's resumable upload, from the client's side: `PUT /api/upload/media?id=` with
  * `Content-Range: bytes a-b/total`; the answer's `Range: bytes=0-N` is the truth about what the
  * server holds (206 while incomplete, 200 when complete). After a dropped connection or a 5xx the
  * client asks the state (`Content-Range: bytes *\/total`, empty body) and goes on from there, so

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The media library: folders, media entries (the seed's media_file_entry_object plus where its
+ * The media library: folders, media entries (the editor API's media_file_entry_object plus where its
  * bytes are stored), and the queue of stored objects to remove after rows are deleted.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

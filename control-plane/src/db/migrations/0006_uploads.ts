@@ -6,7 +6,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('upload_sessions')
-    // The session id is the media entry's id, as the seed answers one id for both.
+    // The session id is the media entry's id, as the editor API answers one id for both.
     .addColumn('media_id', 'text', (c) => c.primaryKey().references('media.id').onDelete('cascade'))
     .addColumn('owner_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('size_bytes', 'bigint', (c) => c.notNull())

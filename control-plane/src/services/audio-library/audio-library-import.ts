@@ -25,7 +25,7 @@ export interface AudioLibraryImportOptions {
   staleAfterS: number;
 }
 
-/** `GET /api/import/audiolib_json`: the seed's fields, plus `state` (an extension). */
+/** `GET /api/import/audiolib_json`: the editor API's fields, plus `state` (an extension). */
 export interface AudioLibraryImportStatus {
   processedCount: number;
   totalCount: number;

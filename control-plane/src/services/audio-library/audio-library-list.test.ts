@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ListFormatError, parseAudioLibraryList } from './audio-library-list.js';
 
 describe('parseAudioLibraryList', () => {
-  it("reads the seed's example as written, trailing commas included", () => {
-    const seedExample = `{
+  it("reads the editor API's example as written, trailing commas included", () => {
+    const editorApiExample = `{
 "entries": [
 {
 "name": "Bubble_G_Funk_Remastered.mp3",
@@ -19,7 +19,7 @@ describe('parseAudioLibraryList', () => {
 },
 ]
 }`;
-    expect(parseAudioLibraryList(seedExample)).toEqual([
+    expect(parseAudioLibraryList(editorApiExample)).toEqual([
       {
         ok: true,
         entry: { relativePath: 'Bubble_G_Funk_Remastered.mp3', name: 'Bubble_G_Funk_Remastered.mp3', audiolibType: 'music', category: 'Electro', mood: null },

@@ -5,7 +5,7 @@ import type { AudiolibType } from '../../db/schema.js';
 
 /**
  * Reads the audio library's list (AUDIOLIB_JSON_LIST): `{"entries": [{name, relativePath,
- * category, type, mood?}, ...]}` as the seed shows it, or the bare array. The seed's own example
+ * category, type, mood?}, ...]}` as the editor API shows it, or the bare array. The editor API's own example
  * has trailing commas, so the text is read as JSON5 (JSON plus trailing commas and comments).
  * A malformed document is one error; a malformed entry is refused alone, the rest stand.
  */

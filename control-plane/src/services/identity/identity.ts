@@ -98,14 +98,14 @@ export class IdentityService {
     return { id };
   }
 
-  /** The seed's user object: `name` and `data` are strings, "" when never given. */
+  /** The editor API's user object: `name` and `data` are strings, "" when never given. */
   async getUser(id: string): Promise<{ name: string; data: string }> {
     const row = await this.users.findProfile(id);
     if (!row) throw notFound(`no user ${id}`);
     return { name: row.name ?? '', data: row.data ?? '' };
   }
 
-  /** The user a token is bound to, or a 401/404 the seed's way; a token being bound is waited for. */
+  /** The user a token is bound to, or a 401/404 the editor API's way; a token being bound is waited for. */
   async authenticate(token: string | undefined): Promise<AuthenticatedUser> {
     if (!token) throw unauthorized('an Authorization header with the editor token is required');
     // Tokens bound before the policy was set stop working too.

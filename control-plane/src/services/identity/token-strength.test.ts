@@ -6,7 +6,7 @@ const now = Date.UTC(2026, 5, 1);
 const policy = { minLength: 20, minBits: 48 };
 
 describe('token strength', () => {
-  it("scores the seed's Date.now() token, and a time with a little noise, as guessable", () => {
+  it("scores the editor API's Date.now() token, and a time with a little noise, as guessable", () => {
     expect(estimatedTokenBits(String(now), now)).toBe(0);
     expect(estimatedTokenBits(String(now - 3 * 86_400_000), now)).toBe(0);
     expect(estimatedTokenBits(String(Math.floor(now / 1000)), now)).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * How guessable an editor token is. The seed's client makes its token from `Date.now()`: a
+ * How guessable an editor token is. The editor API's client makes its token from `Date.now()`: a
  * 13-digit number anyone can guess within a live session. With a policy set, a token shorter
  * than `minLength`, or whose estimated entropy is under `minBits`, is refused.
  *

@@ -9,7 +9,7 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import { contiguousPrefix, type ReceivedChunk } from './upload-coverage.js';
 
 /**
- * The seed's resumable upload, shared by media uploads and project imports: a session receives
+ * The editor API's resumable upload, shared by media uploads and project imports: a session receives
  * chunks with `Content-Range`, in any order, repeated or in parallel, on any replica. Each chunk
  * is stored as its own object, published whole or not at all, then recorded under the session's
  * row lock; the session's state is the contiguous prefix received. What a kind of session keeps

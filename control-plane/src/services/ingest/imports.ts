@@ -114,7 +114,7 @@ export class ImportService {
   }
 }
 
-/** A bucket that cannot be listed: answered in the seed's `{id, error}` shape. */
+/** A bucket that cannot be listed: answered in the editor API's `{id, error}` shape. */
 export class BucketRefused extends Error {}
 
 /**

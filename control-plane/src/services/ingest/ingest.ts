@@ -81,7 +81,7 @@ export class IngestService implements MediaIngestHook {
   private async submit(row: MediaRow, source: IngestSource, kind: IngestKind, db?: Kysely<DB>): Promise<void> {
     const spec: StoredIngestSpec = { mediaId: row.id, source };
     const task = await this.work.submit({ kind, ownerId: row.owner_id, spec }, db);
-    // A render output keeps the id of the editing task that made it (the seed's `taskId` of an output).
+    // A render output keeps the id of the editing task that made it (the editor API's `taskId` of an output).
     const taskId = row.type === 'output' && row.task_id !== null ? row.task_id : task.id;
     await this.media.update(row.id, { taskId, originalKey: row.original_key ?? this.originalKey(row) }, undefined, db);
   }
@@ -189,7 +189,7 @@ function failedStatus(current: MediaStatus): MediaStatus {
   return current === 'ready' ? 'prepare_thumbnails' : current;
 }
 
-/** The seed's media error object for a failed ingest. */
+/** The editor API's media error object for a failed ingest. */
 function mediaErrorOf(error: TaskError | null, state: string): MediaError {
   if (state === 'aborted') return { type: 'internal_server_error', message: 'the ingest was stopped', title: 'Stopped' };
   const code = error?.code ?? 'internal';

@@ -14,7 +14,7 @@ import { assemblyParts } from './upload-coverage.js';
 import { recordChunk, receivedPercent, storeChunk, type ChunkLedger } from './chunked-upload.js';
 
 /**
- * Resumable uploads, the seed's way: a session (whose id is the new media entry's) receives
+ * Resumable uploads, the editor API's way: a session (whose id is the new media entry's) receives
  * chunks with `Content-Range`, in any order, repeated or in parallel, on any replica. Each chunk
  * is stored as an object and recorded in the database; the `Range` answer is the contiguous
  * prefix received (see chunked-upload.ts). When the whole file is in, ingest joins the chunks on

@@ -38,7 +38,7 @@ export class FolderService {
     return { id };
   }
 
-  /** Renames a folder; without a name, only checks that it is the user's (the seed makes `name` optional). */
+  /** Renames a folder; without a name, only checks that it is the user's (the editor API makes `name` optional). */
   async rename(ownerId: string, id: string, name: string | undefined): Promise<void> {
     if (name === undefined) {
       if (!(await this.folders.findOwn(ownerId, id))) throw notFound(`no folder ${id}`);

@@ -3,10 +3,10 @@ import type { ListedMediaRow } from '../../db/media-repository.js';
 import type { MediaError, MediaStatus } from '../../db/schema.js';
 
 /**
- * The seed's media_file_entry_object, as every media endpoint answers it. Numbers the library
- * does not know yet are 0; strings it does not have are "" (the seed's fields are never null);
+ * The editor API's media_file_entry_object, as every media endpoint answers it. Numbers the library
+ * does not know yet are 0; strings it does not have are "" (the editor API's fields are never null);
  * `error` is null when there is none. `createTime` (unix ms) and `folder` (the parent folder id,
- * null at the root) are additions the seed's client ignores.
+ * null at the root) are additions the editor API's client ignores.
  */
 export interface MediaEntry {
   id: string;

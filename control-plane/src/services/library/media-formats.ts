@@ -40,7 +40,7 @@ const formats: Record<string, MediaType> = {
   tiff: 'image',
 };
 
-/** Spellings folded into the seed's (`jpg`, not `jpeg`). */
+/** Spellings folded into the editor API's (`jpg`, not `jpeg`). */
 const canonical: Record<string, string> = { jpeg: 'jpg', tif: 'tiff' };
 
 export interface MediaFormat {

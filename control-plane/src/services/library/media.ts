@@ -143,7 +143,7 @@ export class MediaService {
   /** `list`'s answers as JSON bytes, reused while the library is unchanged. */
   readonly listAnswers: MediaListAnswers;
 
-  /** A folder's entries as the seed's list answer: sub-folders first, then files. */
+  /** A folder's entries as the editor API's list answer: sub-folders first, then files. */
   async list(viewerId: string, query: MediaListQuery): Promise<MediaList> {
     const scope: ListScope = {
       viewerId,
@@ -286,7 +286,7 @@ export class MediaService {
     return mediaObjectKey(row.owner_id, row.id, role, extension);
   }
 
-  /** Throws the seed's 507 errors when `ownerId` may not add `incomingBytes` now. */
+  /** Throws the editor API's 507 errors when `ownerId` may not add `incomingBytes` now. */
   async checkQuota(ownerId: string, incomingBytes: number): Promise<void> {
     await this.quota.check(this.db, ownerId, incomingBytes);
   }

@@ -22,7 +22,7 @@ export interface QuotaUsage {
 }
 
 /**
- * The limits on what users store, answered with the seed's errors (HTTP 507):
+ * The limits on what users store, answered with the editor API's errors (HTTP 507):
  * `exceeded_file_size`, `exceeded_per_user_size`, `low_disk_space`. A user's usage is the sum
  * of their entries' sizes, counted from the moment an entry exists (an upload in progress
  * reserves its declared size), so parallel uploads cannot overrun the limit together.

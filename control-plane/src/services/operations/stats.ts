@@ -10,7 +10,7 @@ export interface StatAnswer {
   activeVoiceoverSessionsCount: number;
 }
 
-/** Counts of work in flight, by the seed's categories. */
+/** Counts of work in flight, by the editor API's categories. */
 export interface ActiveWorkCounter {
   activeWork(): Promise<Omit<StatAnswer, 'activeUsersCount'>>;
 }

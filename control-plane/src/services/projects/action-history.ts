@@ -60,7 +60,7 @@ export class ActionHistoryService {
   ): Promise<void> {
     const { matches, changed } = await this.actions.setCanceled(ownerId, actionId, input.projectId, input.canceled, input.modifTimeMs ?? this.nowMs());
     if (matches > 1) {
-      // A 400, as the seed lists its statuses for this route; the type says why.
+      // A 400, as the editor API lists its statuses for this route; the type says why.
       throw new HttpError(400, 'conflict', `actions of several projects have the id ${actionId}: name the project with ?project=<id>`, 'Ambiguous action id');
     }
     if (changed === 0) throw notFound(`no action ${actionId}`);

@@ -160,7 +160,7 @@ export class EditingTasks {
     });
     if (segmenting) await this.work.store.note(taskId, `segmented render: ${segmenting.reason}, joined by stream copy`);
     this.work.kick();
-    // One id answers for the task, as in the seed: the first group's output (the others are listed in outputUrls).
+    // One id answers for the task, as in the editor API: the first group's output (the others are listed in outputUrls).
     return { taskId, fileId };
   }
 
@@ -248,7 +248,7 @@ function parse(xtl: string): XtlDocument {
   }
 }
 
-/** The seed's status words: the node's stage while it works; `uploading` while outputs are finished. */
+/** The editor API's status words: the node's stage while it works; `uploading` while outputs are finished. */
 function statusOf(task: TaskRow): EditingStatus {
   switch (task.state) {
     case 'completed':

@@ -274,7 +274,7 @@ export class RenderTaskKind {
   /** Rows written atomically with the task's end: the output entries' error and the callback event. */
   private async final(task: RenderTask, trx: Kysely<DB>): Promise<void> {
     const spec = storedRenderSpec(task.spec);
-    // The seed's strings: "" for a project, link or error there is none of.
+    // The editor API's strings: "" for a project, link or error there is none of.
     let payload: { projectId: string; downloadUrl: string; error: string };
     if (task.state === 'completed') {
       const [downloadUrl] = await this.delivery.outputUrls(spec, trx);

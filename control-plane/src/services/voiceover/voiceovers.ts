@@ -13,7 +13,7 @@ import type { MediaIngestHook } from '../ingest/media-ingest-hook.js';
 import type { MediaService } from '../library/media.js';
 
 /**
- * Voiceover recording, the seed's way: `POST` answers the browser's WebRTC offer and opens a
+ * Voiceover recording, the editor API's way: `POST` answers the browser's WebRTC offer and opens a
  * session, `PUT` starts recording (the recording starts when it is answered), `DELETE` stops it
  * (the recording ends when it is received) and, with `keepRecording`, makes the file a
  * `voiceover` media entry, stored and ingested like an upload.
@@ -57,7 +57,7 @@ interface Session {
   idleTimer: NodeJS.Timeout | undefined;
 }
 
-/** A refusal of `PUT` or `DELETE`, with the seed's status. */
+/** A refusal of `PUT` or `DELETE`, with the editor API's status. */
 export class VoiceoverRefused extends HttpError {}
 
 const MAX_NAME_LENGTH = 255;

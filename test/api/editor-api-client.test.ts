@@ -9,21 +9,34 @@ import WebSocket from 'ws';
 import { connectEditor, uniqueToken } from '../support/editor-client.js';
 import { holdFor } from '../support/waiting.js';
 
-/** The media_file_entry_object's fields the seed shows as `<string>` (or a URL, or base64). */
-const SEED_STRINGS = ['id', 'name', 'type', 'filetype', 'mediaType', 'thumbnail', 'previewUrl', 'originalUrl', 'status', 'taskId', 'categoryId', 'moodId'];
-const SEED_NUMBERS = ['duration', 'size', 'width', 'height', 'progress'];
+/** The media_file_entry_object's fields the editor API shows as `<string>` (or a URL, or base64). */
+const EDITOR_API_STRINGS = [
+  'id',
+  'name',
+  'type',
+  'filetype',
+  'mediaType',
+  'thumbnail',
+  'previewUrl',
+  'originalUrl',
+  'status',
+  'taskId',
+  'categoryId',
+  'moodId',
+];
+const EDITOR_API_NUMBERS = ['duration', 'size', 'width', 'height', 'progress'];
 
-function expectSeedEntry(entry: Record<string, unknown>): void {
-  for (const key of SEED_STRINGS) expect(typeof entry[key], `${key} of ${JSON.stringify(entry)}`).toBe('string');
-  for (const key of SEED_NUMBERS) expect(typeof entry[key], key).toBe('number');
+function expectEditorApiEntry(entry: Record<string, unknown>): void {
+  for (const key of EDITOR_API_STRINGS) expect(typeof entry[key], `${key} of ${JSON.stringify(entry)}`).toBe('string');
+  for (const key of EDITOR_API_NUMBERS) expect(typeof entry[key], key).toBe('number');
   expect(Array.isArray(entry.audioTracks)).toBe(true);
 }
 
 /**
- * A client written from the seed alone: it sends what a browser sends by default and reads the
- * seed's shapes, with no knowledge of our extensions.
+ * A client written from the editor API alone: it sends what a browser sends by default and reads the
+ * editor API's shapes, with no knowledge of our extensions.
  */
-describe('a client that knows only the seed', () => {
+describe('a client that knows only the editor API', () => {
   let server: TestServer;
   let alice: TestUser;
   beforeAll(async () => {
@@ -91,22 +104,22 @@ describe('a client that knows only the seed', () => {
   });
 
   describe('strings are strings', () => {
-    it('answers "" rather than null in every seed string of a user', async () => {
+    it('answers "" rather than null in every editor API string of a user', async () => {
       const { id } = (await server.api().post('/api/users', {})).body;
       expect((await server.api().get(`/api/users/${id}`)).body).toEqual({ name: '', data: '' });
     });
 
-    it('answers every seed field of a media entry with its seed type, before ingest and for folders', async () => {
+    it('answers every editor API field of a media entry with its editor API type, before ingest and for folders', async () => {
       const folder = (await alice.api.post('/api/folders', { name: 'Rushes' })).body.id;
       const { id } = (await alice.api.post('/api/upload/media', { size: 1000, name: 'take.mp4', folder })).body;
       const uploading = (await alice.api.get(`/api/mediafiles/${id}`)).body;
-      expectSeedEntry(uploading);
+      expectEditorApiEntry(uploading);
       expect(uploading).toMatchObject({ status: 'upload', thumbnail: '', previewUrl: '', originalUrl: '', categoryId: '', moodId: '' });
       const listed = (await alice.api.get(`/api/mediafiles?folder=${folder}`)).body.entries;
       expect(listed.map((e: { id: string }) => e.id)).toEqual([id]);
       const root = (await alice.api.get('/api/mediafiles?filter=folder')).body.entries;
       expect(root.length).toBeGreaterThan(0);
-      for (const entry of [...listed, ...root]) expectSeedEntry(entry);
+      for (const entry of [...listed, ...root]) expectEditorApiEntry(entry);
     });
   });
 
@@ -173,7 +186,7 @@ describe('a client that knows only the seed', () => {
       const described = await alice.api.get(`/api/mediafiles/${folder}`);
       expect(described.status).toBe(200);
       expect(described.body).toMatchObject({ id: folder, name: 'Described', type: 'folder', filetype: 'folder', status: 'ready' });
-      expectSeedEntry(described.body);
+      expectEditorApiEntry(described.body);
       expect((await alice.api.get(`/api/mediafile/status?id=${folder}`)).body).toEqual({ status: 'ready', progress: 100, error: null });
       const stranger = await signedInUser(server, 'stranger');
       try {
@@ -202,7 +215,7 @@ describe('a client that knows only the seed', () => {
     });
   });
 
-  describe("errors in the seed's own fields", () => {
+  describe("errors in the editor API's own fields", () => {
     it('answers POST /api/task/editing errors as {taskId, fileId, error} with the message in error', async () => {
       const bad = await alice.api.post('/api/task/editing', { xtl_task: '<timelines version="2"><timeline>' });
       expect(bad.status).toBe(400);
@@ -236,7 +249,7 @@ describe('a client that knows only the seed', () => {
       expect(bad.body).toMatchObject({ id: '', error: expect.stringMatching(/awsBucketName/), errorDetail: { type: 'bad_request' } });
     });
 
-    it("refuses deleting used media or folders with the seed's {error: <media error object>} and a 400, and force=1 deletes", async () => {
+    it("refuses deleting used media or folders with the editor API's {error: <media error object>} and a 400, and force=1 deletes", async () => {
       const folder = (await alice.api.post('/api/folders', { name: 'Used' })).body.id;
       const file = await storedMedia(server, alice.id, { folderId: folder });
       await alice.api.post('/api/projects', { name: 'User', data: { clips: [file.id] } });
@@ -371,7 +384,7 @@ describe('a client that knows only the seed', () => {
   });
 
   describe('the presence socket', () => {
-    it('binds the token to the user of /websocket?session_id=<id>, with the seed payload alone', async () => {
+    it('binds the token to the user of /websocket?session_id=<id>, with the editor API payload alone', async () => {
       const { id } = (await server.api().post('/api/users', { name: 'integrated' })).body;
       const editor = await connectEditor(`${server.wsUrl}?session_id=${id}`);
       try {
@@ -395,7 +408,7 @@ describe('a client that knows only the seed', () => {
         const answer = await call;
         expect(answer.status, answer.text).toBe(200);
         expect(answer.body).toEqual({ total_count: 0, entries: [] });
-        // A token nobody binds is still the seed's 404, after the wait.
+        // A token nobody binds is still the editor API's 404, after the wait.
         expect((await server.api(uniqueToken()).get('/api/projects')).status).toBe(404);
       } finally {
         ws.close();

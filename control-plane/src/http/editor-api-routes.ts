@@ -1,9 +1,9 @@
 /**
- * The endpoints the seed's API document defines. Every other route is ours, and the OpenAPI
+ * The endpoints the editor API's document defines. Every other route is ours, and the OpenAPI
  * document marks it as an extension (`x-cutroom-extension`), so an integrator can tell what a
  * stock editor front end relies on from what only Cutroom offers.
  */
-const SEED_ROUTES = [
+const EDITOR_API_ROUTES = [
   'POST /api/users',
   'PATCH /api/users/:',
   'GET /api/users/:',
@@ -31,7 +31,7 @@ const SEED_ROUTES = [
   'PATCH /api/projects/:',
   'GET /api/projects/:',
   'DELETE /api/projects/:',
-  // The seed lists it without a name, between getting and deleting a project.
+  // The editor API lists it without a name, between getting and deleting a project.
   'GET /api/projects/:/mediafiles',
   'POST /api/actions',
   'PATCH /api/actions/:',
@@ -54,9 +54,9 @@ const SEED_ROUTES = [
   'GET /api/version',
 ];
 
-const seedRoutes = new Set(SEED_ROUTES);
+const editorApiRoutes = new Set(EDITOR_API_ROUTES);
 
-/** Whether an Express route (`/api/users/:id`) is one the seed defines; parameter names do not matter. */
-export function isSeedRoute(method: string, path: string): boolean {
-  return seedRoutes.has(`${method.toUpperCase()} ${path.replace(/:[A-Za-z_]+/g, ':')}`);
+/** Whether an Express route (`/api/users/:id`) is one the editor API defines; parameter names do not matter. */
+export function isEditorApiRoute(method: string, path: string): boolean {
+  return editorApiRoutes.has(`${method.toUpperCase()} ${path.replace(/:[A-Za-z_]+/g, ':')}`);
 }
