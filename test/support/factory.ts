@@ -5,7 +5,7 @@ import type { IdentityService } from '../../control-plane/src/services/identity/
 import type { MediaService } from '../../control-plane/src/services/library/media.js';
 import type { ProjectsService } from '../../control-plane/src/services/projects/projects.js';
 import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
-import { patternBytes } from './media-factory.js';
+import { mediaEntry } from './media-factory.js';
 
 /**
  * Small factories for the medium tier: each makes one row through the service that owns it,
@@ -49,34 +49,8 @@ export class Factory {
   }
 
   async media(options: MediaOptions): Promise<MediaRow> {
-    const { media, storage } = this.services;
-    this.count += 1;
-    const mediaType = options.mediaType ?? 'video';
-    const filetype = options.filetype ?? { video: 'mp4', audio: 'mp3', image: 'png' }[mediaType];
-    const row = await media.create({
-      ownerId: options.owner,
-      folderId: options.folder ?? null,
-      name: options.name ?? `clip ${this.count}.${filetype}`,
-      type: options.type ?? (options.owner === null ? 'test' : 'uploaded'),
-      filetype,
-      mediaType,
-      status: options.status ?? 'ready',
-      sizeBytes: options.sizeBytes ?? 1000,
-      durationHns: options.durationHns ?? 0,
-      createTimeMs: options.createTimeMs,
-      enforceQuota: false,
-    });
-    if (!options.stored && !options.derived) return row;
-    const originalKey = media.objectKey(row, 'original', filetype);
-    await storage.put(originalKey, patternBytes(Math.min(row.size_bytes, 64 * 1024)));
-    const keys: { originalKey: string; proxyKey?: string; thumbnailsKey?: string } = { originalKey };
-    if (options.derived) {
-      keys.proxyKey = media.objectKey(row, 'proxy', 'mp4');
-      keys.thumbnailsKey = media.objectKey(row, 'thumbnails', 'bin');
-      await storage.put(keys.proxyKey, patternBytes(500));
-      await storage.put(keys.thumbnailsKey, patternBytes(300));
-    }
-    return (await media.update(row.id, keys))!;
+    const { owner, folder, ...spec } = options;
+    return mediaEntry(this.services, owner, { ...spec, folderId: folder ?? null, stored: options.stored ?? false });
   }
 
   /** A folder of `owner` (in `parent`, default the root); answers the id. */

@@ -4,6 +4,8 @@ import type { MediaKind, MediaStatus, MediaType } from '../../control-plane/src/
 import type { ApiClient } from './api-client.js';
 import { connectEditor, type EditorConnection } from './editor-client.js';
 import type { TestServer } from './server.js';
+import type { MediaService } from '../../control-plane/src/services/library/media.js';
+import type { ObjectStore } from '../../control-plane/src/storage/object-store.js';
 
 /**
  * One-line factories for media tests: a signed-in user, a media entry with real stored bytes,
@@ -48,7 +50,20 @@ let counter = 0;
 
 /** A media entry of `ownerId` (null: shared test media) whose objects really are in the store. */
 export async function storedMedia(server: TestServer, ownerId: string | null, spec: MediaSpec = {}): Promise<MediaRow> {
-  const { media, storage } = server.controlPlane.services;
+  return mediaEntry(server.controlPlane.services, ownerId, spec);
+}
+
+/**
+ * A media entry made through the media service, with or without a server around it (the medium
+ * tier has none): its original, and with `derived` its proxy and thumbnail pack, are stored
+ * unless `stored` is false.
+ */
+export async function mediaEntry(
+  services: { media: MediaService; storage: ObjectStore },
+  ownerId: string | null,
+  spec: MediaSpec & { stored?: boolean } = {},
+): Promise<MediaRow> {
+  const { media, storage } = services;
   counter += 1;
   const mediaType = spec.mediaType ?? 'video';
   const filetype = spec.filetype ?? { video: 'mp4', audio: 'mp3', image: 'png' }[mediaType];
@@ -70,6 +85,7 @@ export async function storedMedia(server: TestServer, ownerId: string | null, sp
     createTimeMs: spec.createTimeMs,
     enforceQuota: false,
   });
+  if (spec.stored === false && !spec.derived) return row;
   const originalKey = media.objectKey(row, 'original', filetype);
   await storage.put(originalKey, original);
   const keys: { originalKey: string; proxyKey?: string; thumbnailsKey?: string } = { originalKey };
