@@ -296,17 +296,7 @@ export class TaskStore {
   async retry(id: string): Promise<TaskRow | undefined> {
     return this.db
       .updateTable('tasks')
-      .set({
-        state: 'pending',
-        max_attempts: sql`greatest(max_attempts, attempts + 1)`,
-        error: null,
-        progress: 0,
-        stage: null,
-        not_before: null,
-        finished_at: null,
-        log: sql`log || jsonb_build_array('retried by an operator after attempt ' || attempts)`,
-        updated_at: sql`now()`,
-      })
+      .set(pendingAgain('retried by an operator after attempt '))
       .where('id', '=', id)
       .where('state', '=', 'error')
       .returningAll()
@@ -396,18 +386,7 @@ export class TaskStore {
   async retryParts(parentId: string): Promise<TaskRow[]> {
     return this.db
       .updateTable('tasks')
-      .set({
-        state: 'pending',
-        max_attempts: sql`greatest(max_attempts, attempts + 1)`,
-        error: null,
-        progress: 0,
-        stage: null,
-        token_hash: null,
-        not_before: null,
-        finished_at: null,
-        log: sql`log || jsonb_build_array('retried with its render after attempt ' || attempts)`,
-        updated_at: sql`now()`,
-      })
+      .set({ ...pendingAgain('retried with its render after attempt '), token_hash: null })
       .where('parent_id', '=', parentId)
       .where('state', 'in', ['error', 'aborted', 'completed'])
       .returningAll()
@@ -433,4 +412,19 @@ export class TaskStore {
       .groupBy(['kind', 'state'])
       .execute();
   }
+}
+
+/** The columns of a task sent back to `pending` for one more attempt, its log saying why (the attempt count follows `why`). */
+function pendingAgain(why: string) {
+  return {
+    state: 'pending' as const,
+    max_attempts: sql<number>`greatest(max_attempts, attempts + 1)`,
+    error: null,
+    progress: 0,
+    stage: null,
+    not_before: null,
+    finished_at: null,
+    log: sql<string>`log || jsonb_build_array(${why}::text || attempts)`,
+    updated_at: sql<string>`now()`,
+  };
 }
