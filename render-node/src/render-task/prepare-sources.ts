@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSource } from '../engine/sources.js';
+import { RenderError } from '../engine/render-error.js';
 import { FfmpegError } from '../ffmpeg/errors.js';
 import { probeMediaInfo } from '../ffmpeg/media-info.js';
 import { OutboundRefused } from '../net/safe-fetch.js';
@@ -135,4 +136,13 @@ function extensionOf(url: string): string {
 
 function lastLine(text: string): string {
   return text.trim().split('\n').pop()?.trim() ?? '';
+}
+
+/** The engine's `resolveSource` over the sources a work order named: any other is refused. */
+export function sourceFromWorkOrder(sources: Map<string, ResolvedSource>): (src: string) => Promise<ResolvedSource> {
+  return async (src) => {
+    const source = sources.get(src);
+    if (!source) throw new RenderError('source_unreadable', `source "${src}" is not in the work order`);
+    return source;
+  };
 }

@@ -9,7 +9,7 @@ import { XtlError } from '../xtl/xtl-error.js';
 import type { XtlDocument } from '../xtl/model.js';
 import { TaskFailure, type TaskContext } from '../worker/task-handler.js';
 import { deliverOutputs } from './deliver-outputs.js';
-import { prepareSources } from './prepare-sources.js';
+import { prepareSources, sourceFromWorkOrder } from './prepare-sources.js';
 import { RENDER_STAGES, type RenderTaskResult, type RenderTaskSpec } from './render-spec.js';
 
 /**
@@ -79,11 +79,7 @@ async function renderAndDeliver(
   try {
     rendered = await renderTimeline({
       timeline,
-      resolveSource: async (src) => {
-        const source = sources.get(src);
-        if (!source) throw new RenderError('source_unreadable', `source "${src}" is not in the work order`);
-        return source;
-      },
+      resolveSource: sourceFromWorkOrder(sources),
       workDir,
       gpu,
       signal,

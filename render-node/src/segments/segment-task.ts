@@ -8,7 +8,7 @@ import { renderTimeline } from '../engine/render-timeline.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { downloadToFile, redact, TransferError, uploadFile } from '../net/transfer.js';
 import { deliverOutputs } from '../render-task/deliver-outputs.js';
-import { prepareSources } from '../render-task/prepare-sources.js';
+import { prepareSources, sourceFromWorkOrder } from '../render-task/prepare-sources.js';
 import { RENDER_STAGES, type RenderTaskResult } from '../render-task/render-spec.js';
 import { TaskFailure, type TaskContext } from '../worker/task-handler.js';
 import { parseXtl } from '../xtl/parse-xtl.js';
@@ -50,11 +50,7 @@ export async function renderSegment(context: TaskContext<SegmentTaskSpec>): Prom
   try {
     rendered = await renderTimeline({
       timeline,
-      resolveSource: async (src) => {
-        const source = sources.get(src);
-        if (!source) throw new RenderError('source_unreadable', `source "${src}" is not in the work order`);
-        return source;
-      },
+      resolveSource: sourceFromWorkOrder(sources),
       workDir: path.join(context.scratchDir, 'render'),
       // Only the full render gives frames that join exactly: every part is its own encode.
       strategies: [fullRender],
