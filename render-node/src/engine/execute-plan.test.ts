@@ -7,6 +7,7 @@ import { tempDir } from '../test-support/lavfi-media.js';
 import { executePlan } from './execute-plan.js';
 import type { FfmpegStep, GroupPlan } from './plan.js';
 import { RenderError } from './render-error.js';
+import { StartedStep } from './started-step.js';
 
 /** Concurrent steps: run side by side, the first failure stops the others and is reported. */
 
@@ -85,5 +86,43 @@ describe('executePlan with concurrent steps', () => {
     expect(performance.now() - started).toBeLessThan(20_000);
     expect(runningChildCount()).toBe(0);
     await expect(fs.stat(path.join(work.dir, 'never.wav'))).rejects.toThrow();
+  });
+
+  it('waits for a step started while planning instead of running it again, and stops it with the others on failure', async () => {
+    // Started while planning: in real time, so it still runs when the plan is executed; `-n`
+    // refuses to write the file again, so running the step a second time would fail the plan.
+    const early: FfmpegStep = { ...tone('early', 1), args: ['-re', '-f', 'lavfi', '-i', 'sine=d=1', '-f', 'wav', '-n', path.join(work.dir, 'early.wav')] };
+    const run = new StartedStep(early, { log: silent, inputs: [], groupIndex: 0 });
+    const progress: number[] = [];
+    await executePlan(
+      { ...planOf([early, tone('beside', 1), tone('then', 1, false)]), started: new Map([[early, run]]) },
+      { log: silent, inputs: [], concurrency: 2, onProgress: (p) => progress.push(p) },
+    );
+    expect((await fs.stat(path.join(work.dir, 'early.wav'))).size).toBeGreaterThan(40_000);
+    expect(progress.at(-1)).toBeCloseTo(1);
+
+    // A step started while planning fails: the failure is the plan's, with a stable code.
+    const brokenEarly: FfmpegStep = { ...tone('broken-early', 1), args: ['-f', 'lavfi', '-i', 'nosuchsource', '-f', 'null', '-'] };
+    const failing = new StartedStep(brokenEarly, { log: silent, inputs: [], groupIndex: 0 });
+    const long: FfmpegStep = { ...tone('long', 3000), args: ['-re', '-f', 'lavfi', '-i', 'sine=d=3000', '-f', 'null', '-'] };
+    const error = await executePlan(
+      { ...planOf([brokenEarly, long]), started: new Map([[brokenEarly, failing]]) },
+      { log: silent, inputs: [], concurrency: 2 },
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as RenderError).code).toBe('encode_failed');
+    expect((error as RenderError).message).toMatch(/make broken-early failed/);
+    expect(runningChildCount()).toBe(0);
+  });
+
+  it('stops a step started while planning when the plan is not executed', async () => {
+    const long: FfmpegStep = { ...tone('abandoned', 3000), args: ['-re', '-f', 'lavfi', '-i', 'sine=d=3000', '-f', 'null', '-'] };
+    const run = new StartedStep(long, { log: silent, inputs: [], groupIndex: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(runningChildCount()).toBe(1);
+    await run.cancel();
+    expect(runningChildCount()).toBe(0);
   });
 });

@@ -1,11 +1,10 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { FfmpegAbortedError, FfmpegError, FfmpegUnavailableError } from '../ffmpeg/errors.js';
-import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import type { FfmpegStep, GroupPlan, RenderTimings } from './plan.js';
 import { RenderError } from './render-error.js';
 import type { RenderLog } from './render-log.js';
+import { abortedError, runStep } from './run-step.js';
 
 export interface ExecuteOptions {
   signal?: AbortSignal;
@@ -21,25 +20,18 @@ export interface ExecuteOptions {
   timings?: Pick<RenderTimings, 'encodeMs' | 'joinMs' | 'partMs'>;
 }
 
-function aborted(): RenderError {
-  return new RenderError('aborted', 'the render was aborted');
+/** How many concurrent steps run at once by default: half the CPUs, at least two. */
+export function concurrentSteps(cpus = os.availableParallelism()): number {
+  return Math.max(2, Math.floor(cpus / 2));
 }
 
-function classify(error: unknown, step: FfmpegStep, inputs: readonly string[]): RenderError {
-  if (error instanceof RenderError) return error;
-  if (error instanceof FfmpegAbortedError) return aborted();
-  if (error instanceof FfmpegUnavailableError) return new RenderError('ffmpeg_unavailable', error.message, { cause: error });
-  if (error instanceof FfmpegError) {
-    const unreadable = inputs.find((input) => error.stderrTail.includes(input));
-    if (unreadable)
-      return new RenderError('source_unreadable', `source ${unreadable} could not be read: ${error.stderrTail.trim().split('\n').slice(-2).join(' | ')}`, {
-        cause: error,
-      });
-    if (/No space left on device|Permission denied/.test(error.stderrTail))
-      return new RenderError('output_failed', `the output could not be written: ${error.message}`, { cause: error });
-    return new RenderError('encode_failed', `${step.description} failed: ${error.message}`, { cause: error });
-  }
-  return new RenderError('encode_failed', `${step.description} failed: ${(error as Error).message}`, { cause: error });
+/**
+ * Threads for each decoder and encoder of a step that runs beside others: its share of the
+ * CPUs. The steps of a smart cut are short stretches; threading each of them across every core
+ * costs more CPU in start-up and hand-over than it gains while they share the cores anyway.
+ */
+export function threadsPerStep(cpus = os.availableParallelism()): number {
+  return Math.max(1, Math.floor(cpus / concurrentSteps(cpus)));
 }
 
 /**
@@ -55,39 +47,25 @@ export async function executePlan(plan: GroupPlan, options: ExecuteOptions): Pro
     for (const [step, fraction] of running) current += fraction * step.weight;
     options.onProgress?.(current / totalWeight);
   };
-  const runStep = async (step: FfmpegStep, signal: AbortSignal | undefined) => {
+  const runOne = async (step: FfmpegStep, signal: AbortSignal | undefined) => {
     running.set(step, 0);
-    const stepStartedMs = performance.now();
-    const run = (args: string[]) =>
-      runFfmpeg({
-        args,
-        expectedDurationS: step.expectedDurationS,
-        signal,
-        ffmpegPath: options.ffmpegPath,
-        onProgress: (p) => {
-          running.set(step, p.fraction ?? 0);
-          report();
-        },
-      });
-    try {
-      await run(step.args);
-    } catch (error) {
-      if (!step.fallback || !(error instanceof FfmpegError)) throw classify(error, step, options.inputs);
-      options.log.warn({ groupIndex: plan.groupIndex, error: error.message }, step.fallback.reason);
-      try {
-        await run(step.fallback.args);
-      } catch (fallbackError) {
-        throw classify(fallbackError, step, options.inputs);
-      }
-    }
+    const onProgress = (fraction: number) => {
+      running.set(step, fraction);
+      report();
+    };
+    // A step the strategy started while planning is waited for, not run again.
+    const started = plan.started?.get(step);
+    const stepStartedMs = started?.startedMs ?? performance.now();
+    if (started) await started.join(onProgress, signal);
+    else await runStep(step, { signal, log: options.log, ffmpegPath: options.ffmpegPath, inputs: options.inputs, onProgress, groupIndex: plan.groupIndex });
     running.delete(step);
     if (step.part && options.timings) options.timings.partMs[step.part] += performance.now() - stepStartedMs;
     doneWeight += step.weight;
     report();
   };
-  const limit = Math.max(1, options.concurrency ?? Math.max(2, Math.floor(os.availableParallelism() / 2)));
+  const limit = Math.max(1, options.concurrency ?? concurrentSteps());
   for (let i = 0; i < plan.steps.length; i++) {
-    if (options.signal?.aborted) throw aborted();
+    if (options.signal?.aborted) throw abortedError();
     const step = plan.steps[i]!;
     if (step.kind === 'write-file') {
       try {
@@ -102,7 +80,7 @@ export async function executePlan(plan: GroupPlan, options: ExecuteOptions): Pro
       if (options.timings) options.timings[phase === 'join' ? 'joinMs' : 'encodeMs'] += performance.now() - startedMs;
     };
     if (!step.concurrent) {
-      await runStep(step, options.signal);
+      await runOne(step, options.signal);
       account(step.phase);
       continue;
     }
@@ -113,7 +91,7 @@ export async function executePlan(plan: GroupPlan, options: ExecuteOptions): Pro
       batch.push(next);
     }
     i += batch.length - 1;
-    await runConcurrently(batch, limit, options.signal, runStep);
+    await runConcurrently(batch, limit, options.signal, runOne, (s) => plan.started?.has(s) ?? false);
     account(batch[0]!.phase);
   }
 }
@@ -123,21 +101,23 @@ async function runConcurrently(
   steps: FfmpegStep[],
   limit: number,
   signal: AbortSignal | undefined,
-  runStep: (step: FfmpegStep, signal: AbortSignal) => Promise<void>,
+  run: (step: FfmpegStep, signal: AbortSignal) => Promise<void>,
+  alreadyRunning: (step: FfmpegStep) => boolean,
 ): Promise<void> {
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   let next = 0;
   let failure: unknown;
-  // The heaviest first (the sound, the longest encodes), the light copies fill in at the end:
-  // the batch ends sooner than in plan order.
-  const ordered = [...steps].sort((a, b) => b.weight - a.weight);
+  // Steps started while planning take their places first (they hold a CPU already); then the
+  // heaviest (the sound, the longest encodes), and the light copies fill in at the end: the
+  // batch ends sooner than in plan order.
+  const ordered = [...steps].sort((a, b) => Number(alreadyRunning(b)) - Number(alreadyRunning(a)) || b.weight - a.weight);
   const worker = async () => {
     while (next < ordered.length && failure === undefined && !stop.signal.aborted) {
       const step = ordered[next++]!;
       try {
-        await runStep(step, stop.signal);
+        await run(step, stop.signal);
       } catch (error) {
         failure ??= error;
         stop.abort();
@@ -149,6 +129,6 @@ async function runConcurrently(
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-  if (signal?.aborted) throw aborted();
+  if (signal?.aborted) throw abortedError();
   if (failure !== undefined) throw failure;
 }

@@ -2,6 +2,7 @@ import type { XtlGroup } from '../xtl/model.js';
 import type { OutputSettings } from './output-settings.js';
 import type { ResolvedSources } from './sources.js';
 import type { RenderLog } from './render-log.js';
+import type { StartedStep } from './started-step.js';
 
 /**
  * How one group becomes one file: a named strategy and the steps it takes. Strategies are
@@ -59,6 +60,11 @@ export interface GroupPlan {
   /** Files the steps make that are removed afterwards. */
   tempPaths: string[];
   steps: PlanStep[];
+  /**
+   * Steps of `steps` the strategy already started while planning, because they needed nothing
+   * the rest of the planning found out; executing the plan waits for them in their place.
+   */
+  started?: ReadonlyMap<FfmpegStep, StartedStep>;
   /** Time the planning spent reading the sources (smart cut: codec probe and GOP scan), in ms. */
   planTimings?: { probeMs: number; gopScanMs: number };
 }
@@ -96,6 +102,11 @@ export interface PlanContext {
   log: RenderLog;
   /** ffmpeg to run while planning (a strategy that reads its sources first); FFMPEG_PATH / PATH by default. */
   ffmpegPath?: string;
+  /**
+   * The plan will be executed: a strategy may start steps that need nothing more while it
+   * plans the rest (GroupPlan.started). False when only the plan is wanted.
+   */
+  mayStartSteps: boolean;
 }
 
 /**

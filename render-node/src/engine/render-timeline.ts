@@ -24,6 +24,8 @@ export interface PlanOptions {
   ffmpegPath?: string;
   /** Strategies in order of preference (the default list ends with the full render). */
   strategies?: readonly RenderStrategy[];
+  /** The plans will be executed: strategies may start steps while planning (renderTimeline does). */
+  mayStartSteps?: boolean;
 }
 
 export interface RenderTimelineOptions extends PlanOptions {
@@ -90,14 +92,26 @@ export async function planTimeline(timeline: XtlDocument, sources: ResolvedSourc
       signal: options.signal,
       log,
       ffmpegPath: options.ffmpegPath,
+      mayStartSteps: options.mayStartSteps ?? false,
     };
     const choice = chooseStrategy(context, options.strategies ?? STRATEGIES);
-    const plan = await choice.strategy.plan(context);
+    let plan: GroupPlan;
+    try {
+      plan = await choice.strategy.plan(context);
+    } catch (error) {
+      await stopStartedSteps(plans);
+      throw error;
+    }
     if (choice.passedOver.length > 0) plan.reason = `${choice.passedOver.join('; ')}; ${plan.reason}`;
     log.info({ groupIndex: group.index, strategy: plan.strategy, reason: plan.reason }, `group ${group.index}: ${plan.strategy} (${plan.reason})`);
     plans.push(plan);
   }
   return plans;
+}
+
+/** Stops what plans that will not run had started, and waits until it has stopped. */
+async function stopStartedSteps(plans: readonly GroupPlan[]): Promise<void> {
+  await Promise.all(plans.flatMap((plan) => [...(plan.started?.values() ?? [])].map((step) => step.cancel())));
 }
 
 async function removeQuietly(file: string): Promise<void> {
@@ -122,13 +136,16 @@ export async function renderTimeline(options: RenderTimelineOptions): Promise<Re
   };
   const made: string[] = [];
   const temporary: string[] = [];
+  let plans: GroupPlan[] = [];
   try {
     await fs.mkdir(options.workDir, { recursive: true }).catch((error: Error) => {
       throw new RenderError('output_failed', `work directory ${options.workDir} cannot be used: ${error.message}`, { cause: error });
     });
     const sources = await resolveSources(options.timeline, options.resolveSource, signal);
     const planStartedMs = performance.now();
-    const plans = await planTimeline(options.timeline, sources, { ...options, log });
+    plans = await planTimeline(options.timeline, sources, { ...options, log, mayStartSteps: true });
+    // Every plan's files, now: a later group's steps may run already.
+    for (const plan of plans) temporary.push(...plan.tempPaths, plan.partialPath);
     const timings: RenderTimings = {
       planMs: performance.now() - planStartedMs,
       probeMs: 0,
@@ -147,7 +164,6 @@ export async function renderTimeline(options: RenderTimelineOptions): Promise<Re
     const outputs: RenderedOutput[] = [];
     for (const plan of plans) {
       const planWeight = plan.steps.reduce((w, s) => w + (s.kind === 'ffmpeg' ? s.weight : 0), 0);
-      temporary.push(...plan.tempPaths, plan.partialPath);
       await executePlan(plan, {
         signal,
         log,
@@ -177,6 +193,7 @@ export async function renderTimeline(options: RenderTimelineOptions): Promise<Re
     progress(1);
     return { outputs, plans, timings };
   } catch (error) {
+    await stopStartedSteps(plans);
     await Promise.all(made.map(removeQuietly));
     if (signal?.aborted && !(error instanceof RenderError && error.code === 'aborted')) {
       throw new RenderError('aborted', 'the render was aborted', { cause: error });

@@ -68,6 +68,7 @@ export function planSegments(doc: XtlDocument, sources: ResolvedSources, setting
     partialPath: '',
     gpu: false,
     encoders: new Set<string>(),
+    mayStartSteps: false,
     log: silentLog,
   } as PlanContext;
   if (smartCut.consider(context).ok) return whole('smart cutting copies most of it');

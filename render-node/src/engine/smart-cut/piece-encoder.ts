@@ -62,8 +62,11 @@ function colourArgs(p: CodecParameters): string[] {
   return args;
 }
 
-/** The encoder for pieces of this stream, or why there is none. */
-export function pieceEncoder(p: CodecParameters, gopFrames: number): PieceEncoder | { unsupported: string } {
+/**
+ * The encoder for pieces of this stream, or why there is none. `threads`: each encoder's share
+ * of the CPUs (stretches are encoded side by side, and with the sound and the copies).
+ */
+export function pieceEncoder(p: CodecParameters, gopFrames: number, threads = 0): PieceEncoder | { unsupported: string } {
   const gop = String(Math.max(1, Math.round(gopFrames)));
   const bFrames = p.reorderDepth === 0 ? 0 : 3;
   // One level of B-pyramid keeps pictures at most two ahead; none, one.
@@ -79,6 +82,7 @@ export function pieceEncoder(p: CodecParameters, gopFrames: number): PieceEncode
       args: [
         '-c:v',
         'libx264',
+        ...(threads > 0 ? ['-threads', String(threads)] : []),
         '-preset',
         TRANSPARENT.libx264.preset,
         '-crf',

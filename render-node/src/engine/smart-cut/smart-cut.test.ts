@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegCli, makeTestVideo, tempDir } from '../../test-support/lavfi-media.js';
@@ -394,9 +395,12 @@ describe('smart cutting falls back to the full render', () => {
     expect(Math.min(...psnrs)).toBeGreaterThan(32);
   });
 
-  it('when no whole GOP from an IDR frame lies inside the cuts', async () => {
+  it('when no whole GOP from an IDR frame lies inside the cuts, leaving nothing of the sound it had started', async () => {
     const checked = await renderAndCheck([['open', 2, 30]]);
     expect(checked.plan.strategy).toBe('full-render');
     expect(checked.plan.reason).toMatch(/^full render: no whole GOP that starts on an IDR frame/);
+    // The smart cut's sound starts while the GOPs are scanned; the full render makes its own.
+    expect(await fs.readdir(path.dirname(checked.output))).toEqual([path.basename(checked.output)]);
+    expect((await decodeAudio(checked.output)).length).toBeGreaterThanOrEqual(29 * (48000 / 25));
   });
 });

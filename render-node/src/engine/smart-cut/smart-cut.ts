@@ -1,8 +1,10 @@
+import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { FfprobeStream } from '../../ffmpeg/ffprobe.js';
 import { rawProbeOf } from '../../ffmpeg/media-info.js';
 import { FfmpegAbortedError, FfmpegUnavailableError } from '../../ffmpeg/errors.js';
 import { clipWindow } from '../clip-window.js';
+import { threadsPerStep } from '../execute-plan.js';
 import { fullRender } from '../full-render.js';
 import type { GroupPlan, PlanContext, RenderStrategy } from '../plan.js';
 import { RenderError } from '../render-error.js';
@@ -12,7 +14,8 @@ import { planPieces, type ClipFrames } from './cut-pieces.js';
 import { considerSmartCut } from './eligibility.js';
 import { canFindIdrs, scanGops, scanGopsInPlace, type GopMap, type ScanWindow } from './gop-scan.js';
 import { pieceEncoder, type PieceEncoder } from './piece-encoder.js';
-import { smartSteps, type SmartSource } from './smart-steps.js';
+import { smartSound, smartSteps, type SmartSound, type SmartSource } from './smart-steps.js';
+import { StartedStep } from '../started-step.js';
 
 /**
  * Smart cutting: a frame-accurate render of straight cuts that copies every whole GOP inside
@@ -216,27 +219,70 @@ async function prepare(ctx: PlanContext): Promise<Preparation> {
     if (past) return { fallback: `a clip runs past the last frame of source "${src}"` };
     if (count !== undefined) map.frameCount = count;
   }
-  const encoder = pieceEncoder(params, typicalGop(gops.values(), params));
+  const encoder = pieceEncoder(params, typicalGop(gops.values(), params), threadsPerStep());
   if ('unsupported' in encoder) return { fallback: encoder.unsupported };
   return { sources, clips, encoder, gops, params, timings };
 }
 
+/**
+ * Starts the sound now, when the plan will run: it needs only the sources' probes, so it runs
+ * while the GOPs are scanned (on a core the scan leaves idle) instead of after.
+ */
+async function startSound(ctx: PlanContext, sound: SmartSound): Promise<StartedStep> {
+  try {
+    await fs.writeFile(sound.scriptPath, sound.scriptContents);
+  } catch (error) {
+    throw new RenderError('output_failed', `the sound filtergraph could not be written to ${sound.scriptPath}: ${(error as Error).message}`, { cause: error });
+  }
+  return new StartedStep(sound.step, {
+    signal: ctx.signal,
+    log: ctx.log,
+    ffmpegPath: ctx.ffmpegPath,
+    inputs: [...ctx.sources.values()].map((s) => s.input),
+    groupIndex: ctx.group.index,
+  });
+}
+
 async function planSmartCut(ctx: PlanContext): Promise<GroupPlan> {
+  const sound = smartSound(ctx);
+  const started = sound && ctx.mayStartSteps ? await startSound(ctx, sound) : undefined;
+  // A plan that ends up not smart-cutting leaves nothing of the sound behind.
+  const abandonSound = async () => {
+    if (!started || !sound) return;
+    await started.cancel();
+    await Promise.all([sound.path, sound.scriptPath].map((file) => fs.rm(file, { force: true }).catch(() => {})));
+  };
   let prepared: Preparation;
   try {
     prepared = await prepare(ctx);
   } catch (error) {
+    await abandonSound();
     if (error instanceof RenderError) throw error;
     if (ctx.signal?.aborted || error instanceof FfmpegAbortedError) throw new RenderError('aborted', 'the render was aborted');
     if (error instanceof FfmpegUnavailableError) throw new RenderError('ffmpeg_unavailable', error.message, { cause: error });
     throw new RenderError('source_unreadable', `the sources could not be read for smart cutting: ${(error as Error).message}`, { cause: error });
   }
-  if ('fallback' in prepared) return fallback(ctx, prepared.fallback);
+  if ('fallback' in prepared) {
+    await abandonSound();
+    return fallback(ctx, prepared.fallback);
+  }
   const { sources, clips, encoder, gops, params, timings } = prepared;
   const pieces = planPieces(clips, (src) => gops.get(src)!);
-  if (pieces.copiedFrames === 0) return fallback(ctx, 'no whole GOP that starts on an IDR frame lies inside the cuts');
+  if (pieces.copiedFrames === 0) {
+    await abandonSound();
+    return fallback(ctx, 'no whole GOP that starts on an IDR frame lies inside the cuts');
+  }
   const reorderDepth = Math.max(encoder.reorderDepth, ...[...gops.values()].map((g) => g.reorderDepth));
-  const { steps, tempPaths, withSound } = smartSteps(ctx, { pieces: pieces.pieces, sources, encoder, params, reorderDepth, gops });
+  const { steps, tempPaths, withSound } = smartSteps(ctx, {
+    pieces: pieces.pieces,
+    sources,
+    encoder,
+    params,
+    reorderDepth,
+    gops,
+    decoderThreads: threadsPerStep(),
+    sound: sound && { ...sound, started: started !== undefined },
+  });
   const encodes = pieces.pieces.filter((p) => p.kind === 'encode').length;
   const copies = pieces.pieces.length - encodes;
   const percent = Math.floor((100 * pieces.copiedFrames) / pieces.totalFrames);
@@ -256,5 +302,6 @@ async function planSmartCut(ctx: PlanContext): Promise<GroupPlan> {
     tempPaths,
     steps,
     planTimings: timings,
+    ...(started && sound ? { started: new Map([[sound.step, started]]) } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { audioEncoderArgs, muxerArgs, reservedIndexMuxerArgs } from '../encoder-
 import { GraphBuilder } from '../full-render.js';
 import type { FfmpegStep, PlanContext, PlanStep } from '../plan.js';
 import { INPUT_PROTOCOLS } from '../sources.js';
-import { sampleAt, secondsArg } from '../timing.js';
+import { HNS, sampleAt, secondsArg } from '../timing.js';
 import type { CodecParameters } from './codec-parameters.js';
 import { MAX_RANGES_PER_ENCODE, type FrameRange, type Piece } from './cut-pieces.js';
 import type { GopMap } from './gop-scan.js';
@@ -45,6 +45,10 @@ export interface SmartStepsInput {
   reorderDepth: number;
   /** Each source's GOPs around the cuts, as the plan was made from them. */
   gops: Map<string, GopMap>;
+  /** Threads for each decoder of a re-encoded stretch (0: ffmpeg's choice). */
+  decoderThreads: number;
+  /** The sound (smartSound), joined with the picture; `started`: its script is written and its step runs already. */
+  sound?: SmartSound & { started: boolean };
 }
 
 /** A re-encoded stretch: its source ranges, in order, and the file it is written to. */
@@ -60,7 +64,8 @@ function quoteConcatPath(file: string): string {
 }
 
 export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: PlanStep[]; tempPaths: string[]; withSound: boolean } {
-  const { pieces, sources, encoder, params, reorderDepth, gops } = input;
+  const { pieces, sources, encoder, params, reorderDepth, gops, decoderThreads, sound } = input;
+  const threadArgs = decoderThreads > 0 ? ['-threads', String(decoderThreads)] : [];
   const { group, settings } = ctx;
   const rate = params.frameRate;
   const frameS = rate.den / rate.num;
@@ -151,6 +156,7 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
             secondsArg(fileTime(source, range.from) + frameS / 4),
             '-t',
             secondsArg((count + 2) * frameS),
+            ...threadArgs,
             '-protocol_whitelist',
             INPUT_PROTOCOLS,
             '-i',
@@ -167,6 +173,7 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
         inputArgs.push(
           '-t',
           secondsArg((seek ? frameS / 2 : fileTime(source, range.from)) + (count + 2) * frameS),
+          ...threadArgs,
           '-protocol_whitelist',
           INPUT_PROTOCOLS,
           '-i',
@@ -209,40 +216,10 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
   const totalFrames = entries.reduce((n, e) => n + e.frames, 0);
   const totalS = totalFrames * frameS;
 
-  // The sound, exactly as the full render makes it: each clip cut sample-exactly at its
-  // frame boundaries, joined and encoded once, alongside the picture's pieces.
-  const builder = new GraphBuilder(ctx);
-  const track = group.tracks[0]!;
-  const sound = settings.hasAudio && track.audio ? builder.trackSound(builder.placeClips(track)) : undefined;
-  const soundPath = path.join(ctx.workDir, `.smart-${group.index}-sound.${settings.container}`);
   if (sound) {
-    const scriptPath = path.join(ctx.workDir, `.smart-${group.index}-sound.txt`);
-    const totalSamples = sampleAt(settings.durationHns, settings.sampleRate);
-    builder.graph.chain([sound.label], [`apad=whole_len=${totalSamples}`, `atrim=end_sample=${totalSamples}`], 'aout', 'audio');
-    tempPaths.push(scriptPath, soundPath);
-    writes.push({ kind: 'write-file', description: 'sound filtergraph', path: scriptPath, contents: builder.graph.toString() });
-    steps.push({
-      kind: 'ffmpeg',
-      description: 'render the sound',
-      args: [
-        ...builder.inputArgs.flat(),
-        '-filter_complex_script',
-        scriptPath,
-        '-map',
-        '[aout]',
-        ...audioEncoderArgs(settings),
-        '-map_metadata',
-        '-1',
-        '-f',
-        settings.container,
-        '-y',
-        soundPath,
-      ],
-      expectedDurationS: totalS,
-      weight: totalS * 0.05,
-      concurrent: true,
-      part: 'sound',
-    });
+    if (!sound.started) writes.push({ kind: 'write-file', description: 'sound filtergraph', path: sound.scriptPath, contents: sound.scriptContents });
+    tempPaths.push(sound.scriptPath, sound.path);
+    steps.push(sound.step);
   }
   const tick = `(${rate.den}/(${rate.num}*TB))`;
   steps.unshift(...writes);
@@ -253,7 +230,7 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
     '0',
     '-i',
     listPath,
-    ...(sound ? ['-i', soundPath] : []),
+    ...(sound ? ['-i', sound.path] : []),
     '-map',
     '0:v:0',
     ...(sound ? ['-map', '1:a:0'] : []),
@@ -284,4 +261,58 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
     phase: 'join',
   });
   return { steps, tempPaths, withSound: sound !== undefined };
+}
+
+/** A smart cut's sound: the step that renders it, and the filtergraph script it reads. */
+export interface SmartSound {
+  step: FfmpegStep;
+  /** Where the sound is written. */
+  path: string;
+  scriptPath: string;
+  scriptContents: string;
+}
+
+/**
+ * The sound, exactly as the full render makes it: each clip cut sample-exactly at its frame
+ * boundaries, joined and encoded once, alongside the picture's pieces. It needs only the
+ * sources' probes, so it can start before the GOPs are scanned. Undefined without sound.
+ */
+export function smartSound(ctx: PlanContext): SmartSound | undefined {
+  const { group, settings } = ctx;
+  const builder = new GraphBuilder(ctx);
+  const track = group.tracks[0]!;
+  const sound = settings.hasAudio && track.audio ? builder.trackSound(builder.placeClips(track)) : undefined;
+  if (!sound) return undefined;
+  const path_ = path.join(ctx.workDir, `.smart-${group.index}-sound.${settings.container}`);
+  const scriptPath = path.join(ctx.workDir, `.smart-${group.index}-sound.txt`);
+  const totalSamples = sampleAt(settings.durationHns, settings.sampleRate);
+  const totalS = settings.durationHns / HNS;
+  builder.graph.chain([sound.label], [`apad=whole_len=${totalSamples}`, `atrim=end_sample=${totalSamples}`], 'aout', 'audio');
+  return {
+    path: path_,
+    scriptPath,
+    scriptContents: builder.graph.toString(),
+    step: {
+      kind: 'ffmpeg',
+      description: 'render the sound',
+      args: [
+        ...builder.inputArgs.flat(),
+        '-filter_complex_script',
+        scriptPath,
+        '-map',
+        '[aout]',
+        ...audioEncoderArgs(settings),
+        '-map_metadata',
+        '-1',
+        '-f',
+        settings.container,
+        '-y',
+        path_,
+      ],
+      expectedDurationS: totalS,
+      weight: totalS * 0.05,
+      concurrent: true,
+      part: 'sound',
+    },
+  };
 }
