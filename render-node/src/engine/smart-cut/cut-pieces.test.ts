@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { copyableRun, MAX_RANGES_PER_ENCODE, planPieces } from './cut-pieces.js';
-import type { GopMap, Keyframe } from './gop-scan.js';
+import { cleanEndsOf, type GopMap, type Keyframe } from './gop-scan.js';
 
 /** Which frames are copied and which re-encoded, on GOP maps written out by hand. */
 
@@ -52,6 +52,43 @@ describe('copyableRun', () => {
     unsure.keyframes[3] = { frame: 30, idr: true, runStartFrame: undefined };
     expect(copyableRun({ source: 's', from: 20, to: 35 }, unsure)).toBeUndefined();
     expect(copyableRun({ source: 's', from: 20, to: 45 }, unsure)).toEqual({ from: 20, to: 40 });
+  });
+});
+
+describe("copying into the GOP at a clip's end", () => {
+  // Display I0 B1 B2 P3 B4 B5 P6 B7 B8 P9, decoded I0 P3 B1 B2 P6 B4 B5 P9 B7 B8.
+  const decoded = [0, 3, 1, 2, 6, 4, 5, 9, 7, 8];
+
+  it("finds where a GOP's pictures so far decode on their own: after each anchor picture and its B pictures", () => {
+    expect(cleanEndsOf(decoded)).toEqual([0, 3, 6, 9]);
+    // B-pyramid: I0 P4 B2 b1 b3 P8 B6 b5 b7.
+    expect(cleanEndsOf([0, 4, 2, 1, 3, 8, 6, 5, 7])).toEqual([0, 4, 8]);
+    // A GOP with leading pictures stops at the first one.
+    expect(cleanEndsOf([10, 8, 9, 13, 11, 12])).toEqual([10]);
+    expect(cleanEndsOf([])).toEqual([]);
+  });
+
+  it('copies on past the last whole GOP up to the last anchor picture inside the clip, re-encoding only what follows', () => {
+    const gops = closedGops(10, 100);
+    gops.keyframes[3] = { ...gops.keyframes[3]!, cleanEnds: cleanEndsOf(decoded).map((f) => f + 30) };
+    expect(copyableRun({ source: 's', from: 15, to: 38 }, gops)).toEqual({ from: 20, to: 37 });
+    expect(copyableRun({ source: 's', from: 15, to: 37 }, gops)).toEqual({ from: 20, to: 37 });
+    expect(copyableRun({ source: 's', from: 15, to: 36 }, gops)).toEqual({ from: 20, to: 34 });
+    expect(copyableRun({ source: 's', from: 15, to: 30 }, gops)).toEqual({ from: 20, to: 30 });
+    // A clip with no whole GOP is still not copied from inside one.
+    expect(copyableRun({ source: 's', from: 30, to: 38 }, gops)).toBeUndefined();
+    const plan = planPieces([{ source: 's', from: 15, to: 38 }], () => gops);
+    expect(plan.pieces).toEqual([
+      { kind: 'encode', ranges: [{ source: 's', from: 15, to: 20 }] },
+      { kind: 'copy', source: 's', from: 20, to: 37 },
+      { kind: 'encode', ranges: [{ source: 's', from: 37, to: 38 }] },
+    ]);
+  });
+
+  it('does not copy into a GOP that has leading pictures', () => {
+    const gops = closedGops(10, 100);
+    gops.keyframes[3] = { frame: 30, idr: false, runStartFrame: 28, cleanEnds: [30, 33] };
+    expect(copyableRun({ source: 's', from: 15, to: 36 }, gops)).toEqual({ from: 20, to: 28 });
   });
 });
 

@@ -36,7 +36,12 @@ export interface PiecePlan {
   totalFrames: number;
 }
 
-/** The frames of a clip that can be copied: from its first IDR to the last GOP start inside it. */
+/**
+ * The frames of a clip that can be copied: from its first IDR to the last GOP start inside it,
+ * and on into that GOP as far as its pictures decode without the ones after the clip's end (so
+ * a clip's tail re-encodes only the few pictures after the last anchor picture before its end,
+ * not its whole partial GOP).
+ */
 export function copyableRun(clip: ClipFrames, gops: GopMap): { from: number; to: number } | undefined {
   const start = gops.keyframes.find((k) => k.idr && k.frame >= clip.from && k.frame < clip.to);
   if (!start) return undefined;
@@ -48,7 +53,12 @@ export function copyableRun(clip: ClipFrames, gops: GopMap): { from: number; to:
     // Stopping before keyframe k leaves out k and its leading pictures: everything from its run start.
     if (k.runStartFrame > start.frame && k.runStartFrame <= clip.to) end = Math.max(end ?? 0, k.runStartFrame);
   }
-  return end === undefined ? undefined : { from: start.frame, to: end };
+  if (end === undefined) return undefined;
+  // Into the GOP that starts where the whole GOPs end, when it has no leading pictures: up to
+  // the furthest point where its pictures so far decode on their own.
+  const next = gops.keyframes.find((k) => k.frame === end && k.runStartFrame === k.frame);
+  const into = next?.cleanEnds?.filter((a) => a + 1 <= clip.to).at(-1);
+  return { from: start.frame, to: into === undefined ? end : Math.max(end, into + 1) };
 }
 
 export function planPieces(clips: ClipFrames[], gopsOf: (source: string) => GopMap): PiecePlan {

@@ -30,6 +30,13 @@ export interface Keyframe {
    * keyframe has leading pictures (open GOP); undefined when the window ended too soon to know.
    */
   runStartFrame: number | undefined;
+  /**
+   * Frames at which a copy that runs through this keyframe may stop inside its GOP: for each A,
+   * the packets from the keyframe on, in decoding order, up to some point are exactly the frames
+   * from the keyframe to A, so they decode without any picture after them. Only for a keyframe
+   * without leading pictures, and only as far as the scan saw its GOP.
+   */
+  cleanEnds?: number[];
 }
 
 export interface GopMap {
@@ -237,7 +244,8 @@ export function buildGopMap(windows: WindowPackets[], params: CodecParameters): 
       const frame = frames[index]!;
       const existing = keyframes.get(frame);
       const runStartFrame = settled ? Math.min(...run) : existing?.runStartFrame;
-      keyframes.set(frame, { frame, idr: idrFrames.has(frame) || (existing?.idr ?? false), runStartFrame });
+      const cleanEnds = mergeCleanEnds(existing?.cleanEnds, cleanEndsOf(run));
+      keyframes.set(frame, { frame, idr: idrFrames.has(frame) || (existing?.idr ?? false), runStartFrame, ...(cleanEnds ? { cleanEnds } : {}) });
     }
     // Reordering depth: from the first keyframe on, how far ahead of its display position each
     // picture is decoded.
@@ -257,4 +265,29 @@ export function buildGopMap(windows: WindowPackets[], params: CodecParameters): 
     if (lastS + 2 * frameS < window.toS - 0.05) frameCount = Math.max(...frames) + 1;
   }
   return { keyframes: [...keyframes.values()].sort((a, b) => a.frame - b.frame), frameCount, reorderDepth, offGrid: [...offGrid].sort((a, b) => a - b) };
+}
+
+/**
+ * The frames A at which the decoding-order prefix of a keyframe's GOP (`run`, display frame
+ * numbers in decoding order, the keyframe first) holds exactly the frames from the keyframe to A.
+ * Stops at the first leading picture (shown before the keyframe).
+ */
+export function cleanEndsOf(run: readonly number[]): number[] {
+  const first = run[0];
+  if (first === undefined) return [];
+  const ends: number[] = [];
+  let highest = first;
+  for (let m = 1; m <= run.length; m++) {
+    const frame = run[m - 1]!;
+    if (frame < first) break;
+    highest = Math.max(highest, frame);
+    if (highest - first + 1 === m) ends.push(highest);
+  }
+  return ends;
+}
+
+export function mergeCleanEnds(a: number[] | undefined, b: number[] | undefined): number[] | undefined {
+  if (!a?.length) return b?.length ? b : undefined;
+  if (!b?.length) return a;
+  return [...new Set([...a, ...b])].sort((x, y) => x - y);
 }

@@ -173,8 +173,11 @@ describe('smart cutting, H.264 with closed GOPs and B-frames', () => {
     const checked = await renderAndCheck(cuts);
     expect(checked.plan.strategy).toBe('smart-cut');
     expectSmart(checked);
-    // Runs of whole GOPs: 20-29, 10-29 of "other", 40-69 and 90-99; the rest is partial GOPs.
-    expect(checked.copied).toBe(10 + 30 + 20 + 10);
+    // Runs of whole GOPs: 20-29, 10-29 of "other", 40-69 and 90-99, and on into the GOPs at the
+    // ends of "other" 5-34 and "closed" 39-70 up to their last anchor picture inside the clip
+    // (frame 70 at least, an I picture; where in 30-34 depends on x264's B-frame placement).
+    expect(checked.copied).toBeGreaterThanOrEqual(10 + 30 + 20 + 10 + 2);
+    expect(checked.copied).toBeLessThanOrEqual(10 + 30 + 20 + 10 + 1 + 5);
     expect(checked.log.find((l) => l.startsWith('group 0:'))).toMatch(/^group 0: smart-cut \(smart: \d+% of frames copied/);
 
     // The comparison tells neighbouring frames apart: off by one, (almost) every frame fails it.

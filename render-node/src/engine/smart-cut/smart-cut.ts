@@ -12,7 +12,7 @@ import { HNS } from '../timing.js';
 import { parameterDifference, probeCodecParameters, type CodecParameters } from './codec-parameters.js';
 import { planPieces, type ClipFrames } from './cut-pieces.js';
 import { considerSmartCut } from './eligibility.js';
-import { canFindIdrs, scanGops, scanGopsInPlace, type GopMap, type ScanWindow } from './gop-scan.js';
+import { canFindIdrs, mergeCleanEnds, scanGops, scanGopsInPlace, type GopMap, type ScanWindow } from './gop-scan.js';
 import { pieceEncoder, type PieceEncoder } from './piece-encoder.js';
 import { smartSound, smartSteps, type SmartSound, type SmartSource } from './smart-steps.js';
 import { StartedStep } from '../started-step.js';
@@ -72,7 +72,13 @@ function mergeGops(a: GopMap, b: GopMap): GopMap {
   const keyframes = new Map(a.keyframes.map((k) => [k.frame, k]));
   for (const k of b.keyframes) {
     const known = keyframes.get(k.frame);
-    keyframes.set(k.frame, { frame: k.frame, idr: k.idr || (known?.idr ?? false), runStartFrame: k.runStartFrame ?? known?.runStartFrame });
+    const cleanEnds = mergeCleanEnds(known?.cleanEnds, k.cleanEnds);
+    keyframes.set(k.frame, {
+      frame: k.frame,
+      idr: k.idr || (known?.idr ?? false),
+      runStartFrame: k.runStartFrame ?? known?.runStartFrame,
+      ...(cleanEnds ? { cleanEnds } : {}),
+    });
   }
   return {
     keyframes: [...keyframes.values()].sort((x, y) => x.frame - y.frame),
