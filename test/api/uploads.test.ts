@@ -72,6 +72,9 @@ describe('uploads and ingest', () => {
     const original = Buffer.from(await (await fetch(ready.originalUrl)).arrayBuffer());
     expect(original.equals(bytes)).toBe(true);
     expect((await alice.api.get(`/api/upload/media?id=${id}`)).body).toMatchObject({ complete: true, receivedBytes: bytes.length });
+    // What ingest's probe said of the original is kept for renders, which then need not probe it.
+    const kept = (await server.controlPlane.services.media.probeOf(id)) as { streams: Array<{ codec_type: string; width?: number }> };
+    expect(kept.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320 });
   });
 
   it('takes chunks in parallel', async () => {

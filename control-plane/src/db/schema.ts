@@ -152,6 +152,12 @@ export interface FoldersTable {
   updated_at: Timestamp;
 }
 
+/** ffprobe's JSON of a stored original, as ingest read it (renders reuse it). */
+export interface MediaProbesTable {
+  media_id: string;
+  probe: string;
+}
+
 /** Which id-shaped tokens (media ids) a project's data mentions. */
 export interface ProjectMediaTable {
   project_id: string;
@@ -396,6 +402,7 @@ export interface DB {
   domain_events: DomainEventsTable;
   folders: FoldersTable;
   media: MediaTable;
+  media_probes: MediaProbesTable;
   object_deletions: ObjectDeletionsTable;
   upload_sessions: UploadSessionsTable;
   upload_chunks: UploadChunksTable;

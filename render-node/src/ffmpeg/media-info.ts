@@ -112,7 +112,11 @@ export function rawProbeOf(info: MediaInfo): FfprobeResult | undefined {
 
 /** Probes a file or URL and describes it for the engine. */
 export async function probeMediaInfo(input: string, options: FfprobeOptions = {}): Promise<MediaInfo> {
-  const raw = await ffprobe(input, options);
+  return mediaInfoFromRawProbe(await ffprobe(input, options));
+}
+
+/** Describes media for the engine from ffprobe's answer made earlier (at ingest), keeping that answer beside it. */
+export function mediaInfoFromRawProbe(raw: FfprobeResult): MediaInfo {
   const info = mediaInfoFromProbe(raw);
   rawProbes.set(info, raw);
   return info;

@@ -1,3 +1,4 @@
+import type { FfprobeResult } from '../ffmpeg/ffprobe.js';
 import type { OutboundPolicy } from '../net/safe-fetch.js';
 
 /**
@@ -56,4 +57,6 @@ export interface IngestResult {
   thumbnail: string;
   /** The thumbnail pack's index; null for media without pictures. */
   thumbnails: { stepHns: number; count: number; offsets: number[]; scrub: boolean } | null;
+  /** ffprobe's answer for the original: kept, so that a render of it need not probe it again. */
+  probe?: FfprobeResult;
 }

@@ -34,8 +34,10 @@ export async function ingest(context: TaskContext<IngestSpec>): Promise<IngestRe
 
   // 2. What it is.
   let media;
+  let probe;
   try {
-    media = classify(await ffprobe(original, { signal }), spec.name);
+    probe = await ffprobe(original, { signal });
+    media = classify(probe, spec.name);
   } catch (error) {
     if (error instanceof UnsupportedMedia || error instanceof FfmpegError) {
       throw new TaskFailure({ type: 'engine_error', code: 'unsupported_media', message: unsupportedMessage(error) });
@@ -100,6 +102,7 @@ export async function ingest(context: TaskContext<IngestSpec>): Promise<IngestRe
     proxyExtension,
     thumbnail: poster.toString('base64'),
     thumbnails,
+    probe,
   };
 }
 

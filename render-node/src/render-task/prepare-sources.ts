@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { ResolvedSource } from '../engine/sources.js';
 import { RenderError } from '../engine/render-error.js';
 import { FfmpegError } from '../ffmpeg/errors.js';
-import { probeMediaInfo } from '../ffmpeg/media-info.js';
+import type { FfprobeResult } from '../ffmpeg/ffprobe.js';
+import { mediaInfoFromRawProbe, probeMediaInfo, type MediaInfo } from '../ffmpeg/media-info.js';
 import { OutboundRefused } from '../net/safe-fetch.js';
 import { downloadToFile, redact, TransferError } from '../net/transfer.js';
 import { TaskFailure } from '../worker/task-handler.js';
@@ -11,7 +12,8 @@ import type { RenderSourceSpec } from './render-spec.js';
 
 /**
  * Makes every source of a render readable and probed before the engine starts: stored media are
- * probed where they are (ffmpeg will read them over HTTP with Range requests), developer media
+ * described from their ingest's probe, or probed where they are when there is none (ffmpeg will
+ * read them over HTTP with Range requests), developer media
  * are downloaded into scratch (once each, whatever the number of clips using them), inline files
  * are written out. Failures name the source and carry the editor API's error types: a developer file
  * that cannot be fetched, or is not media, is a `download_error`.
@@ -63,9 +65,9 @@ async function prepareOne(
     case 'missing':
       throw new TaskFailure({ type: 'engine_error', code: 'source_unreadable', message: `source "${src}": ${spec.reason}` });
     case 'url':
-      return { input: spec.url, probe: await probe(src, spec.url, options.signal, 'engine_error') };
+      return { input: spec.url, probe: storedProbe(spec.probe) ?? (await probe(src, spec.url, options.signal, 'engine_error')) };
     case 'file':
-      return { input: spec.path, probe: await probe(src, spec.path, options.signal, 'engine_error') };
+      return { input: spec.path, probe: storedProbe(spec.probe) ?? (await probe(src, spec.path, options.signal, 'engine_error')) };
     case 'inline': {
       const file = `${fileBase}.${spec.extension}`;
       await fs.writeFile(file, Buffer.from(spec.base64, 'base64'));
@@ -90,6 +92,16 @@ async function prepareOne(
       }
       return { input: file, probe: await probe(src, file, options.signal, 'download_error') };
     }
+  }
+}
+
+/** The media described from ffprobe's answer at ingest; undefined (probe it again) when there is none or it does not describe media. */
+function storedProbe(raw: FfprobeResult | undefined): MediaInfo | undefined {
+  if (!raw) return undefined;
+  try {
+    return mediaInfoFromRawProbe(raw);
+  } catch {
+    return undefined;
   }
 }
 

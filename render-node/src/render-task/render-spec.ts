@@ -1,3 +1,4 @@
+import type { FfprobeResult } from '../ffmpeg/ffprobe.js';
 import type { OutboundPolicy } from '../net/safe-fetch.js';
 
 /**
@@ -20,14 +21,18 @@ export interface RenderTaskSpec {
   localWorkDir?: string;
 }
 
+/**
+ * Where a render's source is. Stored media carry, in `probe`, ffprobe's answer from their ingest
+ * (the bytes have not changed since), so the render starts without probing them again.
+ */
 export type RenderSourceSpec =
   /** Stored media: a signed URL that ffmpeg reads directly, seeking with Range requests. */
-  | { kind: 'url'; url: string }
+  | { kind: 'url'; url: string; probe?: FfprobeResult }
   /**
    * Stored media on this machine's disk (a node of the local dispatcher, objects under DATA_DIR):
    * ffmpeg reads the file in place.
    */
-  | { kind: 'file'; path: string }
+  | { kind: 'file'; path: string; probe?: FfprobeResult }
   /**
    * Media of the user's developer (its `previewUrl`): downloaded into scratch first, once per
    * task, while the task's stage is `downloading`.

@@ -13,6 +13,7 @@ import * as m0012 from './0012_instance_secrets.js';
 import * as m0013 from './0013_task_parents.js';
 import * as m0014 from './0014_project_list_indexes.js';
 import * as m0015 from './0015_media_list_versions.js';
+import * as m0016 from './0016_media_probes.js';
 
 /** Every migration, in order. Names sort in the order they apply; never rename or edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0013_task_parents': m0013,
   '0014_project_list_indexes': m0014,
   '0015_media_list_versions': m0015,
+  '0016_media_probes': m0016,
 };
 
 /**

@@ -147,6 +147,8 @@ export class IngestService implements MediaIngestHook {
     const { mediaId, source } = task.spec;
     const row = await this.media.find(mediaId);
     if (!row) return;
+    // Before `ready`: a render submitted the moment the file is ready finds it.
+    if (result.probe) await this.media.saveProbe(mediaId, result.probe);
     await this.media.update(mediaId, {
       status: 'ready',
       progress: 100,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { FoldersRepository } from '../../db/folders-repository.js';
+import { MediaProbesRepository } from '../../db/media-probes-repository.js';
 import type { DB, MediaError, MediaKind, MediaStatus, MediaType, ThumbnailsIndex } from '../../db/schema.js';
 import {
   MediaRepository,
@@ -118,9 +119,13 @@ export interface MediaPatch {
  * Shared media (owner null: `test` media and the audio library) are visible to every user and
  * read-only to them.
  */
+/** ffprobe's JSON of an original above this size is not kept (a typical file's is a few kB). */
+const MAX_KEPT_PROBE_CHARS = 64 * 1024;
+
 export class MediaService {
   private readonly rows: MediaRepository;
   private readonly folders: FoldersRepository;
+  private readonly probes: MediaProbesRepository;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -132,6 +137,7 @@ export class MediaService {
   ) {
     this.rows = new MediaRepository(db);
     this.folders = new FoldersRepository(db);
+    this.probes = new MediaProbesRepository(db);
     this.listAnswers = new MediaListAnswers(
       this.rows,
       (viewerId, query) => this.list(viewerId, query),
@@ -272,6 +278,22 @@ export class MediaService {
    * statuses (a lost race is a clean no-op). Answers the updated row, or undefined when the
    * entry is gone or the guard did not hold.
    */
+  /**
+   * Keeps ffprobe's answer for a media file's original, made at ingest: renders of it read this
+   * instead of probing the same bytes again. An answer too large to be worth a row (thousands of
+   * streams or tags) is not kept; renders then probe the file themselves.
+   */
+  async saveProbe(id: string, probe: unknown): Promise<void> {
+    const json = JSON.stringify(probe);
+    if (json.length <= MAX_KEPT_PROBE_CHARS) await this.probes.save(id, json);
+  }
+
+  /** ffprobe's answer for a media file's original, as ingest made it, if it was kept. */
+  async probeOf(id: string): Promise<unknown> {
+    const json = await this.probes.find(id);
+    return json === undefined ? undefined : (JSON.parse(json) as unknown);
+  }
+
   async update(id: string, patch: MediaPatch, whenStatus?: MediaStatus[], db: Kysely<DB> = this.db): Promise<MediaRow | undefined> {
     return this.rows.update(id, mediaChanges(patch), whenStatus, db);
   }

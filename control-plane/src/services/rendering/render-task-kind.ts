@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { OrderSpec, RenderOutputSpec, RenderSourceSpec, RenderTaskResult, SegmentTaskSpec } from '@cutroom/render-node';
+import type { FfprobeResult, OrderSpec, RenderOutputSpec, RenderSourceSpec, RenderTaskResult, SegmentTaskSpec } from '@cutroom/render-node';
 import { CallbackOutboxRepository } from '../../db/callback-outbox-repository.js';
 import { MediaRepository } from '../../db/media-repository.js';
 import type { DB, MediaError } from '../../db/schema.js';
@@ -191,9 +191,11 @@ export class RenderTaskKind {
         if (!row || row.original_key === null || (row.owner_id !== null && row.owner_id !== task.owner_id)) {
           return { kind: 'missing', reason: 'the media file was deleted after the task was submitted' };
         }
+        // What ingest's probe said of these bytes, so the render node need not probe them again.
+        const probe = (await this.media.probeOf(row.id)) as FfprobeResult | undefined;
         const local = this.localStore();
-        if (local) return { kind: 'file', path: local.localPath(row.original_key) };
-        return { kind: 'url', url: await this.storage.signedGetUrl(row.original_key, { expiresInS, audience: 'internal' }) };
+        if (local) return { kind: 'file', path: local.localPath(row.original_key), ...(probe ? { probe } : {}) };
+        return { kind: 'url', url: await this.storage.signedGetUrl(row.original_key, { expiresInS, audience: 'internal' }), ...(probe ? { probe } : {}) };
       }
       case 'overlay': {
         const png = task.owner_id ? await this.overlays.read(task.owner_id, ref.overlayId) : undefined;
