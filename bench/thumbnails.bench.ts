@@ -16,13 +16,13 @@ const run = promisify(execFile);
  * Timeline thumbnails of an ingested 1080p H.264 file (2 s GOP): a strip of 20 from the
  * prepared pack (`cached=true`), and single exact frames extracted now (`cached=false`) at
  * random times. The file goes through the real upload and ingest first. The control plane runs
- * in a process of its own, as in production, and the client in a thread of its own with nothing
- * but node:http (getLoad): each latency is from the request's start to the last byte of its
- * answer, as an editor sees it. A client in the benchmark's main thread (fetch or node:http)
- * counted its own pauses: receiving 400 kB answers made V8 collect that thread's whole heap
- * (tsx and the control plane's modules) every few dozen answers, up to several times the
- * server's p99. The server's own share is printed beside, from its /metrics: the bucket under
- * which it answered 99% of the strips (from the request's arrival to its last byte written),
+ * in a process of its own, as in production, and the client in a thread of its own (getLoad):
+ * each latency is from the request's start to the last byte of its answer, as an editor sees
+ * it. A client in the benchmark's main thread (fetch, or node:http) counted pauses of its own:
+ * receiving 400 kB answers made V8 run full collections of that thread's heap (tsx and the
+ * control plane's modules) several times per 300 strips, each pause counted as the strip's
+ * latency. The server's own share is printed beside, from its /metrics: the bucket
+ * under which it answered 99 % of the strips (from its first middleware to the answer's end),
  * and its full garbage collections meanwhile.
  */
 const bench: Benchmark = async ({ size, log }) => {
