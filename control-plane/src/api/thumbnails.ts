@@ -78,7 +78,7 @@ export function mountThumbnails(api: ApiRouter, thumbnails: ThumbnailService, li
  * that headers and body leave in one vectored write. No JSON.stringify scanning hundreds of
  * kilobytes for characters to escape (base64 has none), no string of that size on the
  * JavaScript heap, and no copy of the pictures into a buffer of the answer's size: a fresh
- * 400 kB buffer per answer, though outside the heap, is memory V8 counts, and every 60 to 100
+ * 400 kB buffer per answer, though outside the heap, is memory V8 counts, and every 60 to 300
  * answers it made V8 run a full (mark-compact) collection of the whole heap (some 65 MB), the
  * slow tail of cached strips on the server's side.
  */
