@@ -11,7 +11,6 @@ import { createLogger } from './logger.js';
 import { openDatabase } from './db/database.js';
 import { DevelopersService, developerSettingsSchema, type DeveloperSettings } from './services/identity/developers.js';
 import { startControlPlane } from './control-plane.js';
-import { startOperatorProcess } from './operator/operator-process.js';
 import { formatZodError } from './http/route.js';
 import { HttpError } from './http/errors.js';
 
@@ -90,6 +89,8 @@ async function serve(config: Config): Promise<void> {
 
 async function operator(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
+  // Loaded here only: the serving process need not hold the Kubernetes client library.
+  const { startOperatorProcess } = await import('./operator/operator-process.js');
   const process_ = await startOperatorProcess(config, logger);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -44,9 +44,7 @@ import { Scheduler } from './scheduling/scheduler.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
 import { HttpServerComponents } from './lifecycle/http-server.js';
 import { versionString } from './version.js';
-import { loadKubeConfig, makeClients } from './kubernetes/kube-client.js';
-import { Operator } from './operator/operator.js';
-import { KubernetesDispatcher } from './work/kubernetes-dispatcher.js';
+import type { Operator } from './operator/operator.js';
 import { newId } from './ids.js';
 import { WorkQueue } from './work/work-queue.js';
 import { LocalDispatcher } from './work/local-dispatcher.js';
@@ -519,10 +517,7 @@ async function assemble(config: Config, logger: Logger, collaborators: Collabora
   httpServer.server.keepAliveTimeout = 65_000;
   // Stopped once everything below has: requests in flight finish meanwhile, up to SHUTDOWN_TIMEOUT.
   await lifecycle.start(httpServer.drain);
-  const operator =
-    config.kubernetes.operator === 'embedded'
-      ? new Operator(makeClients(loadKubeConfig(config.kubernetes)), config.kubernetes, metrics.registry, logger.child({ component: 'operator' }))
-      : undefined;
+  const operator = config.kubernetes.operator === 'embedded' ? await makeOperator(config, metrics, logger) : undefined;
   if (operator) await lifecycle.start({ name: 'operator', start: () => operator.start(), stop: () => operator.stop() });
   await lifecycle.start({ name: 'thumbnails', stop: () => thumbnails.close() });
   await lifecycle.start(scheduler.add(callbacks.job()));
@@ -537,7 +532,8 @@ async function assemble(config: Config, logger: Logger, collaborators: Collabora
   listening.url = url;
   // Workers stop first, while the internal API still answers their last reports.
   await lifecycle.start({ name: 'work queue', start: () => work.start(dispatcher, scheduler), stop: () => work.close() });
-  if (dispatcher instanceof KubernetesDispatcher) await lifecycle.start(scheduler.add(dispatcher.gcJob()));
+  const gcJob = dispatcher.gcJob?.();
+  if (gcJob) await lifecycle.start(scheduler.add(gcJob));
   await lifecycle.start({ name: 'audio library import', stop: () => audioLibraryImport.stop() });
 
   logger.info({ url, database: database.driver, profile: config.profile }, 'control plane listening');
@@ -564,8 +560,18 @@ function observeWork(work: WorkQueue, metrics: Metrics, database: Database, snap
   });
 }
 
+/**
+ * The Kubernetes client library is loaded only where Kubernetes is used (the dispatcher, the
+ * embedded operator): it is some 25 MB of heap that every full garbage collection of a control
+ * plane with local render nodes would otherwise mark again.
+ */
+async function makeOperator(config: Config, metrics: Metrics, logger: Logger): Promise<Operator> {
+  const [{ loadKubeConfig, makeClients }, { Operator }] = await Promise.all([import('./kubernetes/kube-client.js'), import('./operator/operator.js')]);
+  return new Operator(makeClients(loadKubeConfig(config.kubernetes)), config.kubernetes, metrics.registry, logger.child({ component: 'operator' }));
+}
+
 /** The dispatcher DISPATCHER names; local render nodes kept warm start with it. */
-function makeDispatcher(config: Config, work: WorkQueue, logger: Logger): Dispatcher {
+async function makeDispatcher(config: Config, work: WorkQueue, logger: Logger): Promise<Dispatcher> {
   if (config.dispatcher !== 'kubernetes') {
     return new LocalDispatcher(
       {
@@ -579,6 +585,10 @@ function makeDispatcher(config: Config, work: WorkQueue, logger: Logger): Dispat
       logger.child({ component: 'local-dispatcher' }),
     );
   }
+  const [{ loadKubeConfig, makeClients }, { KubernetesDispatcher }] = await Promise.all([
+    import('./kubernetes/kube-client.js'),
+    import('./work/kubernetes-dispatcher.js'),
+  ]);
   const dispatcher = new KubernetesDispatcher(
     {
       clients: makeClients(loadKubeConfig(config.kubernetes)),

@@ -1,3 +1,4 @@
+import type { JobSpec } from '../scheduling/scheduler.js';
 import type { TaskKind } from '@cutroom/render-node';
 
 /**
@@ -73,4 +74,6 @@ export interface Dispatcher {
   /** Stops the worker of a task (abort); a no-op when there is none. */
   stop(taskId: string): Promise<void>;
   close(): Promise<void>;
+  /** A job to run on the scheduler: removing what finished workers left behind (Kubernetes: ended task resources). */
+  gcJob?(): JobSpec;
 }
