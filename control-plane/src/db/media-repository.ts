@@ -137,6 +137,27 @@ export interface ListingCounts {
   shared: number;
 }
 
+/**
+ * The versions of what a viewer's listings show: their own media and folders, and the shared
+ * media (0 where nothing was ever written). The database changes them in every transaction that
+ * writes such rows (migration 0015), so an answer made after reading them is still the answer
+ * while they read the same.
+ */
+export interface ListingVersions {
+  own: string;
+  shared: string;
+}
+
+/**
+ * The listing versions of the user `userId` names (a column or a value) as the columns `own` and
+ * `shared` of any statement: a request's first statement (its token's user) reads them too, and
+ * a list answer is checked for reuse without a round trip of its own.
+ */
+export function listingVersionColumns(userId: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`coalesce((select version from media_list_versions where owner_key = ${userId}), 0)::text as own,
+    coalesce((select version from media_list_versions where owner_key = ''), 0)::text as shared`;
+}
+
 /** Which of the audio library's files a list shows. */
 export interface LibraryScope {
   audiolibType: AudiolibType;
@@ -193,17 +214,9 @@ export class MediaRepository {
     return result.rows[0]!;
   }
 
-  /**
-   * The versions of what a viewer's listings show: their own media and folders, and the shared
-   * media (0 where nothing was ever written). The database changes them in every transaction that
-   * writes such rows (migration 0015), so an answer made after reading them is still the answer
-   * while they read the same.
-   */
-  async listingVersions(viewerId: string): Promise<{ own: string; shared: string }> {
-    const result = await sql<{ own: string; shared: string }>`select
-      coalesce(max(version) filter (where owner_key = ${viewerId}), 0)::text as own,
-      coalesce(max(version) filter (where owner_key = ''), 0)::text as shared
-      from media_list_versions where owner_key in (${viewerId}, '')`.execute(this.db);
+  /** The versions of what a viewer's listings show (see `ListingVersions`). */
+  async listingVersions(viewerId: string): Promise<ListingVersions> {
+    const result = await sql<ListingVersions>`select ${listingVersionColumns(sql`${viewerId}`)}`.execute(this.db);
     return result.rows[0]!;
   }
 

@@ -125,6 +125,7 @@ describe('repository statements', () => {
       await record('countListing (a folder, searched, some types)', () => media.countListing(searchedFolder));
       await record('pageOfListed (with shared test media)', () => media.pageOfListed(root, true, 20, 10));
       await record('pageOfListed (own media only)', () => media.pageOfListed(searchedFolder, false, 0, 10));
+      await record('listingVersions', () => media.listingVersions('user'));
       const library = { audiolibType: 'music' as const, categoryId: 'category', moodId: 'mood', search: 'rain' };
       await record('countInLibrary', () => media.countInLibrary(library));
       await record('pageOfLibrary', () => media.pageOfLibrary(library, { sortField: 'name', sortOrder: 'asc', offset: 0, limit: 10 }));
@@ -335,6 +336,7 @@ describe('repository statements', () => {
     statementsOf('auth-tokens-repository', async (db, record) => {
       const tokens = new AuthTokensRepository(db);
       await record('userOf', () => tokens.userOf('hash'));
+      await record('userWithListingVersions', () => tokens.userWithListingVersions('hash'));
       await record('withTokenLock, lockBinding, bindOpen', () =>
         tokens.withTokenLock('hash', async (trx) => {
           await tokens.lockBinding(trx, 'hash', 60_000);

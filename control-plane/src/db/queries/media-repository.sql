@@ -26,6 +26,10 @@ select media.id, media.name, media.type, media.filetype, media.media_type, media
     join media on media.id = page.id
     order by page.sort_key desc, page.id desc;
 
+-- listingVersions
+select coalesce((select version from media_list_versions where owner_key = $1), 0)::text as own,
+    coalesce((select version from media_list_versions where owner_key = ''), 0)::text as shared;
+
 -- countInLibrary
 select count(*)::int as "n" from "media" where ("type" = $1 and "audiolib_type" = $2 and "category_id" = $3 and "mood_id" = $4 and name_key like $5);
 
