@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EntryFilter, SortField, SortOrder } from '../../control-plane/src/db/media-repository.js';
 import type { MediaListQuery } from '../../control-plane/src/services/library/media.js';
 import { startMediumServices, type MediumServices } from '../support/medium.js';
@@ -262,6 +263,47 @@ describe('media library (services, Postgres)', () => {
     });
   });
   // Last: shared media are listed at the root of every user.
+  describe('reused list answers', () => {
+    it("reads the user's listing versions with the token, and answers again from them only while nothing the list shows was written", async () => {
+      const owner = await services.factory.user('reuser');
+      const token = randomUUID();
+      await services.identity.bindToken(token, owner);
+      const query: MediaListQuery = { startNumber: 0, count: 20, filter: ALL, sortField: 'name', sortOrder: 'asc', folderId: null };
+      const names = async () => {
+        const viewer = await services.identity.authenticate(token);
+        expect(viewer.listingVersions).toBeDefined();
+        return (JSON.parse((await services.media.listAnswers.answer(viewer, query)).toString()) as { entries: Array<{ name: string }> }).entries.map(
+          (e) => e.name,
+        );
+      };
+      const listed = vi.spyOn(services.media, 'list');
+      try {
+        await services.factory.media({ owner, name: 'a.mp4' });
+        expect(await names()).toEqual(['a.mp4']);
+        expect(await names()).toEqual(['a.mp4']);
+        expect(listed).toHaveBeenCalledTimes(1);
+
+        // Another user's write leaves the versions, and the answer, as they are.
+        await services.factory.media({ owner: bob, name: 'theirs.mp4' });
+        expect(await names()).toEqual(['a.mp4']);
+        expect(listed).toHaveBeenCalledTimes(1);
+
+        // Any write of the user's files or folders, or of the shared media, is seen at once.
+        await services.factory.media({ owner, name: 'b.mp4' });
+        expect(await names()).toEqual(['a.mp4', 'b.mp4']);
+        await services.factory.folder({ owner, name: 'Cuts' });
+        expect(await names()).toEqual(['Cuts', 'a.mp4', 'b.mp4']);
+        const shared = await services.factory.media({ owner: null, name: 'c shared.mp4' });
+        expect(await names()).toEqual(['Cuts', 'a.mp4', 'b.mp4', 'c shared.mp4']);
+        await services.database.db.deleteFrom('media').where('id', '=', shared.id).execute();
+        expect(await names()).toEqual(['Cuts', 'a.mp4', 'b.mp4']);
+        expect(listed).toHaveBeenCalledTimes(5);
+      } finally {
+        listed.mockRestore();
+      }
+    });
+  });
+
   describe('shared test media', () => {
     it('keeps shared test media read-only (403) to delete and to move', async () => {
       const shared = await services.factory.media({ owner: null, name: 'shared.mp4' });

@@ -101,7 +101,8 @@ export function mountMediaFiles(api: ApiRouter, media: MediaService): void {
       200: { description: 'One page', schema: z.object({ total_count: z.number().int(), entries: z.array(mediaEntrySchema) }) },
     },
     handler: async ({ req, res, auth, query }) => {
-      const answer = await media.listAnswers.answer(auth.id, {
+      // `auth` is the identity service's user, with the listing versions read along with the token.
+      const answer = await media.listAnswers.answer(auth, {
         startNumber: query.start_number,
         count: query.count,
         filter: query.filter,

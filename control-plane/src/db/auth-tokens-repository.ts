@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { listingVersionColumns, type ListingVersions } from './media-repository.js';
 import type { DB } from './schema.js';
 
 /** `now()` moved by some milliseconds (negative: in the past). */
@@ -29,6 +30,20 @@ export class AuthTokensRepository {
       .where('auth_tokens.token_hash', '=', tokenHash)
       .where('auth_tokens.expires_at', '>', sql<Date>`now()`)
       .executeTakeFirst();
+  }
+
+  /**
+   * The user a valid token is bound to, with the versions of their media listing read in the
+   * same statement (a request's one round trip when its list answer can be reused). Needs
+   * migration 0015's table.
+   */
+  async userWithListingVersions(tokenHash: string): Promise<{ id: string; developerId: string | null; listingVersions: ListingVersions } | undefined> {
+    const { rows } = await sql<{ id: string; developerId: string | null } & ListingVersions>`select users.id, users.developer_id as "developerId",
+      ${listingVersionColumns(sql`users.id`)}
+      from auth_tokens join users on users.id = auth_tokens.user_id
+      where auth_tokens.token_hash = ${tokenHash} and auth_tokens.expires_at > now()`.execute(this.db);
+    const row = rows[0];
+    return row && { id: row.id, developerId: row.developerId, listingVersions: { own: row.own, shared: row.shared } };
   }
 
   /**

@@ -17,7 +17,7 @@ function childConditions(eb: ExpressionBuilder<DB, 'folders'>, scope: ListScope)
 
 /**
  * Queries of users' folder trees, and the page of sub-folders a library listing shows (its
- * counts are the media repository's `countListing`). `db` parameters take a transaction in progress.
+ * counts are the media repository's `countAndPageListing`). `db` parameters take a transaction in progress.
  */
 export class FoldersRepository {
   constructor(private readonly db: Kysely<DB>) {}

@@ -137,6 +137,27 @@ export interface ListingCounts {
   shared: number;
 }
 
+/**
+ * The versions of what a viewer's listings show: their own media and folders, and the shared
+ * media (0 where nothing was ever written). The database changes them in every transaction that
+ * writes such rows (migration 0015), so an answer made after reading them is still the answer
+ * while they read the same.
+ */
+export interface ListingVersions {
+  own: string;
+  shared: string;
+}
+
+/**
+ * The listing versions of the user `userId` names (a column or a value) as the columns `own` and
+ * `shared` of any statement: a request's first statement (its token's user) reads them too, and
+ * a list answer is checked for reuse without a round trip of its own.
+ */
+export function listingVersionColumns(userId: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`coalesce((select version from media_list_versions where owner_key = ${userId}), 0)::text as own,
+    coalesce((select version from media_list_versions where owner_key = ''), 0)::text as shared`;
+}
+
 /** Which of the audio library's files a list shows. */
 export interface LibraryScope {
   audiolibType: AudiolibType;
@@ -182,28 +203,55 @@ export class MediaRepository {
 
   // ---- the library's listing ----
 
-  /** Every count a listing's page is cut from, and whether its folder exists, in one statement. */
-  async countListing(scope: ListScope): Promise<ListingCounts> {
+  /**
+   * Every count a listing's page is cut from and whether its folder exists, and, in the same
+   * statement (one round trip, one snapshot), the page when it is the viewer's files alone: when
+   * the listing shows no folders and no shared test media, positions [start, start + count) are
+   * the viewer's files at the same positions (read as `pageOfListed` reads them). Otherwise a
+   * one-time filter on the counts skips that read, `ownPage` is undefined, and the page is cut
+   * from the counts by the caller.
+   */
+  async countAndPageListing(scope: ListScope, start: number, count: number): Promise<{ counts: ListingCounts; ownPage: ListedMediaRow[] | undefined }> {
     const media = wantsMedia(scope);
-    const result = await sql<ListingCounts>`select
+    const counted = sql`counted as materialized (select
     ${scope.folderId === null ? sql`true` : sql`exists (select 1 from folders where id = ${scope.folderId} and owner_id = ${scope.viewerId})`} as "folderFound",
     ${scope.filter.folders ? sql`(select count(*)::int from folders where ${folderWhere(scope)})` : sql`0`} as folders,
     ${media ? sql`(select count(*)::int from media where ${mediaWhere(scope, scope.viewerId)})` : sql`0`} as own,
-    ${media && scope.folderId === null ? sql`(select count(*)::int from media where ${mediaWhere(scope, null)})` : sql`0`} as shared`.execute(this.db);
-    return result.rows[0]!;
+    ${media && scope.folderId === null ? sql`(select count(*)::int from media where ${mediaWhere(scope, null)})` : sql`0`} as shared)`;
+    if (!media || count <= 0) {
+      const result = await sql<ListingCounts>`with ${counted} select * from counted`.execute(this.db);
+      return { counts: result.rows[0]!, ownPage: [] };
+    }
+    const key = mediaSortKey[scope.sortField];
+    const direction = scope.sortOrder === 'asc' ? sql`asc` : sql`desc`;
+    // The offset and limit are constants, so the page is planned as `pageOfListed`'s is.
+    const result = await sql<ListingCounts & ({ id: null } | (ListedMediaRow & { sort_key: unknown }))>`with ${counted}
+    select counted.*, page.* from counted
+    left join (
+      select page.sort_key, ${listedColumns} from (
+        select id, ${key} as sort_key from media
+        where ${mediaWhere(scope, scope.viewerId)} and (select folders = 0 and shared = 0 from counted)
+        order by owner_id ${direction}, folder_id ${direction}, ${key} ${direction}, id ${direction}
+        offset ${start} limit ${count}
+      ) as page
+      join media on media.id = page.id
+    ) as page on true
+    order by page.sort_key ${direction}, page.id ${direction}`.execute(this.db);
+    const first = result.rows[0]!;
+    const counts: ListingCounts = { folderFound: first.folderFound, folders: first.folders, own: first.own, shared: first.shared };
+    if (counts.folders > 0 || counts.shared > 0) return { counts, ownPage: undefined };
+    const ownPage: ListedMediaRow[] = [];
+    for (const row of result.rows) {
+      if (row.id === null) continue;
+      const { folderFound: _found, folders: _folders, own: _own, shared: _shared, sort_key: _key, ...entry } = row;
+      ownPage.push(entry);
+    }
+    return { counts, ownPage };
   }
 
-  /**
-   * The versions of what a viewer's listings show: their own media and folders, and the shared
-   * media (0 where nothing was ever written). The database changes them in every transaction that
-   * writes such rows (migration 0015), so an answer made after reading them is still the answer
-   * while they read the same.
-   */
-  async listingVersions(viewerId: string): Promise<{ own: string; shared: string }> {
-    const result = await sql<{ own: string; shared: string }>`select
-      coalesce(max(version) filter (where owner_key = ${viewerId}), 0)::text as own,
-      coalesce(max(version) filter (where owner_key = ''), 0)::text as shared
-      from media_list_versions where owner_key in (${viewerId}, '')`.execute(this.db);
+  /** The versions of what a viewer's listings show (see `ListingVersions`). */
+  async listingVersions(viewerId: string): Promise<ListingVersions> {
+    const result = await sql<ListingVersions>`select ${listingVersionColumns(sql`${viewerId}`)}`.execute(this.db);
     return result.rows[0]!;
   }
 

@@ -1,6 +1,13 @@
 -- userOf
 select "users"."id" as "id", "users"."developer_id" as "developerId" from "auth_tokens" inner join "users" on "users"."id" = "auth_tokens"."user_id" where "auth_tokens"."token_hash" = $1 and "auth_tokens"."expires_at" > now();
 
+-- userWithListingVersions
+select users.id, users.developer_id as "developerId",
+      coalesce((select version from media_list_versions where owner_key = users.id), 0)::text as own,
+    coalesce((select version from media_list_versions where owner_key = ''), 0)::text as shared
+      from auth_tokens join users on users.id = auth_tokens.user_id
+      where auth_tokens.token_hash = $1 and auth_tokens.expires_at > now();
+
 -- withTokenLock, lockBinding, bindOpen
 begin;
 select pg_advisory_xact_lock(hashtext($1));

@@ -1,16 +1,38 @@
--- countListing (the root, every type)
-select
+-- countAndPageListing (the root, every type)
+with counted as materialized (select
     true as "folderFound",
     (select count(*)::int from folders where owner_id = $1 and parent_id is null) as folders,
     (select count(*)::int from media where owner_id = $2 and folder_id is null) as own,
-    (select count(*)::int from media where owner_id is null and folder_id is null and type = 'test') as shared;
+    (select count(*)::int from media where owner_id is null and folder_id is null and type = 'test') as shared)
+    select counted.*, page.* from counted
+    left join (
+      select page.sort_key, media.id, media.name, media.type, media.filetype, media.media_type, media.duration_hns, media.size_bytes, media.width, media.height, media.thumbnail, media.audio_tracks, media.status, media.progress, media.error, media.task_id, media.category_id, media.mood_id, media.create_time_ms, media.folder_id, media.original_key, media.proxy_key from (
+        select id, name_key as sort_key from media
+        where owner_id = $3 and folder_id is null and (select folders = 0 and shared = 0 from counted)
+        order by owner_id asc, folder_id asc, name_key asc, id asc
+        offset $4 limit $5
+      ) as page
+      join media on media.id = page.id
+    ) as page on true
+    order by page.sort_key asc, page.id asc;
 
--- countListing (a folder, searched, some types)
-select
+-- countAndPageListing (a folder, searched, some types)
+with counted as materialized (select
     exists (select 1 from folders where id = $1 and owner_id = $2) as "folderFound",
     (select count(*)::int from folders where owner_id = $3 and parent_id = $4 and lower(name) like $5) as folders,
     (select count(*)::int from media where owner_id = $6 and folder_id = $7 and (media_type in ($8) or type = 'voiceover') and name_key like $9) as own,
-    0 as shared;
+    0 as shared)
+    select counted.*, page.* from counted
+    left join (
+      select page.sort_key, media.id, media.name, media.type, media.filetype, media.media_type, media.duration_hns, media.size_bytes, media.width, media.height, media.thumbnail, media.audio_tracks, media.status, media.progress, media.error, media.task_id, media.category_id, media.mood_id, media.create_time_ms, media.folder_id, media.original_key, media.proxy_key from (
+        select id, size_bytes as sort_key from media
+        where owner_id = $10 and folder_id = $11 and (media_type in ($12) or type = 'voiceover') and name_key like $13 and (select folders = 0 and shared = 0 from counted)
+        order by owner_id desc, folder_id desc, size_bytes desc, id desc
+        offset $14 limit $15
+      ) as page
+      join media on media.id = page.id
+    ) as page on true
+    order by page.sort_key desc, page.id desc;
 
 -- pageOfListed (with shared test media)
 select media.id, media.name, media.type, media.filetype, media.media_type, media.duration_hns, media.size_bytes, media.width, media.height, media.thumbnail, media.audio_tracks, media.status, media.progress, media.error, media.task_id, media.category_id, media.mood_id, media.create_time_ms, media.folder_id, media.original_key, media.proxy_key from (select id, sort_key from ((select id, name_key as sort_key from media where owner_id = $1 and folder_id is null
@@ -25,6 +47,10 @@ select media.id, media.name, media.type, media.filetype, media.media_type, media
       order by owner_id desc, folder_id desc, size_bytes desc, id desc offset $5 limit $6) as page
     join media on media.id = page.id
     order by page.sort_key desc, page.id desc;
+
+-- listingVersions
+select coalesce((select version from media_list_versions where owner_key = $1), 0)::text as own,
+    coalesce((select version from media_list_versions where owner_key = ''), 0)::text as shared;
 
 -- countInLibrary
 select count(*)::int as "n" from "media" where ("type" = $1 and "audiolib_type" = $2 and "category_id" = $3 and "mood_id" = $4 and name_key like $5);

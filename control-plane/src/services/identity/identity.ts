@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { AuthTokensRepository } from '../../db/auth-tokens-repository.js';
+import type { ListingVersions } from '../../db/media-repository.js';
 import type { DB } from '../../db/schema.js';
 import { UsersRepository, type UserChanges } from '../../db/users-repository.js';
 import { hashSecret, newId } from '../../ids.js';
@@ -40,7 +41,15 @@ export interface UserFields {
 export interface AuthenticatedUser {
   id: string;
   developerId: string | null;
+  /**
+   * The versions of the user's media listing, read with the token in one statement (absent on a
+   * schema without them): a list answer is checked for reuse against them with no query of its own.
+   */
+  listingVersions?: ListingVersions;
 }
+
+/** Postgres's `undefined_table` error code. */
+const UNDEFINED_TABLE = '42P01';
 
 /** Why a `user_event` was refused; sent to the editor before the socket closes. */
 export class BindRefused extends Error {
@@ -114,12 +123,22 @@ export class IdentityService {
     const tokenHash = hashSecret(token);
     const deadline = Date.now() + this.options.tokenBindWaitMs;
     for (let pause = 25; ; pause = Math.min(pause * 2, 250)) {
-      const row = await this.tokens.userOf(tokenHash);
+      const row = await this.userOf(tokenHash);
       if (row) return row;
       if (Date.now() + pause > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
     throw notFound('no user for this token: bind it with a user_event on /websocket first, or it has expired');
+  }
+
+  private async userOf(tokenHash: string): Promise<AuthenticatedUser | undefined> {
+    try {
+      return await this.tokens.userWithListingVersions(tokenHash);
+    } catch (error) {
+      // A schema from before migration 0015 (a rolling upgrade that has not migrated yet): the user alone.
+      if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return this.tokens.userOf(tokenHash);
+      throw error;
+    }
   }
 
   /** Binds a token to a user for a newly opened socket; returns the user id. */

@@ -1,5 +1,12 @@
-import type { MediaRepository } from '../../db/media-repository.js';
+import type { ListingVersions, MediaRepository } from '../../db/media-repository.js';
 import type { MediaList, MediaListQuery } from './media.js';
+
+/** Who asks for a list: a user, with their listing versions when the request has read them already. */
+export interface ListingViewer {
+  id: string;
+  /** Read at the start of the request, with its credentials (`AuthenticatedUser`); absent: read here. */
+  listingVersions?: ListingVersions | undefined;
+}
 
 /** Postgres's `undefined_table` error code. */
 const UNDEFINED_TABLE = '42P01';
@@ -8,10 +15,12 @@ const UNDEFINED_TABLE = '42P01';
  * `GET /api/mediafiles` answers made lately, as their JSON bytes, reused while nothing they
  * show can have changed: the key holds the viewer, the query, the versions of the viewer's
  * library and of the shared media (which the database changes in every transaction that writes
- * them, on any replica: see migration 0015 and `MediaRepository.listingVersions`), and the window the answer's
+ * them, on any replica: see migration 0015 and `ListingVersions`), and the window the answer's
  * URLs were signed in (the same entry gets the same URLs for that window). Reading the versions
  * first and listing after is safe: an answer made after a write is stored under the version from
- * before it, which no request reads once the write has committed.
+ * before it, which no request reads once the write has committed. The versions a request read
+ * with its token are as good: read before the listing, after every write that committed before
+ * the request came.
  * Least recently used answers are dropped first past the byte budget; stale ones are never asked
  * for again and go the same way. The bytes live outside the JavaScript heap.
  */
@@ -28,15 +37,18 @@ export class MediaListAnswers {
     public budgetBytes: number,
   ) {}
 
-  async answer(viewerId: string, query: MediaListQuery): Promise<Buffer> {
+  async answer(viewer: ListingViewer, query: MediaListQuery): Promise<Buffer> {
+    const viewerId = viewer.id;
     if (this.budgetBytes <= 0) return this.listed(viewerId, query);
-    let versions: { own: string; shared: string };
-    try {
-      versions = await this.rows.listingVersions(viewerId);
-    } catch (error) {
-      // A schema from before migration 0015 (a rolling upgrade that has not migrated yet): no versions, no reuse.
-      if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return this.listed(viewerId, query);
-      throw error;
+    let versions = viewer.listingVersions;
+    if (versions === undefined) {
+      try {
+        versions = await this.rows.listingVersions(viewerId);
+      } catch (error) {
+        // A schema from before migration 0015 (a rolling upgrade that has not migrated yet): no versions, no reuse.
+        if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return this.listed(viewerId, query);
+        throw error;
+      }
     }
     const window = this.urlWindowOf(Date.now());
     const key = JSON.stringify([

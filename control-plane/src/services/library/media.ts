@@ -159,19 +159,20 @@ export class MediaService {
       sortField: query.sortField,
       sortOrder: query.sortOrder,
     };
-    // Two statements: every count (and whether the folder is the viewer's), then the page.
-    const counts = await this.rows.countListing(scope);
+    // One statement for every count (and whether the folder is the viewer's) and the page's own
+    // files; a second only where the page shows folders or shared test media.
+    const start = query.startNumber;
+    const end = start + query.count;
+    const { counts, ownPage } = await this.rows.countAndPageListing(scope, start, query.count);
     if (!counts.folderFound) throw notFound(`no folder ${query.folderId}`);
     const folderCount = counts.folders;
     const mediaCount = counts.own + counts.shared;
     // Folders fill positions [0, folderCount), files follow: each page is cut from both in turn.
-    const start = query.startNumber;
-    const end = start + query.count;
     const mediaOffset = Math.max(0, start - folderCount);
     const mediaLimit = Math.min(mediaCount - mediaOffset, end - Math.max(start, folderCount));
     const [folders, media] = await Promise.all([
       start < folderCount ? this.folders.pageOfChildren(scope, start, Math.min(end, folderCount) - start) : [],
-      mediaLimit > 0 ? this.rows.pageOfListed(scope, counts.shared > 0, mediaOffset, mediaLimit) : [],
+      mediaLimit <= 0 ? [] : (ownPage ?? this.rows.pageOfListed(scope, counts.shared > 0, mediaOffset, mediaLimit)),
     ]);
     const entries = [...folders.map(folderEntry), ...(await Promise.all(media.map((row) => this.entryOf(row))))];
     return { total_count: folderCount + mediaCount, entries };
