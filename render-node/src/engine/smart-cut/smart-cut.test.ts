@@ -143,11 +143,17 @@ async function renderAndCheck(cuts: [string, number, number][], group = '<group>
   const reference: ReferenceSegment[] = cuts.map(([src, firstFrame, lastFrame]) => ({ file: files[src]!, firstFrame, lastFrame }));
   const psnrs = await framePsnrs(output, reference);
   expect(psnrs).toHaveLength(expectedFrames);
-  const copied = plan.steps.reduce((n, s) => {
-    const m = s.kind === 'ffmpeg' ? /^copy frames (\d+)-(\d+)/.exec(s.description) : null;
-    return m ? n + Number(m[2]) - Number(m[1]) + 1 : n;
-  }, 0);
+  const copied = copiedRuns(plan).reduce((n, [first, last]) => n + last - first + 1, 0);
   return { psnrs, copied, plan, output, log: log.map((l) => l.message) };
+}
+
+/** The runs of frames the plan copies (first and last frame), as its copy steps name them. */
+function copiedRuns(plan: GroupPlan): Array<[number, number]> {
+  return plan.steps.flatMap((s) =>
+    s.kind === 'ffmpeg' && s.description.startsWith('copy ')
+      ? [...s.description.matchAll(/frames (\d+)-(\d+) of/g)].map((m): [number, number] => [Number(m[1]), Number(m[2])])
+      : [],
+  );
 }
 
 /** Frames not bit-exact must be transparent, and the exact ones are those copied. */
@@ -209,10 +215,8 @@ describe('smart cutting, open GOPs', () => {
     const checked = await renderAndCheck(cuts);
     expect(checked.plan.strategy).toBe('smart-cut');
     expectSmart(checked);
-    const starts = checked.plan.steps
-      .flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+)-/.exec(s.description)?.[1]] : []))
-      .filter((s) => s !== undefined);
-    expect(starts.every((s) => Number(s) % 40 === 0)).toBe(true);
+    const starts = copiedRuns(checked.plan).map(([first]) => first);
+    expect(starts.every((s) => s % 40 === 0)).toBe(true);
   });
 });
 
@@ -227,9 +231,7 @@ describe('smart cutting, HEVC', () => {
     expectSmart(checked);
     expect(checked.plan.reason).toMatch(/libx265/);
     // Copies start on IDR pictures and stop before the next one's leading pictures.
-    const copies = checked.plan.steps
-      .flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+-\d+)/.exec(s.description)?.[1]] : []))
-      .filter((s) => s !== undefined);
+    const copies = copiedRuns(checked.plan).map(([first, last]) => `${first}-${last}`);
     expect(copies).toEqual(['10-47', '70-99']);
     const { stdout } = await import('node:child_process').then((cp) =>
       import('node:util').then((u) =>
@@ -256,10 +258,8 @@ describe('smart cutting, HEVC', () => {
     ]);
     expect(checked.plan.strategy).toBe('smart-cut');
     expectSmart(checked);
-    const copies = checked.plan.steps
-      .flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+)-/.exec(s.description)?.[1]] : []))
-      .filter((s) => s !== undefined);
-    expect(copies).toEqual(['0']);
+    const copies = copiedRuns(checked.plan).map(([first]) => first);
+    expect(copies).toEqual([0]);
   });
 });
 
@@ -306,10 +306,8 @@ describe('smart cutting, HEVC open GOPs at 1080p', () => {
     ]);
     expect(checked.plan.strategy).toBe('smart-cut');
     expectSmart(checked);
-    const copies = checked.plan.steps
-      .flatMap((s) => (s.kind === 'ffmpeg' ? [/^copy frames (\d+)-/.exec(s.description)?.[1]] : []))
-      .filter((s) => s !== undefined);
-    expect(copies).toEqual(['0']);
+    const copies = copiedRuns(checked.plan).map(([first]) => first);
+    expect(copies).toEqual([0]);
     const [video] = await streamsOf(checked.output);
     expect(video).toMatchObject({ codec_name: 'hevc', width: 1920, height: 1080, r_frame_rate: '25/1' });
   });

@@ -51,6 +51,14 @@ export interface SmartStepsInput {
   sound?: SmartSound & { started: boolean };
 }
 
+/** A run of whole GOPs copied from one source (from an IDR picture), and the file it is written to. */
+interface CopyPiece {
+  source: SmartSource;
+  from: number;
+  frames: number;
+  file: string;
+}
+
 /** A re-encoded stretch: its source ranges, in order, and the file it is written to. */
 interface EncodePiece {
   ranges: FrameRange[];
@@ -75,49 +83,58 @@ export function smartSteps(ctx: PlanContext, input: SmartStepsInput): { steps: P
   const entries: { file: string; frames: number }[] = [];
 
   const encodes: EncodePiece[] = [];
+  const copies: CopyPiece[] = [];
   for (const [i, piece] of pieces.entries()) {
     const file = path.join(ctx.workDir, `.smart-${group.index}-${i}.ts`);
     tempPaths.push(file);
     if (piece.kind === 'copy') {
-      const source = sources.get(piece.source)!;
       const frames = piece.to - piece.from;
       entries.push({ file, frames });
-      // A quarter frame past the IDR picture: the seek lands on it, whatever the rounding.
-      const seekS = fileTime(source, piece.from) + frameS / 4;
-      steps.push({
-        kind: 'ffmpeg',
-        description: `copy frames ${piece.from}-${piece.to - 1} of "${piece.source}"`,
-        args: [
-          ...(seekS > 0 ? ['-ss', secondsArg(seekS)] : []),
-          '-protocol_whitelist',
-          INPUT_PROTOCOLS,
-          '-i',
-          source.input,
-          '-map',
-          `0:${source.streamIndex}`,
-          '-c',
-          'copy',
-          '-bsf:v',
-          [...encoder.dropLeading, encoder.annexB].join(','),
-          '-frames:v',
-          String(frames),
-          '-map_metadata',
-          '-1',
-          '-f',
-          'mpegts',
-          '-y',
-          file,
-        ],
-        expectedDurationS: frames * frameS,
-        weight: frames * frameS * 0.02,
-        concurrent: true,
-        part: 'copy',
-      });
+      copies.push({ source: sources.get(piece.source)!, from: piece.from, frames, file });
       continue;
     }
     const frames = piece.ranges.reduce((n, r) => n + r.to - r.from, 0);
     entries.push({ file, frames });
     encodes.push({ ranges: piece.ranges, frames, file });
+  }
+  // Copies go a few to one ffmpeg too: each process start costs more CPU than copying a run.
+  for (let c = 0; c < copies.length; c += MAX_RANGES_PER_ENCODE) steps.push(copyStep(copies.slice(c, c + MAX_RANGES_PER_ENCODE)));
+
+  function copyStep(run: CopyPiece[]): FfmpegStep {
+    const inputArgs: string[] = [];
+    const outputArgs: string[] = [];
+    for (const [k, { source, from, frames, file }] of run.entries()) {
+      // A quarter frame past the IDR picture: the seek lands on it, whatever the rounding.
+      const seekS = fileTime(source, from) + frameS / 4;
+      inputArgs.push(...(seekS > 0 ? ['-ss', secondsArg(seekS)] : []), '-protocol_whitelist', INPUT_PROTOCOLS, '-i', source.input);
+      outputArgs.push(
+        '-map',
+        `${k}:${source.streamIndex}`,
+        '-c',
+        'copy',
+        '-bsf:v',
+        [...encoder.dropLeading, encoder.annexB].join(','),
+        '-frames:v',
+        String(frames),
+        '-map_metadata',
+        '-1',
+        '-f',
+        'mpegts',
+        '-y',
+        file,
+      );
+    }
+    const framesOf = run.map((c) => c.frames);
+    return {
+      kind: 'ffmpeg',
+      description: `copy ${run.map((c) => `frames ${c.from}-${c.from + c.frames - 1} of "${c.source.src}"`).join(', ')}`,
+      args: [...inputArgs, ...outputArgs],
+      // Progress is the furthest output's time.
+      expectedDurationS: Math.max(...framesOf) * frameS,
+      weight: framesOf.reduce((n, f) => n + f, 0) * frameS * 0.02,
+      concurrent: true,
+      part: 'copy',
+    };
   }
   // Stretches go a few to one ffmpeg (an encoder and an output each): a process start saved per
   // stretch, while each run holds at most MAX_RANGES_PER_ENCODE decoders open at once.
