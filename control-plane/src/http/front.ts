@@ -27,7 +27,7 @@ declare module 'http' {
   interface IncomingMessage {
     /** The request's id, as echoed in X-Request-Id. */
     id: string;
-    /** The request's logger, bound to its method and URL (see `installRequestLogger`). */
+    /** The request's logger, bound to its id, method and URL (see `installRequestLogger`). */
     log: Logger;
   }
 }
@@ -79,11 +79,11 @@ function loggedRequest(req: FrontRequest): { method: string; url: string } {
 }
 
 function requestLogger(base: Logger, req: FrontRequest): Logger {
-  return (req[ACCESS_LOG] ??= base.child({ req: loggedRequest(req) }));
+  return (req[ACCESS_LOG] ??= base.child({ reqId: req.id, req: loggedRequest(req) }));
 }
 
 /**
- * `req.log`: the request's logger (bound to its method and URL), made on first use. Routes that
+ * `req.log`: the request's logger (bound to its id, method and URL), made on first use. Routes that
  * learn more replace it with a child (`req.log = req.log.child({userId})`).
  */
 export function installRequestLogger(app: Express, base: Logger): void {
