@@ -36,9 +36,16 @@ export function createHttpApp(
   app.set('etag', false);
   app.set('trust proxy', options.trustProxy);
   installRequestLogger(app, options.logger);
-  app.use(front({ logger: options.logger, metrics: options.metrics, corsOrigins: options.corsOrigins, fixedHeaders: headersOf(securityHeaders()) }));
   const exactRoutes = new ExactRoutes();
-  app.use(exactRoutes.handler());
+  app.use(
+    front({
+      logger: options.logger,
+      metrics: options.metrics,
+      corsOrigins: options.corsOrigins,
+      fixedHeaders: headersOf(securityHeaders()),
+      then: exactRoutes.handler(),
+    }),
+  );
   const routesFrom = app.router.stack.length;
   mountStreaming?.(app, exactRoutes);
   mount(app, { jsonBodyReaders: jsonBodies(options.bodyLimitBytes, options.cpu), exactRoutes });

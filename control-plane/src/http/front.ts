@@ -21,6 +21,8 @@ export interface FrontOptions {
   corsOrigins: string[] | '*';
   /** Header name and value pairs set on every answer (the security headers), in order. */
   fixedHeaders: ReadonlyArray<readonly [string, string]>;
+  /** What runs next in the same step (the routes without parameters), rather than in a layer of its own. */
+  then?: RequestHandler;
 }
 
 declare module 'http' {
@@ -99,7 +101,7 @@ export function installRequestLogger(app: Express, base: Logger): void {
 }
 
 export function front(options: FrontOptions): RequestHandler {
-  const { logger, metrics, fixedHeaders } = options;
+  const { logger, metrics, fixedHeaders, then } = options;
   const anyOrigin = options.corsOrigins === '*';
   const origins = new Set(anyOrigin ? [] : options.corsOrigins);
   // Preflights are rare: the cors package answers them as it always did.
@@ -149,7 +151,8 @@ export function front(options: FrontOptions): RequestHandler {
     if (origin !== undefined && (anyOrigin || origins.has(origin))) res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Vary', 'Origin');
     res.setHeader('Access-Control-Expose-Headers', EXPOSED);
-    next();
+    if (then) then(req, res, next);
+    else next();
   };
 }
 
