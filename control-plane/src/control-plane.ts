@@ -627,11 +627,11 @@ function buildApp(config: Config, logger: Logger, services: Services, parts: App
   const registry = new OpenApiRegistry();
   return createHttpApp(
     { logger, metrics, corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes, cpu: parts.cpu, trustProxy: parts.trustProxy },
-    (app, jsonBodyReaders) => {
+    (app, { jsonBodyReaders, exactRoutes }) => {
       const router = (tag: string) => {
         const expressRouter = express.Router();
         app.use(expressRouter);
-        return new ApiRouter(expressRouter, registry, authenticate, tag, jsonBodyReaders);
+        return new ApiRouter(expressRouter, registry, authenticate, tag, jsonBodyReaders, exactRoutes);
       };
       mountOperations(router('operations'), {
         stats: services.stats,
@@ -671,11 +671,11 @@ function buildApp(config: Config, logger: Logger, services: Services, parts: App
         });
       }
     },
-    (app) => {
+    (app, exactRoutes) => {
       if (storage.driver !== 'fs') return;
       const expressRouter = express.Router();
       app.use(expressRouter);
-      mountSignedFiles(new ApiRouter(expressRouter, registry, authenticate, 'files'), {
+      mountSignedFiles(new ApiRouter(expressRouter, registry, authenticate, 'files', [], exactRoutes), {
         store: storage,
         signer,
         maxPutBytes: config.maxFileSizeBytes,

@@ -23,13 +23,14 @@ const statSchema = z.object({
 });
 
 export function mountOperations(api: ApiRouter, deps: OperationsDeps): void {
+  const version = versionString();
   api.route({
     method: 'get',
     path: '/api/version',
     summary: 'Backend version (major.minor.YYMM.DD)',
     auth: 'none',
     responses: { 200: { description: 'Version', schema: z.object({ version: z.string() }) } },
-    handler: async () => ({ version: versionString() }),
+    handler: async () => ({ version }),
   });
 
   api.route({

@@ -7,6 +7,7 @@ import { jsonBodies } from './json-body.js';
 import type { TrustFunction } from './client-address.js';
 import { securityHeaders } from './security-headers.js';
 import { front, headersOf, installRequestLogger } from './front.js';
+import { ExactRoutes } from './exact-routes.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -21,22 +22,34 @@ export interface HttpAppOptions {
 /**
  * The Express application around the routers: request ids and logs, security headers, metrics,
  * CORS, and the JSON error model at the end. `mount` adds the routes, with the JSON body readers
- * that the routes taking a JSON body run (only those: an upload's bytes are never read as JSON).
+ * that the routes taking a JSON body run (only those: an upload's bytes are never read as JSON)
+ * and the table of routes without parameters that `ApiRouter` fills (see `ExactRoutes`).
  */
 export function createHttpApp(
   options: HttpAppOptions,
-  mount: (app: Express, jsonBodyReaders: RequestHandler[]) => void,
+  mount: (app: Express, parts: { jsonBodyReaders: RequestHandler[]; exactRoutes: ExactRoutes }) => void,
   /** Routes that read their request body as a stream, whatever its Content-Type (signed object uploads). */
-  mountStreaming?: (app: Express) => void,
+  mountStreaming?: (app: Express, exactRoutes: ExactRoutes) => void,
 ): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', options.trustProxy);
   installRequestLogger(app, options.logger);
-  app.use(front({ logger: options.logger, metrics: options.metrics, corsOrigins: options.corsOrigins, fixedHeaders: headersOf(securityHeaders()) }));
-  mountStreaming?.(app);
-  mount(app, jsonBodies(options.bodyLimitBytes, options.cpu));
+  const exactRoutes = new ExactRoutes();
+  app.use(
+    front({
+      logger: options.logger,
+      metrics: options.metrics,
+      corsOrigins: options.corsOrigins,
+      fixedHeaders: headersOf(securityHeaders()),
+      then: exactRoutes.handler(),
+    }),
+  );
+  const routesFrom = app.router.stack.length;
+  mountStreaming?.(app, exactRoutes);
+  mount(app, { jsonBodyReaders: jsonBodies(options.bodyLimitBytes, options.cpu), exactRoutes });
+  exactRoutes.keepRoutesBefore(app.router.stack.slice(routesFrom));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

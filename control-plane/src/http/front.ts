@@ -21,13 +21,15 @@ export interface FrontOptions {
   corsOrigins: string[] | '*';
   /** Header name and value pairs set on every answer (the security headers), in order. */
   fixedHeaders: ReadonlyArray<readonly [string, string]>;
+  /** What runs next in the same step (the routes without parameters), rather than in a layer of its own. */
+  then?: RequestHandler;
 }
 
 declare module 'http' {
   interface IncomingMessage {
     /** The request's id, as echoed in X-Request-Id. */
     id: string;
-    /** The request's logger, bound to its method and URL (see `installRequestLogger`). */
+    /** The request's logger, bound to its id, method and URL (see `installRequestLogger`). */
     log: Logger;
   }
 }
@@ -79,11 +81,11 @@ function loggedRequest(req: FrontRequest): { method: string; url: string } {
 }
 
 function requestLogger(base: Logger, req: FrontRequest): Logger {
-  return (req[ACCESS_LOG] ??= base.child({ req: loggedRequest(req) }));
+  return (req[ACCESS_LOG] ??= base.child({ reqId: req.id, req: loggedRequest(req) }));
 }
 
 /**
- * `req.log`: the request's logger (bound to its method and URL), made on first use. Routes that
+ * `req.log`: the request's logger (bound to its id, method and URL), made on first use. Routes that
  * learn more replace it with a child (`req.log = req.log.child({userId})`).
  */
 export function installRequestLogger(app: Express, base: Logger): void {
@@ -99,7 +101,7 @@ export function installRequestLogger(app: Express, base: Logger): void {
 }
 
 export function front(options: FrontOptions): RequestHandler {
-  const { logger, metrics, fixedHeaders } = options;
+  const { logger, metrics, fixedHeaders, then } = options;
   const anyOrigin = options.corsOrigins === '*';
   const origins = new Set(anyOrigin ? [] : options.corsOrigins);
   // Preflights are rare: the cors package answers them as it always did.
@@ -149,7 +151,8 @@ export function front(options: FrontOptions): RequestHandler {
     if (origin !== undefined && (anyOrigin || origins.has(origin))) res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Vary', 'Origin');
     res.setHeader('Access-Control-Expose-Headers', EXPOSED);
-    next();
+    if (then) then(req, res, next);
+    else next();
   };
 }
 

@@ -4,6 +4,7 @@ import { badRequest, type EditorApiErrorShape } from './errors.js';
 import { EDITOR_API_ERROR_SHAPE } from './error-handler.js';
 import { verbatimBody, type VerbatimJson } from './json-body.js';
 import type { HeaderSpec, OpenApiRegistry, ResponseSpec } from './openapi.js';
+import type { ExactRoutes } from './exact-routes.js';
 
 /**
  * A typed route: the request's params, query and body are validated by zod schemas, which the
@@ -31,7 +32,7 @@ export interface RouteContext<P, Q, B, A extends AuthKind> {
   query: Q;
   body: B;
   /** The body members named in `verbatimMembers`, as the exact bytes the client sent. */
-  verbatim: Map<string, VerbatimJson>;
+  verbatim: ReadonlyMap<string, VerbatimJson>;
   auth: Principal[A];
 }
 
@@ -72,6 +73,9 @@ export interface RouteSpec<P extends z.ZodObject | undefined, Q extends z.ZodObj
   errors?: Record<number, string>;
   handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<B>, A>) => Promise<unknown>;
 }
+
+/** The `verbatim` of routes that take no member verbatim. */
+const NO_VERBATIM: ReadonlyMap<string, VerbatimJson> = new Map();
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -134,6 +138,8 @@ export class ApiRouter {
     private readonly tag: string,
     /** Read and check a JSON body; they run only on routes that declare one. */
     private readonly jsonBodyReaders: RequestHandler[] = [],
+    /** Where routes without parameters are also found before Express walks its routers. */
+    private readonly exactRoutes?: ExactRoutes,
   ) {}
 
   route<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodType | undefined, A extends AuthKind>(
@@ -165,15 +171,15 @@ export class ApiRouter {
           },
         ]
       : [];
-    this.router[spec.method](spec.path, ...shape, ...readers, async (req: Request, res: Response) => {
+    const route = this.router.route(spec.path);
+    this.exactRoutes?.add(this.router, spec.method, spec.path, route);
+    route[spec.method](...shape, ...readers, async (req: Request, res: Response) => {
       // Routes open to anyone and routes without a query skip those steps (and their promise, and
       // Express's parse of the query string): the cheapest routes are the ones polled most.
       const auth = spec.auth === 'none' ? undefined : await this.authenticate(spec.auth, req);
       const params = parse(spec.params, req.params, 'path');
       const query = spec.query ? parse(spec.query, withoutEmptyValues(req.query), 'query') : undefined;
-      const given = spec.verbatimMembers
-        ? verbatimBody(req, spec.verbatimMembers)
-        : { body: spec.body ? req.body : undefined, verbatim: new Map<string, VerbatimJson>() };
+      const given = spec.verbatimMembers ? verbatimBody(req, spec.verbatimMembers) : { body: spec.body ? req.body : undefined, verbatim: NO_VERBATIM };
       const body = parse(spec.body, spec.body ? (given.body ?? {}) : undefined, 'body');
       const result = await spec.handler({ req, res, params, query, body, verbatim: given.verbatim, auth } as RouteContext<Out<P>, Out<Q>, Out<B>, A>);
       if (res.headersSent) return;
