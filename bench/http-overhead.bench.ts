@@ -12,12 +12,30 @@ const bench: Benchmark = async ({ size, log }) => {
   const total = size === 'smoke' ? 200 : 20_000;
   const concurrency = 16;
   const { controlPlane, stop } = await startBenchControlPlane();
-  const bodyText = JSON.stringify((await (await fetch(`${controlPlane.url}/api/version`)).json()) as unknown);
+  const answer = await fetch(`${controlPlane.url}/api/version`);
+  const bodyText = JSON.stringify((await answer.json()) as unknown);
   const bare = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(bodyText);
   });
-  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
-  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/api/version`;
+  // A second floor: bare Node sending the API's own headers (security headers, CORS, a request
+  // id), which the client parses and the server writes whatever stack sends them.
+  const perAnswer = new Set(['date', 'connection', 'keep-alive', 'content-length', 'x-request-id']);
+  const apiHeaders: Array<[string, string]> = [];
+  answer.headers.forEach((value, name) => {
+    if (!perAnswer.has(name)) apiHeaders.push([name, value]);
+  });
+  let requestCount = 0;
+  const bareWithHeaders = http.createServer((_req, res) => {
+    for (const [name, value] of apiHeaders) res.setHeader(name, value);
+    res.setHeader('x-request-id', `bare-${++requestCount}`);
+    res.writeHead(200).end(bodyText);
+  });
+  const listen = async (server: http.Server) => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/version`;
+  };
+  const bareUrl = await listen(bare);
+  const bareWithHeadersUrl = await listen(bareWithHeaders);
   try {
     log(`${total} requests, concurrency ${concurrency}`);
     // CPU time of this process (client and server) per request: steadier than the wall-clock
@@ -30,6 +48,7 @@ const bench: Benchmark = async ({ size, log }) => {
     };
     const api = await cpuPerRequestUs(`${controlPlane.url}/api/version`);
     const baseline = await cpuPerRequestUs(bareUrl);
+    const headersFloor = await cpuPerRequestUs(bareWithHeadersUrl);
     return [
       { benchmark: 'http-overhead', metric: 'GET /api/version p50', value: api.p50Ms, unit: 'ms' },
       { benchmark: 'http-overhead', metric: 'GET /api/version p99', value: api.p99Ms, unit: 'ms' },
@@ -39,6 +58,21 @@ const bench: Benchmark = async ({ size, log }) => {
       { benchmark: 'http-overhead', metric: 'GET /api/version CPU per request', value: api.cpuUs, unit: 'µs', note: 'this process: client and server' },
       { benchmark: 'http-overhead', metric: 'bare node CPU per request', value: baseline.cpuUs, unit: 'µs', note: 'this process: client and server' },
       { benchmark: 'http-overhead', metric: 'CPU per request bare/api', value: baseline.cpuUs / api.cpuUs, unit: 'ratio' },
+      { benchmark: 'http-overhead', metric: 'bare node with the API headers throughput', value: headersFloor.perSecond, unit: 'req/s' },
+      {
+        benchmark: 'http-overhead',
+        metric: 'bare node with the API headers CPU per request',
+        value: headersFloor.cpuUs,
+        unit: 'µs',
+        note: `${apiHeaders.length + 1} headers`,
+      },
+      {
+        benchmark: 'http-overhead',
+        metric: 'throughput api/bare with the API headers',
+        value: api.perSecond / headersFloor.perSecond,
+        unit: 'ratio',
+        note: 'what the stack costs beyond the headers it must send',
+      },
       {
         benchmark: 'http-overhead',
         metric: 'throughput api/bare',
@@ -49,6 +83,7 @@ const bench: Benchmark = async ({ size, log }) => {
     ];
   } finally {
     bare.close();
+    bareWithHeaders.close();
     await stop();
   }
 };
