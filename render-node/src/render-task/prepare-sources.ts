@@ -121,7 +121,7 @@ async function probe(src: string, input: string, signal: AbortSignal, type: 'eng
   }
 }
 
-const TRANSIENT_READ_FAILURE = /Connection refused|Connection reset|Connection timed out|timed out|Server returned 5\d\d|Service Unavailable/i;
+export const TRANSIENT_READ_FAILURE = /Connection refused|Connection reset|Connection timed out|timed out|Server returned 5\d\d|Service Unavailable/i;
 
 /** Retry only what another attempt could fix: server errors, dropped connections, timeouts. */
 function downloadFailure(src: string, url: string, error: unknown): TaskFailure {

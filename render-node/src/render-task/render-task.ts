@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedSource } from '../engine/sources.js';
 import { renderTimeline } from '../engine/render-timeline.js';
-import { RenderError, type RenderErrorCode } from '../engine/render-error.js';
+import { RenderError } from '../engine/render-error.js';
 import type { RenderLog } from '../engine/render-log.js';
 import { parseXtl } from '../xtl/parse-xtl.js';
 import { XtlError } from '../xtl/xtl-error.js';
@@ -10,6 +10,7 @@ import type { XtlDocument } from '../xtl/model.js';
 import { TaskFailure, type TaskContext } from '../worker/task-handler.js';
 import { deliverOutputs } from './deliver-outputs.js';
 import { prepareSources, sourceFromWorkOrder } from './prepare-sources.js';
+import { renderFailure } from './render-failure.js';
 import { RENDER_STAGES, type RenderTaskResult, type RenderTaskSpec } from './render-spec.js';
 
 /**
@@ -18,9 +19,6 @@ import { RENDER_STAGES, type RenderTaskResult, type RenderTaskSpec } from './ren
  * outputs (stage `uploading`). Progress runs from 0 to 1 across the three stages; the engine's
  * decisions go to the task's log; failures carry the editor API's error object.
  */
-
-/** Engine failures another attempt (on another node) could get past. */
-const RETRYABLE: ReadonlySet<RenderErrorCode> = new Set(['output_failed', 'ffmpeg_unavailable']);
 
 export async function renderTask(context: TaskContext<RenderTaskSpec>): Promise<RenderTaskResult> {
   const { spec } = context.order;
@@ -88,7 +86,7 @@ async function renderAndDeliver(
     });
   } catch (error) {
     if (signal.aborted) throw error;
-    if (error instanceof RenderError) throw new TaskFailure(error.toJSON(), RETRYABLE.has(error.code), { cause: error });
+    if (error instanceof RenderError) throw renderFailure(error, sources);
     throw error;
   }
 

@@ -2,13 +2,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { muxerArgs } from '../engine/encoder-args.js';
 import { fullRender } from '../engine/full-render.js';
-import { RenderError, type RenderErrorCode } from '../engine/render-error.js';
+import { RenderError } from '../engine/render-error.js';
 import type { RenderLog } from '../engine/render-log.js';
 import { renderTimeline } from '../engine/render-timeline.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { downloadToFile, redact, TransferError, uploadFile } from '../net/transfer.js';
 import { deliverOutputs } from '../render-task/deliver-outputs.js';
 import { prepareSources, sourceFromWorkOrder } from '../render-task/prepare-sources.js';
+import { renderFailure } from '../render-task/render-failure.js';
 import { RENDER_STAGES, type RenderTaskResult } from '../render-task/render-spec.js';
 import { TaskFailure, type TaskContext } from '../worker/task-handler.js';
 import { parseXtl } from '../xtl/parse-xtl.js';
@@ -17,9 +18,6 @@ import type { XtlDocument } from '../xtl/model.js';
 import { CONTAINER_EXTENSIONS } from '../engine/output-settings.js';
 import { audioContainerFor, sliceGroup, soundOfGroup } from './segment-plan.js';
 import type { JoinTaskSpec, SegmentTaskResult, SegmentTaskSpec } from './segment-spec.js';
-
-/** Engine failures another attempt (on another node) could get past. */
-const RETRYABLE: ReadonlySet<RenderErrorCode> = new Set(['output_failed', 'ffmpeg_unavailable']);
 
 /** One part of a segmented render: rendered with the whole output's settings, then stored. */
 export async function renderSegment(context: TaskContext<SegmentTaskSpec>): Promise<SegmentTaskResult> {
@@ -61,7 +59,7 @@ export async function renderSegment(context: TaskContext<SegmentTaskSpec>): Prom
     });
   } catch (error) {
     if (signal.aborted) throw error;
-    if (error instanceof RenderError) throw new TaskFailure(error.toJSON(), RETRYABLE.has(error.code), { cause: error });
+    if (error instanceof RenderError) throw renderFailure(error, sources);
     throw error;
   }
   const output = rendered.outputs[0]!;
