@@ -1,17 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Express, type Request, type Response, type Router } from 'express';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { appServer } from '../test-support/serve-app.js';
 import { ExactRoutes } from './exact-routes.js';
 
-const servers: http.Server[] = [];
-async function serve(app: Express): Promise<string> {
-  const server = http.createServer(app);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-afterAll(() => servers.forEach((server) => server.close()));
+const serve = appServer();
 
 /** What answered, and which route Express saw as matched. */
 async function answer(url: string, method = 'GET'): Promise<string> {

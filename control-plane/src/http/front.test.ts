@@ -1,10 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import express, { type Express } from 'express';
 import cors from 'cors';
 import { pino } from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { appServer } from '../test-support/serve-app.js';
 import { Metrics } from '../metrics.js';
 import { EXPOSED_HEADERS, front, headersOf, installRequestLogger, newRequestId } from './front.js';
 import { securityHeaders } from './security-headers.js';
@@ -20,14 +19,7 @@ function capturedLogger(level: string) {
   return { logger: pino({ level }, stream), lines };
 }
 
-const servers: http.Server[] = [];
-async function serve(app: Express): Promise<string> {
-  const server = http.createServer(app);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-afterAll(() => servers.forEach((server) => server.close()));
+const serve = appServer();
 
 function routes(app: Express): void {
   app.get('/api/things/:id', (req, res) => {
