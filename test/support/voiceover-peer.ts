@@ -50,6 +50,9 @@ export class OpusSender {
   private backgroundIndex = 0;
   private queue: Buffer[] = [];
   private queueDone: (() => void) | undefined;
+  /** When the queued packets began to play (performance.now()), and when the clock started. */
+  private playFrom = 0;
+  private clockStart = 0;
   private timer: NodeJS.Timeout | undefined;
   private sentCount = 0;
   private droppedCount = 0;
@@ -113,6 +116,7 @@ export class OpusSender {
   start(background: Buffer[]): void {
     this.background = background;
     const startedAt = performance.now();
+    this.clockStart = startedAt;
     let frame = 0;
     const tick = () => {
       this.sendNext(frame);
@@ -126,6 +130,7 @@ export class OpusSender {
   /** Plays these packets next, in real time; resolves once the last one is sent. */
   play(packets: Buffer[]): Promise<void> {
     this.queue = [...packets];
+    this.playFrom = performance.now();
     return new Promise((resolve) => (this.queueDone = resolve));
   }
 
@@ -151,8 +156,14 @@ export class OpusSender {
     await this.pc.close();
   }
 
+  /**
+   * The packet of the 20 ms frame `index`, stamped with the frame's own time. After a stall of
+   * this process the clock catches up on the frames it missed, in a burst: like a microphone's
+   * buffered capture, those carry what played when they were due, never what was queued later.
+   */
   private sendNext(index: number): void {
-    let payload: Buffer | undefined = this.queue.shift();
+    const due = this.clockStart + index * FRAME_MS;
+    let payload: Buffer | undefined = due >= this.playFrom ? this.queue.shift() : undefined;
     if (payload !== undefined && this.queue.length === 0) {
       const done = this.queueDone;
       this.queueDone = undefined;
