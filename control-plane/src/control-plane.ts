@@ -63,6 +63,8 @@ import { openObjectStore } from './storage/open-object-store.js';
 import { UrlSigner } from './storage/signed-url.js';
 import { loadSigningSecret } from './storage/signing-secret.js';
 import { freeDiskBytes } from './storage/free-disk.js';
+import { FsObjectStore } from './storage/fs-object-store.js';
+import { stagingSweepJob } from './storage/staging-sweep.js';
 import { MediaService } from './services/library/media.js';
 import { FolderService } from './services/library/folders.js';
 import { StorageQuota } from './services/library/storage-quota.js';
@@ -524,6 +526,7 @@ async function assemble(config: Config, logger: Logger, collaborators: Collabora
   // Recordings in progress are kept when it stops, which needs the database and the object store.
   await lifecycle.start({ name: 'voiceovers', start: () => voiceovers.start(), stop: () => voiceovers.close() });
   await lifecycle.start(scheduler.add(voiceovers.sweepJob()));
+  if (storage instanceof FsObjectStore) await lifecycle.start(scheduler.add(stagingSweepJob(storage, logger.child({ component: 'staging-sweep' }))));
   await lifecycle.start(scheduler.add(overlaySweepJob(() => overlays.sweep(), config.overlaySweepIntervalMs, logger.child({ component: 'overlay-sweeper' }))));
   await lifecycle.start({ name: 'presence', start: () => presence.attach(httpServer.server), stop: () => presence.close() });
   await lifecycle.start(httpServer.listener);

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectNotFound, type ObjectStore } from '../../control-plane/src/storage/object-store.js';
@@ -141,6 +143,34 @@ describe.each(['fs', 's3'] as const)('object store (%s driver)', (driver) => {
     const overwrite = await fetch(url, { method: 'PUT', body: 'overwritten' });
     expect(overwrite.status).toBe(403);
     expect((await read((await store.get('contract/signed/other.mp4')).body)).toString()).toBe('other');
+  });
+
+  it.runIf(driver === 'fs')('clears staging left by dead writers a day on, never a write or render that still works', async () => {
+    const staging = (store as FsObjectStore).localStagingDir();
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
+    const make = async (relative: string, old: boolean) => {
+      const file = path.join(staging, relative);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, 'bytes');
+      if (old) await fs.utimes(file, twoDaysAgo, twoDaysAgo);
+    };
+    await make('dead.part', true); // a write cut off by a crash
+    await make('render-dead/.smart-0-sound.mp4', true); // a killed render node's work
+    await make('live.part', false);
+    await make('render-live/stretch.mp4', false); // the directory is old, its encode is not
+    await make('render-live/copied.mp4', true);
+    for (const dir of ['render-dead', 'render-live']) await fs.utimes(path.join(staging, dir), twoDaysAgo, twoDaysAgo);
+    await store.put('contract/staging/kept.mp4', Buffer.from('kept'));
+
+    await server.controlPlane.scheduler.runNow('staging-sweep');
+    expect((await fs.readdir(staging)).sort()).toEqual(['live.part', 'render-live']);
+    expect((await fs.readdir(path.join(staging, 'render-live'))).sort()).toEqual(['copied.mp4', 'stretch.mp4']);
+    expect((await read((await store.get('contract/staging/kept.mp4')).body)).toString()).toBe('kept');
+    await fs.rm(staging, { recursive: true, force: true });
+  });
+
+  it.runIf(driver === 's3')('runs no staging clean-up: the bucket has no staging directory', () => {
+    expect(server.controlPlane.scheduler.names).not.toContain('staging-sweep');
   });
 
   it.runIf(driver === 'fs')('keeps every key inside its root', async () => {

@@ -147,6 +147,29 @@ export class FsObjectStore implements ObjectStore {
     return path.join(this.options.root, STAGING);
   }
 
+  /**
+   * Removes what dead writers left in the staging directory: the `.part` file of a write cut off
+   * by a crash, the work directory (`render-*`) of a render node that was killed. An entry is
+   * taken for dead when nothing in it has changed for `maxAgeMs`: a write or a render in progress
+   * touches its files far more often. Answers how many entries were removed.
+   */
+  async sweepStaging(maxAgeMs: number, nowMs = Date.now()): Promise<number> {
+    const stagingDir = this.localStagingDir();
+    const entries = await fsp.readdir(stagingDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    let removed = 0;
+    for (const name of entries) {
+      const entry = path.join(stagingDir, name);
+      const changedMs = await lastChangeMs(entry);
+      if (changedMs === undefined || nowMs - changedMs <= maxAgeMs) continue;
+      await fsp.rm(entry, { recursive: true, force: true });
+      removed += 1;
+    }
+    return removed;
+  }
+
   pathOf(key: string): string {
     if (!isSafeKey(key)) throw new Error(`invalid object key ${JSON.stringify(key)}`);
     return path.join(this.options.root, ...key.split('/'));
@@ -206,7 +229,19 @@ export class FsObjectStore implements ObjectStore {
   }
 }
 
-export function expiresAtS(options: SignedUrlOptions): number {
+export /** The latest modification time of a file, or of a directory and everything in it; undefined once gone. */
+async function lastChangeMs(entry: string): Promise<number | undefined> {
+  const stat = await fsp.lstat(entry).catch(() => undefined);
+  if (!stat) return undefined;
+  let latest = stat.mtimeMs;
+  if (stat.isDirectory()) {
+    const names = await fsp.readdir(entry).catch(() => []);
+    for (const name of names) latest = Math.max(latest, (await lastChangeMs(path.join(entry, name))) ?? 0);
+  }
+  return latest;
+}
+
+function expiresAtS(options: SignedUrlOptions): number {
   const issuedMs = options.issuedAt?.getTime() ?? Date.now();
   return Math.floor(issuedMs / 1000) + Math.ceil(options.expiresInS);
 }
