@@ -281,6 +281,8 @@ describe('segmented renders with local workers', () => {
     // Wait until a part is at work.
     const deadline = Date.now() + 60_000;
     while (!(await partsOf(taskId)).some((p) => p.state === 'running' && p.progress > 0) && Date.now() < deadline) await sleep(50);
+    // One render for /api/stat, however many parts run for it.
+    expect((await user.api.get('/api/stat')).body.activeRenderTasksCount).toBe(1);
     expect((await user.api.delete(`/api/task/editing?id=${taskId}`)).status).toBe(200);
     const { last } = await followEditing(user.api, taskId, { timeoutMs: 10_000 });
     expect(last.status).toBe('aborted');

@@ -403,12 +403,16 @@ export class TaskStore {
     return new Set(rows.map((r) => r.id));
   }
 
-  /** Active tasks by kind and state, for metrics and `/api/stat`. */
+  /**
+   * Active tasks by kind and state, for `/api/stat`: the tasks submitted, not the parts of a
+   * segmented render, which are its own work.
+   */
   async counts(): Promise<Array<{ kind: string; state: TaskState; count: number }>> {
     return this.db
       .selectFrom('tasks')
       .select(['kind', 'state', sql<number>`count(*)::int`.as('count')])
       .where('state', 'in', ACTIVE_STATES)
+      .where('parent_id', 'is', null)
       .groupBy(['kind', 'state'])
       .execute();
   }
