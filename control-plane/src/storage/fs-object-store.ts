@@ -229,7 +229,7 @@ export class FsObjectStore implements ObjectStore {
   }
 }
 
-export /** The latest modification time of a file, or of a directory and everything in it; undefined once gone. */
+/** The latest modification time of a file, or of a directory and everything in it; undefined once gone. */
 async function lastChangeMs(entry: string): Promise<number | undefined> {
   const stat = await fsp.lstat(entry).catch(() => undefined);
   if (!stat) return undefined;
@@ -241,7 +241,7 @@ async function lastChangeMs(entry: string): Promise<number | undefined> {
   return latest;
 }
 
-function expiresAtS(options: SignedUrlOptions): number {
+export function expiresAtS(options: SignedUrlOptions): number {
   const issuedMs = options.issuedAt?.getTime() ?? Date.now();
   return Math.floor(issuedMs / 1000) + Math.ceil(options.expiresInS);
 }
