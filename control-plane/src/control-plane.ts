@@ -9,7 +9,7 @@ import { lostWorkerReason, Metrics } from './metrics.js';
 import { readQueueSnapshot } from './work/queue-snapshot.js';
 import { OpenApiRegistry } from './http/openapi.js';
 import { ApiRouter, type Authenticate, type AuthKind, type Principal } from './http/route.js';
-import { createHttpApp } from './http/app.js';
+import { createHttpApp, createHttpServer } from './http/app.js';
 import { LIST_MAX } from './api/paging.js';
 import { requestToken } from './http/credentials.js';
 import { HttpError, serviceUnavailable, unauthorized } from './http/errors.js';
@@ -515,7 +515,7 @@ async function assemble(config: Config, logger: Logger, collaborators: Collabora
     lifecycle,
     publicUrl: () => config.publicUrl ?? listening.url,
   });
-  const httpServer = new HttpServerComponents(http.createServer(app), { port: config.port, host: config.host, shutdownTimeoutMs: config.shutdownTimeoutMs });
+  const httpServer = new HttpServerComponents(createHttpServer(app), { port: config.port, host: config.host, shutdownTimeoutMs: config.shutdownTimeoutMs });
   httpServer.server.keepAliveTimeout = 65_000;
   // Stopped once everything below has: requests in flight finish meanwhile, up to SHUTDOWN_TIMEOUT.
   await lifecycle.start(httpServer.drain);
