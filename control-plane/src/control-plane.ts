@@ -10,6 +10,7 @@ import { readQueueSnapshot } from './work/queue-snapshot.js';
 import { OpenApiRegistry } from './http/openapi.js';
 import { ApiRouter, type Authenticate, type AuthKind, type Principal } from './http/route.js';
 import { createHttpApp, createHttpServer } from './http/app.js';
+import { bindRequestLog } from './http/front.js';
 import { LIST_MAX } from './api/paging.js';
 import { requestToken } from './http/credentials.js';
 import { HttpError, serviceUnavailable, unauthorized } from './http/errors.js';
@@ -722,7 +723,7 @@ function authenticator(config: Config, developers: DevelopersService, identity: 
       }
       throw error;
     }
-    if (kind === 'user') req.log = req.log.child({ userId: (principal as Principal['user']).id });
+    if (kind === 'user') bindRequestLog(req, { userId: (principal as Principal['user']).id });
     return principal as Principal[A];
   };
 }

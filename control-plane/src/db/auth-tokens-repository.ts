@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { listingVersionColumns, type ListingVersions } from './media-repository.js';
+import { PreparedStatement } from './prepared-statements.js';
 import type { DB } from './schema.js';
 
 /** `now()` moved by some milliseconds (negative: in the past). */
@@ -19,7 +20,19 @@ export interface TokenBinding {
  * sockets hold it, and until when it authenticates.
  */
 export class AuthTokensRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** `userWithListingVersions`'s statement: a request's first, prepared (see `PreparedStatement`). */
+  private readonly userWithListingVersionsStatement: PreparedStatement<[tokenHash: string], { id: string; developerId: string | null } & ListingVersions>;
+
+  constructor(private readonly db: Kysely<DB>) {
+    this.userWithListingVersionsStatement = new PreparedStatement(
+      db,
+      1,
+      (tokenHash: string) => sql<{ id: string; developerId: string | null } & ListingVersions>`select users.id, users.developer_id as "developerId",
+      ${listingVersionColumns(sql`users.id`)}
+      from auth_tokens join users on users.id = auth_tokens.user_id
+      where auth_tokens.token_hash = ${tokenHash} and auth_tokens.expires_at > now()`,
+    );
+  }
 
   /** The user a valid token is bound to. */
   userOf(tokenHash: string): Promise<{ id: string; developerId: string | null } | undefined> {
@@ -38,10 +51,7 @@ export class AuthTokensRepository {
    * migration 0015's table.
    */
   async userWithListingVersions(tokenHash: string): Promise<{ id: string; developerId: string | null; listingVersions: ListingVersions } | undefined> {
-    const { rows } = await sql<{ id: string; developerId: string | null } & ListingVersions>`select users.id, users.developer_id as "developerId",
-      ${listingVersionColumns(sql`users.id`)}
-      from auth_tokens join users on users.id = auth_tokens.user_id
-      where auth_tokens.token_hash = ${tokenHash} and auth_tokens.expires_at > now()`.execute(this.db);
+    const { rows } = await this.userWithListingVersionsStatement.execute(tokenHash);
     const row = rows[0];
     return row && { id: row.id, developerId: row.developerId, listingVersions: { own: row.own, shared: row.shared } };
   }

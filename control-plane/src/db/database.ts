@@ -8,6 +8,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { DB } from './schema.js';
 import { migrations } from './migrations/index.js';
 import type { PoolStats } from '../metrics.js';
+import { preparedName } from './prepared-statements.js';
 
 export type DriverName = 'postgres' | 'pglite';
 
@@ -52,13 +53,27 @@ const pgTypes = {
   },
 };
 
+/**
+ * A pooled Postgres connection that prepares the statements `prepared-statements.ts` makes: each
+ * is sent under its name, which node-postgres parses once per connection and then only binds
+ * and runs. Every other statement is sent unnamed, as Kysely sends it.
+ */
+class PreparingClient extends pg.Client {
+  // Kysely calls query(text, values); the other forms (a config object, a cursor) pass through.
+  override query(config: unknown, ...rest: unknown[]): any {
+    const name = typeof config === 'string' ? preparedName(config) : undefined;
+    const query: (...args: unknown[]) => unknown = super.query;
+    return name === undefined ? query.call(this, config, ...rest) : query.call(this, { name, text: config, values: rest[0] }, ...rest.slice(1));
+  }
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let dialect: Dialect;
   let driver: DriverName;
   let poolStats: () => PoolStats | undefined = () => undefined;
   if (options.url) {
     driver = 'postgres';
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: pgTypes });
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: pgTypes, Client: PreparingClient });
     // Without a listener an idle client's error (e.g. the server restarting) would crash the process.
     pool.on('error', (error) => options.onIdleError?.(error));
     // So would a client's that is checked out when the server goes (between two statements of a

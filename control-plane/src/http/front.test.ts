@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { appServer } from '../test-support/serve-app.js';
 import { Metrics } from '../metrics.js';
-import { EXPOSED_HEADERS, front, headersOf, installRequestLogger, newRequestId } from './front.js';
+import { bindRequestLog, EXPOSED_HEADERS, front, headersOf, installRequestLogger, newRequestId } from './front.js';
 import { securityHeaders } from './security-headers.js';
 
 function capturedLogger(level: string) {
@@ -25,6 +25,12 @@ function routes(app: Express): void {
   app.get('/api/things/:id', (req, res) => {
     req.log.info({ seen: req.params.id }, 'a route logs');
     res.json({ id: req.params.id });
+  });
+  app.get('/api/bound/:when', (req, res) => {
+    if (req.params.when === 'late') req.log.info('before the user is known');
+    bindRequestLog(req, { userId: 'u1' });
+    req.log.info({ seen: req.params.when }, 'a route logs');
+    res.json({});
   });
   app.get('/api/broken', () => {
     throw new Error('boom');
@@ -137,6 +143,20 @@ describe('the front middleware', () => {
     expect(typeof lines[1]!.responseTime).toBe('number');
     expect(lines[2]).toMatchObject({ req: { method: 'GET', url: '/api/broken' }, res: { statusCode: 500 }, err: { message: 'failed with status code 500' } });
     expect(JSON.stringify(lines)).not.toContain('secret-token');
+  });
+
+  it('binds the user to what a request logs after it is known, whether its logger was made before or not', async () => {
+    const { logger, lines } = capturedLogger('info');
+    const url = await serve(frontApp('*', logger));
+    for (const when of ['first', 'late']) await (await fetch(`${url}/api/bound/${when}`)).arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(lines.map((l) => [l.msg, l.userId])).toEqual([
+      ['a route logs', 'u1'],
+      ['before the user is known', undefined],
+      ['a route logs', 'u1'],
+    ]);
+    for (const line of lines) expect(line).toMatchObject({ reqId: expect.any(String), req: { method: 'GET' } });
+    expect(lines[1]!.reqId).toBe(lines[2]!.reqId);
   });
 
   it('writes no access line below its level', async () => {
