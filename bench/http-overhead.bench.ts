@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Benchmark } from './support/types.js';
-import { expectOk, load } from './support/load.js';
+import { expectOk } from './support/load.js';
+import { compareInRounds } from './support/rounds.js';
 import { startBenchControlPlane } from './support/control-plane.js';
 
 /**
@@ -38,46 +39,12 @@ const bench: Benchmark = async ({ size, log }) => {
   const bareWithHeadersUrl = await listen(bareWithHeaders);
   try {
     log(`${total} requests each, concurrency ${concurrency}`);
-    const targets = { api: `${controlPlane.url}/api/version`, baseline: bareUrl, headersFloor: bareWithHeadersUrl };
-    const names = Object.keys(targets) as Array<keyof typeof targets>;
     const send = (url: string) => async () => expectOk(await fetch(url));
-    // The process warms up first, on all three: over its first tens of thousands of requests
-    // (the client's code being compiled, V8 sizing its heap) a request costs up to twice what it
-    // costs after, which would otherwise all fall on the server measured first.
-    for (const name of names) await load(send(targets[name]), Math.max(1, total / 2), concurrency);
-    // Then the three in turn, a part of the requests each time, in an order that rotates: what
-    // other work on the machine takes meanwhile falls on all three alike. CPU time of this
-    // process (client and server) per request: steadier than the wall-clock figures.
-    const rounds = 4;
-    const part = Math.ceil(total / rounds);
-    const measured = Object.fromEntries(
-      names.map((name) => [name, { requests: 0, sent: 0, seconds: 0, cpuUs: 0, p50Ms: [] as number[], p99Ms: [] as number[] }]),
+    const { api, baseline, headersFloor } = await compareInRounds(
+      { api: send(`${controlPlane.url}/api/version`), baseline: send(bareUrl), headersFloor: send(bareWithHeadersUrl) },
+      total,
+      concurrency,
     );
-    for (let round = 0; round < rounds; round++) {
-      for (let i = 0; i < names.length; i++) {
-        const name = names[(round + i) % names.length]!;
-        const before = process.cpuUsage();
-        const result = await load(send(targets[name]), part, concurrency);
-        const used = process.cpuUsage(before);
-        const into = measured[name]!;
-        into.requests += result.requests;
-        // load() sends a tenth more first, not timed: the CPU time covers those too.
-        into.sent += result.requests + Math.max(1, Math.floor(part / 10));
-        into.seconds += result.requests / result.perSecond;
-        into.cpuUs += used.user + used.system;
-        into.p50Ms.push(result.p50Ms);
-        into.p99Ms.push(result.p99Ms);
-      }
-    }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
-    // Throughput and CPU time over all the rounds; latencies the median of the rounds'.
-    const figures = (name: keyof typeof targets) => {
-      const m = measured[name]!;
-      return { perSecond: m.requests / m.seconds, cpuUs: m.cpuUs / m.sent, p50Ms: median(m.p50Ms), p99Ms: median(m.p99Ms) };
-    };
-    const api = figures('api');
-    const baseline = figures('baseline');
-    const headersFloor = figures('headersFloor');
     return [
       { benchmark: 'http-overhead', metric: 'GET /api/version p50', value: api.p50Ms, unit: 'ms' },
       { benchmark: 'http-overhead', metric: 'GET /api/version p99', value: api.p99Ms, unit: 'ms' },

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import type { Benchmark } from './support/types.js';
 import { expectOk, load } from './support/load.js';
+import { compareInRounds } from './support/rounds.js';
 import { getLoad } from './support/get-load.js';
 import { startBenchControlPlane } from './support/control-plane.js';
 import { newId } from '../control-plane/src/ids.js';
@@ -83,11 +84,6 @@ const bench: Benchmark = async ({ size, log }) => {
     const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/api/mediafiles`;
 
     log(`${total} requests over ${queries.length} query shapes, concurrency ${concurrency}; page body ${bodyText.length} bytes`);
-    const api = await load(
-      async (i) => expectOk(await fetch(`${controlPlane.url}/api/mediafiles${queries[i % queries.length]}`, { headers })),
-      total,
-      concurrency,
-    );
     const single = await load(async () => expectOk(await fetch(`${controlPlane.url}/api/mediafiles${queries[1]}`, { headers })), Math.ceil(total / 4), 1);
     // The same requests with no answer kept: every one is listed from the database, as the
     // first request after a change to the library is.
@@ -100,7 +96,15 @@ const bench: Benchmark = async ({ size, log }) => {
       concurrency,
     );
     listAnswers.budgetBytes = budgetBytes;
-    const baseline = await load(async () => expectOk(await fetch(bareUrl)), total, concurrency);
+    // The reused answers and the bare page side by side, warmed up alike (see compareInRounds).
+    const { api, baseline } = await compareInRounds(
+      {
+        api: async (i) => expectOk(await fetch(`${controlPlane.url}/api/mediafiles${queries[i % queries.length]}`, { headers })),
+        baseline: async () => expectOk(await fetch(bareUrl)),
+      },
+      total,
+      concurrency,
+    );
     // The same reused answers and bare page with the client in a thread of its own (getLoad), which
     // reads into one reused buffer: fetch in this thread, whose heap holds the control plane,
     // counts its own garbage collections as latency and costs both servers alike.
