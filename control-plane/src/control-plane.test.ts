@@ -41,6 +41,7 @@ describe('startControlPlane, failing half way', () => {
     expect(stopped).toEqual([
       'presence',
       'overlay-sweep',
+      'staging-sweep',
       'voiceover-sweep',
       'voiceovers',
       'callbacks',
