@@ -282,9 +282,25 @@ describe.runIf(chromiumAvailable)('the reference editor in Chromium', () => {
     const xtl = () => page.getByTestId('xtl').textContent();
     const firstOut = async () => /<clip src="[\w-]+" start="0" stop="(\d+)"/.exec((await xtl())!)?.[1];
 
+    // Each edit is recorded in the history (POST /api/actions), whose answer re-renders the editor:
+    // held until the next field is being typed in, it must not put back what is typed there.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/actions', async (route) => {
+      if (route.request().method() === 'POST') await held;
+      await route.continue();
+    });
+    const recorded = page.waitForResponse((r) => r.url().endsWith('/api/actions') && r.request().method() === 'POST');
     await commit(page.getByTestId('main-clip').nth(0).getByLabel('Out (s)'), '1.5');
     await poll(firstOut).toBe('15000000');
-    await commit(page.getByTestId('overlay-clip').nth(0).getByLabel('X %'), '10');
+    const x = page.getByTestId('overlay-clip').nth(0).getByLabel('X %');
+    await x.fill('10');
+    release();
+    await recorded;
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    expect(await x.inputValue()).toBe('10');
+    await x.press('Enter');
+    await page.unroute('**/api/actions');
     await poll(xtl).toContain('<param name="x" value="10%"/>');
     await page.getByRole('button', { name: 'Undo' }).click();
     await poll(xtl).toContain('<param name="x" value="60%"/>');

@@ -1,6 +1,48 @@
+import { useState } from 'preact/hooks';
 import { hnsToSeconds, secondsToHns } from '../../shared/time-format.js';
 
-/** A time field in seconds for a value kept in 100 ns units; it commits on change (blur or Enter), so each is one undoable edit. */
+/**
+ * A number field that keeps what is typed until it is committed (the change event: blur or
+ * Enter), so that each commit is one undoable edit. The editor re-renders whenever anything
+ * else changes (an autosave's answer, a task's progress): a plain controlled field would put
+ * its value back over the digits being typed, and the next Enter would commit the old value.
+ */
+function CommittedNumberField({
+  id,
+  value,
+  onCommit,
+  min,
+  max,
+  step,
+}: {
+  id: string;
+  value: number;
+  onCommit: (value: number) => void;
+  min?: number;
+  max?: number;
+  step: number;
+}) {
+  const [typed, setTyped] = useState<string | undefined>(undefined);
+  return (
+    <input
+      id={id}
+      type="number"
+      min={min}
+      max={max}
+      step={step}
+      value={typed ?? String(value)}
+      onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+      onChange={(e) => {
+        const text = (e.target as HTMLInputElement).value;
+        setTyped(undefined);
+        const number = Number(text);
+        if (text.trim() !== '' && Number.isFinite(number)) onCommit(number);
+      }}
+    />
+  );
+}
+
+/** A time field in seconds for a value kept in 100 ns units. */
 export function SecondsInput({
   id,
   label,
@@ -17,16 +59,12 @@ export function SecondsInput({
   return (
     <label for={id}>
       {label}{' '}
-      <input
+      <CommittedNumberField
         id={id}
-        type="number"
         min={min}
         step={0.01}
         value={Math.round(hnsToSeconds(valueHns) * 100) / 100}
-        onChange={(e) => {
-          const seconds = Number((e.target as HTMLInputElement).value);
-          if (Number.isFinite(seconds)) onCommit(secondsToHns(seconds));
-        }}
+        onCommit={(seconds) => onCommit(secondsToHns(seconds))}
       />
     </label>
   );
@@ -50,8 +88,7 @@ export function NumberInput({
 }) {
   return (
     <label for={id}>
-      {label}{' '}
-      <input id={id} type="number" min={min} max={max} step={1} value={value} onChange={(e) => onCommit(Number((e.target as HTMLInputElement).value))} />
+      {label} <CommittedNumberField id={id} min={min} max={max} step={1} value={value} onCommit={onCommit} />
     </label>
   );
 }
