@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { formatHns } from '../../shared/time-format.js';
 import type { EditorContext } from '../editor-context.js';
 import type { EditHistory } from '../history/edit-history.js';
-import { NumberInput, SecondsInput } from './seconds-input.js';
+import { CommittedInput, NumberInput, SecondsInput } from './committed-inputs.js';
 import {
   newClipId,
   timelineDurationHns,
@@ -70,11 +70,11 @@ export function TimelinePanel({
           Length {formatHns(timelineDurationHns(timeline))}
         </span>
         <label for="output-name">Output name</label>
-        <input
+        <CommittedInput
           id="output-name"
           type="text"
           value={timeline.output.name}
-          onChange={(e) => edit('rename output', (t) => ({ ...t, output: { ...t.output, name: (e.target as HTMLInputElement).value } }))}
+          onCommit={(name) => edit('rename output', (t) => ({ ...t, output: { ...t.output, name } }))}
         />
         <label for="output-container">Format</label>
         <select

@@ -1,19 +1,47 @@
+import type { InputHTMLAttributes } from 'preact';
 import { useState } from 'preact/hooks';
 import { hnsToSeconds, secondsToHns } from '../../shared/time-format.js';
 
 /**
- * A number field that keeps what is typed until it is committed (the change event: blur or
- * Enter), so that each commit is one undoable edit. The editor re-renders whenever anything
- * else changes (an autosave's answer, a task's progress): a plain controlled field would put
- * its value back over the digits being typed, and the next Enter would commit the old value.
+ * A field that keeps what is typed until it is committed (the change event: blur or Enter), so
+ * that each commit is one undoable edit. The editor re-renders whenever anything else changes
+ * (the history's answer to the previous edit, a task's progress): a plain controlled field would
+ * put its value back over what is being typed, and the next Enter would commit the old value.
  */
-function CommittedNumberField({
-  id,
+export function CommittedInput({
   value,
   onCommit,
-  min,
-  max,
-  step,
+  ...field
+}: {
+  id: string;
+  type: 'text' | 'number';
+  value: string;
+  /** The text as committed. */
+  onCommit: (text: string) => void;
+  min?: number;
+  max?: number;
+  step?: number;
+}) {
+  const [typed, setTyped] = useState<string | undefined>(undefined);
+  return (
+    <input
+      // Preact's types pair each input type with its own attributes; these suit both.
+      {...(field as InputHTMLAttributes<HTMLInputElement>)}
+      value={typed ?? value}
+      onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+      onChange={(e) => {
+        setTyped(undefined);
+        onCommit((e.target as HTMLInputElement).value);
+      }}
+    />
+  );
+}
+
+/** A number field: commits finite numbers only (not an empty field). */
+function CommittedNumberField({
+  value,
+  onCommit,
+  ...field
 }: {
   id: string;
   value: number;
@@ -22,19 +50,12 @@ function CommittedNumberField({
   max?: number;
   step: number;
 }) {
-  const [typed, setTyped] = useState<string | undefined>(undefined);
   return (
-    <input
-      id={id}
+    <CommittedInput
+      {...field}
       type="number"
-      min={min}
-      max={max}
-      step={step}
-      value={typed ?? String(value)}
-      onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
-      onChange={(e) => {
-        const text = (e.target as HTMLInputElement).value;
-        setTyped(undefined);
+      value={String(value)}
+      onCommit={(text) => {
         const number = Number(text);
         if (text.trim() !== '' && Number.isFinite(number)) onCommit(number);
       }}
