@@ -15,7 +15,7 @@
  */
 import fs from 'node:fs/promises';
 import pg from 'pg';
-import { newId } from '../control-plane/src/ids.js';
+import { libraryRows } from './support/library-rows.js';
 import { benchUserAt } from './support/bench-user.js';
 import { startControlPlaneProcess } from './support/control-plane.js';
 
@@ -39,23 +39,11 @@ const client = new pg.Client({ connectionString: controlPlane.databaseUrl });
 await client.connect();
 try {
   const { userId, token } = await benchUserAt(controlPlane.databaseUrl);
-  const thumbnail = Buffer.alloc(2400, 7).toString('base64');
-  for (let start = 0; start < files; start += 500) {
-    const values: unknown[] = [];
-    const rows: string[] = [];
-    for (let i = start; i < Math.min(start + 500, files); i++) {
-      const id = newId();
-      const at = values.length;
-      values.push(id, userId, `clip ${i}.mp4`, thumbnail, `media/${userId}/${id}/original.mp4`, Date.now() - i * 1000, (i * 7919) % 6e9, (i * 104_729) % 2e9);
-      const p = (k: number) => `$${at + k}`;
-      rows.push(
-        `(${p(1)}, ${p(2)}, ${p(3)}, 'uploaded', 'mp4', 'video', ${p(7)}, ${p(8)}, 1920, 1080, ${p(4)}, '["Track 1"]', 'ready', 100, ${p(5)}, ${p(6)})`,
-      );
-    }
-    await client.query(
-      `insert into media (id, owner_id, name, type, filetype, media_type, duration_hns, size_bytes, width, height, thumbnail, audio_tracks, status, progress, original_key, create_time_ms) values ${rows.join(', ')}`,
-      values,
-    );
+  for (const rows of libraryRows(userId, files)) {
+    const columns = Object.keys(rows[0]!);
+    const values = rows.flatMap((row) => Object.values(row));
+    const tuples = rows.map((_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
+    await client.query(`insert into media (${columns.join(', ')}) values ${tuples.join(', ')}`, values);
   }
   await client.query('analyze media');
   const headers = { authorization: token };

@@ -6,7 +6,7 @@ import { expectOk, load } from './support/load.js';
 import { compareInRounds } from './support/rounds.js';
 import { getLoad } from './support/get-load.js';
 import { startBenchControlPlane } from './support/control-plane.js';
-import { newId } from '../control-plane/src/ids.js';
+import { libraryRows } from './support/library-rows.js';
 import { benchUser } from './support/bench-user.js';
 
 /**
@@ -26,41 +26,7 @@ const bench: Benchmark = async ({ size, log }) => {
     const { userId, token } = await benchUser(controlPlane);
 
     log(`seeding ${files} media files`);
-    // A realistic list thumbnail: a small PNG is a few kB of base64.
-    const thumbnail = Buffer.alloc(2400, 7).toString('base64');
-    const kinds = [
-      ['video', 'mp4'],
-      ['audio', 'mp3'],
-      ['image', 'png'],
-    ] as const;
-    const base = Date.now() - files * 1000;
-    for (let start = 0; start < files; start += 500) {
-      const rows = Array.from({ length: Math.min(500, files - start) }, (_, j) => {
-        const i = start + j;
-        const [mediaType, filetype] = kinds[i % 3]!;
-        const id = newId();
-        return {
-          id,
-          owner_id: userId,
-          folder_id: null,
-          name: `${['Interview', 'b-roll', 'Drone', 'voice', 'Sunset'][i % 5]} clip ${i}.${filetype}`,
-          type: 'uploaded' as const,
-          filetype,
-          media_type: mediaType,
-          duration_hns: (i * 7919) % 6_000_000_000,
-          size_bytes: (i * 104_729) % 2_000_000_000,
-          width: 1920,
-          height: 1080,
-          thumbnail,
-          audio_tracks: JSON.stringify(['Track 1']),
-          status: 'ready' as const,
-          progress: 100,
-          original_key: `media/${userId}/${id}/original.${filetype}`,
-          create_time_ms: base + i * 1000,
-        };
-      });
-      await db.insertInto('media').values(rows).execute();
-    }
+    for (const rows of libraryRows(userId, files)) await db.insertInto('media').values(rows).execute();
     await sql`analyze media`.execute(db);
 
     const queries = [

@@ -115,8 +115,7 @@ export class OpusSender {
   /** Starts the 20 ms clock; `background` loops whenever nothing else is playing. */
   start(background: Buffer[]): void {
     this.background = background;
-    const startedAt = performance.now();
-    this.clockStart = startedAt;
+    const startedAt = (this.clockStart = performance.now());
     let frame = 0;
     const tick = () => {
       this.sendNext(frame);
