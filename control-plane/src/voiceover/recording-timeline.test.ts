@@ -49,6 +49,15 @@ describe('RecordingTimeline', () => {
     expect(markers()).toEqual([9, 'S', 'S', 1]);
   });
 
+  it('keeps a stream whose packets fall half a frame off the start together, whatever the rounding', () => {
+    // The start is tied to the wall clock in whole ms (48 samples): one take in twenty has its
+    // packets exactly 480 samples off its frame grid.
+    const { line, markers } = timeline();
+    for (let i = 0; i < 6; i++) line.push(packet(i), START - 480 + 960 * i);
+    line.push(packet(7), START - 480 + 960 * 7); // 6 was lost
+    expect(markers()).toEqual(['S', 1, 2, 3, 4, 5, 'S', 7]);
+  });
+
   it('drops duplicates and packets too late for their place', () => {
     const { line, markers } = timeline();
     line.push(packet(1), START);

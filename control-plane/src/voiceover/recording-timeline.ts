@@ -18,6 +18,8 @@ export interface TimelineFrame {
 export class RecordingTimeline {
   private writtenSamples = 0;
   private endSamples: number | undefined;
+  /** The timestamp that follows the last packet written: the next packet's, without a gap. */
+  private nextTimestamp: number | undefined;
 
   /**
    * @param startTimestamp the unwrapped RTP timestamp the recording starts at
@@ -38,9 +40,17 @@ export class RecordingTimeline {
     const samples = opusPacketSamples(payload);
     if (samples === 0) return;
     const at = timestamp - this.startTimestamp;
-    if (at + samples / 2 <= this.writtenSamples) return;
     if (this.endSamples !== undefined && at + samples / 2 > this.endSamples) return;
-    this.fillTo(at);
+    if (this.nextTimestamp === undefined) {
+      if (at + samples / 2 <= 0) return;
+    } else if (timestamp < this.nextTimestamp) {
+      return;
+    }
+    // The packet that follows the last one goes right after it. Only a gap is rounded to whole
+    // frames of silence: rounding every packet's place would, when the start falls half a frame
+    // off the sender's packets, send them back and forth and lay silence between every two.
+    if (timestamp !== this.nextTimestamp) this.fillTo(at);
+    this.nextTimestamp = timestamp + samples;
     this.emit(payload, samples);
   }
 
