@@ -3,6 +3,7 @@ import type { V1Job } from '@kubernetes/client-node';
 import { MERGE_PATCH, type KubeClients } from '../../control-plane/src/kubernetes/kube-client.js';
 import { resourceNameForTask, type TaskResource } from '../../control-plane/src/kubernetes/task-resource.js';
 import { startHarness, type Harness } from './operator-harness.js';
+import { StatusError } from './stand-in/errors.js';
 
 /**
  * The operator end to end on the stand-in: a task resource becomes a Job, the Job a render-node
@@ -251,7 +252,18 @@ describe('the operator', () => {
     const harness2 = await startHarness({ kubelet: { unpullableImage: () => true } });
     try {
       const c2 = harness2.clients('test');
-      harness2.startOperator('op', { OPERATOR_START_TIMEOUT_SECONDS: '1' });
+      // The write that records the failure is refused once as stale (a busy cluster's cache):
+      // the failure must still be recorded as the pull, not as a Job that vanished.
+      let refused = 0;
+      const recordedWaiting = () =>
+        harness2.cluster.store.all().some(({ object }) => object.kind === 'RenderTask' && (object as TaskResource).status?.reason === 'ErrImagePull');
+      harness2.cluster.api.faults.push((r) => {
+        if (refused > 0 || r.resource !== 'rendertasks' || r.subresource !== 'status' || !recordedWaiting()) return undefined;
+        refused += 1;
+        return new StatusError(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again');
+      });
+      // Long enough that the wait is recorded (Pending, ErrImagePull) before the attempt fails.
+      harness2.startOperator('op', { OPERATOR_START_TIMEOUT_SECONDS: '3' });
       const name = resourceNameForTask('render-pull');
       const resource = (await c2.customObjects.createNamespacedCustomObject({
         group,
@@ -274,6 +286,7 @@ describe('the operator', () => {
         },
         { timeout: 20_000, interval: 25 },
       );
+      expect(refused).toBe(1);
       expect(failed.status).toMatchObject({ reason: 'ErrImagePull' });
       expect(failed.status!.message).toContain('the render node cannot start: ErrImagePull');
       await vi.waitFor(async () => expect((await c2.batch.listNamespacedJob({ namespace })).items).toEqual([]), { timeout: 20_000, interval: 25 });

@@ -95,6 +95,9 @@ export class TaskReconciler {
 
     const pods = job ? this.deps.caches.pods(metadata.namespace!).filter((pod) => ownedBy(pod, job!.metadata?.uid)) : [];
     const decision = desiredStatus(resource, job, pods, this.now(), this.deps.startTimeoutMs);
+    // The status first: were the Job deleted first and the status write then refused (a stale
+    // version), the next pass would find no Job and record the attempt as JobDeleted.
+    if (!sameStatus(resource.status, decision.status)) await this.writeStatus(resource, decision.status);
     if (decision.abandonJob && job && !job.metadata?.deletionTimestamp) {
       this.deps.logger.warn(
         { resource: keyString(key), job: job.metadata?.name, reason: decision.status.reason },
@@ -102,7 +105,6 @@ export class TaskReconciler {
       );
       await this.deleteJob(job, 'Background');
     }
-    if (!sameStatus(resource.status, decision.status)) await this.writeStatus(resource, decision.status);
     return { requeueAfterMs: decision.recheckAfterMs };
   }
 

@@ -93,6 +93,12 @@ describe('desiredStatus', () => {
       status: { phase: 'Failed', reason: 'ImagePullBackOff', message: 'the render node cannot start: ImagePullBackOff: boom' },
     });
     expect(desiredStatus(resource(), job(), [waiting('InvalidImageName')], T0, 300_000).abandonJob).toBe(true);
+    // Recorded Failed, the Job still there (its deletion failed): it is still to go, the record kept.
+    const again = desiredStatus(resource(late.status), job(), [waiting('ImagePullBackOff', 0)], T0 + 400_000, 300_000);
+    expect(again.abandonJob).toBe(true);
+    expect(sameStatus(late.status, again.status)).toBe(true);
+    // A Job that finished by itself is not deleted for it.
+    expect(desiredStatus(resource(late.status), failedJob(), [], T0 + 400_000, 300_000).abandonJob).toBe(false);
   });
 
   it('waits without failing while no node fits (an autoscaler may add one)', () => {

@@ -16,7 +16,7 @@ const MAX_ATTEMPT_RECORDS = 20;
 
 export interface StatusDecision {
   status: TaskResourceStatus;
-  /** The pod cannot start: the attempt is recorded Failed and the Job must go. */
+  /** The pod cannot start: the attempt is recorded Failed and the Job must go (after the record). */
   abandonJob: boolean;
   /** Look again after this long (a pod that may still start within the start timeout). */
   recheckAfterMs?: number;
@@ -88,6 +88,10 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[], nowMs: number, st
   return { phase: 'Pending', node, startTime };
 }
 
+function jobFinished(job: V1Job): boolean {
+  return (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+}
+
 export function desiredStatus(resource: TaskResource, job: V1Job | undefined, pods: readonly V1Pod[], nowMs: number, startTimeoutMs: number): StatusDecision {
   const current = resource.status ?? {};
   const attempt = resource.spec.attempt;
@@ -98,6 +102,8 @@ export function desiredStatus(resource: TaskResource, job: V1Job | undefined, po
 
   if (existing && isFinished(existing.phase)) {
     record = existing;
+    // The failure is on record but its Job still stands (the deletion after the record failed).
+    abandonJob = existing.phase === 'Failed' && job !== undefined && !jobFinished(job);
   } else if (job) {
     const seen = observeJob(job, pods, nowMs, startTimeoutMs);
     abandonJob = seen.abandon === true;
