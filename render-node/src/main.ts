@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { handlers } from './worker/handlers/index.js';
 import { runTask } from './worker/run-task.js';
 import { readWorkerEnv, RenderNodeConfigError, WAIT_FLAG } from './config.js';
-import { checkFfmpeg } from './ffmpeg/index.js';
+import { checkFfmpegRemembered } from './ffmpeg/index.js';
 
 /**
  * The render node program: runs one task and exits. Exit 0 when the control plane has the
@@ -35,7 +35,7 @@ async function assignment(): Promise<Record<string, string> | undefined> {
 async function main(): Promise<number> {
   const waiting = process.argv.includes(WAIT_FLAG);
   // Warm: ffmpeg is checked before any task; cold: while the work order is fetched.
-  let check: Promise<unknown> | undefined = waiting ? checkFfmpeg() : undefined;
+  let check: Promise<unknown> | undefined = waiting ? checkFfmpegRemembered() : undefined;
   check?.catch(() => undefined);
   let assigned = false;
   const stop = new AbortController();
@@ -71,7 +71,7 @@ async function main(): Promise<number> {
     stop: stop.signal,
     log,
     assignedAtMs,
-    preflight: async () => void (await (check ??= checkFfmpeg())),
+    preflight: async () => void (await (check ??= checkFfmpegRemembered())),
   });
   log(`task ${env.taskId}: ${outcome}`);
   return 0;

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { defaultBinaries } from '../ffmpeg/binaries.js';
-import { checkFfmpeg } from '../ffmpeg/check-ffmpeg.js';
+import { checkFfmpegRemembered } from '../ffmpeg/remembered-check.js';
 import { FfmpegUnavailableError } from '../ffmpeg/errors.js';
 import type { XtlDocument } from '../xtl/model.js';
 import { chooseStrategy, STRATEGIES } from './choose-strategy.js';
@@ -60,7 +60,7 @@ async function encoders(ffmpegPath: string | undefined): Promise<ReadonlySet<str
   const binaries = { ...defaultBinaries(), ...(ffmpegPath ? { ffmpeg: ffmpegPath } : {}) };
   let known = encodersOf.get(binaries.ffmpeg);
   if (!known) {
-    known = checkFfmpeg(binaries).then((installation) => installation.encoders);
+    known = checkFfmpegRemembered(binaries).then((installation) => installation.encoders);
     encodersOf.set(binaries.ffmpeg, known);
     known.catch(() => encodersOf.delete(binaries.ffmpeg));
   }

@@ -12,6 +12,7 @@ export {
 } from './ffprobe.js';
 export { mediaInfoFromProbe, probeMediaInfo, parseRational, type MediaInfo, type MediaKind, type Rational } from './media-info.js';
 export { checkFfmpeg, MIN_FFMPEG_MAJOR, type FfmpegInstallation } from './check-ffmpeg.js';
+export { checkFfmpegRemembered } from './remembered-check.js';
 export { defaultBinaries, locateExecutable, type FfmpegBinaries } from './binaries.js';
 export { FfmpegAbortedError, FfmpegError, FfmpegUnavailableError, type FfmpegUnavailableReason } from './errors.js';
 export { killAllChildren, runningChildCount } from './spawn-tool.js';

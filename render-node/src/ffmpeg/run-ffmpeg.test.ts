@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeTool, makeTestAudio, makeTestImage, makeTestVideo, tempDir } from '../test-support/lavfi-media.js';
 import { loadRenderNodeConfig } from '../config.js';
 import { checkFfmpeg } from './check-ffmpeg.js';
+import { checkFfmpegRemembered } from './remembered-check.js';
 import { FfmpegAbortedError, FfmpegError, FfmpegUnavailableError } from './errors.js';
 import { ffprobe, listKeyframes } from './ffprobe.js';
 import { probeMediaInfo } from './media-info.js';
@@ -145,6 +146,48 @@ describe('checkFfmpeg', () => {
     expect(error).toBeInstanceOf(FfmpegUnavailableError);
     expect((error as FfmpegUnavailableError).reason).toBe('too_old');
     expect((error as Error).message).toContain('4.4.2');
+  });
+
+  it('remembers a passed check for the same binaries, and checks a replaced or refused one again', async () => {
+    const dir = await fs.mkdtemp(path.join(work.dir, 'remembered-'));
+    const ffmpeg = path.join(dir, 'ffmpeg');
+    const runs = path.join(dir, 'runs');
+    const binaries = { ffmpeg, ffprobe: 'ffprobe' };
+    // A stand-in ffmpeg (a new file each time) that counts its runs and lists one encoder.
+    const install = async (version: string) => {
+      await fs.rm(ffmpeg, { force: true });
+      const versionFlag = `for a in "$@"; do [ "$a" = "-version" ] && { echo "ffmpeg version ${version}"; exit 0; }; done`;
+      await fs.writeFile(ffmpeg, `#!/bin/sh\necho run >> ${runs}\n${versionFlag}\necho " V....D libx264              H.264"\n`, { mode: 0o755 });
+    };
+    const runCount = async () => (await fs.readFile(runs, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const ranMore = async (before: number) => (await runCount()) > before;
+
+    await install('6.0');
+    const first = await checkFfmpegRemembered(binaries, dir);
+    expect(first).toMatchObject({ version: '6.0', major: 6 });
+    expect([...first.encoders]).toEqual(['libx264']);
+    let ran = await runCount();
+    expect(ran).toBeGreaterThan(0);
+    // Another node on the machine: the same answer, and ffmpeg not run at all.
+    expect(await checkFfmpegRemembered(binaries, dir)).toEqual(first);
+    expect(await runCount()).toBe(ran);
+
+    // Replaced by an older build: checked again and refused, and a refusal is not remembered.
+    await install('4.4.2');
+    for (let i = 0; i < 2; i++) {
+      const refused = await checkFfmpegRemembered(binaries, dir).catch((e: unknown) => e);
+      expect((refused as FfmpegUnavailableError).reason).toBe('too_old');
+      expect(await ranMore(ran)).toBe(true);
+      ran = await runCount();
+    }
+
+    // A remembered check that others may write is not believed.
+    await install('6.0');
+    await checkFfmpegRemembered(binaries, dir);
+    ran = await runCount();
+    for (const file of await fs.readdir(dir)) if (file.startsWith('cutroom-ffmpeg-check-')) await fs.chmod(path.join(dir, file), 0o666);
+    await checkFfmpegRemembered(binaries, dir);
+    expect(await ranMore(ran)).toBe(true);
   });
 
   it('takes the binaries from FFMPEG_PATH and FFPROBE_PATH, absolute only', () => {
