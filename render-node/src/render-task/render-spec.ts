@@ -95,6 +95,8 @@ export interface RenderTaskTimings {
   joinMs: number;
   /** The encode phase by kind of step (re-encodes, copies, sound), each kind's steps summed. */
   partMs: { encode: number; copy: number; sound: number };
+  /** CPU used until the outputs were rendered: by the node's ffmpeg and ffprobe, and by the node itself. */
+  cpu?: { toolsMs: number | undefined; nodeMs: number };
 }
 
 export interface RenderTaskResult {

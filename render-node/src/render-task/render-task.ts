@@ -8,6 +8,7 @@ import { parseXtl } from '../xtl/parse-xtl.js';
 import { XtlError } from '../xtl/xtl-error.js';
 import type { XtlDocument } from '../xtl/model.js';
 import { TaskFailure, type TaskContext } from '../worker/task-handler.js';
+import { cpuTime } from './cpu-time.js';
 import { deliverOutputs } from './deliver-outputs.js';
 import { prepareSources, sourceFromWorkOrder } from './prepare-sources.js';
 import { renderFailure } from './render-failure.js';
@@ -91,6 +92,7 @@ async function renderAndDeliver(
   }
 
   const renderedAt = Date.now();
+  const { toolsMs, nodeMs } = cpuTime();
   context.progress(uploadFrom, RENDER_STAGES.uploading);
   const files = rendered.outputs.map((output) => {
     const outputSpec = spec.outputs.find((o) => o.groupIndex === output.groupIndex);
@@ -128,6 +130,7 @@ async function renderAndDeliver(
       renderedAt,
       deliveredAt,
       ...rendered.timings,
+      cpu: { toolsMs, nodeMs },
     },
   };
 }
