@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { defaultBinaries } from '../../ffmpeg/binaries.js';
 import { readPacketIntervals, type PacketPlace } from '../../ffmpeg/ffprobe.js';
+import { readMp4PacketIntervals } from '../../ffmpeg/mp4-packets.js';
 import { spawnTool } from '../../ffmpeg/spawn-tool.js';
 import { INPUT_PROTOCOLS } from '../sources.js';
 import { secondsArg } from '../timing.js';
@@ -133,9 +134,11 @@ const READ_PAST_FRAMES = 4;
 
 /**
  * The same map as `scanGops`, for H.264 with length-prefixed NAL units (MP4, MOV, Matroska) in a
- * local file: ffprobe lists the packets of every window in one run (the file opened and its index
- * read once, not once per window), and each keyframe's first slice is read from the file to tell
- * an IDR picture (NAL unit type 5) from an I picture of an open GOP.
+ * local file: the packets of every window come from an MP4's own index where that reads as
+ * ffmpeg does (ffmpeg/mp4-packets.ts: no process to start), else ffprobe lists them in one run
+ * (the file opened and its index read once, not once per window), and each keyframe's first
+ * slice is read from the file to tell an IDR picture (NAL unit type 5) from an I picture of an
+ * open GOP.
  */
 export async function scanGopsInPlace(
   file: string,
@@ -152,7 +155,8 @@ export async function scanGopsInPlace(
   const formatStartS = params.startS - params.fileOffsetS;
   const pastS = (params.reorderDepth + READ_PAST_FRAMES) * frameS;
   const intervals = sorted.map((w) => `${secondsArg(Math.max(0, w.fromS + formatStartS))}%${secondsArg(w.toS + formatStartS + pastS)}`).join(',');
-  const { timeBase, packets } = await readPacketIntervals(file, streamIndex, intervals, { signal: options.signal });
+  const { timeBase, packets } =
+    (await readMp4PacketIntervals(file, streamIndex, intervals)) ?? (await readPacketIntervals(file, streamIndex, intervals, { signal: options.signal }));
   const idrPackets = await idrKeyframes(file, packets, nalLengthSize);
 
   // Each interval starts where a seek lands, on a keyframe: a keyframe that does not follow the
