@@ -71,6 +71,21 @@ describe('readMp4PacketIntervals', () => {
     }
   });
 
+  it('lists what ffprobe lists for a picture that starts after the sound (an empty edit first)', async () => {
+    const picture = await make('late-picture.mp4', 'keyint=30:min-keyint=10:bframes=3:b-pyramid=normal:open-gop=1');
+    const file = path.join(work.dir, 'late.mp4');
+    await ffmpegCli(['-itsoffset', '0.1', '-i', picture, '-i', picture, '-map', '0:v', '-map', '1:a', '-c', 'copy', '-y', file]);
+    const all = await readPacketIntervals(file, 0, '0%100');
+    expect(all.packets[0]!.pts! * all.timeBase).toBeCloseTo(0.1, 3);
+    // Starts every 20 ms across the first seconds, in one list as ffprobe reads them one by one.
+    const sweep = Array.from({ length: 150 }, (_, i) => `${(i * 0.02).toFixed(2)}%${(i * 0.02 + 0.1).toFixed(2)}`).join(',');
+    for (const intervals of [...INTERVALS, sweep]) {
+      const ours = await readMp4PacketIntervals(file, 0, intervals);
+      expect(ours, intervals).toBeDefined();
+      expect(ours, intervals).toEqual(await readPacketIntervals(file, 0, intervals));
+    }
+  });
+
   it('leaves to ffprobe what it does not read like ffmpeg: fragmented files, other tracks, Matroska', async () => {
     const fragmented = await make('fragmented.mp4', 'keyint=25', ['-movflags', '+frag_keyframe+empty_moov']);
     expect(await readMp4PacketIntervals(fragmented, 0, '0%1')).toBeUndefined();

@@ -9,14 +9,15 @@ import type { PacketPlace } from './ffprobe.js';
  *
  * Only what ffmpeg's demuxer is known to read the same way is answered: one H.264 video track
  * (`avc1`, `avc3`), no edit list or a single edit that starts at the track's first picture (as
- * ffmpeg and most encoders write it), composition offsets that are not negative. Anything else
+ * ffmpeg and most encoders write it), possibly after an empty edit (a track that starts later
+ * than the others), composition offsets that are not negative. Anything else
  * answers undefined, and the caller asks ffprobe. Hand-written rather than through an MP4
  * library: it reads six tables of one track and nothing else, and must reproduce ffmpeg's
- * timestamps (the edit's shift) and ffprobe's interval rules, which no library knows.
+ * timestamps (the edits' shift) and ffprobe's interval rules, which no library knows.
  *
  * The interval rules are ffprobe's (fftools/ffprobe.c, read_interval_packets): for each
- * interval, seek to the last keyframe whose decoding time (before the edit's shift) is at or
- * before its start, then list packets until the first whose presentation time, in microseconds,
+ * interval, seek to the last keyframe whose decoding time, with the edit's start added back
+ * (an empty edit's delay kept), is at or before its start, then list packets until the first whose presentation time, in microseconds,
  * is at or past its end.
  */
 
@@ -109,11 +110,11 @@ interface Samples {
   sync: Uint8Array;
   pos: Float64Array;
   size: Uint32Array;
-  /** What the edit took off every time. */
+  /** What the edit took off every time (an empty edit's delay is added to them too). */
   shift: number;
 }
 
-function trackSamples(buf: Buffer, trak: Box): Samples {
+function trackSamples(buf: Buffer, trak: Box, movieTimescale: number): Samples {
   const mdia = path(buf, trak, 'mdia');
   const mdhd = path(buf, mdia, 'mdhd');
   const timescale = buf.readUInt32BE(mdhd.start + (buf[mdhd.start] === 1 ? 20 : 12));
@@ -189,23 +190,31 @@ function trackSamples(buf: Buffer, trak: Box): Samples {
   }
   if (sample !== count) throw new Unsupported('stsc does not cover every sample');
 
-  // ffmpeg shifts the track's times by a single edit's start (the pictures delayed by B-frames).
+  // ffmpeg shifts the track's times by its edit's start (the pictures delayed by B-frames), and
+  // delays them by an empty edit before it (a track that starts after the others).
   let shift = 0;
+  let delay = 0;
   const elst = child(buf, trak, 'edts') && child(buf, path(buf, trak, 'edts'), 'elst');
   if (elst) {
     const version = buf[elst.start];
-    const entries = buf.readUInt32BE(elst.start + 4);
-    if (entries !== 1) throw new Unsupported(`${entries} edits`);
-    const at = elst.start + 8;
-    const mediaTime = version === 1 ? Number(buf.readBigInt64BE(at + 8)) : buf.readInt32BE(at + 4);
-    const rate = buf.readInt16BE(at + (version === 1 ? 16 : 8));
+    const entrySize = version === 1 ? 20 : 12;
+    const edits = Array.from({ length: buf.readUInt32BE(elst.start + 4) }, (_, e) => {
+      const at = elst.start + 8 + entrySize * e;
+      return version === 1
+        ? { duration: Number(buf.readBigUInt64BE(at)), mediaTime: Number(buf.readBigInt64BE(at + 8)), rate: buf.readInt16BE(at + 16) }
+        : { duration: buf.readUInt32BE(at), mediaTime: buf.readInt32BE(at + 4), rate: buf.readInt16BE(at + 8) };
+    });
+    const empty = edits.length === 2 && edits[0]!.mediaTime === -1 ? edits.shift()! : undefined;
+    if (edits.length !== 1) throw new Unsupported('several edits');
+    const { mediaTime, rate } = edits[0]!;
     let firstPicture = Infinity;
     for (const time of pts) firstPicture = Math.min(firstPicture, time);
     if (rate !== 1 || mediaTime !== firstPicture) throw new Unsupported('an edit that does not start at the first picture');
+    if (empty) delay = Math.round((empty.duration * timescale) / movieTimescale);
     shift = mediaTime;
     for (let i = 0; i < count; i++) {
-      dts[i]! -= mediaTime;
-      pts[i]! -= mediaTime;
+      dts[i]! += delay - mediaTime;
+      pts[i]! += delay - mediaTime;
     }
   }
   return { timescale, dts, pts, sync, pos, size, shift };
@@ -228,7 +237,8 @@ export async function readMp4PacketIntervals(
     if (child(movie, moov, 'mvex')) return undefined;
     const trak = [...children(movie, moov.start, moov.end)].filter((b) => b.type === 'trak')[streamIndex];
     if (!trak) return undefined;
-    const samples = trackSamples(movie, trak);
+    const mvhd = path(movie, moov, 'mvhd');
+    const samples = trackSamples(movie, trak, movie.readUInt32BE(mvhd.start + (movie[mvhd.start] === 1 ? 20 : 12)));
     const packets: PacketPlace[] = [];
     const toUs = (t: number) => Math.round((t * 1e6) / samples.timescale);
     for (const interval of intervals.split(',')) {
@@ -237,7 +247,7 @@ export async function readMp4PacketIntervals(
       const target = Math.round((Math.round(startS * 1e6) * samples.timescale) / 1e6);
       const endUs = Math.round(endS * 1e6);
       let first = 0;
-      // ffmpeg's MOV seek searches decoding times offset by the first picture's (the edit's shift).
+      // ffmpeg's MOV seek searches decoding times with the edit's start added back.
       for (let i = 0; i < samples.dts.length; i++) if (samples.sync[i] && samples.dts[i]! + samples.shift <= target) first = i;
       for (let i = first; i < samples.dts.length; i++) {
         if (toUs(samples.pts[i]!) >= endUs) break;
