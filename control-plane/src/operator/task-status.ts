@@ -34,9 +34,8 @@ interface Observation {
 }
 
 export function observeJob(job: V1Job, pods: readonly V1Pod[], nowMs: number, startTimeoutMs: number): Observation {
-  const conditions = job.status?.conditions ?? [];
-  const complete = conditions.find((c) => c.type === 'Complete' && c.status === 'True');
-  const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
+  const complete = jobCondition(job, 'Complete');
+  const failed = jobCondition(job, 'Failed');
   const pod = [...pods].sort((a, b) => time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp))[0];
   const container = pod?.status?.containerStatuses?.[0];
   const terminated = container?.state?.terminated;
@@ -88,8 +87,9 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[], nowMs: number, st
   return { phase: 'Pending', node, startTime };
 }
 
-function jobFinished(job: V1Job): boolean {
-  return (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+/** The Job's condition of this type when it holds (status True). */
+function jobCondition(job: V1Job, type: 'Complete' | 'Failed') {
+  return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 }
 
 export function desiredStatus(resource: TaskResource, job: V1Job | undefined, pods: readonly V1Pod[], nowMs: number, startTimeoutMs: number): StatusDecision {
@@ -103,7 +103,7 @@ export function desiredStatus(resource: TaskResource, job: V1Job | undefined, po
   if (existing && isFinished(existing.phase)) {
     record = existing;
     // The failure is on record but its Job still stands (the deletion after the record failed).
-    abandonJob = existing.phase === 'Failed' && job !== undefined && !jobFinished(job);
+    abandonJob = existing.phase === 'Failed' && job !== undefined && !jobCondition(job, 'Complete') && !jobCondition(job, 'Failed');
   } else if (job) {
     const seen = observeJob(job, pods, nowMs, startTimeoutMs);
     abandonJob = seen.abandon === true;

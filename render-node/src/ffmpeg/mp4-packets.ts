@@ -10,15 +10,15 @@ import type { PacketPlace } from './ffprobe.js';
  * Only what ffmpeg's demuxer is known to read the same way is answered: one H.264 video track
  * (`avc1`, `avc3`), no edit list or a single edit that starts at the track's first picture (as
  * ffmpeg and most encoders write it), possibly after an empty edit (a track that starts later
- * than the others), composition offsets that are not negative. Anything else
- * answers undefined, and the caller asks ffprobe. Hand-written rather than through an MP4
+ * than the others), composition offsets that are not negative. Anything else answers
+ * undefined, and the caller asks ffprobe. Hand-written rather than through an MP4
  * library: it reads six tables of one track and nothing else, and must reproduce ffmpeg's
  * timestamps (the edits' shift) and ffprobe's interval rules, which no library knows.
  *
  * The interval rules are ffprobe's (fftools/ffprobe.c, read_interval_packets): for each
  * interval, seek to the last keyframe whose decoding time, with the edit's start added back
- * (an empty edit's delay kept), is at or before its start, then list packets until the first whose presentation time, in microseconds,
- * is at or past its end.
+ * (an empty edit's delay kept), is at or before its start, then list packets until the first
+ * whose presentation time, in microseconds, is at or past its end.
  */
 
 interface Box {
@@ -194,7 +194,8 @@ function trackSamples(buf: Buffer, trak: Box, movieTimescale: number): Samples {
   // delays them by an empty edit before it (a track that starts after the others).
   let shift = 0;
   let delay = 0;
-  const elst = child(buf, trak, 'edts') && child(buf, path(buf, trak, 'edts'), 'elst');
+  const edts = child(buf, trak, 'edts');
+  const elst = edts && child(buf, edts, 'elst');
   if (elst) {
     const version = buf[elst.start];
     const entrySize = version === 1 ? 20 : 12;
@@ -247,8 +248,8 @@ export async function readMp4PacketIntervals(
       const target = Math.round((Math.round(startS * 1e6) * samples.timescale) / 1e6);
       const endUs = Math.round(endS * 1e6);
       let first = 0;
-      // ffmpeg's MOV seek searches decoding times with the edit's start added back.
-      for (let i = 0; i < samples.dts.length; i++) if (samples.sync[i] && samples.dts[i]! + samples.shift <= target) first = i;
+      // ffmpeg's MOV seek searches decoding times (in order) with the edit's start added back.
+      for (let i = 0; i < samples.dts.length && samples.dts[i]! + samples.shift <= target; i++) if (samples.sync[i]) first = i;
       for (let i = first; i < samples.dts.length; i++) {
         if (toUs(samples.pts[i]!) >= endUs) break;
         packets.push({ pts: samples.pts[i], dts: samples.dts[i], keyframe: samples.sync[i] === 1, pos: samples.pos[i], size: samples.size[i]! });
